@@ -1,0 +1,91 @@
+"""The ``cmqconform`` command: a thin front over the stages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cmqconform.errors import CmqConformError
+from cmqconform.models import APIS
+
+
+def _spec_root(args: argparse.Namespace) -> Path | None:
+    return Path(args.specs) if args.specs else None
+
+
+def cmd_spec_lint(args: argparse.Namespace) -> int:
+    """Validate every spec file and cross-reference; print problems as file:line."""
+    from cmqconform.spec.lint import lint
+
+    problems = lint(_spec_root(args))
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print("specs OK")
+    return 0
+
+
+def cmd_spec_stats(args: argparse.Namespace) -> int:
+    """Print per-surface counts."""
+    from cmqconform.spec import load_specs
+    from cmqconform.spec.export import stats
+
+    figures = stats(load_specs(_spec_root(args)))
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    keys = list(next(iter(figures.values())))
+    print(f"{'':24}" + "".join(f"{api:>12}" for api in figures))
+    for key in keys:
+        print(f"{key:24}" + "".join(f"{figures[api][key]:>12}" for api in figures))
+    return 0
+
+
+def cmd_spec_export(args: argparse.Namespace) -> int:
+    """Print the normalised document of one surface."""
+    from cmqconform.spec import load_specs
+    from cmqconform.spec.export import export
+
+    print(json.dumps(export(load_specs(_spec_root(args)), args.api), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="cmqconform", description=__doc__)
+    parser.add_argument("--specs", help="specs directory (default: the bundled specs/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    spec = sub.add_parser("spec", help="inspect the specs").add_subparsers(dest="spec_command",
+                                                                           required=True)
+    lint_p = spec.add_parser("lint", help="validate every spec file and cross-reference")
+    lint_p.set_defaults(func=cmd_spec_lint)
+    stats_p = spec.add_parser("stats", help="counts per API surface")
+    stats_p.add_argument("--json", action="store_true")
+    stats_p.set_defaults(func=cmd_spec_stats)
+    export_p = spec.add_parser("export", help="normalised JSON document of one surface")
+    export_p.add_argument("--api", choices=APIS, required=True)
+    export_p.add_argument("--format", choices=["json"], default="json")
+    export_p.set_defaults(func=cmd_spec_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; exit 2 on usage or configuration errors."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except CmqConformError as exc:
+        print(f"cmqconform: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Cross-reference checks over a loaded spec set: ``cmqconform spec lint``.
+
+The meta-schema checks each file's shape; this module checks what spans files: types and codes
+exist, clause ids are unique, ranges are sane, citations point at lines that say what is cited.
+Each problem is a SpecError naming ``file:line`` and the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cmqconform.errors import SpecError
+from cmqconform.models import (
+    LEGACY,
+    SCALARS,
+    ActionSpec,
+    ApiSpec,
+    Cite,
+    ErrorRef,
+    FieldSpec,
+    ParamSpec,
+    SpecSet,
+    Where,
+    array_item,
+)
+from cmqconform.spec.loader import collect
+from cmqconform.spec.rules import DEFAULT_CONDITIONS, rule_params
+
+#: How far from the cited line a name may appear (tables wrap across lines in the PDF text).
+CITE_WINDOW = 3
+
+
+def _err(message: str, where: Where | None, rule: str) -> SpecError:
+    return SpecError(message, file=where.file if where else None,
+                     line=where.line if where else None, rule=rule)
+
+
+@cache
+def _doc_lines(path: str) -> list[str]:
+    return Path(path).read_text(encoding="utf-8").split("\n")
+
+
+def _normalise(text: str) -> str:
+    # The PDF extraction turns "Id" into "ld" and splits words; compare loosely.
+    return re.sub(r"[^a-z0-9]", "", text.lower().replace("ld", "id"))
+
+
+class Linter:
+    """Runs every cross-file rule over one SpecSet."""
+
+    def __init__(self, specs: SpecSet) -> None:
+        self.specs = specs
+        self.reference = Path(specs.root) / "reference"
+
+    def run(self) -> list[SpecError]:
+        """All problems found."""
+        problems: list[SpecError] = []
+        seen: dict[str, Where | None] = {}
+        for clause in self.specs.all_clauses():
+            if clause.id in seen:
+                problems.append(_err(f"clause id {clause.id!r} already defined at "
+                                     f"{seen[clause.id]}", clause.where, "clause.unique"))
+            seen[clause.id] = clause.where
+            problems += self.check_cite(clause.source, clause.where, None)
+            problems += self.check_erratum(clause.errata, clause.where)
+        for api in self.specs.apis.values():
+            problems += self.check_api(api)
+        for erratum in self.specs.errata.values():
+            for cite, _ in erratum.sources:
+                problems += self.check_cite(cite, erratum.where, None)
+        return problems
+
+    # -- references --------------------------------------------------------------------------
+    def check_erratum(self, erratum: str | None, where: Where | None) -> Iterator[SpecError]:
+        """The erratum id exists."""
+        if erratum is not None and erratum not in self.specs.errata:
+            yield _err(f"unknown erratum {erratum!r}", where, "ref.errata")
+
+    def check_cite(self, cite: Cite, where: Where | None,
+                   names: Iterable[str] | None) -> Iterator[SpecError]:
+        """The cited doc and line exist and (when names are given) mention one of the names."""
+        path = self.reference / cite.doc
+        if not path.exists():
+            yield _err(f"cited document {cite.doc!r} is not in {self.reference}", where,
+                       "cite.document")
+            return
+        lines = _doc_lines(str(path))
+        if cite.line > len(lines):
+            yield _err(f"{cite} is past the end of the document ({len(lines)} lines)", where,
+                       "cite.line")
+            return
+        if names is None:
+            return
+        window = _normalise(" ".join(lines[max(0, cite.line - 1 - CITE_WINDOW):
+                                           cite.line + CITE_WINDOW]))
+        wanted = [n for n in names if n]
+        if wanted and not any(_normalise(n) in window for n in wanted):
+            yield _err(f"{cite} does not mention {' or '.join(wanted)} within "
+                       f"{CITE_WINDOW} lines", where, "cite.mismatch")
+
+    def check_type(self, api: ApiSpec, type_name: str, where: Where | None) -> Iterator[SpecError]:
+        """A type name resolves on this surface."""
+        name = array_item(type_name) or type_name
+        if name not in SCALARS and name not in api.types:
+            yield _err(f"unknown type {type_name!r} (not a scalar, not in "
+                       f"{api.api} types.yaml)", where, "ref.type")
+
+    def check_code(self, api: ApiSpec, ref: ErrorRef) -> Iterator[SpecError]:
+        """An error reference names a row of the surface's error tables."""
+        keys = {code.key for code in api.codes}
+        plain = {code.code for code in api.codes}
+        if (ref.code, ref.module) in keys:
+            return
+        if ref.module is None and ref.code in plain and api.api != LEGACY:
+            return
+        yield _err(f"error {ref} is not in {api.api} errors.yaml", ref.where, "ref.error")
+
+    # -- per surface -------------------------------------------------------------------------
+    def check_api(self, api: ApiSpec) -> Iterator[SpecError]:
+        """Everything of one surface."""
+        for name in sorted(set(DEFAULT_CONDITIONS.values())):
+            if name not in api.conditions:
+                yield _err(f"{api.api} errors.yaml lacks condition {name!r}", None,
+                           "ref.condition")
+        for cond in api.conditions.values():
+            yield from self.check_erratum(cond.errata, cond.where)
+            yield from self.check_cite(cond.source, cond.where, None)
+            for ref in cond.accept:
+                yield from self.check_code(api, ref)
+        for code in api.codes:
+            for cite in code.sources:
+                yield from self.check_cite(cite, code.where, None)
+        for type_spec in api.types.values():
+            yield from self.check_cite(type_spec.source, type_spec.where, [type_spec.name])
+            for member in type_spec.fields:
+                yield from self.check_field(api, member)
+        for action in api.actions.values():
+            yield from self.check_action(api, action)
+
+    def check_field(self, api: ApiSpec, member: FieldSpec) -> Iterator[SpecError]:
+        """A response or type member."""
+        yield from self.check_type(api, member.type, member.where)
+        yield from self.check_erratum(member.errata, member.where)
+        yield from self.check_cite(member.source, member.where, [member.name])
+
+    def check_action(self, api: ApiSpec, action: ActionSpec) -> Iterator[SpecError]:
+        """One action file."""
+        yield from self.check_cite(action.source, action.where, [action.name])
+        tables = {t for code in api.codes for t in code.tables}
+        for table in action.error_tables:
+            if table not in tables:
+                yield _err(f"unknown error table {table!r}", action.where, "ref.error_table")
+        for ref in action.errors:
+            yield from self.check_code(api, ref)
+            if ref.source is not None:
+                yield from self.check_cite(ref.source, ref.where, [str(ref.code)])
+        names = {p.name for p in action.request}
+        for param in action.request:
+            yield from self.check_param(api, action, param)
+        for rule in action.rules:
+            yield from self.check_erratum(rule.errata, rule.where)
+            for ref in rule_params(rule):
+                if ref not in names:
+                    yield _err(f"rule {rule.id!r} names unknown parameter {ref!r}", rule.where,
+                               "ref.rule_param")
+        for member in action.response:
+            yield from self.check_field(api, member)
+
+    def check_param(self, api: ApiSpec, action: ActionSpec,
+                    param: ParamSpec) -> Iterator[SpecError]:
+        """Ranges are sane, references resolve, the citation mentions the parameter."""
+        where = param.where
+        yield from self.check_type(api, param.type, where)
+        yield from self.check_erratum(param.errata, where)
+        yield from self.check_cite(param.source, where, [param.name, param.wire_name])
+        for kind, cond in param.conditions.items():
+            if cond not in api.conditions:
+                yield _err(f"{param.name}: condition {cond!r} for {kind} is not in "
+                           f"{api.api} errors.yaml", where, "ref.condition")
+        if param.min is not None and param.max is not None and param.min > param.max:
+            yield _err(f"{param.name}: min {param.min} > max {param.max}", where, "range.order")
+        if (param.min_length is not None and param.max_length is not None
+                and param.min_length > param.max_length):
+            yield _err(f"{param.name}: min_length > max_length", where, "range.order")
+        for bound, value in (("min", param.min), ("max", param.max)):
+            if value is not None and param.type != "integer":
+                yield _err(f"{param.name}: {bound} only applies to integers, type is "
+                           f"{param.type}", where, "range.type")
+        if param.max_items is not None and param.item_type is None:
+            yield _err(f"{param.name}: max_items on a non-array type {param.type}", where,
+                       "range.type")
+        if api.api == LEGACY and param.item_type is not None and param.array_bases is None:
+            yield _err(f"{param.name}: a legacy array needs its name.n encoding ('array')",
+                       where, "legacy.array")
+        yield from self.check_value(param, param.default, "default")
+        for value in param.enum or ():
+            yield from self.check_value(param, value, "enum value")
+        if (param.default is not None and param.enum is not None
+                and param.default not in param.enum):
+            yield _err(f"{param.name}: default {param.default!r} is not in enum", where,
+                       "range.default")
+
+    def check_value(self, param: ParamSpec, value: Any, what: str) -> Iterator[SpecError]:
+        """A default or enum value fits the parameter's type and range."""
+        if value is None:
+            return
+        expected = {"string": str, "integer": int, "boolean": bool}.get(param.type)
+        if expected is not None and (not isinstance(value, expected)
+                                     or (expected is int and isinstance(value, bool))):
+            yield _err(f"{param.name}: {what} {value!r} is not a {param.type}", param.where,
+                       "range.type")
+            return
+        if isinstance(value, int) and not isinstance(value, bool):
+            if param.min is not None and value < param.min:
+                yield _err(f"{param.name}: {what} {value} < min {param.min}", param.where,
+                           "range.default")
+            if param.max is not None and value > param.max:
+                yield _err(f"{param.name}: {what} {value} > max {param.max}", param.where,
+                           "range.default")
+
+
+def lint(root: Path | None = None) -> list[SpecError]:
+    """Every structural and cross-reference problem under ``root``."""
+    specs, problems = collect(root)
+    # One fault can surface through several records (a parameter and its clauses); say it once.
+    unique: dict[str, SpecError] = {}
+    for problem in problems + Linter(specs).run():
+        unique.setdefault(str(problem), problem)
+    return list(unique.values())

@@ -1,0 +1,76 @@
+"""YAML reading that remembers line numbers, so every spec error can name ``file:line``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cmqconform.errors import SpecError
+
+
+class LineDict(dict[str, Any]):
+    """A mapping from YAML that knows its own line and the line of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """Line of ``key`` if present, else the mapping's own line."""
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A sequence from YAML that knows its own line."""
+
+    line: int
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences carry 1-based line numbers."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        out = LineDict()
+        out.line = node.start_mark.line + 1
+        out.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in out:
+                raise SpecError(f"duplicate key {key!r}", file=self.name,
+                                line=key_node.start_mark.line + 1, rule="yaml.duplicate-key")
+            out[key] = self.construct_object(value_node, deep=True)
+            out.key_lines[key] = key_node.start_mark.line + 1
+        return out
+
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+        out = LineList(self.construct_object(child, deep=True) for child in node.value)
+        out.line = node.start_mark.line + 1
+        return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                        _Loader.construct_sequence)
+
+
+def load_yaml(path: Path, display: str | None = None) -> Any:
+    """Parse one YAML file; a syntax error becomes a SpecError naming ``file:line``."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror}", file=name, rule="io") from exc
+    loader = _Loader(text)
+    loader.name = name
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise SpecError(f"invalid YAML: {exc.problem}", file=name, line=line,
+                        rule="yaml.syntax") from exc
+    finally:
+        loader.dispose()
