@@ -164,6 +164,8 @@ class Rule:
     require: Mapping[str, Any]
     source: Cite
     text: str = ""
+    #: The errors.yaml condition a violation answers; None means ``rule_violation``.
+    condition: str | None = None
     errata: str | None = None
     where: Where | None = None
 

@@ -163,6 +163,9 @@ class Linter:
             yield from self.check_param(api, action, param)
         for rule in action.rules:
             yield from self.check_erratum(rule.errata, rule.where)
+            if rule.condition is not None and rule.condition not in api.conditions:
+                yield _err(f"rule {rule.id!r}: condition {rule.condition!r} is not in "
+                           f"{api.api} errors.yaml", rule.where, "ref.condition")
             for ref in rule_params(rule):
                 if ref not in names:
                     yield _err(f"rule {rule.id!r} names unknown parameter {ref!r}", rule.where,

@@ -283,8 +283,8 @@ class SpecBuilder:
         response = tuple(self.field(item, name) for item in doc["response"])
         rules = tuple(
             Rule(item["id"], dict(item["when"]), dict(item["require"]),
-                 self.cite(item["source"], name, item.line), item["text"], item.get("errata"),
-                 Where(name, item.line))
+                 self.cite(item["source"], name, item.line), item["text"],
+                 item.get("condition"), item.get("errata"), Where(name, item.line))
             for item in doc.get("rules", ())
         )
         errors = tuple(self.error_ref(item, name) for item in doc["errors"])

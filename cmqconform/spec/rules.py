@@ -37,6 +37,11 @@ def condition_for(param: ParamSpec, kind: str) -> str:
     return param.conditions.get(kind, DEFAULT_CONDITIONS[kind])
 
 
+def rule_condition(rule: Rule) -> str:
+    """The condition a violation of ``rule`` answers with."""
+    return rule.condition or DEFAULT_CONDITIONS["rule"]
+
+
 def rule_params(rule: Rule) -> Iterator[str]:
     """Every parameter name a rule mentions."""
     for predicate in (rule.when, rule.require):
