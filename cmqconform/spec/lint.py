@@ -20,6 +20,7 @@ from cmqconform.models import (
     ActionSpec,
     ApiSpec,
     Cite,
+    ErrorCode,
     ErrorRef,
     FieldSpec,
     ParamSpec,
@@ -27,6 +28,7 @@ from cmqconform.models import (
     Where,
     array_item,
 )
+from cmqconform.spec.lint_service import ServiceLinter
 from cmqconform.spec.loader import collect
 from cmqconform.spec.rules import DEFAULT_CONDITIONS, rule_params
 
@@ -47,6 +49,23 @@ def _doc_lines(path: str) -> list[str]:
 def _normalise(text: str) -> str:
     # The PDF extraction turns "Id" into "ld" and splits words; compare loosely.
     return re.sub(r"[^a-z0-9]", "", text.lower().replace("ld", "id"))
+
+
+def _code_names(refs: Iterable[ErrorRef | ErrorCode]) -> list[str]:
+    """What a line citing these error codes may show: the code or the legacy module code."""
+    names = [str(n) for ref in refs for n in (ref.code, ref.module) if n is not None]
+    return list(dict.fromkeys(names))
+
+
+def _duplicates(items: list[tuple[str, Where | None]], what: str) -> Iterator[SpecError]:
+    """A problem for each name already used earlier in ``items``."""
+    seen: dict[str, Where | None] = {}
+    for name, where in items:
+        if name in seen:
+            yield _err(f"duplicate {what} {name!r} (first at {seen[name]})", where,
+                       "name.unique")
+        else:
+            seen[name] = where
 
 
 class Linter:
@@ -72,7 +91,14 @@ class Linter:
         for erratum in self.specs.errata.values():
             for cite, _ in erratum.sources:
                 problems += self.check_cite(cite, erratum.where, None)
+        problems += ServiceLinter(self.specs.service, self.display("service.yaml"),
+                                  self.check_cite, self.check_erratum).run()
         return problems
+
+    def display(self, name: str) -> str:
+        """A file of ``specs/cmq`` as the loader names it in messages."""
+        root = Path(self.specs.root)
+        return str((root / "cmq" / name).relative_to(root.parent))
 
     # -- references --------------------------------------------------------------------------
     def check_erratum(self, erratum: str | None, where: Where | None) -> Iterator[SpecError]:
@@ -128,14 +154,16 @@ class Linter:
                            "ref.condition")
         for cond in api.conditions.values():
             yield from self.check_erratum(cond.errata, cond.where)
-            yield from self.check_cite(cond.source, cond.where, None)
+            yield from self.check_cite(cond.source, cond.where, _code_names(cond.accept))
             for ref in cond.accept:
                 yield from self.check_code(api, ref)
         for code in api.codes:
             for cite in code.sources:
-                yield from self.check_cite(cite, code.where, None)
+                yield from self.check_cite(cite, code.where, _code_names([code]))
         for type_spec in api.types.values():
             yield from self.check_cite(type_spec.source, type_spec.where, [type_spec.name])
+            yield from _duplicates([(m.name, m.where) for m in type_spec.fields],
+                                   f"{type_spec.name} member")
             for member in type_spec.fields:
                 yield from self.check_field(api, member)
         for action in api.actions.values():
@@ -159,6 +187,10 @@ class Linter:
             if ref.source is not None:
                 yield from self.check_cite(ref.source, ref.where, [str(ref.code)])
         names = {p.name for p in action.request}
+        yield from _duplicates([(p.name, p.where) for p in action.request], "parameter")
+        yield from _duplicates([(p.wire_name, p.where) for p in action.request
+                                if p.wire_name != p.name], "wire name")
+        yield from _duplicates([(m.name, m.where) for m in action.response], "response member")
         for param in action.request:
             yield from self.check_param(api, action, param)
         for rule in action.rules:
@@ -166,9 +198,9 @@ class Linter:
             if rule.condition is not None and rule.condition not in api.conditions:
                 yield _err(f"rule {rule.id!r}: condition {rule.condition!r} is not in "
                            f"{api.api} errors.yaml", rule.where, "ref.condition")
-            for ref in rule_params(rule):
-                if ref not in names:
-                    yield _err(f"rule {rule.id!r} names unknown parameter {ref!r}", rule.where,
+            for used in rule_params(rule):
+                if used not in names:
+                    yield _err(f"rule {rule.id!r} names unknown parameter {used!r}", rule.where,
                                "ref.rule_param")
         for member in action.response:
             yield from self.check_field(api, member)
@@ -199,6 +231,12 @@ class Linter:
         if api.api == LEGACY and param.item_type is not None and param.array_bases is None:
             yield _err(f"{param.name}: a legacy array needs its name.n encoding ('array')",
                        where, "legacy.array")
+        if api.api != LEGACY and param.array_bases is not None:
+            yield _err(f"{param.name}: 'array' (name.n encoding) is for legacy arrays only; "
+                       f"API 3.0 sends JSON arrays", where, "v3.array")
+        if param.array_bases is not None and param.item_type is None:
+            yield _err(f"{param.name}: 'array' on a non-array type {param.type}", where,
+                       "range.type")
         yield from self.check_value(param, param.default, "default")
         for value in param.enum or ():
             yield from self.check_value(param, value, "enum value")

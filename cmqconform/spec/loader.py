@@ -26,9 +26,9 @@ from cmqconform.models import (
     Cite,
     Clause,
     Condition,
+    Erratum,
     ErrorCode,
     ErrorRef,
-    Erratum,
     FieldSpec,
     ParamSpec,
     Rule,
@@ -99,6 +99,8 @@ class SpecBuilder:
         self.problems: list[SpecError] = []
         self.service: LineDict = LineDict()
         self.patterns: dict[str, str] = {}
+        # Until service.yaml has loaded, pattern names cannot be judged; its own problem says so.
+        self.service_loaded = False
 
     # -- problem reporting -------------------------------------------------------------------
     def display(self, path: Path) -> str:
@@ -135,8 +137,8 @@ class SpecBuilder:
         errors = sorted(_validators()[schema].iter_errors(doc), key=lambda e: list(e.path))
         for error in errors:
             where = "/".join(str(p) for p in error.absolute_path) or "<root>"
-            self.problem(f"{where}: {error.message}", name, _line_at(doc, iter(error.absolute_path)),
-                         f"meta.{error.validator}")
+            line = _line_at(doc, iter(error.absolute_path))
+            self.problem(f"{where}: {error.message}", name, line, f"meta.{error.validator}")
         return None if errors else doc
 
     def build(self) -> SpecSet:
@@ -149,6 +151,7 @@ class SpecBuilder:
         if service is not None:
             self.service = service
             self.patterns = {k: v["regex"] for k, v in service["patterns"].items()}
+            self.service_loaded = True
         errata = self.build_errata(base / "errata.yaml")
         apis = {api: self.build_api(api, base / SURFACE_DIRS[api]) for api in APIS}
         push_path = base / "legacy" / "push.yaml"
@@ -332,7 +335,7 @@ class SpecBuilder:
             ref = item.get(key)
             if ref is None:
                 return None
-            if ref not in self.patterns:
+            if ref not in self.patterns and self.service_loaded:
                 self.problem(f"{item['name']}.{key}: unknown pattern {ref!r} "
                              f"(known: {', '.join(sorted(self.patterns))})", file,
                              item.line_of(key), "ref.pattern")
