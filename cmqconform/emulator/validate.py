@@ -1,18 +1,114 @@
-"""Validate request parameters against an ActionSpec: the first violation becomes a Fault."""
+"""Validate request parameters against an ActionSpec: the first violation becomes a Fault.
+
+Nothing here knows a range, a code or a name rule: every bound comes from the ActionSpec, and
+the condition a violation answers with from :func:`cmqconform.spec.rules.condition_for`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cmqconform.models import ActionSpec
+from cmqconform.emulator.faults import Fault
+from cmqconform.models import ActionSpec, ParamSpec
+from cmqconform.spec.rules import DEFAULT_CONDITIONS, condition_for, rule_holds, rule_params
+
+
+def _scalar_ok(type_name: str, value: Any) -> bool:
+    if type_name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_name == "boolean":
+        return isinstance(value, bool)
+    if type_name == "string":
+        return isinstance(value, str)
+    return isinstance(value, Mapping)  # a struct from types.yaml
+
+
+def type_ok(type_name: str, value: Any) -> bool:
+    """Whether ``value`` is a Python value of the spec type (``array<X>``, scalar or struct)."""
+    if type_name.startswith("array<"):
+        item = type_name[len("array<"):-1]
+        return (isinstance(value, Sequence) and not isinstance(value, str | bytes)
+                and all(_scalar_ok(item, v) for v in value))
+    return _scalar_ok(type_name, value)
+
+
+def _fault(param: ParamSpec, kind: str, message: str) -> Fault:
+    return Fault(condition_for(param, kind), f"parameter {param.name} {message}", param.name)
+
+
+def _check_param(param: ParamSpec, value: Any) -> None:
+    if not type_ok(param.type, value):
+        raise _fault(param, "type", f"must be of type {param.type}: {value!r}")
+    too_low = param.min is not None and value < param.min
+    if too_low or (param.max is not None and value > param.max):
+        low = param.min if param.min is not None else "-inf"
+        high = param.max if param.max is not None else "inf"
+        raise _fault(param, "range", f"value or length is out of range {low}..{high}: {value!r}")
+    if isinstance(value, str):
+        if param.min_length is not None and len(value) < param.min_length:
+            raise _fault(param, "min_length",
+                         f"is shorter than {param.min_length} characters: {len(value)}")
+        if param.max_length is not None and len(value) > param.max_length:
+            raise _fault(param, "max_length",
+                         f"is longer than {param.max_length} characters: {len(value)}")
+        if param.pattern is not None and not re.search(param.pattern, value):
+            raise _fault(param, "pattern",
+                         f"does not match {param.pattern_name or param.pattern}: {value!r}")
+    if param.enum is not None and value not in param.enum:
+        allowed = ", ".join(map(str, param.enum))
+        raise _fault(param, "enum", f"must be one of {allowed}: {value!r}")
+    if param.item_type is not None:
+        _check_items(param, value)
+
+
+def _check_items(param: ParamSpec, items: Sequence[Any]) -> None:
+    if param.max_items is not None and len(items) > param.max_items:
+        raise _fault(param, "max_items", f"has more than {param.max_items} items: {len(items)}")
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            continue
+        if param.item_max_length is not None and len(item) > param.item_max_length:
+            raise _fault(param, "item_max_length",
+                         f"item {index} is longer than {param.item_max_length} characters")
+        if param.item_pattern is not None and not re.search(param.item_pattern, item):
+            raise _fault(param, "item_pattern", f"item {index} does not match: {item!r}")
+
+
+def _fallback_for(action: ActionSpec,
+                  fallback: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Fallback values keyed by the action's parameter names, matched case-insensitively."""
+    if fallback is None:
+        return {p.name: p.default for p in action.request if p.default is not None}
+    lowered = {key.lower(): value for key, value in fallback.items()}
+    return {p.name: lowered[p.name.lower()] for p in action.request
+            if p.name.lower() in lowered}
 
 
 def validate(action: ActionSpec, params: Mapping[str, Any], *,
              fallback: Mapping[str, Any] | None = None) -> None:
     """Raise Fault for the first violated constraint of ``params`` (keyed by spec param name).
 
-    ``fallback`` supplies values for parameters not given when a cross-parameter rule compares
-    them (the resource's current attributes, else the spec defaults).
+    Order: every missing required parameter first, then each given parameter's type, range,
+    lengths, pattern, enum and array limits in spec order, then the cross-parameter rules.
+    ``fallback`` supplies values for parameters not given when a rule compares them (the
+    resource's current attributes, keys matched case-insensitively); without it the spec
+    defaults are used.
     """
-    raise NotImplementedError
+    for param in action.request:
+        if param.required and params.get(param.name) is None:
+            raise _fault(param, "required", "is missing")
+    for param in action.request:
+        value = params.get(param.name)
+        if value is not None:
+            _check_param(param, value)
+    given = {name: value for name, value in params.items() if value is not None}
+    known = _fallback_for(action, fallback)
+    for rule in action.rules:
+        if not rule_holds(rule, given, known):
+            names = ", ".join(dict.fromkeys(rule_params(rule)))
+            text = rule.text or rule.id
+            raise Fault(DEFAULT_CONDITIONS["rule"], f"parameters {names} break rule: {text}",
+                        next(iter(rule_params(rule)), None))
+

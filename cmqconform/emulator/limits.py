@@ -1,0 +1,95 @@
+"""Limits, attribute names and defaults the state reads from ``specs/`` (never written here)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cmqconform.models import APIS, SpecSet
+
+_QUEUE_ACTIONS = ("CreateQueue", "SetQueueAttributes", "ModifyQueueAttribute")
+_TOPIC_ACTIONS = ("CreateTopic", "SetTopicAttributes", "ModifyTopicAttribute")
+_SUBSCRIPTION_ACTIONS = ("Subscribe", "CreateSubscribe", "SetSubscriptionAttributes",
+                         "ModifySubscriptionAttribute")
+#: Identity parameters, not attributes.
+_NAMES = {"queuename", "topicname", "subscriptionname", "protocol", "endpoint"}
+#: API 3.0 prints the subscription's tags as FilterTag and FilterTags (erratum
+#: v3-filtertag-name); both are the legacy filterTag attribute.
+_ALIASES = {"filtertags": "filterTag"}
+
+
+def lower_camel(name: str) -> str:
+    """``MaxMsgHeapNum`` -> ``maxMsgHeapNum`` (the legacy wire spelling of an attribute)."""
+    return name[:1].lower() + name[1:]
+
+
+def _attributes(specs: SpecSet, actions: tuple[str, ...]) -> tuple[dict[str, str],
+                                                                  dict[str, Any]]:
+    """(lower-case name -> lowerCamel name, lowerCamel name -> create default)."""
+    names: dict[str, str] = dict(_ALIASES)
+    defaults: dict[str, Any] = {}
+    # Legacy first: its lowerCamel spelling is the stored one.
+    for api in reversed(APIS):
+        surface = specs.apis.get(api)
+        if surface is None:
+            continue
+        for action in actions:
+            spec = surface.actions.get(action)
+            if spec is None:
+                continue
+            for param in spec.request:
+                key = param.name.lower()
+                if key in _NAMES:
+                    continue
+                canonical = names.setdefault(key, lower_camel(param.name))
+                creates = action.startswith("Create") or action == "Subscribe"
+                if creates and param.default is not None:
+                    defaults.setdefault(canonical, param.default)
+    return names, defaults
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What the state enforces, read once from the spec set."""
+
+    name_release_seconds: float
+    topics_per_account: int | None
+    subscriptions_per_topic: int | None
+    batch_max_messages: int | None
+    queue_attributes: Mapping[str, str]
+    queue_defaults: Mapping[str, Any]
+    topic_attributes: Mapping[str, str]
+    topic_defaults: Mapping[str, Any]
+    subscription_attributes: Mapping[str, str]
+    subscription_defaults: Mapping[str, Any]
+
+    @classmethod
+    def from_specs(cls, specs: SpecSet) -> Limits:
+        """Limits from service.yaml ``limits``; attribute names and defaults from the actions."""
+        table: Mapping[str, Any] = specs.service.get("limits", {})
+
+        def value(key: str) -> int | None:
+            entry = table.get(key)
+            return int(entry["value"]) if entry is not None else None
+
+        queue_names, queue_defaults = _attributes(specs, _QUEUE_ACTIONS)
+        topic_names, topic_defaults = _attributes(specs, _TOPIC_ACTIONS)
+        retention = value("topic_message_retention_seconds")
+        if retention is not None:
+            topic_defaults.setdefault("msgRetentionSeconds", retention)
+        sub_names, sub_defaults = _attributes(specs, _SUBSCRIPTION_ACTIONS)
+        return cls(
+            name_release_seconds=float(value("name_release_window_seconds") or 0),
+            topics_per_account=value("topics_per_account"),
+            subscriptions_per_topic=value("subscriptions_per_topic"),
+            batch_max_messages=value("batch_max_messages"),
+            queue_attributes=queue_names, queue_defaults=queue_defaults,
+            topic_attributes=topic_names, topic_defaults=topic_defaults,
+            subscription_attributes=sub_names, subscription_defaults=sub_defaults,
+        )
+
+    def replace(self, **changes: Any) -> Limits:
+        """A copy with some fields changed (e.g. ``name_release_seconds`` from the CLI)."""
+        return dataclasses.replace(self, **changes)
