@@ -1,0 +1,279 @@
+"""The emulator's ASGI app: one pipeline for both API surfaces on ``/`` and ``/v2/index.php``.
+
+A request goes through: size limit -> dialect detection -> common parameters (Action, Version,
+Region) -> signature -> action lookup -> rate limit -> typed parameters -> spec validation ->
+the action's handler (:mod:`~cmqconform.emulator.v3`, :mod:`~cmqconform.emulator.legacy`) ->
+the surface's envelope. Every refusal is a :class:`Fault` whose condition becomes the first code
+errors.yaml accepts for it on that surface; no code is written here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cmqconform.emulator import legacy, v3
+from cmqconform.emulator.auth import Credentials, verify
+from cmqconform.emulator.clock import Clock, RealClock
+from cmqconform.emulator.faults import Fault
+from cmqconform.emulator.handlers import Context, Handler
+from cmqconform.emulator.state import Backend
+from cmqconform.emulator.validate import validate
+from cmqconform.emulator.wire import (
+    LEGACY,
+    TC3,
+    TCV1,
+    WireRequest,
+    decode_params,
+    read_request,
+    shape,
+)
+from cmqconform.models import LEGACY as LEGACY_API
+from cmqconform.models import V3, ApiSpec, SpecSet
+from cmqconform.spec import load_specs
+
+log = logging.getLogger("cmqconform.emulator")
+
+#: The JSON media type without a charset: the API 3.0 Python SDK ignores errors otherwise.
+JSON = "application/json"
+#: Common parameters whose absence is an authentication failure, not a missing parameter.
+AUTH_PARAMS = frozenset({"SecretId", "Signature", "Authorization"})
+
+
+@dataclass(slots=True)
+class RateLimiter:
+    """At most ``per_second`` requests per (account, surface, action) in each wall second."""
+
+    per_second: int
+    _windows: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
+
+    def admit(self, key: tuple[str, str, str], now: float) -> bool:
+        """Count one request; False when it is over the limit."""
+        second = int(now)
+        window, count = self._windows.get(key, (second, 0))
+        if window != second:
+            window, count = second, 0
+        self._windows[key] = (window, count + 1)
+        return count < self.per_second
+
+
+class Gateway:
+    """Turns HTTP requests into Backend calls and Backend results into envelopes."""
+
+    def __init__(self, backend: Backend, credentials: Credentials, specs: SpecSet, *,
+                 rate_limit: int | None = None, clock: Clock | None = None) -> None:
+        self.backend = backend
+        self.credentials = credentials
+        self.specs = specs
+        self.clock = clock or RealClock()
+        self.limiter = RateLimiter(rate_limit) if rate_limit else None
+        service = specs.service["apis"]
+        self.legacy_path = str(service[LEGACY_API]["path"]["value"])
+        self.methods = {api: tuple(service[api]["methods"]["value"]) for api in (V3, LEGACY_API)}
+        #: Per dialect: the common parameters carried with the action's own (never unknown).
+        self.envelope = {
+            dialect: frozenset(p["name"] for api in (V3, LEGACY_API)
+                               for p in service[api].get("common_params", ())
+                               if dialect in p.get("dialects", ())
+                               and p.get("location") != "header")
+            for dialect in (TC3, TCV1, LEGACY)
+        }
+        self.handlers: dict[str, Mapping[str, Handler]] = {V3: v3.HANDLERS,
+                                                           LEGACY_API: legacy.HANDLERS}
+
+    # -- the pipeline ------------------------------------------------------------------------
+    async def handle(self, request: Request) -> Response:
+        """Answer one HTTP request; logs one line with its request id."""
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        api, action, outcome = self._surface_guess(request), "-", "ok"
+        try:
+            wire = await self._read(request)
+            api = V3 if wire.dialect in (TC3, TCV1) else LEGACY_API
+            action = wire.action or "-"
+            body = await self._dispatch(wire, api, request_id)
+        except Fault as fault:
+            outcome = fault.condition
+            body = self._error(api, fault, request_id)
+        except Exception:  # the emulator must answer, and the log must say what broke
+            log.exception("%s internal error", request_id)
+            outcome = "internal_error"
+            body = self._error(api, Fault("internal_error", "internal error"), request_id)
+        log.info("%s %s %s %s %s -> %s %.1fms", request_id, request.method, request.url.path,
+                 api, action, outcome, (time.perf_counter() - started) * 1000)
+        return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), 200,
+                        media_type=JSON)
+
+    def _surface_guess(self, request: Request) -> str:
+        """The surface to answer in before the request could be read."""
+        if request.url.path == self.legacy_path:
+            return LEGACY_API
+        if "x-tc-action" in request.headers or "Version" in request.query_params:
+            return V3
+        return LEGACY_API if request.url.path != "/" else V3
+
+    def _size_limit(self, api: str, key: str) -> int | None:
+        sizes = self.specs.service["apis"][api].get("request_size_bytes", {})
+        if key in sizes:
+            return int(sizes[key]["value"])
+        return max((int(v["value"]) for v in sizes.values()), default=None)
+
+    async def _read(self, request: Request) -> WireRequest:
+        allowed = self.methods[self._surface_guess(request)]
+        if request.method not in allowed:
+            raise Fault("unsupported_method",
+                        f"unsupported HTTP method {request.method}; only {', '.join(allowed)}",
+                        None)
+        ceiling = max(self._size_limit(api, "") or 0 for api in (V3, LEGACY_API))
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if ceiling and len(body) > ceiling:
+                raise Fault("request_too_large", f"the request exceeds {ceiling} bytes", None)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        wire = read_request(request.method, request.url.path, request.url.query, headers,
+                            bytes(body), self.legacy_path)
+        api = V3 if wire.dialect in (TC3, TCV1) else LEGACY_API
+        if request.method == "GET":
+            key, size = "get", len(request.url.query.encode())
+        else:
+            key = {TC3: "post_tc3", TCV1: "post_v1", LEGACY: "post"}[wire.dialect]
+            size = len(body)
+        limit = self._size_limit(api, key)
+        if limit is not None and size > limit:
+            raise Fault("request_too_large",
+                        f"the request is {size} bytes; at most {limit} are accepted", None)
+        return wire
+
+    async def _dispatch(self, wire: WireRequest, api: str, request_id: str) -> dict[str, Any]:
+        spec = self.specs.api(api)
+        name = wire.action
+        if not name:
+            raise Fault("missing_parameter", "the common parameter Action is missing", "Action")
+        if api == V3:
+            self._check_v3_common(wire, spec)
+        self._check_required_common(wire, api)
+        skew = int(self.specs.service["apis"][api]["timestamp_skew_seconds"]["value"])
+        account = verify(wire, self.credentials, self.clock.now(), skew)
+        action = spec.actions.get(name)
+        handler = self.handlers[api].get(name)
+        if action is None or handler is None:
+            raise Fault("unknown_action", f"action name {name} is not existed", "Action")
+        if self.limiter is not None and not self.limiter.admit((account, api, name),
+                                                               self.clock.now()):
+            raise Fault("rate_limited",
+                        f"{name}: more than {self.limiter.per_second} requests per second", None)
+        decoded = decode_params(wire, action, spec.types, self.envelope[wire.dialect])
+        if decoded.unknown and api == V3:
+            # Legacy ignores unknown parameters (errata legacy-unknown-parameter).
+            raise Fault("unknown_parameter",
+                        f"the parameter {decoded.unknown[0]} is not recognized",
+                        decoded.unknown[0])
+        ctx = Context(self.backend, account, action, spec, wire)
+        fallback = handler.current(ctx, decoded.params) if handler.current else None
+        validate(action, decoded.params, fallback=fallback)
+        result = await handler.run(ctx, decoded.params)
+        if api == V3:
+            return {"Response": {**shape(result, action.response, spec.types),
+                                 "RequestId": request_id}}
+        envelope = {**result, "code": 0, "message": "", "requestId": request_id}
+        shaped = shape(envelope, action.response, spec.types)
+        # The legacy SDK needs these three whatever the spec's member list says.
+        return {"code": 0, "message": "", "requestId": request_id, **shaped}
+
+    def _check_v3_common(self, wire: WireRequest, spec: ApiSpec) -> None:
+        version = wire.common("Version")
+        if not version:
+            raise Fault("missing_parameter", "the common parameter Version is missing",
+                        "Version")
+        if version != spec.version:
+            raise Fault("unsupported_version",
+                        f"Version {version} is not supported; expected {spec.version}",
+                        "Version")
+        region = wire.common("Region")
+        if not region:
+            raise Fault("missing_parameter", "the common parameter Region is missing", "Region")
+        regions = [r["id"] for r in self.specs.service["apis"][V3].get("regions", ())]
+        if regions and region not in regions:
+            raise Fault("unsupported_region", f"Region {region} is not supported", "Region")
+
+    def _check_required_common(self, wire: WireRequest, api: str) -> None:
+        for param in self.specs.service["apis"][api].get("common_params", ()):
+            if not param.get("required") or wire.dialect not in param.get("dialects", ()):
+                continue
+            name = param["name"]
+            if name in AUTH_PARAMS:
+                continue  # auth answers missing_auth for these
+            if param.get("location") == "header":
+                value = wire.headers.get(name.lower())
+            else:
+                value = wire.flat.get(name)
+            if value in (None, ""):
+                raise Fault("missing_parameter", f"the common parameter {name} is missing", name)
+
+    # -- errors ------------------------------------------------------------------------------
+    def _error(self, api: str, fault: Fault, request_id: str) -> dict[str, Any]:
+        code, module = self.code_of(api, fault.condition)
+        if api == V3:
+            return {"Response": {"Error": {"Code": code, "Message": fault.message},
+                                 "RequestId": request_id}}
+        body: dict[str, Any] = {"code": code, "message": legacy_message(module, fault.message),
+                                "requestId": request_id}
+        if fault.errors:
+            body["errorList"] = [
+                {"code": self.code_of(api, item.condition)[0],
+                 "message": legacy_message(self.code_of(api, item.condition)[1], item.message),
+                 "receiptHandle": item.key}
+                for item in fault.errors
+            ]
+        return body
+
+    def code_of(self, api: str, condition: str) -> tuple[Any, int | None]:
+        """The first code errors.yaml accepts for ``condition`` on ``api``: (code, module)."""
+        conditions = self.specs.api(api).conditions
+        found = conditions.get(condition)
+        if found is None:
+            # A condition this surface does not define (a state fault meant for the other one):
+            # answer as a request the surface cannot perform.
+            log.warning("no %s condition %r in errors.yaml", api, condition)
+            found = conditions["rule_violation"]
+        first = found.accept[0]
+        return first.code, first.module
+
+
+def legacy_message(module: int | None, text: str) -> str:
+    """The legacy message: the module code in parentheses, then the text (cmq-api.txt:4639)."""
+    return f"({module}) {text}" if module is not None else text
+
+
+def create_app(backend: Backend, credentials: Credentials, *, specs: SpecSet | None = None,
+               rate_limit: int | None = None, clock: Clock | None = None) -> Starlette:
+    """The ASGI app serving both surfaces; starts and stops ``backend`` with its lifespan."""
+    gateway = Gateway(backend, credentials, specs or load_specs(), rate_limit=rate_limit,
+                      clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await backend.start()
+        try:
+            yield
+        finally:
+            await backend.aclose()
+
+    every = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+    routes = [Route("/", gateway.handle, methods=every),
+              Route(gateway.legacy_path, gateway.handle, methods=every)]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.gateway = gateway
+    return app

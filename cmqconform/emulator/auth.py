@@ -1,0 +1,123 @@
+"""Signature verification of the three dialects, against the Host header exactly as received.
+
+The canonical strings come from :mod:`cmqconform.dialects.signing`, the same pure functions the
+suite signs with. A refusal is a :class:`Fault` naming one errors.yaml condition:
+``missing_auth`` (no signature or SecretId), ``secret_id_not_found``, ``signature_expired``
+(timestamp further from now than the surface's ``timestamp_skew_seconds``) or
+``signature_failure``. Messages never carry a secret or a signature.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cmqconform.dialects.signing import (
+    HMAC_METHODS,
+    TC3_ALGORITHM,
+    hmac_base64,
+    tc3_canonical_request,
+    tc3_date,
+    tc3_signature,
+    tc3_string_to_sign,
+    v1_string_to_sign,
+)
+from cmqconform.emulator.faults import Fault
+from cmqconform.emulator.wire import TC3, WireRequest
+
+DEFAULT_HMAC = "HmacSHA1"
+
+_TC3_AUTH = re.compile(
+    r"^TC3-HMAC-SHA256\s+Credential=(?P<sid>[^/\s,]+)/(?P<date>[^/\s,]+)/(?P<service>[^/\s,]+)"
+    r"/tc3_request\s*,\s*SignedHeaders=(?P<headers>[^,\s]+)\s*,\s*Signature=(?P<sig>[0-9a-fA-F]+)\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """The accounts a server knows: SecretId -> SecretKey (the key never leaves this object)."""
+
+    keys: Mapping[str, str]
+
+    def __repr__(self) -> str:
+        return f"Credentials({sorted(self.keys)!r})"
+
+    def key_of(self, secret_id: str) -> str:
+        """The SecretKey of ``secret_id``; Fault ``secret_id_not_found`` when unknown."""
+        try:
+            return self.keys[secret_id]
+        except KeyError:
+            raise Fault("secret_id_not_found", "the SecretId does not exist", "SecretId") from None
+
+
+def _timestamp(text: str | None, name: str, now: float, skew: int) -> int:
+    if text is None or text == "":
+        raise Fault("missing_parameter", f"the common parameter {name} is missing", name)
+    try:
+        stamp = int(text)
+    except ValueError:
+        raise Fault("invalid_type", f"{name} must be an integer: {text!r}", name) from None
+    if abs(now - stamp) > skew:
+        raise Fault("signature_expired",
+                    f"{name}={stamp} is more than {skew} s away from the server time "
+                    f"{int(now)}", name)
+    return stamp
+
+
+def verify(request: WireRequest, credentials: Credentials, now: float, skew: int) -> str:
+    """Check the request's signature; return the SecretId it was signed with."""
+    if request.dialect == TC3:
+        return _verify_tc3(request, credentials, now, skew)
+    return _verify_hmac(request, credentials, now, skew)
+
+
+def _verify_tc3(request: WireRequest, credentials: Credentials, now: float, skew: int) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise Fault("missing_auth", "the Authorization header is missing", "Authorization")
+    match = _TC3_AUTH.match(header)
+    if match is None:
+        if not header.startswith(TC3_ALGORITHM):
+            raise Fault("signature_failure",
+                        f"unsupported Authorization scheme; expected {TC3_ALGORITHM}",
+                        "Authorization")
+        raise Fault("missing_auth", "the Authorization header is malformed", "Authorization")
+    secret_id = match["sid"]
+    key = credentials.key_of(secret_id)
+    stamp = _timestamp(request.headers.get("x-tc-timestamp"), "X-TC-Timestamp", now, skew)
+    if match["date"] != tc3_date(stamp):
+        raise Fault("signature_failure",
+                    f"the credential date {match['date']} is not the UTC date of X-TC-Timestamp",
+                    "Authorization")
+    signed = match["headers"].split(";")
+    canonical = tc3_canonical_request(request.method, request.path, request.query,
+                                      request.headers, signed, request.body)
+    expected = tc3_signature(key, stamp, match["service"],
+                             tc3_string_to_sign(stamp, match["service"], canonical))
+    if not hmac.compare_digest(expected, match["sig"].lower()):
+        raise Fault("signature_failure", "the signature does not match the request",
+                    "Authorization")
+    return secret_id
+
+
+def _verify_hmac(request: WireRequest, credentials: Credentials, now: float, skew: int) -> str:
+    flat = request.flat
+    secret_id = flat.get("SecretId")
+    signature = flat.get("Signature")
+    if not secret_id:
+        raise Fault("missing_auth", "the common parameter SecretId is missing", "SecretId")
+    if not signature:
+        raise Fault("missing_auth", "the common parameter Signature is missing", "Signature")
+    key = credentials.key_of(secret_id)
+    _timestamp(flat.get("Timestamp"), "Timestamp", now, skew)
+    method = flat.get("SignatureMethod", "")
+    if method not in HMAC_METHODS:
+        # Both docs: any value other than HmacSHA256 means SHA1 (cmq-api.txt:315, 4650).
+        method = DEFAULT_HMAC
+    message = v1_string_to_sign(request.method, request.host, request.path, flat)
+    expected = hmac_base64(key, message, method)
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
+        raise Fault("signature_failure", "the signature does not match the request", "Signature")
+    return secret_id

@@ -1,0 +1,77 @@
+"""The ``cmqconform serve`` subcommand: run the reference emulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from cmqconform.errors import ConfigError
+
+ENV_ID = "TENCENTCLOUD_SECRET_ID"
+ENV_KEY = "TENCENTCLOUD_SECRET_KEY"
+
+
+def parse_account(text: str) -> tuple[str, str]:
+    """``ID:KEY`` -> (id, key); the key is never echoed in the error."""
+    secret_id, sep, key = text.partition(":")
+    if not sep or not secret_id or not key:
+        raise argparse.ArgumentTypeError("--account must look like SECRET_ID:SECRET_KEY")
+    return secret_id, key
+
+
+def accounts_from(args: argparse.Namespace) -> dict[str, str]:
+    """Every account the options and the environment name: SecretId -> SecretKey."""
+    accounts: dict[str, str] = {}
+    secret_id = args.secret_id or os.environ.get(ENV_ID)
+    secret_key = args.secret_key or os.environ.get(ENV_KEY)
+    if bool(secret_id) != bool(secret_key):
+        raise ConfigError("--secret-id and --secret-key go together (or set "
+                          f"{ENV_ID} and {ENV_KEY})")
+    if secret_id and secret_key:
+        accounts[secret_id] = secret_key
+    for account_id, key in args.account or ():
+        if account_id in accounts and accounts[account_id] != key:
+            raise ConfigError(f"account {account_id} is given twice with different keys")
+        accounts[account_id] = key
+    if not accounts:
+        raise ConfigError(f"no account: give --secret-id/--secret-key, --account ID:KEY, or set "
+                          f"{ENV_ID} and {ENV_KEY}")
+    return accounts
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve both API surfaces until SIGINT or SIGTERM."""
+    from cmqconform.emulator.server import ServerOptions, serve
+
+    if args.rate_limit is not None and args.rate_limit < 1:
+        raise ConfigError(f"--rate-limit must be >= 1: {args.rate_limit}")
+    if args.push_time_scale <= 0:
+        raise ConfigError(f"--push-time-scale must be > 0: {args.push_time_scale}")
+    options = ServerOptions(rate_limit=args.rate_limit,
+                            name_release_seconds=args.name_release_seconds,
+                            push_time_scale=args.push_time_scale)
+    serve(accounts_from(args), args.host, args.port, options, log_level=args.log_level)
+    return 0
+
+
+def add_serve_parser(sub: Any) -> None:
+    """Register ``serve`` on the CLI's subparsers."""
+    p = sub.add_parser("serve", help="run the reference emulator (both API surfaces)",
+                       description="Run the reference CMQ emulator: API 3.0 on / and the legacy "
+                                   "API on /v2/index.php (and /), one shared state.")
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=9000, help="listen port (default 9000)")
+    p.add_argument("--secret-id", help=f"SecretId of the default account (or ${ENV_ID})")
+    p.add_argument("--secret-key", help=f"its SecretKey (or ${ENV_KEY})")
+    p.add_argument("--account", action="append", type=parse_account, metavar="ID:KEY",
+                   help="another account with isolated resources (repeatable)")
+    p.add_argument("--rate-limit", type=int, metavar="N",
+                   help="requests per second per action and account (default: off)")
+    p.add_argument("--name-release-seconds", type=float, metavar="S",
+                   help="how long a deleted name stays reserved (default: the specs' reading)")
+    p.add_argument("--push-time-scale", type=float, default=1.0, metavar="F",
+                   help="multiply HTTP push retry delays by F (e.g. 0.01 in tests)")
+    p.add_argument("--log-level", default="info",
+                   choices=["debug", "info", "warning", "error"])
+    p.set_defaults(func=cmd_serve)
