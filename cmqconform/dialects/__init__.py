@@ -88,7 +88,7 @@ def prepare(call: Call, *, base_url: str, credentials: Credentials, signature_me
     auth: httpx.Auth
     if dialect == tc3.NAME:
         request = tc3.encode(call, base_url, region=region, version=version, action=action,
-                             language=language, path=path)
+                             language=language, path=path, bool_text=bool_text)
         auth = tc3.Tc3Auth(credentials, service=service, clock=clock)
     elif dialect == tcv1.NAME:
         request = tcv1.encode(call, base_url, region=region, version=version, action=action,

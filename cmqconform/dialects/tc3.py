@@ -11,6 +11,7 @@ from collections.abc import Generator
 import httpx
 
 from cmqconform.dialects.call import (
+    BOOL_TEXT_DOC,
     Call,
     Clock,
     encode_pairs,
@@ -49,7 +50,7 @@ def payload_json(params: dict[str, object]) -> bytes:
 
 def encode(call: Call, base_url: str, *, region: str | None, version: str,
            action: ActionSpec | None = None, language: str | None = None,
-           path: str = "/") -> httpx.Request:
+           path: str = "/", bool_text: tuple[str, str] = BOOL_TEXT_DOC) -> httpx.Request:
     """An unsigned TC3 request for ``call``; :class:`Tc3Auth` adds the timestamp and signature."""
     params = {wire_name(action, name): value for name, value in call.params.items()}
     common: dict[str, str | None] = {"Action": call.action, "Version": version, "Region": region,
@@ -58,7 +59,7 @@ def encode(call: Call, base_url: str, *, region: str | None, version: str,
     headers = {header_name(k): v for k, v in common.items() if v is not None}
     url = httpx.URL(base_url).copy_with(path=path, query=None)
     if call.http_method == "GET":
-        pairs = [pair for key, value in params.items() for pair in flatten(key, value)]
+        pairs = [pair for key, value in params.items() for pair in flatten(key, value, bool_text=bool_text)]
         headers["Content-Type"] = FORM_CONTENT
         request = httpx.Request("GET", url.copy_with(query=encode_pairs(pairs).encode("ascii")),
                                 headers=headers)
