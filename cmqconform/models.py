@@ -19,7 +19,7 @@ APIS = (V3, LEGACY)
 #: Scalar type names; composite types are ``array<X>`` or a struct name from types.yaml.
 SCALARS = ("string", "integer", "boolean")
 
-#: Constraint kinds a parameter may carry, each becoming one clause ``<api>.<Action>.<Param>.<kind>``.
+#: Constraint kinds a parameter may carry; each becomes a clause ``<api>.<Action>.<Param>.<kind>``.
 PARAM_CONSTRAINTS = (
     "required", "type", "range", "min_length", "max_length", "pattern", "enum", "default",
     "max_items", "item_max_length", "item_pattern", "array_encoding",

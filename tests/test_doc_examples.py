@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from cmqconform.models import V3, ActionSpec, ApiSpec, Cite
+from cmqconform.models import LEGACY, V3, ActionSpec, ApiSpec, Cite
 from cmqconform.spec import load_specs
 from cmqconform.spec.loader import SURFACE_DIRS, default_root
-from cmqconform.spec.schema import response_schema
+from cmqconform.spec.schema import push_body_schema, response_schema
 
 FIXTURES = Path(__file__).parent / "fixtures" / "doc_examples"
 SURFACE_OF_DIR = {folder: api for api, folder in SURFACE_DIRS.items()}
@@ -94,3 +94,22 @@ def test_every_v3_action_has_a_doc_example() -> None:
                for p in FIXTURES.glob(f"{SURFACE_DIRS[V3]}/*.json")}
     missing = sorted(set(load_specs().api(V3).actions) - present)
     assert not missing, f"no doc example fixture for {missing}"
+
+
+PUSH_FIXTURES = sorted(FIXTURES.glob("legacy/push/*.json"))
+
+
+@pytest.mark.parametrize("path", PUSH_FIXTURES, ids=lambda p: f"push/{p.stem}")
+def test_push_example_conforms_to_push_contract(path: Path) -> None:
+    data = _load(path)
+    specs = load_specs()
+    push = specs.push
+    for header in push["headers"]:
+        if header["name"].lower().startswith("x-cmq-") and "when" not in header:
+            assert header["name"] in data["headers"], f"example lacks {header['name']}"
+    if data["format"] == "JSON":
+        schema = push_body_schema(specs.api(LEGACY), push)
+        errors = list(Draft202012Validator(schema).iter_errors(data["body"]))
+        assert not errors, "\n".join(e.message for e in errors)
+    else:
+        assert isinstance(data["raw_body"], str), "a SIMPLIFIED body is the raw message"

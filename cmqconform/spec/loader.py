@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 from cmqconform.errors import SpecError
 from cmqconform.models import (
     APIS,
+    LEGACY,
     ActionSpec,
     ApiSpec,
     Cite,
@@ -99,6 +100,7 @@ class SpecBuilder:
         self.problems: list[SpecError] = []
         self.service: LineDict = LineDict()
         self.patterns: dict[str, str] = {}
+        self.push_clauses: list[Clause] = []
         # Until service.yaml has loaded, pattern names cannot be judged; its own problem says so.
         self.service_loaded = False
 
@@ -153,11 +155,17 @@ class SpecBuilder:
             self.patterns = {k: v["regex"] for k, v in service["patterns"].items()}
             self.service_loaded = True
         errata = self.build_errata(base / "errata.yaml")
-        apis = {api: self.build_api(api, base / SURFACE_DIRS[api]) for api in APIS}
         push_path = base / "legacy" / "push.yaml"
-        push: Mapping[str, Any] = {}
+        push: LineDict = LineDict()
         if push_path.exists():
-            push = self.read(push_path, "push") or {}
+            push = self.read(push_path, "push") or LineDict()
+        self.push_clauses = [
+            Clause(f"{LEGACY}.push.{item['id']}", LEGACY, item["category"], item["text"],
+                   self.cite(item["source"], self.display(push_path), item.line),
+                   errata=item.get("errata"), where=Where(self.display(push_path), item.line))
+            for item in push.get("clauses", ())
+        ]
+        apis = {api: self.build_api(api, base / SURFACE_DIRS[api]) for api in APIS}
         return SpecSet(str(self.root), apis, self.service, errata, push)
 
     def build_errata(self, path: Path) -> dict[str, Erratum]:
@@ -195,6 +203,8 @@ class SpecBuilder:
             for item in self.service.get("clauses", ())
             if item["api"] == api
         ]
+        if api == LEGACY:
+            clauses += self.push_clauses
         clauses += [
             Clause(f"{api}.condition.{c.name}", api, "error_code",
                    f"{c.name} is answered with {' or '.join(map(str, c.accept))}",

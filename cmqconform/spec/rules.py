@@ -74,8 +74,9 @@ def rule_holds(rule: Rule, given: Mapping[str, Any],
                fallback: Mapping[str, Any] | None = None) -> bool:
     """Whether ``rule`` holds for the parameters ``given``.
 
-    ``present`` and ``when`` read only what was given. ``require`` comparisons may read ``fallback`` (the
-    spec default, or the resource's current attribute) for a parameter that was not given.
+    ``present`` and ``when`` read only what was given. ``require`` comparisons may read
+    ``fallback`` (the spec default, or the resource's current attribute) for a parameter that
+    was not given.
     A comparison that cannot be judged counts as holding.
     """
 

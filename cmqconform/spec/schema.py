@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.models import ActionSpec, ApiSpec, FieldSpec
+from cmqconform.models import ActionSpec, ApiSpec, Cite, FieldSpec
 
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
@@ -53,5 +54,18 @@ def response_schema(api: ApiSpec, action: ActionSpec, *, strict: bool = True) ->
     members include ``code``, ``message`` and ``requestId``).
     """
     schema = object_schema(api, action.response, strict=strict, title=f"{action.name} response")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def push_body_schema(api: ApiSpec, push: Mapping[str, Any], *,
+                     strict: bool = True) -> dict[str, Any]:
+    """Schema of a JSON-format HTTP push body, from push.yaml ``formats.JSON.fields``."""
+    members = tuple(
+        FieldSpec(f["name"], f["type"], f["nullable"], Cite.parse(f["source"]),
+                  required=f.get("required", True))
+        for f in push["formats"]["JSON"].get("fields", ())
+    )
+    schema = object_schema(api, members, strict=strict, title="push JSON body")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
