@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from cmqconform.dialects.call import encode_pairs
+from cmqconform.dialects.call import rfc3986
 from cmqconform.dialects.credentials import MASK
 from cmqconform.models import LEGACY, V3
 
@@ -221,6 +221,13 @@ def redact_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, MASK if k in SECRET_PARAMS else v) for k, v in pairs]
 
 
+def redact_query(text: str) -> str:
+    """A query string or form body with secret values masked (the mask left unencoded)."""
+    pairs = parse_qsl(text, keep_blank_values=True)
+    return "&".join(f"{rfc3986(k)}={MASK if k in SECRET_PARAMS else rfc3986(v)}"
+                    for k, v in pairs)
+
+
 def _redact_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: MASK if k in SECRET_PARAMS else _redact_json(v) for k, v in value.items()}
@@ -246,7 +253,7 @@ def _redact_body(body: bytes, content_type: str) -> str:
             return text
     if "=" in text and "{" not in text[:1]:
         # Query/form dialects; the legacy SDK sends forms without a Content-Type at all.
-        return encode_pairs(redact_pairs(parse_qsl(text, keep_blank_values=True)))
+        return redact_query(text)
     return text
 
 
@@ -260,7 +267,7 @@ def redact_request(request: httpx.Request, secrets: Iterable[str] = ()) -> Reque
     url = request.url.copy_with(query=None)
     shown = str(url)
     if query:
-        shown += "?" + encode_pairs(redact_pairs(parse_qsl(query, keep_blank_values=True)))
+        shown += "?" + redact_query(query)
     headers = tuple((k, scrub(redact_header(k, v), secrets))
                     for k, v in request.headers.multi_items())
     try:
