@@ -59,7 +59,8 @@ def encode(call: Call, base_url: str, *, region: str | None, version: str,
     headers = {header_name(k): v for k, v in common.items() if v is not None}
     url = httpx.URL(base_url).copy_with(path=path, query=None)
     if call.http_method == "GET":
-        pairs = [pair for key, value in params.items() for pair in flatten(key, value, bool_text=bool_text)]
+        pairs = [pair for key, value in params.items()
+                 for pair in flatten(key, value, bool_text=bool_text)]
         headers["Content-Type"] = FORM_CONTENT
         request = httpx.Request("GET", url.copy_with(query=encode_pairs(pairs).encode("ascii")),
                                 headers=headers)

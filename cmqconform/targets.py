@@ -1,0 +1,299 @@
+"""Targets: where the suite sends its calls, with which credentials, and how fast.
+
+A target is data, loaded from a TOML file (:func:`load_target`) or a URL shorthand
+(:func:`target_from_url`: one address serving both surfaces, e.g. the emulator). The file format
+is documented in ``docs/targets.md``. Credentials come from the environment
+(``TENCENTCLOUD_SECRET_ID``, ``TENCENTCLOUD_SECRET_KEY``, optional ``TENCENTCLOUD_SESSION_TOKEN``)
+or an explicit :class:`~cmqconform.dialects.Credentials`; they never appear in a file, a repr,
+a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cmqconform.dialects import (
+    BOOL_TEXT_DOC,
+    SIGNATURE_METHODS,
+    Call,
+    Credentials,
+    Prepared,
+    prepare,
+)
+from cmqconform.dialects.call import Clock, NonceSource, random_nonce, system_clock
+from cmqconform.dialects.signing import TC3_ALGORITHM
+from cmqconform.errors import ConfigError
+from cmqconform.models import LEGACY, V3, SpecSet
+
+SECRET_ID_ENV = "TENCENTCLOUD_SECRET_ID"
+SECRET_KEY_ENV = "TENCENTCLOUD_SECRET_KEY"
+TOKEN_ENV = "TENCENTCLOUD_SESSION_TOKEN"
+#: Endpoint keys, one per surface and legacy host.
+SURFACES = ("v3", "legacy_queue", "legacy_topic")
+#: Defaults when a target names no method: TC3 is the API 3.0 default (cmq-api.txt:232), HmacSHA1
+#: the legacy default (cmq-api.txt:4650).
+DEFAULT_METHODS = {V3: TC3_ALGORITHM, LEGACY: "HmacSHA1"}
+_SIGNATURE_KEYS = {"v3": V3, "legacy": LEGACY}
+_TOP_KEYS = {"name", "url", "region", "rate_limit", "expectations", "strict_undocumented_fields",
+             "endpoints", "signature", "legacy", "credentials", "declared_limits"}
+_CREDENTIAL_KEYS = {"secret_id_env", "secret_key_env", "token_env"}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Base URLs per surface: API 3.0, the legacy queue host and the legacy topic host."""
+
+    v3: str
+    legacy_queue: str
+    legacy_topic: str
+
+    def for_call(self, api: str, host: str | None) -> str:
+        """The base URL serving ``api`` (and, for legacy, ``host``: queue or topic)."""
+        if api == V3:
+            return self.v3
+        return self.legacy_topic if host == "topic" else self.legacy_queue
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Everything the suite needs to talk to one CMQ-compatible service."""
+
+    name: str
+    endpoints: Endpoints
+    #: API 3.0 ``Region`` (``ap-guangzhou``).
+    region: str
+    credentials: Credentials
+    #: Signature method per surface (``cmq.v3`` / ``cmq.legacy``).
+    signature: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_METHODS))
+    #: Legacy ``Region`` common parameter (``gz``); None sends none, as the official SDK does.
+    legacy_region: str | None = None
+    #: Requests per second over the whole run; None for no limit.
+    rate_limit: float | None = None
+    expectations: Path | None = None
+    #: Treat response members the doc does not list as failures instead of notes.
+    strict_undocumented_fields: bool = False
+    #: Limits the operator declares for this account (``queues = 1000``), used by limit tests.
+    declared_limits: Mapping[str, int] = field(default_factory=dict)
+    #: Where the target came from: a file path or the URL.
+    source: str = ""
+
+    @property
+    def signature_methods(self) -> Mapping[str, str]:
+        """Signature method per surface (alias of ``signature``)."""
+        return self.signature
+
+    def base_url(self, api: str, host: str | None) -> str:
+        """The base URL for a surface (and, for legacy, the ``queue`` or ``topic`` host)."""
+        return self.endpoints.for_call(api, host)
+
+    def prepare(self, call: Call, specs: SpecSet, *, host: str | None = None,
+                language: str | None = None, clock: Clock = system_clock,
+                nonce: NonceSource = random_nonce,
+                bool_text: tuple[str, str] = BOOL_TEXT_DOC) -> Prepared:
+        """Encode and pair ``call`` with its signer for this target.
+
+        Version, path, service and wire names come from ``specs``; a legacy action's host comes
+        from its spec unless ``host`` overrides it (unknown actions default to the queue host).
+        """
+        api = specs.api(call.api)
+        facts = specs.service["apis"][call.api]
+        action = api.actions.get(call.action)
+        if host is None:
+            host = action.host if action is not None and action.host else "queue"
+        return prepare(call, base_url=self.endpoints.for_call(call.api, host),
+                       credentials=self.credentials, signature_method=self.signature[call.api],
+                       region=self.region if call.api == V3 else self.legacy_region,
+                       version=str(facts["version"]["value"]),
+                       service=str(specs.service["service"]),
+                       path=str(facts["path"]["value"]), action=action, language=language,
+                       clock=clock, nonce=nonce, bool_text=bool_text)
+
+
+class _Problems:
+    """Collects every problem of one target so the user gets one error naming each field."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{key}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            lines = "\n".join(f"  - {item}" for item in self.items)
+            raise ConfigError(f"{self.source}: invalid target ({len(self.items)} "
+                              f"problem{'s' if len(self.items) > 1 else ''}):\n{lines}")
+
+
+def _url(value: Any, key: str, problems: _Problems) -> str | None:
+    if not isinstance(value, str):
+        problems.add(key, f"expected an http(s) URL string, got {type(value).__name__}")
+        return None
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        problems.add(key, f"not a URL ({exc}): {value!r}")
+        return None
+    if url.scheme not in ("http", "https") or not url.host:
+        problems.add(key, f"expected http://host[:port] or https://host[:port], got {value!r}")
+        return None
+    if url.path not in ("", "/") or url.query or url.fragment:
+        problems.add(key, f"give the base URL only (the dialect adds the path), got {value!r}")
+        return None
+    return str(url.copy_with(path="/")).rstrip("/")
+
+
+def credentials_from_env(env: Mapping[str, str], *, secret_id_env: str = SECRET_ID_ENV,
+                         secret_key_env: str = SECRET_KEY_ENV, token_env: str = TOKEN_ENV,
+                         source: str = "<environment>") -> Credentials:
+    """Credentials from environment variables; ConfigError naming each missing variable."""
+    problems = _Problems(source)
+    for name in (secret_id_env, secret_key_env):
+        if not env.get(name):
+            problems.add("credentials", f"environment variable {name} is not set")
+    problems.raise_if_any()
+    return Credentials.of(env[secret_id_env], env[secret_key_env], env.get(token_env) or None)
+
+
+def _str(doc: Mapping[str, Any], key: str, problems: _Problems, prefix: str = "") -> str | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.add(prefix + key, f"expected a non-empty string, got {value!r}")
+        return None
+    return value
+
+
+def _table(doc: Mapping[str, Any], key: str, allowed: set[str] | None,
+           problems: _Problems) -> dict[str, Any]:
+    value = doc.get(key, {})
+    if not isinstance(value, dict):
+        problems.add(key, f"expected a table, got {type(value).__name__}")
+        return {}
+    if allowed is not None:
+        for extra in sorted(set(value) - allowed):
+            problems.add(f"{key}.{extra}", f"unknown key (known: {', '.join(sorted(allowed))})")
+    return value
+
+
+def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path | None = None,
+                        env: Mapping[str, str] | None = None,
+                        credentials: Credentials | None = None) -> Target:
+    """Validate a parsed target document; one ConfigError lists every bad field."""
+    env = os.environ if env is None else env
+    problems = _Problems(source)
+    for extra in sorted(set(doc) - _TOP_KEYS):
+        problems.add(extra, f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+    shared = _url(doc["url"], "url", problems) if "url" in doc else None
+    endpoint_doc = _table(doc, "endpoints", set(SURFACES), problems)
+    endpoints: dict[str, str] = {}
+    for surface in SURFACES:
+        if surface in endpoint_doc:
+            url = _url(endpoint_doc[surface], f"endpoints.{surface}", problems)
+            if url:
+                endpoints[surface] = url
+        elif shared:
+            endpoints[surface] = shared
+        elif "url" not in doc:
+            problems.add(f"endpoints.{surface}", "missing (or give 'url' for all surfaces)")
+    region = _str(doc, "region", problems)
+    if region is None and "region" not in doc:
+        problems.add("region", "missing (the API 3.0 Region, e.g. ap-guangzhou)")
+    signature = dict(DEFAULT_METHODS)
+    for key, method in _table(doc, "signature", set(_SIGNATURE_KEYS), problems).items():
+        api = _SIGNATURE_KEYS[key]
+        if method not in SIGNATURE_METHODS[api]:
+            problems.add(f"signature.{key}", f"expected one of "
+                                             f"{', '.join(SIGNATURE_METHODS[api])}, got {method!r}")
+        else:
+            signature[api] = method
+    legacy = _table(doc, "legacy", {"region"}, problems)
+    legacy_region = _str(legacy, "region", problems, "legacy.")
+    rate = doc.get("rate_limit")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)
+                             or rate <= 0):
+        problems.add("rate_limit", f"expected requests per second > 0, got {rate!r}")
+        rate = None
+    expectations: Path | None = None
+    if "expectations" in doc:
+        text = _str(doc, "expectations", problems)
+        if text is not None:
+            expectations = (base_dir or Path.cwd()) / text
+            if not expectations.is_file():
+                problems.add("expectations", f"no such file: {expectations}")
+    strict = doc.get("strict_undocumented_fields", False)
+    if not isinstance(strict, bool):
+        problems.add("strict_undocumented_fields", f"expected true or false, got {strict!r}")
+        strict = False
+    limits: dict[str, int] = {}
+    for key, value in _table(doc, "declared_limits", None, problems).items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.add(f"declared_limits.{key}", f"expected an integer >= 0, got {value!r}")
+        else:
+            limits[key] = value
+    cred_doc = _table(doc, "credentials", None, problems)
+    for key in sorted(cred_doc):
+        if key in _CREDENTIAL_KEYS:
+            _str(cred_doc, key, problems, "credentials.")
+        elif "secret" in key or "token" in key or "key" in key:
+            # Never echo the value: it may be the very secret the user pasted.
+            problems.add(f"credentials.{key}", f"never put credentials in a target file; set "
+                                               f"{SECRET_ID_ENV} / {SECRET_KEY_ENV} instead")
+        else:
+            problems.add(f"credentials.{key}",
+                         f"unknown key (known: {', '.join(sorted(_CREDENTIAL_KEYS))})")
+    if credentials is None and not any(
+            item.startswith("credentials.") for item in problems.items):
+        names = {k: cred_doc.get(k, d) for k, d in (("secret_id_env", SECRET_ID_ENV),
+                                                    ("secret_key_env", SECRET_KEY_ENV),
+                                                    ("token_env", TOKEN_ENV))}
+        try:
+            credentials = credentials_from_env(env, source=source, **names)
+        except ConfigError as exc:
+            problems.items.extend(line.strip()[2:] for line in str(exc).splitlines()[1:])
+    name = _str(doc, "name", problems) or Path(source).stem
+    problems.raise_if_any()
+    assert credentials is not None and region is not None
+    return Target(name=name, endpoints=Endpoints(**endpoints), region=region,
+                  credentials=credentials, signature=signature, legacy_region=legacy_region,
+                  rate_limit=float(rate) if rate is not None else None,
+                  expectations=expectations, strict_undocumented_fields=strict,
+                  declared_limits=limits, source=source)
+
+
+def load_target(path: str | Path, *, env: Mapping[str, str] | None = None,
+                credentials: Credentials | None = None) -> Target:
+    """Load a target TOML file; ConfigError names the file and every bad field."""
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read target file: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return target_from_mapping(doc, source=str(path), base_dir=path.parent, env=env,
+                               credentials=credentials)
+
+
+def target_from_url(url: str, *, region: str, env: Mapping[str, str] | None = None,
+                    credentials: Credentials | None = None, name: str | None = None,
+                    rate_limit: float | None = None) -> Target:
+    """A target serving API 3.0 and both legacy hosts at one address (``--cmq-target URL``)."""
+    doc: dict[str, Any] = {"url": url, "region": region, "name": name or url}
+    if rate_limit is not None:
+        doc["rate_limit"] = rate_limit
+    return target_from_mapping(doc, source=url, env=env, credentials=credentials)
+
+
+def default_region(specs: SpecSet) -> str:
+    """The first API 3.0 region service.yaml lists, for URL targets given none."""
+    return str(specs.service["apis"][V3]["regions"][0]["id"])

@@ -1,0 +1,213 @@
+"""Targets: TOML and URL loading, one ConfigError naming each bad field, secrets never shown."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cmqconform.dialects import Call, Credentials
+from cmqconform.errors import ConfigError
+from cmqconform.models import LEGACY, V3, ActionSpec, ApiSpec, Cite, SpecSet
+from cmqconform.targets import (
+    Target,
+    default_region,
+    load_target,
+    target_from_mapping,
+    target_from_url,
+)
+
+SECRET_KEY = "s3cr3t-key-value-never-shown"
+TOKEN = "t0ken-value-never-shown"
+ENV = {"TENCENTCLOUD_SECRET_ID": "AKIDtargettest", "TENCENTCLOUD_SECRET_KEY": SECRET_KEY,
+       "TENCENTCLOUD_SESSION_TOKEN": TOKEN}
+
+CLOUD_TOML = """
+name = "tencent-cloud-gz"
+region = "ap-guangzhou"
+rate_limit = 5
+expectations = "expect.toml"
+strict_undocumented_fields = true
+
+[endpoints]
+v3 = "https://cmq.tencentcloudapi.com"
+legacy_queue = "https://cmq-queue-gz.api.qcloud.com"
+legacy_topic = "https://cmq-topic-gz.api.qcloud.com/"
+
+[signature]
+v3 = "HmacSHA256"
+legacy = "HmacSHA256"
+
+[legacy]
+region = "gz"
+
+[declared_limits]
+queues = 1000
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "target.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_cloud_target(tmp_path: Path) -> None:
+    write(tmp_path, "", "expect.toml")
+    target = load_target(write(tmp_path, CLOUD_TOML), env=ENV)
+    assert target.name == "tencent-cloud-gz"
+    assert target.endpoints.v3 == "https://cmq.tencentcloudapi.com"
+    assert target.endpoints.legacy_topic == "https://cmq-topic-gz.api.qcloud.com"
+    assert target.signature == {V3: "HmacSHA256", LEGACY: "HmacSHA256"}
+    assert (target.region, target.legacy_region, target.rate_limit) == ("ap-guangzhou", "gz", 5.0)
+    assert target.expectations == tmp_path / "expect.toml"
+    assert target.strict_undocumented_fields and target.declared_limits == {"queues": 1000}
+    assert target.credentials == Credentials.of("AKIDtargettest", SECRET_KEY, TOKEN)
+
+
+def test_docs_example_loads(tmp_path: Path) -> None:
+    """The real-cloud example in docs/targets.md is a valid target."""
+    text = (Path(__file__).parents[1] / "docs" / "targets.md").read_text(encoding="utf-8")
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "expectations").mkdir()
+    write(tmp_path, "", "expectations/tencent-cloud.toml")
+    target = load_target(write(tmp_path, block), env=ENV)
+    assert target.endpoints.legacy_queue == "https://cmq-queue-gz.api.qcloud.com"
+    assert target.expectations == tmp_path / "expectations" / "tencent-cloud.toml"
+
+
+def test_url_shorthand_serves_every_surface() -> None:
+    target = target_from_url("http://127.0.0.1:9000", region="ap-guangzhou", env=ENV)
+    assert target.endpoints.v3 == target.endpoints.legacy_queue == "http://127.0.0.1:9000"
+    assert target.endpoints.legacy_topic == "http://127.0.0.1:9000"
+    assert target.signature == {V3: "TC3-HMAC-SHA256", LEGACY: "HmacSHA1"}
+
+
+def test_explicit_credentials_need_no_environment() -> None:
+    creds = Credentials.of("AKIDemu", "emu-key")
+    target = target_from_url("http://127.0.0.1:9000", region="r", env={}, credentials=creds)
+    assert target.credentials is creds
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ('region = "r"\n', "endpoints.v3"),
+    ('url = "http://h"\n', "region"),
+    ('url = "ftp://h"\nregion = "r"\n', "url"),
+    ('url = "http://h/path"\nregion = "r"\n', "url"),
+    ('url = "http://h"\nregion = ""\n', "region"),
+    ('url = "http://h"\nregion = "r"\nrate_limit = 0\n', "rate_limit"),
+    ('url = "http://h"\nregion = "r"\nrate_limit = true\n', "rate_limit"),
+    ('url = "http://h"\nregion = "r"\n[signature]\nv3 = "MD5"\n', "signature.v3"),
+    ('url = "http://h"\nregion = "r"\n[signature]\nlegacy = "TC3-HMAC-SHA256"\n',
+     "signature.legacy"),
+    ('url = "http://h"\nregion = "r"\nexpectations = "missing.toml"\n', "expectations"),
+    ('url = "http://h"\nregion = "r"\nstrict_undocumented_fields = "yes"\n',
+     "strict_undocumented_fields"),
+    ('url = "http://h"\nregion = "r"\n[declared_limits]\nqueues = -1\n',
+     "declared_limits.queues"),
+    ('url = "http://h"\nregion = "r"\nregoin = "x"\n', "regoin"),
+    ('url = "http://h"\nregion = "r"\n[endpoints]\nv4 = "http://h"\n', "endpoints.v4"),
+])
+def test_bad_field_is_named_with_the_file(tmp_path: Path, text: str, field: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_target(path, env=ENV)
+    message = str(info.value)
+    assert str(path) in message and f"- {field}:" in message
+
+
+def test_all_problems_in_one_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"5 problems") as info:
+        load_target(write(tmp_path, 'rate_limit = -1\n[endpoints]\nv3 = "x"\n'), env=ENV)
+    assert "rate_limit" in str(info.value) and "region" in str(info.value)
+
+
+def test_missing_environment_names_the_variables(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_target(write(tmp_path, 'url = "http://h"\nregion = "r"\n'), env={})
+    assert "TENCENTCLOUD_SECRET_ID" in str(info.value)
+    assert "TENCENTCLOUD_SECRET_KEY" in str(info.value)
+
+
+def test_custom_environment_variable_names(tmp_path: Path) -> None:
+    text = ('url = "http://h"\nregion = "r"\n[credentials]\nsecret_id_env = "MY_ID"\n'
+            'secret_key_env = "MY_KEY"\n')
+    target = load_target(write(tmp_path, text), env={"MY_ID": "AKIDmine", "MY_KEY": "k"})
+    assert target.credentials.secret_id == "AKIDmine" and target.credentials.token is None
+
+
+def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_target(write(tmp_path, "region = \n"), env=ENV)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_target(tmp_path / "absent.toml", env=ENV)
+
+
+def test_secret_pasted_into_the_file_is_refused_without_echo(tmp_path: Path) -> None:
+    text = f'url = "http://h"\nregion = "r"\n[credentials]\nsecret_key = "{SECRET_KEY}"\n'
+    with pytest.raises(ConfigError) as info:
+        load_target(write(tmp_path, text), env=ENV)
+    assert "credentials.secret_key" in str(info.value)
+    assert SECRET_KEY not in str(info.value)
+
+
+def test_no_secret_in_repr_str_logs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
+    target = target_from_url("http://127.0.0.1:9000", region="r", env=ENV)
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("cmqconform.test").info("target %s %r %s", target, target,
+                                               target.credentials)
+    shown = [repr(target), str(target), repr(target.credentials),
+             f"{target.credentials.secret_key}", str(target.credentials.token), caplog.text]
+    try:
+        raise ConfigError(f"bad target {target!r}")
+    except ConfigError as exc:
+        shown.append(str(exc))
+    for text in shown:
+        assert SECRET_KEY not in text and TOKEN not in text
+        assert "AKIDtargettest" not in text  # the SecretId is shortened too
+    assert "***" in repr(target)
+
+
+def test_secret_cannot_be_pickled() -> None:
+    import pickle
+
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(Credentials.of("AKID", SECRET_KEY))
+
+
+def minimal_specs() -> SpecSet:
+    src = Cite("cmq-api.txt", 1)
+    send = ActionSpec(LEGACY, "PublishMessage", src, "", (), (), (), (), (), (), host="topic")
+    apis = {V3: ApiSpec(V3, "2019-03-04", {}, {}, (), {}, ()),
+            LEGACY: ApiSpec(LEGACY, "2017", {"PublishMessage": send}, {}, (), {}, ())}
+    service = {"service": "cmq", "apis": {
+        V3: {"version": {"value": "2019-03-04"}, "path": {"value": "/"},
+             "regions": [{"id": "ap-beijing"}]},
+        LEGACY: {"version": {"value": "2017"}, "path": {"value": "/v2/index.php"}}}}
+    return SpecSet("specs", apis, service, {}, {})
+
+
+def test_prepare_routes_legacy_actions_to_their_host() -> None:
+    target = Target(name="t", endpoints=target_from_url(
+        "http://127.0.0.1:1", region="r", env=ENV).endpoints.__class__(
+        "http://v3:1", "http://queue:2", "http://topic:3"), region="ap-guangzhou",
+        credentials=Credentials.of("AKID", "k"), legacy_region="gz")
+    specs = minimal_specs()
+    publish = target.prepare(Call(LEGACY, "PublishMessage", {"topicName": "t"}), specs)
+    assert publish.request.url.host == "topic" and publish.request.url.path == "/v2/index.php"
+    unknown = target.prepare(Call(LEGACY, "NoSuchAction"), specs)
+    assert unknown.request.url.host == "queue"
+    v3 = target.prepare(Call(V3, "ListQueue"), specs)
+    assert v3.dialect == "tc3" and v3.request.headers["X-TC-Version"] == "2019-03-04"
+    signed = next(v3.auth.auth_flow(v3.request))
+    assert isinstance(signed, httpx.Request) and "cmq/tc3_request" in signed.headers[
+        "Authorization"]
+    assert default_region(specs) == "ap-beijing"
+
+
+def test_target_from_mapping_without_file() -> None:
+    target = target_from_mapping({"url": "https://h:8443", "region": "r"}, source="inline",
+                                 env=ENV)
+    assert target.endpoints.v3 == "https://h:8443" and target.name == "inline"
