@@ -32,6 +32,14 @@ def _page(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
             "search_word": arg(params, "searchWord") or None}
 
 
+#: Where a response member's name differs from the state's attribute name beyond case.
+FROM_STATE = {"filterTag": "filterTags"}
+
+
+def _renamed(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {FROM_STATE.get(k, k): v for k, v in record.items()}
+
+
 def _list(items: Any) -> list[Any]:
     """An array parameter's items; a lone value (``msgTag=x``) counts as one item."""
     if items is None:
@@ -240,16 +248,16 @@ async def list_subscriptions(ctx: Context, params: dict[str, Any]) -> Mapping[st
 @action("GetSubscriptionAttributes")
 async def get_subscription(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """GetSubscriptionAttributes."""
-    return ctx.backend.get_subscription(ctx.account, arg(params, "topicName"),
-                                        arg(params, "subscriptionName"))
+    return _renamed(ctx.backend.get_subscription(ctx.account, arg(params, "topicName"),
+                                                 arg(params, "subscriptionName")))
 
 
 @action("SetSubscriptionAttributes", current=_subscription_now)
 async def set_subscription(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """SetSubscriptionAttributes."""
-    return ctx.backend.set_subscription_attributes(
+    return _renamed(ctx.backend.set_subscription_attributes(
         ctx.account, arg(params, "topicName"), arg(params, "subscriptionName"),
-        attributes(params, "topicName", "subscriptionName"))
+        attributes(params, "topicName", "subscriptionName")))
 
 
 @action("ClearSubscriptionFilterTags")
