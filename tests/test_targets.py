@@ -170,13 +170,6 @@ def test_no_secret_in_repr_str_logs_or_errors(caplog: pytest.LogCaptureFixture) 
     assert "***" in repr(target)
 
 
-def test_secret_cannot_be_pickled() -> None:
-    import pickle
-
-    with pytest.raises(TypeError, match="cannot be pickled"):
-        pickle.dumps(Credentials.of("AKID", SECRET_KEY))
-
-
 def minimal_specs() -> SpecSet:
     src = Cite("cmq-api.txt", 1)
     send = ActionSpec(LEGACY, "PublishMessage", src, "", (), (), (), (), (), (), host="topic")
