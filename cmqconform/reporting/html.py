@@ -1,0 +1,276 @@
+"""The single-file report.html: summary, clause-coverage grid, searchable failures, metadata.
+
+Rendered with jinja2 from ``templates/report.html.j2``; CSS, SVG and JS are inline so the file can
+be mailed, attached to a CI run or published as is. Every piece of evidence passes through
+:mod:`cmqconform.reporting.redact` again here, whatever the writer of results.json did.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from cmqconform.errors import CmqConformError
+from cmqconform.models import Clause, SpecSet
+from cmqconform.reporting.redact import env_secrets, redact, redact_text
+from cmqconform.reporting.view import (
+    RAN,
+    VERDICTS,
+    CaseView,
+    Tally,
+    case_views,
+    categories,
+    summary_counts,
+    target_name,
+)
+
+#: Category labels as column heads.
+CATEGORY_LABELS = {
+    "required": "required", "range": "range", "pattern": "pattern", "rule": "cross-param rule",
+    "response": "response", "error_code": "error code", "semantics": "semantics", "auth": "auth",
+    "limit": "limit",
+}
+#: Verdicts listed under "Failures and other outcomes": everything but a plain pass.
+LISTED = tuple(v for v in VERDICTS if v != "pass")
+#: Mark for clauses without an action (surface-wide: auth, envelope, limits).
+SURFACE = "(surface-wide)"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One square of the coverage grid: the cases of an action in a clause category."""
+
+    tally: Tally
+    clauses_total: int
+    clauses_tested: int
+
+    @property
+    def state(self) -> str:
+        """The CSS state: the worst verdict, ``untested`` or ``none``."""
+        worst = self.tally.worst
+        if worst:
+            return worst
+        return "untested" if self.clauses_total else "none"
+
+    @property
+    def label(self) -> str:
+        """Short text inside the square."""
+        if self.tally.ran:
+            return f"{self.tally.passed}/{self.tally.ran}"
+        if self.tally.total:
+            return self.tally.worst or ""
+        return "untested" if self.clauses_total else ""
+
+    @property
+    def title(self) -> str:
+        """Tooltip and accessible description."""
+        parts = [f"{v} {self.tally[v]}" for v in VERDICTS if self.tally[v]]
+        cases = ", ".join(parts) if parts else "no cases"
+        return f"{cases}; clauses tested {self.clauses_tested}/{self.clauses_total}"
+
+
+def specs_or_none() -> SpecSet | None:
+    """The bundled specs, or None when they cannot be loaded (the report still renders)."""
+    from cmqconform.spec import load_specs
+
+    try:
+        return load_specs()
+    except CmqConformError:
+        return None
+
+
+def _action_order(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tuple[str, str]]:
+    order: list[tuple[str, str]] = []
+    if specs:
+        order = [(api, name) for api, spec in specs.apis.items() for name in spec.actions]
+    seen = set(order)
+    for case in cases:
+        if (case.api, case.action) not in seen:
+            seen.add((case.api, case.action))
+            order.append((case.api, case.action))
+    return order
+
+
+def grid(specs: SpecSet | None, cases: Sequence[CaseView],
+         clauses: Mapping[str, Clause]) -> list[dict[str, Any]]:
+    """Per surface: rows of (action, cells per category), surface-wide clauses first."""
+    tested = {ref.id for case in cases for ref in case.clauses}
+    by_cell: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    surface_cell: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for case in cases:
+        for ref in case.clauses:
+            if ref.category:
+                by_cell[case.api, case.action, ref.category].append(case.verdict)
+                known = clauses.get(ref.id)
+                if known is not None and known.action is None:
+                    surface_cell[case.api, ref.category].append(case.verdict)
+    clause_cells: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for clause in clauses.values():
+        clause_cells[clause.api, clause.action or SURFACE, clause.category].append(clause.id)
+
+    def cell(api: str, action: str, category: str, verdicts: list[str]) -> Cell:
+        ids = clause_cells.get((api, action, category), [])
+        return Cell(Tally.of(verdicts), len(ids), sum(1 for i in ids if i in tested))
+
+    out = []
+    order = _action_order(specs, cases)
+    for api in dict.fromkeys(api for api, _ in order):
+        rows = [(SURFACE, [cell(api, SURFACE, cat, surface_cell.get((api, cat), []))
+                           for cat in categories()])]
+        rows += [(action, [cell(api, action, cat, by_cell.get((api, action, cat), []))
+                           for cat in categories()])
+                 for a, action in order if a == api]
+        out.append({"api": api, "rows": rows})
+    return out
+
+
+def per_action(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tuple[str, str, Tally]]:
+    """Tally per (surface, action), in spec order; actions without cases are left out."""
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for case in cases:
+        groups[case.api, case.action].append(case.verdict)
+    return [(api, action, Tally.of(groups[api, action]))
+            for api, action in _action_order(specs, cases) if (api, action) in groups]
+
+
+def _coverage(results: Mapping[str, Any], clauses: Mapping[str, Clause],
+              cases: Sequence[CaseView]) -> dict[str, Any]:
+    raw = results.get("coverage")
+    raw = raw if isinstance(raw, dict) else {}
+    ineligible = raw.get("clauses_ineligible")
+    listed = ineligible if isinstance(ineligible, list) else []
+    tested_here = len({ref.id for case in cases for ref in case.clauses})
+    return {
+        "total": raw.get("clauses_total", len(clauses) or None),
+        "tested": raw.get("clauses_tested", tested_here),
+        "ineligible": len(listed) if isinstance(ineligible, list) else ineligible,
+        "ineligible_list": [redact(item) for item in listed],
+        "from_document": bool(raw),
+    }
+
+
+def _errata(results: Mapping[str, Any], specs: SpecSet | None,
+            cases: Sequence[CaseView]) -> list[dict[str, Any]]:
+    used: dict[str, int] = defaultdict(int)
+    for case in cases:
+        for used_id in case.errata:
+            used[used_id] += 1
+    overrides = results.get("errata")
+    # A target profile may pick an alternative reading; the document then says which.
+    chosen: dict[str, str] = {}
+    if isinstance(overrides, dict):
+        chosen = {str(k): str(v.get("reading") if isinstance(v, dict) else v)
+                  for k, v in overrides.items()}
+    elif isinstance(overrides, list):
+        chosen = {str(e["id"]): str(e.get("reading", "")) for e in overrides
+                  if isinstance(e, dict) and "id" in e}
+    out: list[dict[str, Any]] = []
+    for erratum in (specs.errata.values() if specs else []):
+        out.append({
+            "id": erratum.id, "summary": erratum.summary, "reading": erratum.reading,
+            "override": chosen.get(erratum.id) if chosen.get(erratum.id) not in (
+                None, "", erratum.reading) else None,
+            "sources": [(str(cite), says) for cite, says in erratum.sources],
+            "alternatives": list(erratum.alternatives), "cases": used.get(erratum.id, 0),
+        })
+    known = {e["id"] for e in out}
+    out += [{"id": eid, "summary": "", "reading": chosen.get(eid, ""), "override": None,
+             "sources": [], "alternatives": [], "cases": used.get(eid, 0)}
+            for eid in sorted(set(used) | set(chosen)) if eid not in known]
+    out.sort(key=lambda e: (-e["cases"], e["id"]))
+    return out
+
+
+def _scalar_rows(value: Any, secrets: Sequence[str]) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return []
+    rows = []
+    for key, item in value.items():
+        shown = redact({str(key): item}, secrets)[str(key)]
+        text = shown if isinstance(shown, str) else _compact(shown)
+        rows.append((str(key), redact_text(text, secrets)))
+    return rows
+
+
+def _compact(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _duration(results: Mapping[str, Any]) -> str | None:
+    try:
+        start = datetime.fromisoformat(str(results["started_at"]))
+        end = datetime.fromisoformat(str(results["finished_at"]))
+    except (KeyError, ValueError, TypeError):
+        return None
+    seconds = (end - start).total_seconds()
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str, Any]:
+    """Everything the template shows, computed from one results document."""
+    secrets = tuple(secrets) + env_secrets()
+    specs = specs_or_none()
+    clauses = {c.id: c for c in specs.all_clauses()} if specs else {}
+    cases = case_views(results, clauses, secrets)
+    counts = summary_counts(results, cases)
+    ran = sum(counts[v] for v in RAN)
+    by_api: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        by_api[case.api].append(case.verdict)
+    target = results.get("target")
+    run_rows = [(k, redact_text(str(results[k]), secrets))
+                for k in ("schema_version", "started_at", "finished_at") if results.get(k)]
+    if _duration(results):
+        run_rows.append(("duration", str(_duration(results))))
+    run_rows += _scalar_rows(results.get("run"), secrets)
+    if results.get("partial") or not results.get("finished_at"):
+        run_rows.append(("status", "partial: the run did not finish"))
+    listed = [c for c in cases if c.verdict in LISTED]
+    listed.sort(key=lambda c: (LISTED.index(c.verdict), c.api, c.action, c.id))
+    return {
+        "title": f"CMQ conformance: {redact_text(target_name(results), secrets)}",
+        "target_name": redact_text(target_name(results), secrets),
+        "target_rows": _scalar_rows(target, secrets) if isinstance(target, dict) else [],
+        "run_rows": run_rows,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "verdicts": VERDICTS, "counts": counts,
+        "rate": (counts["pass"] + counts["xfail"]) / ran if ran else None,
+        "per_api": [(api, Tally.of(v)) for api, v in by_api.items()],
+        "per_action": per_action(specs, cases),
+        "grid": grid(specs, cases, clauses),
+        "categories": [(c, CATEGORY_LABELS.get(c, c)) for c in categories()],
+        "coverage": _coverage(results, clauses, cases),
+        "listed": listed, "listed_verdicts": LISTED,
+        "apis": sorted({c.api for c in listed}), "actions": sorted({c.action for c in listed}),
+        "errata": _errata(results, specs, cases),
+    }
+
+
+def environment() -> jinja2.Environment:
+    """The jinja2 environment of every report template (autoescaping on)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("cmqconform.reporting", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = lambda r: "—" if r is None else f"{r * 100:.1f}%"
+    return env
+
+
+def render_html(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> str:
+    """The report as one HTML string."""
+    return environment().get_template("report.html.j2").render(**context(results, secrets))
+
+
+def write_html(results: Mapping[str, Any], path: str | Path, secrets: Sequence[str] = ()) -> Path:
+    """Write report.html for a results document; ``secrets`` are extra literals to scrub."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(results, secrets), encoding="utf-8")
+    return out
