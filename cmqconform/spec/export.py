@@ -49,6 +49,10 @@ def param_record(param: ParamSpec) -> dict[str, Any]:
         "min_length": param.min_length,
         "item_max_length": param.item_max_length,
         "array_bases": list(param.array_bases) if param.array_bases is not None else None,
+        "pattern_name": param.pattern_name,
+        "item_pattern": param.item_pattern,
+        "conditions": dict(param.conditions),
+        "errata": param.errata,
         "source": str(param.source),
     }
 
@@ -74,6 +78,8 @@ def export(specs: SpecSet, api_name: str) -> dict[str, Any]:
                            else {"code": e.code} for e in action.errors],
                 "rules": [{"id": r.id, "when": dict(r.when), "require": dict(r.require)}
                           for r in action.rules],
+                "rate_limit": action.rate_limit,
+                "clauses": [c.id for c in action.clauses],
                 "source": str(action.source),
             }
             for name, action in sorted(api.actions.items())

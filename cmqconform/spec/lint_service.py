@@ -33,7 +33,7 @@ def number_names(value: Any) -> list[str]:
     names = [str(value), f"{value:,}"]
     if 0 <= value < len(_WORDS):
         names.append(_WORDS[value])
-    return names
+    return list(dict.fromkeys(names))
 
 
 def url_parts(url: str) -> list[str]:

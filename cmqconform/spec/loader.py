@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
 from cmqconform.errors import SpecError
@@ -69,6 +69,22 @@ def _validators() -> dict[str, Draft202012Validator]:
     )
     return {name: Draft202012Validator(schema, registry=registry)
             for name, schema in schemas.items() if name != "common"}
+
+
+#: Meta-validation results by (schema, file bytes): validation is most of a lint's time, and
+#: lint runs over many copies of mostly identical files (tests, editors re-linting on save).
+_SCHEMA_ERRORS: dict[tuple[str, bytes], list[ValidationError]] = {}
+
+
+def _schema_errors(schema: str, content: bytes, doc: LineDict) -> list[ValidationError]:
+    """The meta-schema errors of ``doc`` (parsed from ``content``), sorted by path."""
+    key = (schema, content)
+    if key not in _SCHEMA_ERRORS:
+        if len(_SCHEMA_ERRORS) > 1024:
+            _SCHEMA_ERRORS.clear()
+        _SCHEMA_ERRORS[key] = sorted(_validators()[schema].iter_errors(doc),
+                                     key=lambda e: list(e.path))
+    return _SCHEMA_ERRORS[key]
 
 
 def meta_schema(name: str) -> dict[str, Any]:
@@ -136,7 +152,7 @@ class SpecBuilder:
         if not isinstance(doc, LineDict):
             self.problem("top level must be a mapping", name, 1, "meta.type")
             return None
-        errors = sorted(_validators()[schema].iter_errors(doc), key=lambda e: list(e.path))
+        errors = _schema_errors(schema, path.read_bytes(), doc)
         for error in errors:
             where = "/".join(str(p) for p in error.absolute_path) or "<root>"
             line = _line_at(doc, iter(error.absolute_path))

@@ -1,0 +1,175 @@
+"""``spec lint`` finds each planted defect and names its file:line and rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from cmqconform.cli import main
+from cmqconform.errors import SpecError
+from tests.spec.conftest import SpecTree
+
+CQ = "v3/CreateQueue.yaml"
+Defect = Callable[[SpecTree], tuple[str, int, str]]
+
+
+def _param_line(tree: SpecTree, rel: str, name: str, key: str | None = None) -> int:
+    item = tree.item(rel, "request", name)
+    return item.line_of(key) if key else item.line
+
+
+def bad_yaml(tree: SpecTree) -> tuple[str, int, str]:
+    line = tree.replace(CQ, "action: CreateQueue", "action: CreateQueue: [oops")
+    return CQ, line, "yaml.syntax"
+
+
+def wrong_type(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "QueueName", "required")
+    tree.replace(CQ, "required: true", 'required: "yes"')
+    return CQ, line, "meta.type"
+
+
+def unknown_type(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "QueueName")
+    tree.replace(CQ, "type: string", "type: NoSuchType")
+    return CQ, line, "ref.type"
+
+
+def unknown_error_code(tree: SpecTree) -> tuple[str, int, str]:
+    code = tree.doc(CQ)["errors"][0]
+    tree.replace(CQ, f"{{code: {code['code']},", "{code: NoSuchCode,")
+    return CQ, code.line, "ref.error"
+
+
+def duplicate_clause_id(tree: SpecTree) -> tuple[str, int, str]:
+    # Two explicit clauses with one id derive the same full id.
+    text = tree.path(CQ).read_text(encoding="utf-8").rstrip("\n")
+    clause = "  - {id: dup_clause, category: semantics, text: dup, source: cmq-api.txt:3533}\n"
+    head = "\n" if "\nclauses:" in text else "\nclauses:\n"
+    body = text + head + clause + clause
+    tree.path(CQ).write_text(body, encoding="utf-8")
+    return CQ, body.count("\n"), "clause.unique"
+
+
+def min_above_max(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "VisibilityTimeout")
+    tree.replace(CQ, "min: 1\n    max: 43200", "min: 50000\n    max: 43200")
+    return CQ, line, "range.order"
+
+
+def default_out_of_range(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "VisibilityTimeout")
+    tree.replace(CQ, "max: 43200\n    default: 30", "max: 43200\n    default: 50000")
+    return CQ, line, "range.default"
+
+
+def unknown_erratum(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "PollingWaitSeconds")
+    tree.replace(CQ, "errata: polling-wait-range", "errata: no-such-erratum")
+    return CQ, line, "ref.errata"
+
+
+def citation_past_eof(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "VisibilityTimeout")
+    source = tree.item(CQ, "request", "VisibilityTimeout")["source"]
+    tree.replace(CQ, f"source: {source}", "source: cmq-api.txt:99999")
+    return CQ, line, "cite.line"
+
+
+def citation_not_mentioning(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "VisibilityTimeout")
+    source = tree.item(CQ, "request", "VisibilityTimeout")["source"]
+    tree.replace(CQ, f"source: {source}", "source: cmq-api.txt:10")
+    return CQ, line, "cite.mismatch"
+
+
+def action_name_mismatch(tree: SpecTree) -> tuple[str, int, str]:
+    line = tree.replace(CQ, "action: CreateQueue", "action: CreateQueues")
+    return CQ, line, "layout.name"
+
+
+def api_folder_mismatch(tree: SpecTree) -> tuple[str, int, str]:
+    line = tree.replace("v3/errors.yaml", "api: cmq.v3", "api: cmq.legacy")
+    return "v3/errors.yaml", line, "layout.api"
+
+
+def unknown_pattern(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "QueueName", "pattern")
+    tree.replace(CQ, "pattern: resource_name", "pattern: no_such_pattern")
+    return CQ, line, "ref.pattern"
+
+
+def duplicate_parameter(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "PollingWaitSeconds")
+    tree.replace(CQ, "- name: PollingWaitSeconds", "- name: QueueName")
+    return CQ, line, "name.unique"
+
+
+def v3_param_with_array(tree: SpecTree) -> tuple[str, int, str]:
+    line = _param_line(tree, CQ, "QueueName")
+    tree.replace(CQ, "pattern: resource_name", "pattern: resource_name\n    array: {bases: [0]}")
+    return CQ, line, "v3.array"
+
+
+def legacy_array_without_encoding(tree: SpecTree) -> tuple[str, int, str]:
+    rel = "legacy/BatchSendMessage.yaml"
+    param = next(p for p in tree.doc(rel)["request"] if "array" in p)
+    tree.replace(rel, "    array: {bases: [0, 1]}\n", "")
+    return rel, param.line, "legacy.array"
+
+
+def condition_cite_mismatch(tree: SpecTree) -> tuple[str, int, str]:
+    rel = "v3/errors.yaml"
+    conditions = tree.doc(rel)["conditions"]
+    line = conditions.line_of("unknown_action")
+    source = conditions["unknown_action"]["source"]
+    tree.replace(rel, f"unknown_action: {{accept: [{{code: InvalidAction}}], source: {source}}}",
+                 "unknown_action: {accept: [{code: InvalidAction}], source: cmq-api.txt:10}")
+    return rel, line, "cite.mismatch"
+
+
+DEFECTS: list[Defect] = [
+    bad_yaml, wrong_type, unknown_type, unknown_error_code, duplicate_clause_id, min_above_max,
+    default_out_of_range, unknown_erratum, citation_past_eof, citation_not_mentioning,
+    action_name_mismatch, api_folder_mismatch, unknown_pattern, duplicate_parameter,
+    v3_param_with_array, legacy_array_without_encoding, condition_cite_mismatch,
+]
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=lambda d: d.__name__)
+def test_each_defect_is_reported_at_its_file_line_and_rule(
+        defect: Defect, tree: SpecTree, new_problems: Callable[[], list[SpecError]]) -> None:
+    rel, line, rule = defect(tree)
+    found = new_problems()
+    wanted = f"specs/cmq/{rel}"
+    assert any(p.file == wanted and p.line == line and p.rule == rule for p in found), (
+        f"expected {wanted}:{line} [{rule}]; got:\n" + "\n".join(map(str, found)))
+    # The defect is reported where it is, not as noise in other files.
+    assert {p.file for p in found} == {wanted}
+
+
+def test_problem_text_names_file_line_and_rule(tree: SpecTree,
+                                               new_problems: Callable[[], list[SpecError]]
+                                               ) -> None:
+    rel, line, rule = min_above_max(tree)
+    problem = next(p for p in new_problems() if p.rule == rule)
+    assert str(problem).startswith(f"specs/cmq/{rel}:{line}: VisibilityTimeout: min 50000 > max")
+    assert str(problem).endswith(f"[{rule}]")
+
+
+def test_cli_lint_exit_codes(tree: SpecTree, baseline: set[str],
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    clean = main(["--specs", str(tree.root), "spec", "lint"])
+    assert clean == (1 if baseline else 0)
+    capsys.readouterr()
+    unknown_erratum(tree)
+    assert main(["--specs", str(tree.root), "spec", "lint"]) == 1
+    out, err = capsys.readouterr()
+    assert "[ref.errata]" in out
+    assert "problem(s)" in err
+
+
+def test_cli_lint_of_the_project_specs_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["spec", "lint"]) == 0
+    assert capsys.readouterr().out.strip() == "specs OK"
