@@ -1,0 +1,154 @@
+"""Action-level negatives: missing required, unknown parameter, broken rules, protocol and auth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import product
+from typing import Any
+
+from cmqconform.cases.build import baseline, broken_rules, expect_error, repair, setup_for
+from cmqconform.cases.values import typical
+from cmqconform.models import LEGACY, ActionSpec, ApiSpec, Rule
+from cmqconform.spec.rules import condition_for, rule_condition
+from cmqconform.verdicts import Case, Expected
+
+#: Protocol negatives: label -> (condition, common-parameter overrides). Sent without setup.
+PROTOCOL = {
+    "wrong Version": ("unsupported_version", {"Version": "2000-01-01"}),
+    "unsupported Region": ("unsupported_region", {"Region": "xx-cmqc-1"}),
+}
+#: Auth negatives: label -> (condition, tamper name understood by the session).
+AUTH = {
+    "bad signature": ("signature_failure", "bad_signature"),
+    "unknown SecretId": ("secret_id_not_found", "unknown_secret_id"),
+    "expired timestamp": ("signature_expired", "expired_timestamp"),
+    "missing auth": ("missing_auth", "missing_auth"),
+}
+UNKNOWN_PARAM = "CmqcUnknownParam"
+#: The legacy reading: unknown parameters are ignored (the SDKs send some), or refused.
+LEGACY_UNKNOWN_ERRATUM = "legacy-unknown-parameter"
+
+
+def surface_clauses(api: ApiSpec, condition: str) -> tuple[str, ...]:
+    """The condition's clause and any surface clause named after it (``cmq.v3.auth.<cond>``)."""
+    ids = [c.id for c in api.clauses if c.id.rsplit(".", 1)[-1] == condition]
+    return tuple(dict.fromkeys([*ids, f"{api.api}.condition.{condition}"]))
+
+
+def missing_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
+    """One case per required parameter, left out."""
+    for param in action.request:
+        if not param.required:
+            continue
+        params = baseline(api, action)
+        params.pop(param.name, None)
+        expected = expect_error(api, [condition_for(param, "required")], param.source,
+                                [param.errata])
+        yield Case(f"{action.name}[missing {param.name}]", action.api, action.name, "missing",
+                   params, expected, (f"{action.api}.{action.name}.{param.name}.required",),
+                   f"{param.name} missing", setup=setup_for(action, params))
+
+
+def unknown_param_case(api: ApiSpec, action: ActionSpec) -> Case:
+    """The baseline plus a parameter no spec knows."""
+    name = UNKNOWN_PARAM if api.api != LEGACY else UNKNOWN_PARAM[0].lower() + UNKNOWN_PARAM[1:]
+    params = baseline(api, action)
+    params[name] = "x"
+    expected = expect_error(api, ["unknown_parameter"], action.source)
+    if api.api == LEGACY:
+        expected = Expected(False, expected.accept, expected.conditions,
+                            (*expected.errata, LEGACY_UNKNOWN_ERRATUM), expected.source,
+                            or_success=True)
+    clauses = surface_clauses(api, "unknown_parameter")
+    return Case(f"{action.name}[unknown parameter]", action.api, action.name, "unknown_param",
+                params, expected, clauses, f"{name}=x", setup=setup_for(action, params))
+
+
+def _bounds(api: ApiSpec, action: ActionSpec, name: str) -> list[Any]:
+    param = action.param(name)
+    values = [v for v in (param.min, param.max) if v is not None]
+    values += list(param.enum or ())
+    values.append(typical(api, param))
+    return list(dict.fromkeys(values))
+
+
+def _breaking(api: ApiSpec, action: ActionSpec, rule: Rule) -> dict[str, Any] | None:
+    """Parameters that break ``rule`` and nothing else, or None when none can be found."""
+    params = baseline(api, action)
+    when, req = rule.when, rule.require
+    if "present" in when:
+        params[when["present"]] = typical(api, action.param(when["present"]))
+    elif "equals" in when:
+        params[when["param"]] = when["equals"]
+    fixed = {when.get("present") or when.get("param")}
+    if "present" in req:
+        params.pop(req["present"], None)
+        fixed.add(req["present"])
+    elif "equals" in req:
+        others = [v for v in (action.param(req["param"]).enum or ()) if v != req["equals"]]
+        if not others:
+            return None
+        params[req["param"]] = others[0]
+        fixed.add(req["param"])
+    else:
+        op = next(k for k in ("lt", "le", "gt", "ge") if k in req)
+        left, right = req["param"], req[op]
+        fixed.update((left, right))
+        for a, b in product(_bounds(api, action, left), _bounds(api, action, right)):
+            trial = {**params, left: a, right: b}
+            if rule in broken_rules(api, action, trial):
+                params = trial
+                break
+        else:
+            return None
+    kept = {k for k in fixed if k}
+    others = [r for r in action.rules if r.id != rule.id]
+    for other in others:
+        if other in broken_rules(api, action, params):
+            fixed_params = repair(api, action, params, fixed=kept)
+            if fixed_params is None:
+                return None
+            params = fixed_params
+    if rule not in broken_rules(api, action, params):
+        return None
+    return params
+
+
+def rule_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
+    """One case per cross-parameter rule, broken."""
+    for rule in action.rules:
+        params = _breaking(api, action, rule)
+        if params is None:
+            continue
+        expected = expect_error(api, [rule_condition(rule)], rule.source, [rule.errata])
+        yield Case(f"{action.name}[rule {rule.id}]", action.api, action.name, "rule", params,
+                   expected, (f"{action.api}.{action.name}.rule.{rule.id}",),
+                   f"rule {rule.id} broken", setup=setup_for(action, params))
+
+
+def protocol_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
+    """Unknown action, wrong Version, unsupported Region and the auth negatives."""
+    params = baseline(api, action)
+    if "unknown_action" in api.conditions:
+        yield Case(f"{action.name}[unknown action]", action.api, action.name, "protocol",
+                   params, expect_error(api, ["unknown_action"], None),
+                   surface_clauses(api, "unknown_action"), "Action=" + action.name + "Cmqc",
+                   common={"Action": action.name + "Cmqc"})
+    for label, (condition, common) in PROTOCOL.items():
+        if condition in api.conditions:
+            yield Case(f"{action.name}[{label}]", action.api, action.name, "protocol", params,
+                       expect_error(api, [condition], None), surface_clauses(api, condition),
+                       label, common=common)
+    for label, (condition, tamper) in AUTH.items():
+        if condition in api.conditions:
+            yield Case(f"{action.name}[{label}]", action.api, action.name, "auth", params,
+                       expect_error(api, [condition], None), surface_clauses(api, condition),
+                       label, tamper=tamper)
+
+
+def negative_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
+    """Every action-level negative of one action."""
+    yield from missing_cases(api, action)
+    yield unknown_param_case(api, action)
+    yield from rule_cases(api, action)
+    yield from protocol_cases(api, action)

@@ -1,0 +1,219 @@
+"""Parameter values from the specs: typical, boundary and constraint-breaking ones.
+
+Every number here comes from a :class:`~cmqconform.models.ParamSpec`; nothing is hard-coded but
+the shape of a value that is plainly of the wrong type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cmqconform.cases.resources import ref_kind
+from cmqconform.models import LEGACY, ApiSpec, ParamSpec
+from cmqconform.verdicts import Ref
+
+WRONG_TYPE_TEXT = "not-a-number"
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One value to try for a parameter: the constraint it exercises and whether it is valid."""
+
+    value: Any
+    kind: str
+    valid: bool
+    note: str = ""
+
+
+def _item(param: ParamSpec, length: int | None = None) -> str:
+    size = length if length is not None else min(param.item_max_length or 4, 4)
+    return ("tag" + "a" * size)[:size] if size else ""
+
+
+def typical(api: ApiSpec, param: ParamSpec, *, creates: str | None = None) -> Any:
+    """A valid, ordinary value for ``param`` (a resource placeholder for name parameters)."""
+    kind = ref_kind(param.name)
+    if kind is not None:
+        ref = Ref(kind, fresh=is_created_name(param, creates))
+        return [ref] if param.item_type is not None else ref
+    if param.enum:
+        return param.default if param.default in param.enum else param.enum[0]
+    if param.default is not None:
+        return param.default
+    item = param.item_type
+    if item is not None:
+        if item == "string":
+            return [_item(param)]
+        return [struct_value(api, item)] if item in api.types else []
+    if param.type == "integer":
+        if param.min is not None and param.max is not None:
+            return (param.min + param.max) // 2
+        return param.min if param.min is not None else (param.max if param.max is not None
+                                                        and param.max < 1 else 1)
+    if param.type == "boolean":
+        return True
+    if param.type in api.types:
+        return struct_value(api, param.type)
+    size = min(param.max_length or 8, 8)
+    return ("value" + "x" * size)[: max(size, param.min_length or 1)]
+
+
+def is_created_name(param: ParamSpec, creates: str | None) -> bool:
+    """Whether ``param`` is the name of the resource the action creates (``QueueName``...)."""
+    return creates is not None and param.name.lower() == f"{creates}name"
+
+
+def struct_value(api: ApiSpec, type_name: str) -> dict[str, Any]:
+    """A struct with its required members set to plain values of their types."""
+    out: dict[str, Any] = {}
+    for member in api.types[type_name].fields:
+        if not member.required:
+            continue
+        if member.type == "integer":
+            out[member.name] = 1
+        elif member.type == "boolean":
+            out[member.name] = True
+        elif member.type.startswith("array<"):
+            out[member.name] = ["value"]
+        else:
+            out[member.name] = "value"
+    return out
+
+
+def violated(param: ParamSpec, value: Any, api: str) -> list[str]:
+    """The constraint kinds ``value`` breaks (placeholders count as well-formed names)."""
+    if isinstance(value, Ref):
+        out = []
+        if value.length is not None and param.max_length is not None \
+                and value.length > param.max_length:
+            out.append("max_length")
+        if param.pattern and (value.tail or (value.length or 0) > 64):
+            out.append("pattern")
+        return out
+    if value == "" and param.type != "string":
+        return ["type"]
+    if param.type == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return ["type"]
+        out = []
+        if param.enum is not None and value not in param.enum:
+            out.append("enum")
+        if (param.min is not None and value < param.min) or (
+                param.max is not None and value > param.max):
+            out.append("range")
+        return out
+    if param.type == "boolean":
+        return [] if isinstance(value, bool) else ["type"]
+    if param.type == "string":
+        if not isinstance(value, str):
+            return [] if api == LEGACY else ["type"]
+        out = []
+        if param.enum is not None and value not in param.enum:
+            out.append("enum")
+        if param.max_length is not None and len(value) > param.max_length:
+            out.append("max_length")
+        if param.min_length is not None and len(value) < param.min_length:
+            out.append("min_length")
+        if param.pattern and not re.search(param.pattern, value):
+            out.append("pattern")
+        return out
+    if param.item_type is not None:
+        if not isinstance(value, list):
+            return ["type"]
+        out = []
+        if param.max_items is not None and len(value) > param.max_items:
+            out.append("max_items")
+        if param.item_type == "string":
+            if param.item_max_length is not None and any(
+                    len(str(v)) > param.item_max_length for v in value):
+                out.append("item_max_length")
+            if param.item_pattern and any(not re.search(param.item_pattern, str(v))
+                                          for v in value):
+                out.append("item_pattern")
+        return out
+    return []
+
+
+def probes(api: ApiSpec, param: ParamSpec, *, creates: str | None = None) -> Iterator[Probe]:
+    """Valid boundaries then constraint-breaking values for one parameter."""
+    yield from _valid(api, param, creates)
+    yield from _invalid(api, param, creates)
+
+
+def _valid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Probe]:
+    kind = ref_kind(param.name)
+    if param.type == "integer":
+        if param.min is not None:
+            yield Probe(param.min, "range", True, "min")
+        if param.max is not None:
+            yield Probe(param.max, "range", True, "max")
+        if param.default is not None:
+            yield Probe(param.default, "default", True, "default")
+        for value in param.enum or ():
+            yield Probe(value, "enum", True)
+        yield Probe(typical(api, param, creates=creates), "type", True, "typical")
+    elif param.type == "string":
+        if param.max_length is not None:
+            value: Any = (Ref(kind, length=param.max_length,
+                               fresh=is_created_name(param, creates))
+                          if kind else "v" * param.max_length)
+            if kind is not None or param.pattern is None or re.search(param.pattern, value):
+                yield Probe(value, "max_length", True, "max")
+        for text in param.enum or ():
+            yield Probe(text, "enum", True)
+        if param.default is not None and not param.enum:
+            yield Probe(param.default, "default", True, "default")
+        if not param.enum:
+            yield Probe(typical(api, param, creates=creates), "type", True, "typical")
+    elif param.item_type is not None:
+        # A full batch of real receipt handles would need as many messages: the valid
+        # max_items probe of a resource-naming array is left to the behaviour suite.
+        if param.max_items is not None and param.item_type == "string" and kind is None:
+            yield Probe([_item(param) + str(i) for i in range(param.max_items)], "max_items",
+                        True, "max")
+        if param.item_max_length is not None:
+            yield Probe([_item(param, param.item_max_length)], "item_max_length", True, "max")
+        yield Probe(typical(api, param, creates=creates), "type", True, "typical")
+    else:
+        yield Probe(typical(api, param, creates=creates), "type", True, "typical")
+
+
+def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Probe]:
+    kind = ref_kind(param.name)
+    if param.type == "integer":
+        if param.min is not None:
+            yield Probe(param.min - 1, "range", False, "min-1")
+        if param.max is not None:
+            yield Probe(param.max + 1, "range", False, "max+1")
+        if param.enum is not None:
+            yield Probe(max(param.enum) + 1, "enum", False)
+        yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")
+    elif param.type == "boolean":
+        if api.api != LEGACY:
+            yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")
+    elif param.type == "string":
+        if param.max_length is not None:
+            over = param.max_length + 1
+            value: Any = Ref(kind, length=over, fresh=True) if kind else "v" * over
+            yield Probe(value, "max_length", False, "over-length")
+        if param.pattern is not None:
+            value = Ref(kind, tail="_!", fresh=True) if kind else "9-" + "x" * 3
+            yield Probe(value, "pattern", False, "pattern-breaking")
+        if param.enum is not None:
+            yield Probe("NOT-" + str(param.enum[0]), "enum", False)
+        if param.min_length or param.pattern is not None:
+            yield Probe("", "min_length" if param.min_length else "pattern", False, "empty")
+        if api.api != LEGACY:
+            yield Probe(12345, "type", False, "wrong type")
+    elif param.item_type is not None:
+        if param.max_items is not None and param.item_type == "string":
+            yield Probe([_item(param) + str(i) for i in range(param.max_items + 1)],
+                        "max_items", False, "one item too many")
+        if param.item_max_length is not None:
+            yield Probe([_item(param, param.item_max_length + 1)], "item_max_length", False,
+                        "over-long item")
+        if api.api != LEGACY:
+            yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")

@@ -1,0 +1,126 @@
+"""The built-in checks: envelope, server errors, documented codes, schema, expected outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from cmqconform.checks import CheckContext, check
+from cmqconform.models import ActionSpec, ApiSpec
+from cmqconform.spec.schema import response_schema
+from cmqconform.verdicts import Case, Exchange, Failure
+
+_COMMON_V3_TABLES = frozenset({"responses", "error_codes"})
+_validators: dict[tuple[int, str, bool], Draft202012Validator] = {}
+
+
+def _validator(api: ApiSpec, action: ActionSpec, strict: bool) -> Draft202012Validator:
+    # Keyed by the ApiSpec's identity: the spec set is loaded once and never changes.
+    key = (id(api), action.name, strict)
+    if key not in _validators:
+        _validators[key] = Draft202012Validator(response_schema(api, action, strict=strict))
+    return _validators[key]
+
+
+def documented_codes(api: ApiSpec, action: ActionSpec | None) -> set[tuple[Any, Any]]:
+    """(code, module) pairs the action may answer with; module None matches any module."""
+    out: set[tuple[Any, Any]] = set()
+    tables = set(action.error_tables) if action else set()
+    if api.api == "cmq.v3":
+        tables |= _COMMON_V3_TABLES
+    for row in api.codes:
+        if tables & set(row.tables):
+            out.add((row.code, row.module))
+    if action is not None:
+        out.update((ref.code, ref.module) for ref in action.errors)
+    return out
+
+
+def _where(case: Case) -> str:
+    cite = [*case.clause_ids[:2]]
+    if case.expected.source is not None:
+        cite.append(str(case.expected.source))
+    return f" ({', '.join(cite)})" if cite else ""
+
+
+@check
+def request_id_present(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """Every answer, success or error, carries a non-empty RequestId."""
+    if not isinstance(exchange.request_id, str) or not exchange.request_id:
+        return Failure("Missing RequestId",
+                       f"the response envelope has no RequestId; received {exchange.describe()}")
+    return None
+
+
+@check
+def not_a_server_error(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """The target answers with a contract outcome, not an HTTP 5xx or an InternalError."""
+    status = exchange.evidence.status
+    if status is not None and status >= 500:
+        return Failure("Server error", f"received HTTP {status}: {exchange.describe()}")
+    if exchange.code == "InternalError" and not case.expected.matches("InternalError", None):
+        return Failure("Server error", f"received {exchange.describe()}")
+    return None
+
+
+@check
+def error_code_documented(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """An error code is one the action (or the surface's common tables) documents."""
+    if exchange.ok or exchange.code is None:
+        return None
+    known = documented_codes(ctx.api, ctx.action)
+    if (exchange.code, exchange.module) in known or (exchange.code, None) in known:
+        return None
+    if case.expected.matches(exchange.code, exchange.module):
+        return None  # decided by a condition (and its erratum), so documented by the specs
+    clause = f"{case.api}.{case.action}.errors"
+    return Failure("Undocumented error code",
+                   f"received {exchange.describe()}, which {case.action} does not document "
+                   f"({clause})", (clause,))
+
+
+@check
+def response_schema_conformance(ctx: CheckContext, case: Case,
+                                exchange: Exchange) -> Failure | None:
+    """A success body matches the response schema: members, types, nullability, nesting."""
+    if not exchange.ok or ctx.action is None or case.common.get("Action"):
+        return None
+    errors = sorted(_validator(ctx.api, ctx.action, False).iter_errors(dict(exchange.data)),
+                    key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    first = errors[0]
+    where = "/".join(str(p) for p in first.absolute_path) or "<root>"
+    member = next((str(p) for p in first.absolute_path if isinstance(p, str)), "")
+    clause = f"{case.api}.{case.action}.response.{member}" if member else ""
+    return Failure("Response violates schema",
+                   f"{where}: {first.message} (failed {first.validator!r}"
+                   f"{', ' + clause if clause else ''})", (clause,) if clause else ())
+
+
+@check
+def no_undocumented_field(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """A success body has no member the specs do not document (strict targets only)."""
+    if not ctx.strict or not exchange.ok or ctx.action is None or case.common.get("Action"):
+        return None
+    extra = [e for e in _validator(ctx.api, ctx.action, True).iter_errors(dict(exchange.data))
+             if e.validator == "additionalProperties"]
+    if not extra:
+        return None
+    where = "/".join(str(p) for p in extra[0].absolute_path) or "<root>"
+    return Failure("Undocumented field", f"{where}: {extra[0].message}")
+
+
+@check
+def outcome_is_expected(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """Success when the specs say success; otherwise one of the acceptable codes."""
+    expected = case.expected
+    if exchange.ok and (expected.success or expected.or_success):
+        return None
+    if not exchange.ok and not expected.success and expected.matches(exchange.code,
+                                                                     exchange.module):
+        return None
+    return Failure("Unexpected outcome",
+                   f"expected {expected.describe()}{_where(case)}; received "
+                   f"{exchange.describe()}", case.clause_ids)

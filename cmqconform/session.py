@@ -1,0 +1,132 @@
+"""A session with one target: send abstract calls through the dialects, get Exchanges back.
+
+The session owns the HTTP client, signs with the target's credentials (or deliberately wrong
+ones, for auth negatives), applies the shared rate limit and never lets a transport fault
+escape: a timeout or reset becomes an Exchange with ``fault`` set, which the runner turns into
+an ``error`` verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any, Protocol
+
+import httpx
+
+from cmqconform.dialects import Call, Credentials, DecodeFailure, decode, redact_request
+from cmqconform.dialects.envelope import Evidence as RawEvidence
+from cmqconform.models import LEGACY, V3, SpecSet
+from cmqconform.targets import Target, default_region, target_from_url
+from cmqconform.verdicts import Evidence, Exchange
+
+#: How far back an "expired" signature is dated: well past any documented skew.
+EXPIRED_BY_SECONDS = 3600
+UNKNOWN_SECRET_ID = "AKIDcmqcUnknownSecretId0000000000000"
+
+
+class Limiter(Protocol):
+    """Blocks until one more request for ``action`` may go out."""
+
+    def acquire(self, action: str) -> None:
+        """Wait for a slot."""
+
+
+def apis_of(target: Target) -> tuple[str, ...]:
+    """The surfaces a target serves (every target of targets.py serves both)."""
+    return (V3, LEGACY)
+
+
+def url_target(url: str, credentials: Credentials, specs: SpecSet, *,
+               name: str | None = None) -> Target:
+    """A target serving both surfaces at one address (the ``--cmq-target URL`` shorthand)."""
+    return target_from_url(url, region=default_region(specs), credentials=credentials,
+                           name=name)
+
+
+def _evidence(request: httpx.Request | None, raw: RawEvidence | None,
+              secrets: tuple[str, ...]) -> Evidence:
+    req = redact_request(request, secrets) if request is not None else None
+    return Evidence(
+        method=req.method if req else "", url=req.url if req else "",
+        request_headers=dict(req.headers) if req else {}, request_body=req.body if req else "",
+        status=raw.status if raw else None,
+        response_headers=dict(raw.headers) if raw else {},
+        response_body=raw.text() if raw else "",
+    )
+
+
+def _body(api: str, raw: bytes) -> dict[str, Any]:
+    """The members a response schema describes: v3 the Response object, legacy the whole body."""
+    doc = json.loads(raw)
+    if api == V3:
+        doc = doc.get("Response", {})
+    return dict(doc) if isinstance(doc, dict) else {}
+
+
+class Session:
+    """Sends calls to one target and returns Exchanges; see the module docstring."""
+
+    def __init__(self, specs: SpecSet, target: Target, *, limiter: Limiter | None = None,
+                 timeout: float = 15.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.specs = specs
+        self.target = target
+        self.limiter = limiter
+        self.client = httpx.Client(timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _credentials(self, tamper: str | None) -> Credentials:
+        creds = self.target.credentials
+        if tamper == "bad_signature":
+            return Credentials.of(creds.secret_id, creds.secret_key.reveal() + "x")
+        if tamper == "unknown_secret_id":
+            return Credentials.of(UNKNOWN_SECRET_ID, creds.secret_key.reveal())
+        return creds
+
+    def call(self, api: str, action: str, params: Mapping[str, Any], *,
+             common: Mapping[str, str | None] | None = None, tamper: str | None = None,
+             http_method: str = "POST") -> Exchange:
+        """Send one call; never raises for transport or decoding trouble."""
+        creds = self._credentials(tamper)
+        clock: Callable[[], float] = time.time
+        if tamper == "expired_timestamp":
+            def clock() -> float:
+                return time.time() - EXPIRED_BY_SECONDS
+        wire_action = (common or {}).get("Action") or action
+        overrides = {k: v for k, v in (common or {}).items() if k != "Action"}
+        call = Call(api, wire_action, dict(params), http_method=http_method, common=overrides)
+        spec = self.specs.api(api).actions.get(action)
+        secrets = self.target.credentials.secrets()
+        request: httpx.Request | None = None
+        try:
+            target = replace(self.target, credentials=creds)
+            prepared = target.prepare(call, self.specs, clock=clock,
+                                      host=spec.host if spec is not None else None)
+            request = prepared.request
+            if self.limiter is not None:
+                self.limiter.acquire(f"{api}.{action}")
+            auth: httpx.Auth | None = None if tamper == "missing_auth" else prepared.auth
+            response = self.client.send(request, auth=auth) if auth else self.client.send(request)
+        except httpx.HTTPError as exc:
+            return Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
+                            evidence=_evidence(request, None, secrets))
+        decoded = decode(api, response)
+        evidence = _evidence(response.request, decoded.evidence, secrets)
+        if isinstance(decoded, DecodeFailure):
+            return Exchange(False, fault=str(decoded), evidence=evidence)
+        if decoded.error is not None:
+            return Exchange(False, decoded.request_id, {}, decoded.error.code,
+                            decoded.error.module, decoded.error.message, evidence=evidence)
+        return Exchange(True, decoded.request_id, _body(api, decoded.evidence.body),
+                        evidence=evidence)
