@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Mapping
@@ -139,5 +140,9 @@ def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOpti
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     log.info("cmqconform emulator on http://%s:%d (%d account(s)); Ctrl-C stops it", host, port,
              len(accounts))
+    # uvicorn re-raises the signal it stopped on once shut down; a no-op handler turns that
+    # into a normal return, so a clean stop exits 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
                 log_config=None, lifespan="on", timeout_graceful_shutdown=GRACE)
