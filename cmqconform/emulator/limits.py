@@ -50,6 +50,19 @@ def _attributes(specs: SpecSet, actions: tuple[str, ...]) -> tuple[dict[str, str
     return names, defaults
 
 
+def _routing_filter_type(specs: SpecSet) -> int | None:
+    """The filterType that is not the default (the default filters by tag, cmq-api.txt:5633)."""
+    for api in APIS:
+        surface = specs.apis.get(api)
+        topic = surface.actions.get("CreateTopic") if surface else None
+        for param in topic.request if topic else ():
+            if param.name.lower() == "filtertype" and param.enum and param.default is not None:
+                others = [v for v in param.enum if v != param.default]
+                if len(others) == 1:
+                    return int(others[0])
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """What the state enforces, read once from the spec set."""
@@ -58,6 +71,10 @@ class Limits:
     topics_per_account: int | None
     subscriptions_per_topic: int | None
     batch_max_messages: int | None
+    routing_key_max_dots: int | None
+    binding_key_max_dots: int | None
+    #: The topic filterType that filters by bindingKey/routingKey (the others filter by tag).
+    filter_type_routing: int | None
     queue_attributes: Mapping[str, str]
     queue_defaults: Mapping[str, Any]
     topic_attributes: Mapping[str, str]
@@ -81,6 +98,9 @@ class Limits:
             topic_defaults.setdefault("msgRetentionSeconds", retention)
         sub_names, sub_defaults = _attributes(specs, _SUBSCRIPTION_ACTIONS)
         return cls(
+            routing_key_max_dots=value("routing_key_max_dots"),
+            binding_key_max_dots=value("binding_key_max_dots"),
+            filter_type_routing=_routing_filter_type(specs),
             name_release_seconds=float(value("name_release_window_seconds") or 0),
             topics_per_account=value("topics_per_account"),
             subscriptions_per_topic=value("subscriptions_per_topic"),

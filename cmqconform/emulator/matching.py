@@ -5,9 +5,10 @@ FilterType 1 (tags), cmq-api.txt:2384 and 5948, rules as the doc words them:
   2. a subscription with FilterTag receives a message only when FilterTag and MsgTag intersect;
   3. a subscription with FilterTag never receives a message without MsgTag (a case of rule 2).
 
-FilterType 2 (routing), cmq-api.txt:5949: BindingKey against RoutingKey, both dot-separated
-words; ``*`` stands for exactly one word and ``#`` for zero or more words (the AMQP topic
-exchange the doc describes; its "one or more characters" wording for ``#`` is read as words).
+FilterType 2 (routing), cmq-api.txt:5949 and 6005: BindingKey against RoutingKey, both
+dot-separated words; ``*`` stands for exactly one word and ``#`` for one or more words (erratum
+routing-key-hash). ``hash_min_words=0`` selects the erratum's alternative, the AMQP topic
+exchange's zero or more words, for a target profile that reads it that way.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-#: Topic filterType values (cmq-api.txt:5633): 1 or null = tags, 2 = binding keys.
-FILTER_TAGS = 1
-FILTER_ROUTING = 2
+#: Fewest words ``#`` matches: 1 is the reading of erratum routing-key-hash, 0 its alternative.
+HASH_MIN_WORDS = 1
 
 
 def tags_match(filter_tags: Iterable[str], msg_tags: Iterable[str]) -> bool:
@@ -29,7 +29,7 @@ def tags_match(filter_tags: Iterable[str], msg_tags: Iterable[str]) -> bool:
 
 
 def dots(key: str) -> int:
-    """How many ``.`` separators a binding or routing key has (the doc allows at most 15)."""
+    """How many ``.`` separators a binding or routing key has (service.yaml caps it)."""
     return key.count(".")
 
 
@@ -38,8 +38,8 @@ def _words(key: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
-def key_matches(binding_key: str, routing_key: str) -> bool:
-    """Whether one binding key matches a routing key (``*`` one word, ``#`` zero or more)."""
+def key_matches(binding_key: str, routing_key: str, hash_min_words: int = HASH_MIN_WORDS) -> bool:
+    """Whether one binding key matches a routing key (``*`` one word, ``#`` hash_min_words+)."""
     pattern = _words(binding_key)
     words = _words(routing_key)
     # reachable[j]: the pattern prefix consumed so far can end right before word j.
@@ -49,8 +49,8 @@ def key_matches(binding_key: str, routing_key: str) -> bool:
         nxt = [False] * (len(words) + 1)
         if token == "#":
             seen = False
-            for j in range(len(words) + 1):
-                seen = seen or reachable[j]
+            for j in range(hash_min_words, len(words) + 1):
+                seen = seen or reachable[j - hash_min_words]
                 nxt[j] = seen
         else:
             for j in range(len(words)):
@@ -60,17 +60,18 @@ def key_matches(binding_key: str, routing_key: str) -> bool:
     return reachable[len(words)]
 
 
-def routing_match(binding_keys: Sequence[str], routing_key: str | None) -> bool:
+def routing_match(binding_keys: Sequence[str], routing_key: str | None,
+                  hash_min_words: int = HASH_MIN_WORDS) -> bool:
     """FilterType 2: some binding key matches the routing key; no routing key matches nothing."""
     if routing_key is None:
         return False
-    return any(key_matches(binding, routing_key) for binding in binding_keys)
+    return any(key_matches(binding, routing_key, hash_min_words) for binding in binding_keys)
 
 
-def subscription_matches(filter_type: int | None, filter_tags: Sequence[str],
+def subscription_matches(routed: bool, filter_tags: Sequence[str],
                          binding_keys: Sequence[str], msg_tags: Sequence[str],
-                         routing_key: str | None) -> bool:
-    """Whether a subscription receives a message, under the topic's filter type."""
-    if filter_type == FILTER_ROUTING:
-        return routing_match(binding_keys, routing_key)
+                         routing_key: str | None, hash_min_words: int = HASH_MIN_WORDS) -> bool:
+    """Whether a subscription receives a message: by routing key on a routing topic, else tags."""
+    if routed:
+        return routing_match(binding_keys, routing_key, hash_min_words)
     return tags_match(filter_tags, msg_tags)

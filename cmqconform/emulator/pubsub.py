@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cmqconform.emulator.faults import Fault
-from cmqconform.emulator.ids import numeric_id, resource_id
+from cmqconform.emulator.ids import app_id, numeric_id, resource_id
 from cmqconform.emulator.limits import Limits
-from cmqconform.emulator.matching import FILTER_ROUTING, subscription_matches
+from cmqconform.emulator.matching import dots, subscription_matches
 from cmqconform.emulator.namespace import Account, listed, page_of
 from cmqconform.emulator.push import Delivery, PushDeliverer, PushResult
 from cmqconform.emulator.queues import Queue
@@ -25,6 +25,8 @@ class TopicOps:
     """Topics, subscriptions and publishing; mixed into Backend, which provides the rest."""
 
     limits: Limits
+    #: Fewest words ``#`` matches (erratum routing-key-hash; see matching.py).
+    hash_min_words: int
     push: PushDeliverer
     push_results: list[PushResult]
     _lock: contextlib.AbstractContextManager[Any]
@@ -40,6 +42,17 @@ class TopicOps:
         def _enqueue(self, queue: Queue, bodies: Sequence[str], delay_seconds: int,
                      now: float) -> list[str]: ...
         def _wake(self, queue: Queue) -> None: ...
+
+    def _routed(self, topic: Topic) -> bool:
+        routing = self.limits.filter_type_routing
+        return routing is not None and topic.attributes.get("filterType") == routing
+
+    def _check_delimiters(self, keys: Sequence[str], limit: int | None, param: str) -> None:
+        for key in keys:
+            if limit is not None and dots(key) > limit:
+                raise Fault("too_many_delimiters",
+                            f"parameter {param} has more than {limit} '.' delimiters: "
+                            f"{dots(key)}", param)
 
     def _topic(self, account: str, name: str) -> Topic:
         topic = self._account(account).topics.get(name.lower())
@@ -143,13 +156,16 @@ class TopicOps:
                                 f"message body exceeds the topic's maxMsgSize {limit}", "msgBody")
             if not found.subscriptions:
                 raise Fault("topic_no_subscription", f"topic {topic} has no subscription")
-            filter_type = found.attributes.get("filterType")
-            if filter_type == FILTER_ROUTING and routing_key is None:
+            routed = self._routed(found)
+            if routed and routing_key is None:
                 raise Fault("missing_routing_key", "parameter routingKey is missing",
                             "routingKey")
+            if routing_key is not None:
+                self._check_delimiters([routing_key], self.limits.routing_key_max_dots,
+                                       "routingKey")
             targets = [sub for sub in found.subscriptions.values()
-                       if subscription_matches(filter_type, sub.filter_tags, sub.binding_keys,
-                                               msg_tags, routing_key)]
+                       if subscription_matches(routed, sub.filter_tags, sub.binding_keys,
+                                               msg_tags, routing_key, self.hash_min_words)]
             if not targets:
                 raise Fault("no_matching_subscription",
                             "no subscription's filterTag or bindingKey matches the message")
@@ -176,9 +192,9 @@ class TopicOps:
         self.push.submit(Delivery(
             endpoint=str(attrs.get("endpoint")),
             content_format=str(attrs.get("notifyContentFormat")),
-            strategy=str(attrs.get("notifyStrategy")), topic_owner=account,
-            topic_name=topic.name, subscription_name=sub.name, msg_id=msg_id, body=body,
-            tags=tags, publish_time=int(now), subscription_id=sub.subscription_id))
+            strategy=str(attrs.get("notifyStrategy") or ""), topic_owner=app_id(account),
+            topic_name=topic.name, subscription_name=sub.name, msg_id=msg_id, msg_body=body,
+            msg_tag=tags, publish_time=int(now), subscription_id=sub.subscription_id))
 
     def _on_push_result(self, result: PushResult) -> None:
         with self._lock:
@@ -206,10 +222,11 @@ class TopicOps:
             attrs.update(self._attributes(attributes, self.limits.subscription_attributes))
             attrs["protocol"] = protocol
             attrs["endpoint"] = endpoint
-            if (found.attributes.get("filterType") == FILTER_ROUTING
-                    and not attrs.get("bindingKey")):
+            if self._routed(found) and not attrs.get("bindingKey"):
                 raise Fault("missing_binding_key", "parameter bindingKey is missing",
                             "bindingKey")
+            self._check_delimiters(attrs.get("bindingKey") or (),
+                                   self.limits.binding_key_max_dots, "bindingKey")
             now = int(self._now())
             attrs["createTime"] = attrs["lastModifyTime"] = now
             sub = Subscription(resource_id("subsc"), name, attrs)
@@ -243,8 +260,10 @@ class TopicOps:
         """Change subscription attributes and return the full set."""
         with self._lock:
             found, sub = self._subscription(account, topic, name)
-            sub.attributes.update(
-                self._attributes(attributes, self.limits.subscription_attributes))
+            changes = self._attributes(attributes, self.limits.subscription_attributes)
+            self._check_delimiters(changes.get("bindingKey") or (),
+                                   self.limits.binding_key_max_dots, "bindingKey")
+            sub.attributes.update(changes)
             sub.attributes["lastModifyTime"] = int(self._now())
             return self._describe_subscription(account, found, sub)
 

@@ -18,9 +18,10 @@ from cmqconform.emulator.clock import Clock, RealClock
 from cmqconform.emulator.faults import Fault, ItemError
 from cmqconform.emulator.ids import numeric_id, resource_id
 from cmqconform.emulator.limits import Limits, lower_camel
+from cmqconform.emulator.matching import HASH_MIN_WORDS
 from cmqconform.emulator.namespace import Account, listed, page_of
 from cmqconform.emulator.pubsub import TopicOps
-from cmqconform.emulator.push import PushDeliverer, PushResult, RetrySchedule
+from cmqconform.emulator.push import PushContract, PushDeliverer, PushResult
 from cmqconform.emulator.queues import Message, Queue
 from cmqconform.emulator.records import Page, ReceivedMessage
 from cmqconform.models import SpecSet
@@ -35,6 +36,7 @@ class Backend(TopicOps):
 
     Synchronous methods may be called from any thread; the receive methods are coroutines because
     long polling waits on the event loop (a send wakes a waiting receiver at once).
+    ``hash_min_words`` picks the reading of erratum routing-key-hash (0: AMQP's zero or more).
     ``account`` is the key of an isolated namespace (the SecretId or app id); namespaces are
     created on first use.
     """
@@ -42,13 +44,15 @@ class Backend(TopicOps):
     def __init__(self, specs: SpecSet | None = None, *, clock: Clock | None = None,
                  name_release_seconds: float | None = None,
                  push_time_scale: float = 1.0,
-                 push: PushDeliverer | None = None) -> None:
+                 push: PushDeliverer | None = None,
+                 hash_min_words: int = HASH_MIN_WORDS) -> None:
         self.specs = specs or load_specs()
         self.clock: Clock = clock or RealClock()
         self.limits = Limits.from_specs(self.specs)
+        self.hash_min_words = hash_min_words
         if name_release_seconds is not None:
             self.limits = self.limits.replace(name_release_seconds=name_release_seconds)
-        self.push = push or PushDeliverer(RetrySchedule.from_specs(self.specs),
+        self.push = push or PushDeliverer(PushContract.from_specs(self.specs),
                                           time_scale=push_time_scale)
         self.push_results: list[PushResult] = []
         self.push.add_listener(self._on_push_result)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from cmqconform.emulator.matching import (
-    FILTER_ROUTING,
-    FILTER_TAGS,
+    HASH_MIN_WORDS,
     dots,
     key_matches,
     routing_match,
     subscription_matches,
     tags_match,
 )
+from cmqconform.spec import load_specs
 
 TAGS = [
     # rule 1: no filter receives everything
@@ -35,49 +35,71 @@ def test_tags_rules(filter_tags: tuple[str, ...], msg_tags: tuple[str, ...],
     assert tags_match(filter_tags, msg_tags) is expected
 
 
+# (binding, routing, under the reading: # is one or more words, under the AMQP alternative:
+# zero or more) -- erratum routing-key-hash; the rows that differ are the zero-word cases.
 KEYS = [
-    ("a.b.c", "a.b.c", True),
-    ("a.b.c", "a.b.d", False),
-    ("a.*.c", "a.b.c", True),
-    ("a.*.c", "a.c", False),
-    ("a.*.c", "a.b.b.c", False),
-    ("*", "a", True),
-    ("*", "a.b", False),
-    ("*", "", False),
-    ("#", "", True),
-    ("#", "a", True),
-    ("#", "a.b.c", True),
-    ("a.#", "a", True),
-    ("a.#", "a.b.c", True),
-    ("a.#", "b.a", False),
-    ("#.c", "a.b.c", True),
-    ("#.c", "c", True),
-    ("a.#.c", "a.c", True),
-    ("a.#.c", "a.x.y.c", True),
-    ("a.#.c", "a.x.y.d", False),
-    ("*.#", "", False),
-    ("*.#", "a", True),
-    ("#.*", "a.b", True),
-    ("a.b", "a", False),
-    ("a", "a.b", False),
-    ("user.*.created", "user.42.created", True),
+    ("a.b.c", "a.b.c", True, True),
+    ("a.b.c", "a.b.d", False, False),
+    ("a.*.c", "a.b.c", True, True),
+    ("a.*.c", "a.c", False, False),
+    ("a.*.c", "a.b.b.c", False, False),
+    ("*", "a", True, True),
+    ("*", "a.b", False, False),
+    ("*", "", False, False),
+    ("#", "", False, True),
+    ("#", "a", True, True),
+    ("#", "a.b.c", True, True),
+    ("a.#", "a", False, True),
+    ("a.#", "a.b", True, True),
+    ("a.#", "a.b.c", True, True),
+    ("a.#", "b.a", False, False),
+    ("#.c", "a.b.c", True, True),
+    ("#.c", "c", False, True),
+    ("a.#.c", "a.c", False, True),
+    ("a.#.c", "a.x.c", True, True),
+    ("a.#.c", "a.x.y.c", True, True),
+    ("a.#.c", "a.x.y.d", False, False),
+    ("*.#", "", False, False),
+    ("*.#", "a", False, True),
+    ("*.#", "a.b", True, True),
+    ("#.*", "a", False, True),
+    ("#.*", "a.b", True, True),
+    ("#.#", "a", False, True),
+    ("#.#", "a.b", True, True),
+    ("a.b", "a", False, False),
+    ("a", "a.b", False, False),
+    ("user.*.created", "user.42.created", True, True),
 ]
+IDS = [f"{b}~{r or '(empty)'}" for b, r, _, _ in KEYS]
 
 
-@pytest.mark.parametrize(("binding", "routing", "expected"), KEYS,
-                         ids=[f"{b}~{r or '(empty)'}" for b, r, _ in KEYS])
-def test_key_matches(binding: str, routing: str, expected: bool) -> None:
+@pytest.mark.parametrize(("binding", "routing", "expected", "_amqp"), KEYS, ids=IDS)
+def test_key_matches_reading(binding: str, routing: str, expected: bool, _amqp: bool) -> None:
     assert key_matches(binding, routing) is expected
+    assert key_matches(binding, routing, 1) is expected
+
+
+@pytest.mark.parametrize(("binding", "routing", "_reading", "expected"), KEYS, ids=IDS)
+def test_key_matches_amqp_alternative(binding: str, routing: str, _reading: bool,
+                                      expected: bool) -> None:
+    assert key_matches(binding, routing, 0) is expected
+
+
+def test_reading_is_the_erratum() -> None:
+    erratum = load_specs().errata["routing-key-hash"]
+    assert HASH_MIN_WORDS == 1 and "one or more words" in erratum.reading
+    assert any("zero or more words" in alt for alt in erratum.alternatives)
 
 
 def test_sixteen_words_match_and_dot_counts() -> None:
-    fifteen = ".".join(f"w{i}" for i in range(16))
-    sixteen = ".".join(f"w{i}" for i in range(17))
-    assert dots(fifteen) == 15 and dots(sixteen) == 16
-    assert key_matches(fifteen, fifteen)
-    assert key_matches("w0.#", fifteen)
-    assert key_matches(".".join(["*"] * 16), fifteen)
-    assert not key_matches(".".join(["*"] * 16), sixteen)
+    limit = load_specs().service["limits"]["routing_key_max_dots"]["value"]
+    longest = ".".join(f"w{i}" for i in range(limit + 1))
+    too_long = ".".join(f"w{i}" for i in range(limit + 2))
+    assert dots(longest) == limit and dots(too_long) == limit + 1
+    assert key_matches(longest, longest)
+    assert key_matches("w0.#", longest)
+    assert key_matches(".".join(["*"] * (limit + 1)), longest)
+    assert not key_matches(".".join(["*"] * (limit + 1)), too_long)
 
 
 def test_routing_match_any_key_and_missing_routing_key() -> None:
@@ -87,8 +109,10 @@ def test_routing_match_any_key_and_missing_routing_key() -> None:
     assert not routing_match([], "a")
 
 
-def test_filter_type_selects_rule() -> None:
-    assert subscription_matches(FILTER_TAGS, ["t"], ["nope"], ["t"], None)
-    assert subscription_matches(None, [], [], [], "a.b")
-    assert not subscription_matches(FILTER_ROUTING, ["t"], ["x"], ["t"], "a")
-    assert subscription_matches(FILTER_ROUTING, [], ["a.*"], [], "a.b")
+def test_routed_selects_rule() -> None:
+    assert subscription_matches(False, ["t"], ["nope"], ["t"], None)
+    assert subscription_matches(False, [], [], [], "a.b")
+    assert not subscription_matches(True, ["t"], ["x"], ["t"], "a")
+    assert subscription_matches(True, [], ["a.*"], [], "a.b")
+    assert not subscription_matches(True, [], ["a.#"], [], "a")
+    assert subscription_matches(True, [], ["a.#"], [], "a", hash_min_words=0)

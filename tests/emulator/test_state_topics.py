@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -103,6 +104,38 @@ def test_routing_keys(backend: Backend) -> None:
     assert bodies(backend, "orders") == ["o1"]
     assert bodies(backend, "everything") == ["o1", "u1"]
     assert fault_of(backend.publish_message, ACC, "t", "x").condition == "missing_routing_key"
+
+
+def test_routing_hash_reading_and_alternative() -> None:
+    routing = Limits.from_specs(load_specs()).filter_type_routing
+    for hash_min_words, expected in ((1, []), (0, ["bare"])):
+        backend = Backend(clock=FakeClock(), hash_min_words=hash_min_words)
+        backend.create_topic(ACC, "t", {"filterType": routing})
+        subscribe_queue(backend, "t", "orders", bindingKey=["order.#"])
+        subscribe_queue(backend, "t", "other", bindingKey=["zzz"])
+        backend.publish_message(ACC, "t", "deep", routing_key="order.a.b")
+        with contextlib.suppress(Fault):  # the reading matches nothing: no_matching_subscription
+            backend.publish_message(ACC, "t", "bare", routing_key="order")
+        assert bodies(backend, "orders") == ["deep", *expected]
+
+
+def test_key_delimiter_limits(backend: Backend) -> None:
+    limits = load_specs().service["limits"]
+    routing = Limits.from_specs(load_specs()).filter_type_routing
+    backend.create_topic(ACC, "t", {"filterType": routing})
+    binding_max = limits["binding_key_max_dots"]["value"]
+    too_deep = ".".join(["w"] * (binding_max + 2))
+    fault = fault_of(subscribe_queue, backend, "t", "deep", bindingKey=[too_deep])
+    assert fault.condition == "too_many_delimiters" and fault.param == "bindingKey"
+    subscribe_queue(backend, "t", "ok", bindingKey=[".".join(["w"] * (binding_max + 1))])
+    fault = fault_of(backend.set_subscription_attributes, ACC, "t", "sub-ok",
+                     {"bindingKey": [too_deep]})
+    assert fault.condition == "too_many_delimiters"
+    routing_max = limits["routing_key_max_dots"]["value"]
+    fault = fault_of(backend.publish_message, ACC, "t", "x",
+                     routing_key=".".join(["w"] * (routing_max + 2)))
+    assert fault.condition == "too_many_delimiters" and fault.param == "routingKey"
+    backend.publish_message(ACC, "t", "x", routing_key=".".join(["w"] * (routing_max + 1)))
 
 
 def test_subscription_attributes_and_listing(backend: Backend) -> None:
