@@ -53,7 +53,7 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) 
                            case.api, case.action)
         params = resources.resolve(case.params)
         exchange = session.call(case.api, case.action, params, common=case.common,
-                                tamper=case.tamper)
+                                tamper=case.tamper, array_base=case.array_base)
         return judge(case, exchange, ctx)
     finally:
         resources.cleanup()

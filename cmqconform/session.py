@@ -96,7 +96,7 @@ class Session:
 
     def call(self, api: str, action: str, params: Mapping[str, Any], *,
              common: Mapping[str, str | None] | None = None, tamper: str | None = None,
-             http_method: str = "POST") -> Exchange:
+             http_method: str = "POST", array_base: int | None = None) -> Exchange:
         """Send one call; never raises for transport or decoding trouble."""
         creds = self._credentials(tamper)
         clock: Callable[[], float] = time.time
@@ -105,7 +105,8 @@ class Session:
                 return time.time() - EXPIRED_BY_SECONDS
         wire_action = (common or {}).get("Action") or action
         overrides = {k: v for k, v in (common or {}).items() if k != "Action"}
-        call = Call(api, wire_action, dict(params), http_method=http_method, common=overrides)
+        call = Call(api, wire_action, dict(params), http_method=http_method, common=overrides,
+                    array_base=array_base)
         spec = self.specs.api(api).actions.get(action)
         secrets = self.target.credentials.secrets()
         request: httpx.Request | None = None

@@ -16,7 +16,8 @@ from cmqconform.models import Cite, ErrorRef
 VERDICTS = ("pass", "fail", "error", "skip", "disabled", "xfail", "xpass")
 
 #: What kinds of generated case exist (for reports and ``-k``).
-CASE_KINDS = ("valid", "invalid", "missing", "unknown_param", "rule", "protocol", "auth", "fuzz")
+CASE_KINDS = ("valid", "invalid", "missing", "unknown_param", "rule", "resource", "protocol",
+              "auth", "fuzz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,8 @@ class Case:
     #: An auth tampering: bad_signature, unknown_secret_id, expired_timestamp, missing_auth.
     tamper: str | None = None
     setup: tuple[Need, ...] = ()
-    #: Why this case is not applicable to every target (shown as skip when unmet).
-    requires: tuple[str, ...] = ()
+    #: Legacy ``name.n`` index base for this call (None: the spec's first).
+    array_base: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

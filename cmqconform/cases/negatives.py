@@ -7,10 +7,11 @@ from itertools import product
 from typing import Any
 
 from cmqconform.cases.build import baseline, broken_rules, expect_error, repair, setup_for
-from cmqconform.cases.values import typical
+from cmqconform.cases.resources import recipe, ref_kind
+from cmqconform.cases.values import is_created_name, typical
 from cmqconform.models import LEGACY, ActionSpec, ApiSpec, Rule
 from cmqconform.spec.rules import condition_for, rule_condition
-from cmqconform.verdicts import Case, Expected
+from cmqconform.verdicts import Case, Expected, Ref
 
 #: Protocol negatives: label -> (condition, common-parameter overrides). Sent without setup.
 PROTOCOL = {
@@ -146,8 +147,36 @@ def protocol_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
                        label, tamper=tamper)
 
 
+def resource_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
+    """A name that does not exist (``<kind>_not_found``), or that already does (``_exists``)."""
+    rec = recipe(action.name)
+    for param in action.request:
+        kind = ref_kind(param.name)
+        # An optional name is a listing filter (DescribeQueueDetail QueueName), not a reference.
+        if kind not in ("queue", "topic", "subscription") or param.item_type is not None \
+                or not param.required:
+            continue
+        params = baseline(api, action)
+        if is_created_name(param, rec.creates):
+            condition, label = f"{kind}_exists", "existing"
+            params[param.name] = Ref(kind)
+        else:
+            slot = rec.slots.get(param.name.lower(), "")
+            dead = slot == "dlq" and "dead_letter_queue_not_found" in api.conditions
+            condition = "dead_letter_queue_not_found" if dead else f"{kind}_not_found"
+            label = "unknown"
+            params[param.name] = Ref(kind, fresh=True, slot=slot)
+        if condition not in api.conditions:
+            continue
+        yield Case(f"{action.name}[{param.name}={label}]", action.api, action.name, "resource",
+                   params, expect_error(api, [condition], param.source),
+                   surface_clauses(api, condition), f"{param.name}=<{label} {kind}>",
+                   setup=setup_for(action, params))
+
+
 def negative_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
     """Every action-level negative of one action."""
+    yield from resource_cases(api, action)
     yield from missing_cases(api, action)
     yield unknown_param_case(api, action)
     yield from rule_cases(api, action)
