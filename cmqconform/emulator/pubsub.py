@@ -249,7 +249,7 @@ class TopicOps:
                                sub: Subscription) -> dict[str, Any]:
         out: dict[str, Any] = {"subscriptionId": sub.subscription_id,
                                "subscriptionName": sub.name, "topicName": topic.name,
-                               "topicOwner": account, "msgCount": sub.pending}
+                               "topicOwner": app_id(account), "msgCount": sub.pending}
         out.update(sub.attributes)
         out["filterTag"] = sub.filter_tags
         out["bindingKey"] = sub.binding_keys

@@ -174,3 +174,11 @@ def test_topic_message_size(backend: Backend) -> None:
     subscribe_queue(backend, "t", "q")
     assert fault_of(backend.publish_message, ACC, "t", "x" * 1025).condition == \
         "message_too_large"
+
+
+def test_topic_owner_is_a_numeric_appid(backend: Backend) -> None:
+    backend.create_topic(ACC, "t")
+    subscribe_queue(backend, "t", "q")
+    owner = backend.get_subscription(ACC, "t", "sub-q")["topicOwner"]
+    assert owner.isdigit() and ACC not in owner
+    assert backend.get_subscription(ACC, "t", "sub-q")["topicOwner"] == owner
