@@ -144,7 +144,8 @@ def _coverage(results: Mapping[str, Any], clauses: Mapping[str, Clause],
     raw = results.get("coverage")
     raw = raw if isinstance(raw, dict) else {}
     ineligible = raw.get("clauses_ineligible")
-    listed = ineligible if isinstance(ineligible, list) else []
+    # The count is the schema's; the list with reasons is an optional extension.
+    listed = ineligible if isinstance(ineligible, list) else raw.get("ineligible") or []
     tested_here = len({ref.id for case in cases for ref in case.clauses})
     return {
         "total": raw.get("clauses_total", len(clauses) or None),
@@ -156,7 +157,7 @@ def _coverage(results: Mapping[str, Any], clauses: Mapping[str, Clause],
 
 
 def _errata(results: Mapping[str, Any], specs: SpecSet | None,
-            cases: Sequence[CaseView]) -> list[dict[str, Any]]:
+            cases: Sequence[CaseView], secrets: Sequence[str]) -> list[dict[str, Any]]:
     used: dict[str, int] = defaultdict(int)
     for case in cases:
         for used_id in case.errata:
@@ -170,6 +171,7 @@ def _errata(results: Mapping[str, Any], specs: SpecSet | None,
     elif isinstance(overrides, list):
         chosen = {str(e["id"]): str(e.get("reading", "")) for e in overrides
                   if isinstance(e, dict) and "id" in e}
+    chosen = {redact_text(k, secrets): redact_text(v, secrets) for k, v in chosen.items()}
     out: list[dict[str, Any]] = []
     for erratum in (specs.errata.values() if specs else []):
         out.append({
@@ -230,9 +232,11 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
                 for k in ("schema_version", "started_at", "finished_at") if results.get(k)]
     if _duration(results):
         run_rows.append(("duration", str(_duration(results))))
+    if results.get("apis"):
+        run_rows.append(("API surfaces", ", ".join(map(str, results["apis"]))))
     run_rows += _scalar_rows(results.get("run"), secrets)
-    if results.get("partial") or not results.get("finished_at"):
-        run_rows.append(("status", "partial: the run did not finish"))
+    if results.get("interrupted") or not results.get("finished_at"):
+        run_rows.append(("status", "interrupted: the results are partial"))
     listed = [c for c in cases if c.verdict in LISTED]
     listed.sort(key=lambda c: (LISTED.index(c.verdict), c.api, c.action, c.id))
     return {
@@ -250,7 +254,7 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
         "coverage": _coverage(results, clauses, cases),
         "listed": listed, "listed_verdicts": LISTED,
         "apis": sorted({c.api for c in listed}), "actions": sorted({c.action for c in listed}),
-        "errata": _errata(results, specs, cases),
+        "errata": _errata(results, specs, cases, secrets),
     }
 
 

@@ -24,9 +24,12 @@ SECRET_NAMES = frozenset({
 #: Environment variables whose values are scrubbed literally wherever they appear.
 SECRET_ENV = ("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_TOKEN")
 
-_NAMES = r"Signature|SecretKey|Secret_Key|Token|X-TC-Token|SessionToken|X-TC-SecretKey|Password"
+_NAMES = (r"Signature|Secret[-_]?Key|Token|X-TC-Token|Session[-_]?Token|X-TC-SecretKey|Password")
 # ``Signature=...`` in a query, a form or a TC3 Authorization value; ``%3D`` when URL-encoded.
-_PAIR = re.compile(rf"(?i)(?<![A-Za-z0-9_-])({_NAMES})(=|%3D)([^&\s,;\"'<>]+)")
+_PAIR = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_NAMES})(=|%3D)([^&\s,;\"'<>]+)")
+# ``SecretKey abc`` / ``secret_key: abc`` in prose: key names no ordinary word follows.
+_PROSE = re.compile(
+    r"(?i)(?<![A-Za-z0-9_-])(SecretKey|Secret_Key|Secret Key)(\s*[:=]?\s+)([^\s,;\"'<>]+)")
 # ``"Signature": "..."`` in JSON text (also Authorization, whose value is all credential).
 _JSON = re.compile(rf'(?i)("(?:{_NAMES}|Authorization)"\s*:\s*")((?:[^"\\]|\\.)*)(")')
 # ``Authorization: ...`` / ``X-TC-Token: ...`` header lines in free text.
@@ -57,7 +60,8 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     text = _USERINFO.sub(rf"\g<1>{MASK}@", text)
     text = _HEADER_LINE.sub(lambda m: m.group(1) + _authorization(m.group(2)), text)
     text = _JSON.sub(lambda m: f"{m.group(1)}{_json_value(m)}{m.group(3)}", text)
-    return _PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    return _PROSE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
 
 def _json_value(match: re.Match[str]) -> str:
@@ -83,5 +87,12 @@ def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     if isinstance(value, dict):
         return {k: redact_value(str(k), v, secrets) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact(v, secrets) for v in value]
+        return [_pair(v, secrets) for v in value]
     return value
+
+
+def _pair(item: Any, secrets: tuple[str, ...]) -> Any:
+    # Headers often travel as [name, value] pairs (httpx multi_items, HAR).
+    if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):
+        return [redact_text(item[0], secrets), redact_value(item[0], item[1], secrets)]
+    return redact(item, secrets)

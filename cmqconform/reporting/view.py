@@ -75,6 +75,8 @@ class CaseView:
     errata: tuple[str, ...] = ()
     request: str = ""
     response: str = ""
+    #: Every check that found a breach: (title, message).
+    failures: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -258,7 +260,10 @@ def case_view(case: Mapping[str, Any], clauses: Mapping[str, Clause],
         received=redact_text(_text(case.get("received")), secrets),
         message=redact_text(str(case.get("message") or ""), secrets),
         source=str(source) if source else None, kind=str(case.get("kind") or ""),
-        errata=tuple(str(e) for e in errata), request=request, response=response)
+        errata=tuple(str(e) for e in errata), request=request, response=response,
+        failures=tuple((redact_text(str(f.get("title", "")), secrets),
+                        redact_text(str(f.get("message", "")), secrets))
+                       for f in case.get("failures") or [] if isinstance(f, dict)))
 
 
 def case_views(results: Mapping[str, Any], clauses: Mapping[str, Clause] | None = None,

@@ -1,0 +1,148 @@
+"""What ``cmqconform run`` shows while it runs: a live bar with counts per verdict, then a summary.
+
+The run command feeds it one verdict per case::
+
+    with RunProgress(total=len(cases)) as progress:
+        for verdict in verdicts:
+            progress.update(verdict.verdict, verdict.case_id, verdict.message)
+        progress.finish(report="reports/report.html")
+
+On a terminal it draws a rich progress bar; with ``quiet=True``, with ``CI=true`` in the
+environment, or when the output is not a terminal, it prints plain lines instead: one per failing
+or erroring case, a count line every ``every`` cases, and the summary.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cmqconform.reporting.redact import env_secrets, redact_text
+from cmqconform.reporting.view import VERDICTS
+
+#: Rich styles per verdict.
+STYLES = {"pass": "green", "fail": "bold red", "error": "bold dark_orange", "skip": "grey50",
+          "disabled": "grey42", "xfail": "magenta", "xpass": "bold blue"}
+#: Verdicts reported line by line in plain mode.
+LOUD = ("fail", "error", "xpass")
+
+
+def in_ci() -> bool:
+    """Whether the environment says this is a CI job (``CI=true``, as most CI systems set)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+class RunProgress:
+    """Live progress of a run: feed ``update`` each verdict, then call ``finish``."""
+
+    def __init__(self, total: int | None = None, *, quiet: bool = False,
+                 stream: IO[str] | None = None, every: int = 100) -> None:
+        self.total = total
+        self.counts: Counter[str] = Counter()
+        self.stream = stream if stream is not None else sys.stdout
+        self.every = max(1, every)
+        isatty = getattr(self.stream, "isatty", lambda: False)()
+        self.plain = quiet or in_ci() or not isatty
+        self.console = Console(file=self.stream, highlight=False,
+                               force_terminal=None if not self.plain else False)
+        self._secrets = env_secrets()
+        self._progress: Progress | None = None
+        self._task: int | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> RunProgress:
+        """Begin drawing (rich mode) or print the opening line (plain mode)."""
+        if self.plain:
+            self._line(f"running {self.total if self.total is not None else '?'} cases")
+            return self
+        self._progress = Progress(
+            TextColumn("[bold]cmqconform"), BarColumn(bar_width=None), MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
+            console=self.console, transient=False)
+        self._progress.start()
+        self._task = self._progress.add_task("run", total=self.total, counts="")
+        return self
+
+    def __enter__(self) -> RunProgress:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    # -- feeding --------------------------------------------------------------------------
+    def set_total(self, total: int) -> None:
+        """Set the number of cases once it is known (after collection)."""
+        self.total = total
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, total=total)  # type: ignore[arg-type]
+
+    def update(self, verdict: str, case_id: str = "", message: str = "") -> None:
+        """Count one verdict; in plain mode print failing cases and a periodic count line."""
+        self.counts[verdict] += 1
+        done = sum(self.counts.values())
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=done,  # type: ignore[arg-type]
+                                  counts=self._rich_counts())
+            if verdict in LOUD:
+                self._progress.console.print(self._case_line(verdict, case_id, message),
+                                             style=STYLES.get(verdict), markup=False)
+            return
+        if verdict in LOUD:
+            self._line(self._case_line(verdict, case_id, message))
+        if done % self.every == 0:
+            of = f"/{self.total}" if self.total else ""
+            self._line(f"progress {done}{of}: {self.plain_counts()}")
+
+    def _case_line(self, verdict: str, case_id: str, message: str) -> str:
+        text = f"{verdict.upper()} {case_id}" + (f": {message}" if message else "")
+        return redact_text(text, self._secrets)
+
+    def plain_counts(self) -> str:
+        """``pass=10 fail=1 ...`` for every verdict seen (all verdicts when none yet)."""
+        shown = [v for v in VERDICTS if self.counts[v]] or list(VERDICTS[:3])
+        return " ".join(f"{v}={self.counts[v]}" for v in shown)
+
+    def _rich_counts(self) -> str:
+        return "  ".join(f"[{STYLES[v]}]{v} {self.counts[v]}[/]" for v in VERDICTS
+                         if self.counts[v] or v in ("pass", "fail", "error"))
+
+    def _line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    # -- the end --------------------------------------------------------------------------
+    def finish(self, report: str | Path | None = None,
+               summary: dict[str, int] | None = None) -> None:
+        """Stop the bar and print the summary table and the report path.
+
+        ``summary`` (results.json's) wins over the counts fed, so both always agree.
+        """
+        self._stop()
+        counts = {v: (summary or {}).get(v, self.counts[v]) for v in VERDICTS}
+        total = (summary or {}).get("total", sum(counts.values()))
+        if self.plain:
+            self._line(f"summary: total={total} " + " ".join(f"{v}={counts[v]}" for v in VERDICTS))
+            if report:
+                self._line(f"report: {report}")
+            return
+        table = Table(title="Conformance summary", show_edge=True, header_style="bold")
+        for verdict in ("total", *VERDICTS):
+            table.add_column(verdict, justify="right", style=STYLES.get(verdict, "bold"))
+        table.add_row(str(total), *(str(counts[v]) for v in VERDICTS))
+        self.console.print(table)
+        if report:
+            self.console.print(f"report: [link=file://{Path(report).resolve()}]{report}[/link]")
