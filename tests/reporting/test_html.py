@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+import cmqconform
 from cmqconform.reporting.html import context, render_html, write_html
 from cmqconform.reporting.view import VERDICTS, case_views, load_results
 
@@ -126,3 +129,12 @@ def test_verdict_order_matches_the_engine() -> None:
 def test_samples_load() -> None:
     for path in SAMPLES.glob("*.json"):
         assert isinstance(load_results(path)["cases"], list)
+
+
+def test_samples_follow_the_engines_results_schema() -> None:
+    schema_path = Path(cmqconform.__file__).parent / "schemas" / "results.schema.json"
+    if not schema_path.exists():
+        pytest.skip("the engine's results schema is not in this checkout yet")
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    for path in SAMPLES.glob("*.json"):
+        jsonschema.validate(load_results(path), schema)

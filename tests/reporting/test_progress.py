@@ -1,0 +1,76 @@
+"""The run's live progress: plain lines when quiet or in CI, a rich bar and table on a terminal."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from cmqconform.reporting.progress import RunProgress
+
+FEED = [("pass", "A[1]", ""), ("fail", "A[2]", "expected X; received Y"), ("pass", "A[3]", ""),
+        ("error", "B[1]", "timeout"), ("skip", "B[2]", "n/a"), ("xpass", "B[3]", "")]
+
+
+class Tty(io.StringIO):
+    """A text stream that says it is a terminal, so rich draws live."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def feed(progress: RunProgress) -> None:
+    for verdict, case_id, message in FEED:
+        progress.update(verdict, case_id, message)
+
+
+def test_quiet_prints_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    stream = Tty()
+    with RunProgress(total=len(FEED), quiet=True, stream=stream, every=4) as progress:
+        feed(progress)
+        progress.finish(report="reports/report.html")
+    lines = stream.getvalue().splitlines()
+    assert lines == [
+        "running 6 cases",
+        "FAIL A[2]: expected X; received Y",
+        "ERROR B[1]: timeout",
+        "progress 4/6: pass=2 fail=1 error=1",
+        "XPASS B[3]",
+        "summary: total=6 pass=2 fail=1 error=1 skip=1 disabled=0 xfail=0 xpass=1",
+        "report: reports/report.html",
+    ]
+    assert "\x1b[" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("value", ["true", "1", "TRUE"])
+def test_ci_environment_means_plain(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("CI", value)
+    assert RunProgress(stream=Tty()).plain
+
+
+def test_terminal_gets_a_bar_and_a_summary_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    stream = Tty()
+    progress = RunProgress(stream=stream)
+    assert not progress.plain
+    with progress:
+        progress.set_total(len(FEED))
+        feed(progress)
+        progress.finish(report="reports/report.html",
+                        summary={"total": 6, "pass": 2, "fail": 1, "error": 1, "skip": 1,
+                                 "disabled": 0, "xfail": 0, "xpass": 1})
+    out = stream.getvalue()
+    assert "Conformance summary" in out
+    assert "FAIL A[2]: expected X; received Y" in out
+    assert "report.html" in out
+    assert progress.counts["pass"] == 2 and progress.counts["fail"] == 1
+
+
+def test_summary_from_results_wins_over_fed_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    stream = io.StringIO()  # not a terminal: plain
+    progress = RunProgress(stream=stream).start()
+    progress.update("pass", "A[1]")
+    progress.finish(summary={"total": 5, "pass": 5})
+    assert stream.getvalue().splitlines()[-1].startswith("summary: total=5 pass=5 fail=0")
