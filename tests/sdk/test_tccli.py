@@ -27,9 +27,14 @@ UNREACHABLE = ("No matching distribution", "Could not find a version", "NewConne
 
 
 @pytest.fixture(scope="session")
-def tccli(request: pytest.FixtureRequest) -> Path:
+def tccli(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path of the tccli executable in a cached venv; skips when pip cannot reach the index."""
-    home = Path(request.config.cache.mkdir("tccli-3.0.1254.1"))
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    if cache is not None:
+        home = Path(cache.mkdir("tccli-3.0.1254.1"))
+    else:
+        home = tmp_path_factory.getbasetemp().parent / "tccli-3.0.1254.1"
+        home.mkdir(exist_ok=True)
     exe = home / "venv" / "bin" / "tccli"
     ready = home / "ready"
     with (home / "lock").open("w") as lock:
