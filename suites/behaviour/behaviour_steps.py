@@ -1,0 +1,141 @@
+"""Steps shared by the behaviour scenarios: calls by spec name, expectations from the specs.
+
+Every expected error comes from a condition of ``errors.yaml`` (never a code written here), and
+every wait is bounded. Failure messages name the action, the input, the expected outcome with
+its clause and doc line, and what came back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from cmqconform.models import LEGACY, V3
+from cmqconform.provision import named
+from cmqconform.session import Session
+from cmqconform.verdicts import Exchange
+
+T = TypeVar("T")
+
+#: Re-exported so scenarios import every step from one place.
+__all__ = ["LEGACY", "V3"]
+
+
+def call(session: Session, api: str, action: str, **lowered: Any) -> Exchange:
+    """Call ``action`` with parameters given by lower-cased spec names (one form, both APIs)."""
+    return session.call(api, action, named(session, api, action, **lowered))
+
+
+def _where(session: Session, api: str, clause: str | None) -> str:
+    if clause is None:
+        return ""
+    for item in session.specs.all_clauses():
+        if item.id == clause:
+            return f" ({clause}, {item.source})"
+    return f" ({clause})"
+
+
+def expect_ok(session: Session, api: str, action: str, clause: str | None = None,
+              **lowered: Any) -> Exchange:
+    """Call and require success; the failure names action, input, clause and received."""
+    got = call(session, api, action, **lowered)
+    assert got.ok, (f"{action} {lowered}: expected success{_where(session, api, clause)}; "
+                    f"received {got.describe()}")
+    return got
+
+
+def accepts(session: Session, api: str, condition: str, got: Exchange) -> bool:
+    """Whether ``got`` is an error the specs' condition accepts."""
+    accept = session.specs.api(api).conditions[condition].accept
+    return not got.ok and got.fault is None and any(
+        str(ref.code) == str(got.code) and (ref.module is None or ref.module == got.module)
+        for ref in accept)
+
+
+def expect_error(session: Session, api: str, condition: str, action: str,
+                 clause: str | None = None, **lowered: Any) -> Exchange:
+    """Call and require an error answering ``condition`` of errors.yaml."""
+    got = call(session, api, action, **lowered)
+    check_error(session, api, condition, got, f"{action} {_short(lowered)}", clause)
+    return got
+
+
+def check_error(session: Session, api: str, condition: str, got: Exchange, what: str,
+                clause: str | None = None) -> None:
+    """Require that ``got`` answers ``condition``."""
+    cond = session.specs.api(api).conditions[condition]
+    codes = "|".join(str(ref) for ref in cond.accept)
+    assert accepts(session, api, condition, got), (
+        f"{what}: expected {codes} ({condition}){_where(session, api, clause)}; "
+        f"received {got.describe()}")
+
+
+def _short(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (f"<{len(v)} chars>" if isinstance(v, str) and len(v) > 40 else v)
+            for k, v in params.items()}
+
+
+def body_of(got: Exchange) -> dict[str, Any]:
+    """The decoded response body (errors too: legacy 6010 carries errorList beside its code)."""
+    try:
+        doc = json.loads(got.evidence.response_body)
+    except ValueError:
+        return {}
+    return dict(doc) if isinstance(doc, dict) else {}
+
+
+def wait_for(probe: Callable[[], T | None], timeout: float, step: float = 0.2) -> T | None:
+    """Call ``probe`` until it returns something other than None, for at most ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None or time.monotonic() >= deadline:
+            return found
+        time.sleep(step)
+
+
+def limit(session: Session, name: str) -> int:
+    """A limit of service.yaml ``limits`` (``batch_max_messages`` -> 16)."""
+    return int(session.specs.service["limits"][name]["value"])
+
+
+def param(session: Session, api: str, action: str, name: str) -> Any:
+    """A request parameter's spec (by spec name)."""
+    return session.specs.api(api).actions[action].param(name)
+
+
+def send(session: Session, queue: str, body: str, **extra: Any) -> str:
+    """SendMessage on the legacy surface; returns the msgId."""
+    got = expect_ok(session, LEGACY, "SendMessage", queuename=queue, msgbody=body, **extra)
+    return str(got.data["msgId"])
+
+
+def receive(session: Session, queue: str, wait: int = 0) -> Exchange:
+    """ReceiveMessage with an explicit pollingWaitSeconds."""
+    return call(session, LEGACY, "ReceiveMessage", queuename=queue, pollingwaitseconds=wait)
+
+
+def drain(session: Session, queue: str) -> list[str]:
+    """Receive (without waiting) until the queue answers no message; returns the bodies."""
+    bodies = []
+    for _ in range(200):
+        got = receive(session, queue)
+        if not got.ok:
+            break
+        bodies.append(str(got.data["msgBody"]))
+    return bodies
+
+
+def queue_v3(session: Session, queue: str) -> dict[str, Any]:
+    """The QueueSet item DescribeQueueDetail lists for exactly ``queue``."""
+    got = expect_ok(session, V3, "DescribeQueueDetail", queuename=queue)
+    items = got.data.get("QueueSet") or []
+    assert len(items) == 1, f"DescribeQueueDetail QueueName={queue}: listed {len(items)} queues"
+    return dict(items[0])
+
+
+def queue_legacy(session: Session, queue: str) -> dict[str, Any]:
+    """GetQueueAttributes of ``queue``."""
+    return dict(expect_ok(session, LEGACY, "GetQueueAttributes", queuename=queue).data)
