@@ -147,7 +147,10 @@ def _coverage(results: Mapping[str, Any], clauses: Mapping[str, Clause],
     # The count is the schema's; the list with reasons is an optional extension.
     listed = ineligible if isinstance(ineligible, list) else raw.get("ineligible") or []
     tested_here = len({ref.id for case in cases for ref in case.clauses})
+    uncovered = [str(i) for i in raw.get("clauses_uncovered") or []]
     return {
+        "uncovered": [(i, str(clauses[i].source) if i in clauses else "",
+                       clauses[i].text if i in clauses else "") for i in uncovered],
         "total": raw.get("clauses_total", len(clauses) or None),
         "tested": raw.get("clauses_tested", tested_here),
         "ineligible": len(listed) if isinstance(ineligible, list) else ineligible,

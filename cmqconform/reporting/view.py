@@ -84,6 +84,12 @@ class CaseView:
         return f"{self.api}::{self.id}"
 
     @property
+    def breached(self) -> tuple[ClauseRef, ...]:
+        """The clauses the message or a failing check names (the ones to read first)."""
+        text = " ".join([self.message, *(m for _, m in self.failures)])
+        return tuple(c for c in self.clauses if c.id in text)
+
+    @property
     def categories(self) -> tuple[str, ...]:
         """The clause categories this case exercises, without repeats."""
         return tuple(dict.fromkeys(c.category for c in self.clauses if c.category))
@@ -181,7 +187,8 @@ def _action_of(case: Mapping[str, Any], clause_ids: Sequence[str], api: str) -> 
         return action
     case_id = str(case.get("id", ""))
     if "[" in case_id:
-        return case_id.split("[", 1)[0]
+        # pytest node ids: ``generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]``.
+        return case_id.split("[", 1)[0].rsplit("::", 1)[-1]
     for cid in clause_ids:
         rest = cid[len(api) + 1:].split(".") if cid.startswith(api + ".") else []
         if rest and rest[0][:1].isupper():

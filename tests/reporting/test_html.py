@@ -138,3 +138,22 @@ def test_samples_follow_the_engines_results_schema() -> None:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     for path in SAMPLES.glob("*.json"):
         jsonschema.validate(load_results(path), schema)
+
+
+def test_engine_shapes_node_ids_many_clauses_and_uncovered() -> None:
+    many = [f"cmq.legacy.GetQueueAttributes.response.{m}" for m in
+            ("code", "message", "requestId", "Bps", "qps")]
+    doc = {"coverage": {"clauses_total": 3, "clauses_tested": 1, "clauses_ineligible": 0,
+                        "clauses_uncovered": ["cmq.legacy.SendMessage.sends_message"]},
+           "cases": [{"id": "generated/cmq.legacy.spec::GetQueueAttributes[baseline]",
+                      "api": None, "action": None, "clause_ids": many, "verdict": "fail",
+                      "expected": "success", "received": "success",
+                      "message": "Bps: None is not of type 'integer' "
+                                 "(cmq.legacy.GetQueueAttributes.response.Bps)",
+                      "failures": [{"title": "Response violates schema", "message": "x"}]}]}
+    (case,) = case_views(doc)
+    assert (case.api, case.action) == ("cmq.legacy", "GetQueueAttributes")
+    assert [c.id for c in case.breached] == ["cmq.legacy.GetQueueAttributes.response.Bps"]
+    html = render_html(doc)
+    assert "all 5 clauses of this case" in html
+    assert "Clauses no case covers (1)" in html and "cmq.legacy.SendMessage.sends_message" in html
