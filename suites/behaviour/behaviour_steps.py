@@ -117,6 +117,14 @@ def receive(session: Session, queue: str, wait: int = 0) -> Exchange:
     return call(session, LEGACY, "ReceiveMessage", queuename=queue, pollingwaitseconds=wait)
 
 
+def receive_visible(session: Session, queue: str, timeout: float) -> Exchange | None:
+    """The first message that becomes visible within ``timeout`` s (short polls), or None."""
+    def probe() -> Exchange | None:
+        got = receive(session, queue)
+        return got if got.ok else None
+    return wait_for(probe, timeout)
+
+
 def drain(session: Session, queue: str) -> list[str]:
     """Receive (without waiting) until the queue answers no message; returns the bodies."""
     bodies = []

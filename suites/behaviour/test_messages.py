@@ -21,6 +21,7 @@ from behaviour_steps import (
     queue_legacy,
     queue_v3,
     receive,
+    receive_visible,
     send,
     wait_for,
 )
@@ -40,10 +41,7 @@ def _queue(res: Any, session: Any, **attrs: Any) -> str:
 
 def _receive_when_visible(session: Any, queue: str) -> Any:
     """Receive, retrying without long polling until a message is visible (bounded)."""
-    def probe() -> Any:
-        got = receive(session, queue)
-        return got if got.ok else None
-    return wait_for(probe, SETTLE)
+    return receive_visible(session, queue, SETTLE)
 
 
 @pytest.mark.clause("cmq.legacy.SendMessage.sends_message", "cmq.legacy.SendMessage.unique_msg_id",
