@@ -42,7 +42,7 @@ def load_results(path: str | Path) -> dict[str, Any]:
         doc = json.loads(text)
     except ValueError as exc:
         raise ResultsError(f"{shown}: not valid JSON: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("cases", []), list):
+    if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list):
         raise ResultsError(f"{shown}: not a cmqconform results document "
                            "(expected an object with a 'cases' list)")
     return doc

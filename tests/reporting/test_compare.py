@@ -83,8 +83,8 @@ def test_html_output_is_self_contained(tmp_path: Path) -> None:
     assert "<link" not in html and " src=" not in html
 
 
-@pytest.mark.parametrize("content", [None, "{", "[1, 2]", '{"cases": 3}'],
-                         ids=["missing", "bad-json", "not-object", "cases-not-list"])
+@pytest.mark.parametrize("content", [None, "{", "[1, 2]", '{"cases": 3}', '{"name": "x"}'],
+                         ids=["missing", "bad-json", "not-object", "cases-not-list", "no-cases"])
 def test_unreadable_input_exits_2_naming_the_file(content: str | None, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
