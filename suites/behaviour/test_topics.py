@@ -1,0 +1,237 @@
+"""Topics: fan-out to queue subscriptions, msgTag/filterTag rules, binding/routing keys, quotas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from behaviour_steps import (
+    LEGACY,
+    V3,
+    call,
+    check_error,
+    drain,
+    expect_error,
+    expect_ok,
+    limit,
+    receive_visible,
+)
+
+#: Upper bound on waiting for a published message to reach a subscribed queue.
+SETTLE = 5.0
+
+
+def _topic(res: Any, filter_type: int | None = None) -> str:
+    attrs = (("filtertype", filter_type),) if filter_type is not None else ()
+    return str(res.create("topic", slot=str(filter_type), attrs=attrs))
+
+
+def _subscribe(session: Any, res: Any, topic: str, slot: str, **extra: Any) -> str:
+    """A queue subscription of ``topic`` into a fresh queue; returns the queue name."""
+    queue = str(res.create("queue", slot=slot))
+    name = res.namer.name()
+    res.created.append(("subscription", name, topic))
+    expect_ok(session, LEGACY, "Subscribe", "cmq.legacy.Subscribe.queue_endpoint",
+              topicname=topic, subscriptionname=name, protocol="queue", endpoint=queue,
+              notifycontentformat="SIMPLIFIED", **extra)
+    res.names[("subscription", slot)] = name
+    return queue
+
+
+def _received(session: Any, queue: str) -> list[str]:
+    """Bodies delivered to ``queue``: waits for the first one, then drains."""
+    first = receive_visible(session, queue, SETTLE)
+    return [] if first is None else [str(first.data["msgBody"]), *drain(session, queue)]
+
+
+@pytest.mark.parametrize("action", ["PublishMessage", "BatchPublishMessage"])
+@pytest.mark.clause("cmq.legacy.PublishMessage.delivers_to_every_subscription",
+                    "cmq.legacy.PublishMessage.queue_protocol_enqueues",
+                    "cmq.legacy.BatchPublishMessage.delivers_to_every_subscription",
+                    "cmq.legacy.BatchPublishMessage.queue_protocol_enqueues",
+                    "cmq.legacy.BatchPublishMessage.msg_list_per_message",
+                    "cmq.legacy.push.queue_delivery", "cmq.legacy.Subscribe.queue_endpoint")
+def test_fan_out_to_every_queue_subscription(cmq_session: Any, cmq_resources: Any,
+                                             action: str) -> None:
+    """A message published to a topic reaches every queue subscription."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res)
+    queues = [_subscribe(cmq_session, res, topic, f"q{i}") for i in range(3)]
+    bodies = ["fan-out"] if action == "PublishMessage" else ["fan-1", "fan-2"]
+    body = bodies[0] if action == "PublishMessage" else bodies
+    got = expect_ok(cmq_session, LEGACY, action, topicname=topic, msgbody=body)
+    if action == "BatchPublishMessage":
+        ids = [item["msgId"] for item in got.data["msgList"]]
+        assert len(ids) == len(bodies) == len(set(ids))
+    for queue in queues:
+        assert sorted(_received(cmq_session, queue)) == bodies, f"{queue} missed the fan-out"
+
+
+@pytest.mark.clause("cmq.legacy.PublishMessage.filter_rule_1",
+                    "cmq.legacy.PublishMessage.filter_rule_2",
+                    "cmq.legacy.PublishMessage.filter_rule_3",
+                    "cmq.legacy.PublishMessage.filter_type_tags",
+                    "cmq.v3.CreateSubscribe.filter_no_tags_receives_all",
+                    "cmq.v3.CreateSubscribe.filter_intersection",
+                    "cmq.v3.CreateSubscribe.filter_tags_without_msgtag")
+def test_filter_tag_rules(cmq_session: Any, cmq_resources: Any) -> None:
+    """Rules 1-3: no filterTag gets all; filterTag gets intersecting msgTags, never untagged."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res, 1)
+    every = _subscribe(cmq_session, res, topic, "all")
+    only_x = _subscribe(cmq_session, res, topic, "x", filtertag=["x"])
+    x_or_y = _subscribe(cmq_session, res, topic, "xy", filtertag=["x", "y"])
+    publishes = [("untagged", None), ("tag-y", ["y"]), ("tag-z", ["z"]),
+                 ("tag-xz", ["x", "z"])]
+    for body, tags in publishes:
+        extra = {"msgtag": tags} if tags else {}
+        # routingKey is ignored on a filterType 1 topic.
+        expect_ok(cmq_session, LEGACY, "PublishMessage", topicname=topic, msgbody=body,
+                  routingkey="ignored.key", **extra)
+    expected = {every: ["tag-xz", "tag-y", "tag-z", "untagged"], only_x: ["tag-xz"],
+                x_or_y: ["tag-xz", "tag-y"]}
+    for queue, bodies in expected.items():
+        got = sorted(_received(cmq_session, queue))
+        assert got == bodies, f"subscription into {queue}: expected {bodies}; received {got}"
+
+
+@pytest.mark.clause("cmq.legacy.PublishMessage.no_subscription",
+                    "cmq.legacy.condition.topic_no_subscription",
+                    "cmq.legacy.PublishMessage.no_matching_subscription",
+                    "cmq.legacy.BatchPublishMessage.no_subscription")
+def test_publish_without_subscription(cmq_session: Any, cmq_resources: Any) -> None:
+    """Publishing to a topic with no subscription answers 6030; with no match, 6030 too."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res, 1)
+    expect_error(cmq_session, LEGACY, "topic_no_subscription", "PublishMessage",
+                 "cmq.legacy.PublishMessage.no_subscription", topicname=topic, msgbody="void")
+    expect_error(cmq_session, LEGACY, "topic_no_subscription", "BatchPublishMessage",
+                 "cmq.legacy.BatchPublishMessage.no_subscription", topicname=topic,
+                 msgbody=["void"])
+    _subscribe(cmq_session, res, topic, "x", filtertag=["x"])
+    expect_error(cmq_session, LEGACY, "no_matching_subscription", "PublishMessage",
+                 "cmq.legacy.PublishMessage.no_matching_subscription", topicname=topic,
+                 msgbody="nobody", msgtag=["z"])
+
+
+def _words(count: int) -> str:
+    return ".".join(f"w{i}" for i in range(count))
+
+
+#: (bindingKey, routingKey, delivered). '*' is exactly one word, '#' one or more words here:
+#: the zero-word '#' case is left out (erratum routing-key-hash).
+ROUTES = [
+    ("a.b.c", "a.b.c", True),
+    ("a.b.c", "a.b.d", False),
+    ("a.*.c", "a.b.c", True),
+    ("a.*.c", "a.b.b.c", False),
+    ("*.b", "a.b", True),
+    ("a.*", "a.b.c", False),
+    ("a.#", "a.b.c", True),
+    ("#.c", "a.b.c", True),
+    ("#", "x.y.z", True),
+    ("a.#", "b.c", False),
+    (_words(16), _words(16), True),
+    ("*" + _words(16)[2:], _words(16), True),
+]
+
+
+@pytest.mark.parametrize(("binding", "routing", "delivered"), ROUTES,
+                         ids=[f"{b[:20]}~{r[:20]}" for b, r, _ in ROUTES])
+@pytest.mark.clause("cmq.legacy.PublishMessage.filter_type_binding_key",
+                    "cmq.legacy.Subscribe.queue_endpoint")
+def test_binding_key_matches_routing_key(cmq_session: Any, cmq_resources: Any, binding: str,
+                                         routing: str, delivered: bool) -> None:
+    """A filterType 2 topic delivers exactly where the bindingKey matches the routingKey."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res, 2)
+    matched = _subscribe(cmq_session, res, topic, "k", bindingkey=[binding])
+    catch_all = _subscribe(cmq_session, res, topic, "all", bindingkey=["#"])
+    expect_ok(cmq_session, LEGACY, "PublishMessage", topicname=topic, msgbody="routed",
+              routingkey=routing)
+    assert _received(cmq_session, catch_all) == ["routed"]
+    got = _received(cmq_session, matched) if delivered else drain(cmq_session, matched)
+    assert got == (["routed"] if delivered else []), (
+        f"bindingKey {binding!r}, routingKey {routing!r}: expected "
+        f"{'delivery' if delivered else 'no delivery'}; received {got}")
+
+
+@pytest.mark.clause("cmq.legacy.condition.too_many_delimiters",
+                    "cmq.v3.condition.too_many_delimiters")
+def test_keys_with_one_dot_too_many_refused(cmq_session: Any, cmq_resources: Any) -> None:
+    """A binding or routing key of 16 dots (one over 15) is refused on both surfaces."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res, 2)
+    over = _words(limit(cmq_session, "binding_key_max_dots") + 2)
+    queue = str(res.create("queue", slot="over"))
+    for api, action in ((LEGACY, "Subscribe"), (V3, "CreateSubscribe")):
+        name = res.namer.name()
+        res.created.append(("subscription", name, topic))
+        expect_error(cmq_session, api, "too_many_delimiters", action, topicname=topic,
+                     subscriptionname=name, protocol="queue", endpoint=queue,
+                     notifycontentformat="SIMPLIFIED", bindingkey=[over])
+    _subscribe(cmq_session, res, topic, "ok", bindingkey=["#"])
+    expect_error(cmq_session, LEGACY, "too_many_delimiters", "PublishMessage",
+                 topicname=topic, msgbody="x", routingkey=over)
+
+
+@pytest.mark.parametrize("api", [V3, LEGACY])
+@pytest.mark.clause("cmq.v3.ClearSubscriptionFilterTags.clears_filter_tags",
+                    "cmq.legacy.ClearSubscriptionFilterTags.clears_filter_tags")
+def test_clear_subscription_filter_tags(cmq_session: Any, cmq_resources: Any, api: str) -> None:
+    """After ClearSubscriptionFilterTags a subscription lists no tags and receives everything."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res, 1)
+    queue = _subscribe(cmq_session, res, topic, "x", filtertag=["x"])
+    name = res.names[("subscription", "x")]
+    expect_ok(cmq_session, api, "ClearSubscriptionFilterTags", topicname=topic,
+              subscriptionname=name)
+    listed = expect_ok(cmq_session, V3, "DescribeSubscriptionDetail", topicname=topic)
+    tags = [s.get("FilterTags") for s in listed.data["SubscriptionSet"]]
+    assert tags in ([[]], [None]), f"FilterTags after the clear: {tags}"
+    expect_ok(cmq_session, LEGACY, "PublishMessage", topicname=topic, msgbody="untagged")
+    assert _received(cmq_session, queue) == ["untagged"]
+
+
+def _declared(target: Any, key: str) -> int:
+    value = target.declared_limits.get(key)
+    if value is None:
+        pytest.skip(f"the target does not declare {key} as affordable (declared_limits.{key})")
+    return int(value)
+
+
+@pytest.mark.slow
+@pytest.mark.clause("cmq.legacy.Subscribe.subscription_quota",
+                    "cmq.v3.CreateSubscribe.subscription_quota")
+def test_subscriptions_per_topic_quota(cmq_session: Any, cmq_resources: Any) -> None:
+    """A topic holds the declared number of subscriptions; one more is refused."""
+    most = _declared(cmq_session.target, "subscriptions_per_topic")
+    res = cmq_resources(LEGACY)
+    topic = _topic(res)
+    queue = str(res.create("queue"))
+    for _ in range(most):
+        name = res.namer.name()
+        res.created.append(("subscription", name, topic))
+        expect_ok(cmq_session, LEGACY, "Subscribe", topicname=topic, subscriptionname=name,
+                  protocol="queue", endpoint=queue, notifycontentformat="SIMPLIFIED")
+    name = res.namer.name()
+    res.created.append(("subscription", name, topic))
+    got = call(cmq_session, LEGACY, "Subscribe", topicname=topic, subscriptionname=name,
+               protocol="queue", endpoint=queue, notifycontentformat="SIMPLIFIED")
+    check_error(cmq_session, LEGACY, "subscription_quota", got, f"Subscribe number {most + 1}",
+                "cmq.legacy.Subscribe.subscription_quota")
+
+
+@pytest.mark.slow
+@pytest.mark.clause("cmq.legacy.CreateTopic.topic_quota")
+def test_topics_per_account_quota(cmq_session: Any, cmq_resources: Any) -> None:
+    """An account holds the declared number of topics; one more is refused."""
+    most = _declared(cmq_session.target, "topics")
+    res = cmq_resources(LEGACY)
+    have = int(expect_ok(cmq_session, V3, "DescribeTopicDetail").data["TotalCount"])
+    for i in range(most - have):
+        res.create("topic", slot=f"t{i}")
+    name = res.namer.name()
+    res.created.append(("topic", name, None))
+    expect_error(cmq_session, LEGACY, "topic_quota", "CreateTopic",
+                 "cmq.legacy.CreateTopic.topic_quota", topicname=name)
