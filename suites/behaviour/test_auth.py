@@ -1,0 +1,89 @@
+"""Authentication on both surfaces, and two accounts that cannot see each other's queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from behaviour_steps import LEGACY, V3, accepts, call, check_error, expect_error, expect_ok
+
+from cmqconform.dialects import Call, decode
+from cmqconform.provision import Resources, named
+from cmqconform.verdicts import Exchange
+
+#: Session tamperings and the errors.yaml condition each must answer.
+TAMPERS = [("bad_signature", "signature_failure"), ("unknown_secret_id", "secret_id_not_found"),
+           ("expired_timestamp", "signature_expired"), ("missing_auth", "missing_auth")]
+#: A harmless listing call per surface.
+PROBE = {V3: ("DescribeQueueDetail", {"limit": 1}), LEGACY: ("ListQueue", {"limit": 1})}
+
+
+@pytest.mark.parametrize("api", [V3, LEGACY])
+@pytest.mark.parametrize(("tamper", "condition"), TAMPERS, ids=[t for t, _ in TAMPERS])
+@pytest.mark.clause("cmq.v3.auth.signature_failure", "cmq.v3.auth.secret_id_not_found",
+                    "cmq.v3.auth.signature_expired", "cmq.v3.auth.missing_auth",
+                    "cmq.legacy.auth.signature_failure", "cmq.legacy.auth.secret_id_not_found",
+                    "cmq.legacy.auth.signature_expired", "cmq.legacy.auth.missing_auth")
+def test_bad_credentials_refused(cmq_session: Any, api: str, tamper: str,
+                                 condition: str) -> None:
+    """A wrong signature, unknown SecretId, skewed timestamp or missing auth is refused."""
+    action, params = PROBE[api]
+    got = cmq_session.call(api, action, named(cmq_session, api, action, **params),
+                           tamper=tamper)
+    check_error(cmq_session, api, condition, got, f"{action} with {tamper}",
+                f"{api}.auth.{condition}")
+
+
+def _signed_for_other_host(session: Any, api: str) -> Exchange:
+    """A request signed correctly, then sent with a Host header other than the one signed."""
+    action, params = PROBE[api]
+    spec = session.specs.api(api).actions[action]
+    prepared = session.target.prepare(Call(api, action, named(session, api, action, **params)),
+                                      session.specs, host=spec.host)
+    signed = next(prepared.auth.sync_auth_flow(prepared.request))
+    port = httpx.URL(str(signed.url)).port
+    signed.headers["Host"] = f"cmqc-other-host.invalid:{port}"
+    response = session.client.send(signed)
+    decoded = decode(api, response)
+    error = getattr(decoded, "error", None)
+    if error is None:
+        return Exchange(True)
+    return Exchange(False, code=error.code, module=error.module, message=error.message)
+
+
+@pytest.mark.parametrize("api", [V3, LEGACY])
+@pytest.mark.clause("cmq.v3.auth.signing_host", "cmq.legacy.auth.signing_host")
+def test_wrong_signing_host_refused(cmq_session: Any, api: str) -> None:
+    """A signature over one host (port included) does not hold for another Host header."""
+    expect_ok(cmq_session, api, PROBE[api][0], f"{api}.auth.signing_host", **PROBE[api][1])
+    got = _signed_for_other_host(cmq_session, api)
+    check_error(cmq_session, api, "signature_failure", got, "request sent to another Host",
+                f"{api}.auth.signing_host")
+
+
+@pytest.mark.clause("cmq.v3.CreateQueue.name_unique", "cmq.v3.DescribeQueueDetail.lists_queues",
+                    "cmq.legacy.CreateQueue.name_unique")
+def test_two_accounts_are_isolated(cmq_session: Any, cmq_second_session: Any,
+                                   cmq_resources: Any) -> None:
+    """A queue of one account is invisible to another, which may use the same name."""
+    if cmq_second_session is None:
+        pytest.skip("the target declares no second account")
+    res = cmq_resources(V3)
+    queue = res.create("queue")
+    other = Resources(cmq_second_session, V3, res.namer)
+    try:
+        seen = expect_ok(cmq_second_session, V3, "DescribeQueueDetail", queuename=queue)
+        assert seen.data["TotalCount"] == 0, "another account lists this account's queue"
+        expect_error(cmq_second_session, LEGACY, "queue_not_found", "GetQueueAttributes",
+                     queuename=queue)
+        got = call(cmq_second_session, LEGACY, "SendMessage", queuename=queue, msgbody="x")
+        assert accepts(cmq_second_session, LEGACY, "queue_not_found", got), got.describe()
+        other.created.append(("queue", queue, None))
+        expect_ok(cmq_second_session, V3, "CreateQueue", "cmq.v3.CreateQueue.name_unique",
+                  queuename=queue)
+        expect_ok(cmq_second_session, LEGACY, "SendMessage", queuename=queue, msgbody="mine")
+        assert expect_ok(cmq_session, LEGACY, "GetQueueAttributes",
+                         queuename=queue).data["activeMsgNum"] == 0
+    finally:
+        other.cleanup()
