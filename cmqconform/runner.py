@@ -13,6 +13,14 @@ from cmqconform.session import Session
 from cmqconform.verdicts import Case, Exchange, Verdict
 
 
+class ContractFailure(AssertionError):
+    """Raised in a test when the target broke the contract (a ``fail`` verdict)."""
+
+
+class SuiteFault(Exception):
+    """Raised in a test when the suite could not judge the target (an ``error`` verdict)."""
+
+
 def failure_message(case: Case, detail: str) -> str:
     """``CreateQueue VisibilityTimeout=43201: <detail>``."""
     return f"{case.action} {case.label}: {detail}"

@@ -164,6 +164,8 @@ def _valid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Prob
                 yield Probe(value, "max_length", True, "max")
         for text in param.enum or ():
             yield Probe(text, "enum", True)
+        if param.enum:
+            yield Probe(param.enum[0], "type", True, "typical")
         if param.default is not None and not param.enum:
             yield Probe(param.default, "default", True, "default")
         if not param.enum:

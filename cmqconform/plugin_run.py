@@ -1,0 +1,223 @@
+"""The state of one conformance run inside one pytest process (controller or xdist worker).
+
+Kept apart from :mod:`cmqconform.pytest_plugin` so that the plugin module stays a thin layer of
+hooks and fixtures. The controller decides the run id, starts the embedded emulator (in a child
+process, so its event loop never competes with the suite for the GIL) and hands workers what
+they need; credentials travel through the environment, never through the worker channel.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cmqconform.cases.resources import Namer, new_run_id
+from cmqconform.coverage import coverage, load_ineligible
+from cmqconform.dialects import Credentials
+from cmqconform.errors import ConfigError
+from cmqconform.expectations import Expectation, load_expectations
+from cmqconform.models import APIS, SpecSet
+from cmqconform.provision import sweep
+from cmqconform.ratelimit import FileRateLimiter
+from cmqconform.results import CaseLog, now_iso, read_cases, reset
+from cmqconform.session import Session
+from cmqconform.spec import load_specs
+from cmqconform.targets import (
+    SECRET_ID_ENV,
+    SECRET_KEY_ENV,
+    Target,
+    default_region,
+    load_target,
+    target_from_url,
+)
+
+EMBEDDED = ("emulator", "embedded")
+STARTUP_SECONDS = 30.0
+TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
+
+
+def embedded_credentials() -> tuple[str, str]:
+    """A random SecretId/SecretKey pair for an embedded emulator."""
+    return f"AKIDcmqc{secrets.token_hex(8)}", secrets.token_urlsafe(24)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_embedded(secret_id: str, secret_key: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``cmqconform serve`` on a free loopback port; returns the process and its URL."""
+    port = _free_port()
+    env = dict(os.environ, **{SECRET_ID_ENV: secret_id, SECRET_KEY_ENV: secret_key})
+    # A file, not a pipe: an unread pipe fills up and blocks the emulator mid-run.
+    log = tempfile.NamedTemporaryFile(prefix="cmqc-emulator-", suffix=".log", delete=False)
+    proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--host",
+                             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = Path(log.name).read_text(errors="replace")[-500:]
+            raise ConfigError(f"the embedded emulator exited at start: {err}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise ConfigError(f"the embedded emulator did not listen within {STARTUP_SECONDS:.0f} s")
+
+
+def resolve_target(arg: str | None, specs: SpecSet) -> Target:
+    """``NAME|URL|FILE`` -> Target (URL credentials from the environment)."""
+    assert arg is not None
+    if arg.startswith(("http://", "https://")):
+        return target_from_url(arg, region=default_region(specs))
+    path = Path(arg)
+    if path.is_file():
+        return load_target(path)
+    for folder in (Path("targets"), Path(__file__).resolve().parents[1] / "targets"):
+        candidate = folder / f"{arg}.toml"
+        if candidate.is_file():
+            return load_target(candidate)
+    raise ConfigError(f"--cmq-target {arg!r}: not a URL, a file, or a name in targets/")
+
+
+class CmqRun:
+    """Run state for one process; everything starts lazily on first use."""
+
+    def __init__(self, config: pytest.Config, shared: dict[str, Any]) -> None:
+        self.config = config
+        self._shared = shared
+        self.active = bool(shared)
+        self.worker = str(getattr(config, "workerinput", {}).get("workerid", "main"))
+        self._server: subprocess.Popen[bytes] | None = None
+        self._session: Session | None = None
+        self._log: CaseLog | None = None
+        self.started_at = str(shared.get("started_at", now_iso()))
+        report = config.option.cmq_report_dir
+        self.report_dir = Path(report) if report else None
+        api = config.option.cmq_api
+        self.apis = APIS if api == "all" else (api,)
+
+    # -- controller -------------------------------------------------------------------------
+    def prepare_controller(self) -> None:
+        """Decide the run id, start the embedded emulator when no target is given."""
+        if self._shared:
+            return
+        self.active = True
+        arg = self.config.option.cmq_target
+        url = None
+        if arg is None or arg in EMBEDDED:
+            secret_id, secret_key = embedded_credentials()
+            # Workers inherit the environment; the key never crosses the xdist channel.
+            os.environ[SECRET_ID_ENV], os.environ[SECRET_KEY_ENV] = secret_id, secret_key
+            self._server, url = start_embedded(secret_id, secret_key)
+        limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
+        if self.report_dir is not None:
+            reset(self.report_dir)
+        self._shared = {"target": arg, "url": url, "run_id": new_run_id(),
+                        "limiter_dir": limiter, "started_at": self.started_at}
+
+    def shared(self) -> dict[str, Any]:
+        """What workers receive (no secrets)."""
+        return dict(self._shared)
+
+    # -- lazily built -------------------------------------------------------------------------
+    def ensure(self) -> None:
+        """Build specs, target and session on first use."""
+        if self._session is not None:
+            return
+        if not self._shared:
+            self.prepare_controller()
+        self.specs = load_specs()
+        url = self._shared.get("url")
+        self.embedded = url is not None
+        self.target = (target_from_url(url, region=default_region(self.specs),
+                                       name="embedded emulator") if url else
+                       resolve_target(self._shared["target"], self.specs))
+        limiter = None
+        if self.target.rate_limit and not self.embedded:
+            limiter = FileRateLimiter(Path(self._shared["limiter_dir"]), self.target.rate_limit)
+        self.namer = Namer(self._shared["run_id"], self.worker)
+        self._session = Session(self.specs, self.target, limiter=limiter)
+        # Strict by default; a target file may relax undocumented-field checking.
+        self.strict = self.embedded or self.target.source.startswith(("http://", "https://")) \
+            or self.target.strict_undocumented_fields
+
+    @property
+    def session(self) -> Session:
+        """The session with the target."""
+        self.ensure()
+        assert self._session is not None
+        return self._session
+
+    @property
+    def logging(self) -> bool:
+        """Whether results are being written."""
+        return self.report_dir is not None
+
+    def log(self, rec: dict[str, Any]) -> None:
+        """Append one case record to this process's log."""
+        if self.report_dir is None:
+            return
+        if self._log is None:
+            self._log = CaseLog(self.report_dir, f"{self.worker}-{os.getpid()}")
+        self._log.write(rec)
+
+    def close_log(self) -> None:
+        """Close this process's case log."""
+        if self._log is not None:
+            self._log.close()
+
+    def expectations(self) -> list[Expectation]:
+        """The expectations in force: the option's file, else the target's."""
+        path = self.config.option.cmq_expectations
+        if path is None and self.active and self._shared.get("target") not in (None, *EMBEDDED):
+            self.ensure()
+            path = self.target.expectations
+        return load_expectations(path)
+
+    def sweep(self, prefix: str) -> list[str]:
+        """Delete leftovers named with ``prefix``; never raises."""
+        try:
+            return sweep(self.session, prefix)
+        except Exception as exc:  # a dying target must not hide the results
+            return [f"sweep failed: {type(exc).__name__}: {exc}"]
+
+    def target_info(self) -> dict[str, Any]:
+        """The target as results.json shows it (never a secret)."""
+        self.ensure()
+        return {"name": self.target.name, "embedded": self.embedded,
+                "url": self.target.endpoints.v3, "region": self.target.region}
+
+    def coverage(self) -> dict[str, Any]:
+        """Clause coverage of what ran."""
+        self.ensure()
+        tested = {c for rec in read_cases(self.report_dir or Path(".")) if rec["verdict"] in TESTED
+                  for c in rec.get("clause_ids", ())}
+        return coverage(self.specs, tested, load_ineligible(), self.apis)
+
+    def close(self) -> None:
+        """Close the session and stop the embedded emulator."""
+        if self._session is not None:
+            self._session.close()
+        if self._server is not None:
+            self._server.terminate()
+            try:
+                self._server.wait(10)
+            except subprocess.TimeoutExpired:
+                self._server.kill()
+            self._server = None

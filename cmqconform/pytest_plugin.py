@@ -1,0 +1,268 @@
+"""The pytest plugin (pytest11 entry point ``cmqconform``): target, fixtures, markers, results.
+
+Options: ``--cmq-target NAME|URL|FILE`` (default: the embedded reference emulator on a free
+loopback port, in a child process, stopped at the end), ``--cmq-report-dir DIR`` (write
+``DIR/results.json`` as the run goes), ``--cmq-api``, ``--cmq-expectations FILE``.
+
+Fixtures: ``cmq_specs``, ``cmq_target``, ``cmq_session``, ``cmq_v3`` / ``cmq_legacy`` (a client
+per surface), ``cmq_resources`` (run-prefixed resources cleaned after the test) and the
+``cmq_queue`` / ``cmq_topic`` / ``cmq_subscription`` factories. Mark hand-written tests with
+``@pytest.mark.clause("cmq.v3.CreateQueue.VisibilityTimeout.range")``.
+
+Everything heavy starts lazily, so the plugin costs nothing in runs that do not use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+import pytest
+
+from cmqconform.cases.resources import SUITE_PREFIX
+from cmqconform.expectations import Expectation, lookup
+from cmqconform.models import LEGACY, V3
+from cmqconform.plugin_run import CmqRun
+from cmqconform.provision import Resources
+from cmqconform.results import RunInfo, assemble, record
+from cmqconform.runner import ContractFailure
+from cmqconform.session import Session
+from cmqconform.verdicts import Exchange, Verdict
+
+RUN_KEY = pytest.StashKey["CmqRun"]()
+EXPECT_KEY = pytest.StashKey[Expectation]()
+VERDICT_KEY = pytest.StashKey[Verdict]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ``--cmq-*`` options."""
+    group = parser.getgroup("cmqconform", "CMQ conformance")
+    group.addoption("--cmq-target", default=None, metavar="NAME|URL|FILE",
+                    help="target to test (default: the embedded reference emulator)")
+    group.addoption("--cmq-report-dir", default=None, metavar="DIR",
+                    help="write DIR/results.json (one record per case, as the run goes)")
+    group.addoption("--cmq-api", default="all", choices=["all", V3, LEGACY],
+                    help="API surface(s) of the generated cases")
+    group.addoption("--cmq-expectations", default=None, metavar="FILE",
+                    help="expectations file (overrides the target's)")
+    group.addoption("--cmq-fuzz", action="store_true", default=False,
+                    help="also run the property-based fuzz cases")
+    group.addoption("--cmq-fuzz-examples", type=int, default=20, metavar="N",
+                    help="fuzz examples per action (default 20)")
+
+
+def _worker(config: pytest.Config) -> str | None:
+    winput = getattr(config, "workerinput", None)
+    return str(winput["workerid"]) if winput else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker; in the controller, fix the run id and (maybe) the embedded target."""
+    config.addinivalue_line("markers", "clause(*ids): the spec clause ids a test checks")
+    winput = getattr(config, "workerinput", None)
+    shared = dict(winput.get("cmq", {})) if winput else {}
+    run = CmqRun(config, shared)
+    config.stash[RUN_KEY] = run
+    if winput is None and (config.option.cmq_report_dir or config.option.cmq_target):
+        run.prepare_controller()
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(run), "cmqconform-xdist")
+
+
+class _XdistHooks:
+    """Hands the controller's run id, target URL and limiter folder to every worker."""
+
+    def __init__(self, run: CmqRun) -> None:
+        self.run = run
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Called in the controller for each worker before it starts."""
+        self.run.prepare_controller()
+        node.workerinput["cmq"] = self.run.shared()
+
+
+def get_run(config: pytest.Config) -> CmqRun:
+    """This process's run state (started on first use)."""
+    run = config.stash[RUN_KEY]
+    run.ensure()
+    return run
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Controller: sweep leftovers of earlier runs (suite prefix only) before anything runs."""
+    run = session.config.stash[RUN_KEY]
+    if _worker(session.config) is None and run.active:
+        run.ensure()
+        run.sweep(SUITE_PREFIX + "-")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply the target's expectations (xfail / disabled) to items by name or clause id."""
+    run = config.stash[RUN_KEY]
+    entries = run.expectations()
+    if not entries:
+        return
+    for item in items:
+        hit = lookup(entries, [item.name, item.nodeid], clause_ids_of(item))
+        if hit is None:
+            continue
+        item.stash[EXPECT_KEY] = hit
+        if hit.status == "disabled":
+            item.add_marker(pytest.mark.skip(reason=f"disabled: {hit.reason}"))
+        else:
+            item.add_marker(pytest.mark.xfail(reason=hit.reason, raises=AssertionError,
+                                              strict=False))
+
+
+def clause_ids_of(item: pytest.Item) -> tuple[str, ...]:
+    """Clause ids of an item: a generated case's, plus every ``clause`` marker's."""
+    ids = list(getattr(item, "clause_ids", ()))
+    for mark in item.iter_markers("clause"):
+        ids.extend(str(a) for a in mark.args)
+    return tuple(dict.fromkeys(ids))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """Write one results record per item: after the call, or after a setup that did not pass."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    run = item.config.stash[RUN_KEY]
+    if not run.logging or report.when == "teardown":
+        return
+    if report.when == "setup" and report.passed:
+        return
+    run.log(item_record(item, report, call))
+
+
+def item_record(item: pytest.Item, report: pytest.TestReport,
+                call: pytest.CallInfo[None]) -> dict[str, Any]:
+    """The results record of a finished item."""
+    verdict = item.stash.get(VERDICT_KEY, None)
+    expectation = item.stash.get(EXPECT_KEY, None)
+    excinfo = call.excinfo
+    if report.skipped and hasattr(report, "wasxfail"):
+        state = "xfail"
+    elif report.skipped:
+        state = "disabled" if expectation is not None and expectation.status == "disabled" \
+            else "skip"
+    elif report.passed and hasattr(report, "wasxfail"):
+        state = "xpass"
+    elif report.passed:
+        state = "pass"
+    elif excinfo is not None and excinfo.errisinstance((ContractFailure, AssertionError)) \
+            and report.when == "call":
+        state = "fail"
+    else:
+        state = "error"
+    if verdict is None:
+        message = "" if report.passed else str(report.longreprtext).strip().splitlines()[-1:]
+        text = message if isinstance(message, str) else (message[0] if message else "")
+        verdict = Verdict(item.nodeid, "pass", clause_ids_of(item), "", "", text[:2000],
+                          api=getattr(item, "api", None), action=getattr(item, "action", None))
+    rec = record(verdict, duration=report.duration)
+    rec["id"] = item.nodeid
+    rec["verdict"] = state
+    rec["clause_ids"] = list(clause_ids_of(item))
+    if expectation is not None:
+        rec["expectation"] = {"status": expectation.status, "reason": expectation.reason}
+    return rec
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Controller: sweep this run's leftovers, assemble results.json, stop the emulator."""
+    run = session.config.stash[RUN_KEY]
+    run.close_log()
+    if _worker(session.config) is not None or not run.active:
+        run.close()
+        return
+    try:
+        run.sweep(run.namer.run_prefix)
+        if run.report_dir is not None:
+            interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+            info = RunInfo(run.target_info(), run.started_at, run.apis, interrupted)
+            assemble(run.report_dir, info, run.coverage())
+    finally:
+        run.close()
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+class Client:
+    """One surface of the target: ``client.call("CreateQueue", QueueName="q")``."""
+
+    def __init__(self, session: Session, api: str) -> None:
+        self.session = session
+        self.api = api
+
+    def call(self, action: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Exchange:
+        """Send ``action`` with ``params`` (and/or keyword parameters)."""
+        return self.session.call(self.api, action, {**(params or {}), **kwargs})
+
+
+@pytest.fixture(scope="session")
+def cmq_run(pytestconfig: pytest.Config) -> CmqRun:
+    """The run state: target, session, namer."""
+    return get_run(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def cmq_specs(cmq_run: CmqRun) -> Any:
+    """The loaded specs."""
+    return cmq_run.specs
+
+
+@pytest.fixture(scope="session")
+def cmq_target(cmq_run: CmqRun) -> Any:
+    """The target under test."""
+    return cmq_run.target
+
+
+@pytest.fixture(scope="session")
+def cmq_session(cmq_run: CmqRun) -> Session:
+    """The session sending calls to the target."""
+    return cmq_run.session
+
+
+@pytest.fixture(scope="session")
+def cmq_v3(cmq_session: Session) -> Client:
+    """An API 3.0 client."""
+    return Client(cmq_session, V3)
+
+
+@pytest.fixture(scope="session")
+def cmq_legacy(cmq_session: Session) -> Client:
+    """A legacy API client."""
+    return Client(cmq_session, LEGACY)
+
+
+@pytest.fixture
+def cmq_resources(cmq_run: CmqRun) -> Iterator[Callable[[str], Resources]]:
+    """Factory of per-surface resource sets, all run-prefixed, deleted after the test."""
+    made: list[Resources] = []
+
+    def make(api: str = V3) -> Resources:
+        resources = Resources(cmq_run.session, api, cmq_run.namer)
+        made.append(resources)
+        return resources
+
+    yield make
+    for resources in reversed(made):
+        resources.cleanup()
+
+
+def _factory(kind: str) -> Callable[..., Any]:
+    def fixture(cmq_resources: Callable[[str], Resources]) -> Callable[..., str]:
+        def create(api: str = V3, **attrs: Any) -> str:
+            resources = cmq_resources(api)
+            return resources.create(kind, attrs=tuple((k.lower(), v) for k, v in attrs.items()))
+        return create
+    fixture.__name__ = f"cmq_{kind}"
+    fixture.__doc__ = f"Factory: create a run-prefixed {kind} (``api=``, create attributes)."
+    return pytest.fixture(fixture)
+
+
+cmq_queue = _factory("queue")
+cmq_topic = _factory("topic")
+cmq_subscription = _factory("subscription")

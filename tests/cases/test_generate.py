@@ -1,0 +1,70 @@
+"""Case generation from the specs: ids, expectations, clause ids, placeholders."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmqconform.cases import generate
+from cmqconform.cases.values import violated
+from cmqconform.models import LEGACY, V3
+from cmqconform.spec import load_specs
+from cmqconform.verdicts import Ref
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[str, object]:
+    specs = load_specs()
+    return {f"{c.api} {c.id}": c for c in generate(specs)}
+
+
+def test_ids_are_unique_and_readable(cases: dict[str, object]) -> None:
+    assert "cmq.v3 CreateQueue[VisibilityTimeout=43201]" in cases
+    assert "cmq.v3 CreateQueue[VisibilityTimeout=43200]" in cases
+
+
+def test_out_of_range_expects_the_condition_codes(cases: dict[str, object]) -> None:
+    specs = load_specs()
+    case = cases["cmq.v3 CreateQueue[VisibilityTimeout=43201]"]
+    accept = specs.api(V3).conditions["out_of_range"].accept
+    assert {r.code for r in case.expected.accept} == {r.code for r in accept}
+    assert "cmq.v3.CreateQueue.VisibilityTimeout.range" in case.clause_ids
+    assert case.expected.errata  # the v3-validation-code reading decided the codes
+    assert str(case.expected.source) == str(
+        specs.api(V3).action("CreateQueue").param("VisibilityTimeout").source)
+
+
+def test_valid_boundary_expects_success(cases: dict[str, object]) -> None:
+    case = cases["cmq.v3 CreateQueue[VisibilityTimeout=43200]"]
+    assert case.expected.success
+
+
+def test_every_action_has_protocol_and_auth_negatives(cases: dict[str, object]) -> None:
+    specs = load_specs()
+    for action in specs.api(V3).actions:
+        for label in ("unknown action", "wrong Version", "bad signature", "missing auth"):
+            assert f"cmq.v3 {action}[{label}]" in cases
+
+
+def test_names_that_must_exist_are_set_up(cases: dict[str, object]) -> None:
+    case = cases["cmq.v3 DeleteQueue[baseline]"]
+    assert case.params["QueueName"] == Ref("queue")
+    assert [n.kind for n in case.setup] == ["queue"]
+
+
+def test_rules_are_broken_one_at_a_time(cases: dict[str, object]) -> None:
+    case = cases["cmq.v3 CreateQueue[rule ttl_below_retention]"]
+    assert not case.expected.success
+    assert case.params["MaxTimeToLive"] >= case.params["MsgRetentionSeconds"]
+
+
+def test_legacy_unknown_parameter_may_be_ignored(cases: dict[str, object]) -> None:
+    case = cases["cmq.legacy CreateQueue[unknown parameter]"]
+    assert case.expected.or_success
+    assert case.api == LEGACY
+
+
+def test_violated_names_the_broken_constraints() -> None:
+    param = load_specs().api(V3).action("CreateQueue").param("VisibilityTimeout")
+    assert violated(param, 0, V3) == ["range"]
+    assert violated(param, "x", V3) == ["type"]
+    assert violated(param, 30, V3) == []

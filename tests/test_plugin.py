@@ -1,0 +1,88 @@
+"""The pytest plugin end to end (pytester) against an emulator this test starts itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cmqconform.dialects import Credentials
+from cmqconform.emulator.server import EmulatorServer
+from cmqconform.models import LEGACY, V3
+from cmqconform.session import Session, url_target
+from cmqconform.spec import load_specs
+
+pytest_plugins = ["pytester"]
+SECRET_ID, SECRET_KEY = "AKIDcmqcplugintest", "plugin-test-key"
+
+TESTS = '''
+import pytest
+
+@pytest.mark.clause("cmq.v3.CreateQueue.creates_queue")
+def test_queue_factory(cmq_queue, cmq_v3):
+    name = cmq_queue()
+    assert name.startswith("cmqc-")
+    got = cmq_v3.call("DescribeQueueDetail", Offset=0, Limit=50)
+    assert got.ok
+
+def test_contract_break_is_a_fail(cmq_v3):
+    assert cmq_v3.call("CreateQueue", QueueName="1bad").ok  # refused: a deliberate fail
+
+@pytest.mark.clause("cmq.v3.x.known")
+def test_known_deviation(cmq_v3):
+    assert False, "deviates"
+'''
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[str]:
+    with EmulatorServer({SECRET_ID: SECRET_KEY}) as url:
+        yield url
+
+
+@pytest.fixture
+def session(emulator: str) -> Iterator[Session]:
+    specs = load_specs()
+    with Session(specs, url_target(emulator, Credentials.of(SECRET_ID, SECRET_KEY),
+                                   specs)) as s:
+        yield s
+
+
+def _names(session: Session) -> set[str]:
+    got = session.call(V3, "DescribeQueueDetail", {"Offset": 0, "Limit": 50})
+    return {q["QueueName"] for q in got.data.get("QueueSet", [])}
+
+
+def test_run_writes_results_sweeps_only_prefixed_and_applies_expectations(
+        pytester: pytest.Pytester, emulator: str, session: Session,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+    assert session.call(V3, "CreateQueue", {"QueueName": "outside-queue"}).ok
+    assert session.call(LEGACY, "SendMessage", {"queueName": "outside-queue",
+                                                "msgBody": "keep me"}).ok
+    assert session.call(V3, "CreateQueue", {"QueueName": "cmqc-earlier-run-1"}).ok
+    expectations = tmp_path / "expect.yaml"
+    expectations.write_text('- {clause: "cmq.v3.x.known", status: xfail, reason: known}\n')
+    pytester.makepyfile(TESTS)
+    report = tmp_path / "report"
+    result = pytester.runpytest_subprocess(f"--cmq-target={emulator}",
+                                           f"--cmq-report-dir={report}",
+                                           f"--cmq-expectations={expectations}", "-p",
+                                           "no:randomly")
+    result.assert_outcomes(passed=1, failed=1, xfailed=1)
+    doc = json.loads((report / "results.json").read_text())
+    verdicts = {c["id"].split("::")[-1]: c for c in doc["cases"]}
+    assert verdicts["test_queue_factory"]["clause_ids"] == ["cmq.v3.CreateQueue.creates_queue"]
+    assert verdicts["test_known_deviation"]["verdict"] == "xfail"
+    assert verdicts["test_contract_break_is_a_fail"]["verdict"] == "fail"
+    assert doc["summary"]["total"] == 3
+    names = _names(session)
+    assert "outside-queue" in names
+    assert "cmqc-earlier-run-1" not in names
+    assert not any(n.startswith("cmqc-") for n in names)
+    got = session.call(LEGACY, "ReceiveMessage", {"queueName": "outside-queue",
+                                                  "pollingWaitSeconds": 0})
+    assert got.ok and got.data["msgBody"] == "keep me"
