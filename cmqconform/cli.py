@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     export_p.add_argument("--format", choices=["json"], default="json")
     export_p.set_defaults(func=cmd_spec_export)
     __import__("cmqconform.emulator.cli", fromlist=["cli"]).add_serve_parser(sub)
+    __import__("cmqconform.run", fromlist=["run"]).add_run_parser(sub)
+    __import__("cmqconform.run", fromlist=["run"]).add_coverage_parser(spec)
     __import__("cmqconform.reporting.compare", fromlist=["compare"]).register(sub)
     return parser
 
