@@ -22,7 +22,6 @@ import pytest
 
 from cmqconform.cases.resources import Namer, new_run_id
 from cmqconform.coverage import coverage, load_ineligible
-from cmqconform.dialects import Credentials
 from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
 from cmqconform.models import APIS, SpecSet
@@ -61,15 +60,16 @@ def start_embedded(secret_id: str, secret_key: str) -> tuple[subprocess.Popen[by
     port = _free_port()
     env = dict(os.environ, **{SECRET_ID_ENV: secret_id, SECRET_KEY_ENV: secret_key})
     # A file, not a pipe: an unread pipe fills up and blocks the emulator mid-run.
-    log = tempfile.NamedTemporaryFile(prefix="cmqc-emulator-", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=log)
-    log.close()
+    handle, name = tempfile.mkstemp(prefix="cmqc-emulator-", suffix=".log")
+    log_path = Path(name)
+    with os.fdopen(handle, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--host",
+                                 "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = Path(log.name).read_text(errors="replace")[-500:]
+            err = log_path.read_text(errors="replace")[-500:]
             raise ConfigError(f"the embedded emulator exited at start: {err}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):

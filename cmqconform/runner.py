@@ -10,7 +10,7 @@ from cmqconform.cases.resources import Namer
 from cmqconform.checks import CheckContext, run_checks
 from cmqconform.provision import Resources, SetupError
 from cmqconform.session import Session
-from cmqconform.verdicts import Case, Exchange, Verdict
+from cmqconform.verdicts import Case, Exchange, Failure, Verdict
 
 
 class ContractFailure(AssertionError):
@@ -30,20 +30,21 @@ def judge(case: Case, exchange: Exchange, ctx: CheckContext) -> Verdict:
     """The verdict for an exchange already obtained (pure: no I/O)."""
     expected = case.expected.describe()
     source = str(case.expected.source) if case.expected.source else None
-    common = {"case_id": case.id, "clause_ids": case.clause_ids, "expected": expected,
-              "received": exchange.describe(), "source": source, "api": case.api,
-              "action": case.action, "evidence": exchange.evidence}
+
+    def verdict(state: str, message: str = "", failures: tuple[Failure, ...] = (),
+                clause_ids: tuple[str, ...] = case.clause_ids) -> Verdict:
+        return Verdict(case.id, state, clause_ids, expected, exchange.describe(), message,
+                       source, case.api, case.action, failures, exchange.evidence)
+
     if exchange.fault:
-        return Verdict(verdict="error", message=failure_message(case, exchange.fault), **common)
+        return verdict("error", failure_message(case, exchange.fault))
     failures = run_checks(ctx, case, exchange)
     if failures:
-        first = failures[0]
-        clauses = tuple(dict.fromkeys((*case.clause_ids, *(c for f in failures
-                                                             for c in f.clause_ids))))
-        common["clause_ids"] = clauses
-        return Verdict(verdict="fail", message=failure_message(case, first.message),
-                       failures=tuple(failures), **common)
-    return Verdict(verdict="pass", **common)
+        clauses = tuple(dict.fromkeys((*case.clause_ids,
+                                       *(c for f in failures for c in f.clause_ids))))
+        return verdict("fail", failure_message(case, failures[0].message), tuple(failures),
+                       clauses)
+    return verdict("pass")
 
 
 def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) -> Verdict:

@@ -101,7 +101,7 @@ def _fix(api: ApiSpec, action: ActionSpec, rule: Rule, params: dict[str, Any],
     if "present" in req and req["present"] not in keep:
         params[req["present"]] = typical(api, action.param(req["present"]))
         return
-    target = req.get("param")
+    target = str(req.get("param", ""))
     if "equals" in req and target not in keep:
         params[target] = req["equals"]
         return
@@ -114,12 +114,12 @@ def _fix(api: ApiSpec, action: ActionSpec, rule: Rule, params: dict[str, Any],
             if limit is not None:
                 params[other] = limit
                 return
-        if target not in keep:
+        if target and target not in keep:
             limit = getattr(action.param(target), "min" if bound == "max" else "max")
             if limit is not None:
                 params[target] = limit
                 return
-    dropped = when.get("present") or when.get("param")
+    dropped = str(when.get("present") or when.get("param") or "")
     if dropped and dropped not in keep:
         spec = action.param(dropped)
         others = [v for v in (spec.enum or ()) if v != when.get("equals")]

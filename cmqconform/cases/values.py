@@ -152,8 +152,8 @@ def _valid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Prob
             yield Probe(param.max, "range", True, "max")
         if param.default is not None:
             yield Probe(param.default, "default", True, "default")
-        for value in param.enum or ():
-            yield Probe(value, "enum", True)
+        for member in param.enum or ():
+            yield Probe(member, "enum", True)
         yield Probe(typical(api, param, creates=creates), "type", True, "typical")
     elif param.type == "string":
         if param.max_length is not None:
@@ -199,11 +199,11 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
     elif param.type == "string":
         if param.max_length is not None:
             over = param.max_length + 1
-            value: Any = Ref(kind, length=over, fresh=True) if kind else "v" * over
-            yield Probe(value, "max_length", False, "over-length")
+            long: Any = Ref(kind, length=over, fresh=True) if kind else "v" * over
+            yield Probe(long, "max_length", False, "over-length")
         if param.pattern is not None:
-            value = Ref(kind, tail="_!", fresh=True) if kind else "9-" + "x" * 3
-            yield Probe(value, "pattern", False, "pattern-breaking")
+            bad: Any = Ref(kind, tail="_!", fresh=True) if kind else "9-" + "x" * 3
+            yield Probe(bad, "pattern", False, "pattern-breaking")
         if param.enum is not None:
             yield Probe("NOT-" + str(param.enum[0]), "enum", False)
         if param.min_length or param.pattern is not None:
