@@ -179,7 +179,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.close()
         return
     try:
-        run.sweep(run.namer.run_prefix)
+        # No cmq fixture was used (e.g. the project's own tests): nothing was created to sweep.
+        namer = getattr(run, "namer", None)
+        if namer is not None:
+            run.sweep(namer.run_prefix)
         if run.report_dir is not None:
             interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
             info = RunInfo(run.target_info(), run.started_at, run.apis, interrupted)
