@@ -72,10 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     export_p.add_argument("--api", choices=APIS, required=True)
     export_p.add_argument("--format", choices=["json"], default="json")
     export_p.set_defaults(func=cmd_spec_export)
-    __import__("cmqconform.emulator.cli", fromlist=["cli"]).add_serve_parser(sub)
-    __import__("cmqconform.run", fromlist=["run"]).add_run_parser(sub)
-    __import__("cmqconform.run", fromlist=["run"]).add_coverage_parser(spec)
-    __import__("cmqconform.reporting.compare", fromlist=["compare"]).register(sub)
+    # Each stage registers its own subcommands; imported here so `spec` stays importable alone.
+    from cmqconform.emulator.cli import add_serve_parser
+    from cmqconform.reporting.compare import register as add_compare_parser
+    from cmqconform.run import add_coverage_parser, add_run_parser
+
+    add_serve_parser(sub)
+    add_run_parser(sub)
+    add_coverage_parser(spec)
+    add_compare_parser(sub)
     return parser
 
 
