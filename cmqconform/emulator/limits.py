@@ -96,6 +96,13 @@ class Limits:
         retention = value("topic_message_retention_seconds")
         if retention is not None:
             topic_defaults.setdefault("msgRetentionSeconds", retention)
+        # Quotas no request sets; the doc's examples show them on every queue and topic.
+        for defaults, attribute, key in ((queue_defaults, "qps", "queue_qps_default"),
+                                         (queue_defaults, "bps", "queue_bps_default"),
+                                         (topic_defaults, "qps", "topic_qps_default")):
+            quota = value(key)
+            if quota is not None:
+                defaults.setdefault(attribute, quota)
         sub_names, sub_defaults = _attributes(specs, _SUBSCRIPTION_ACTIONS)
         return cls(
             routing_key_max_dots=value("routing_key_max_dots"),

@@ -103,10 +103,11 @@ class TopicOps:
     def get_topic(self, account: str, name: str) -> dict[str, Any]:
         """Attributes plus topicId, topicName and msgCount under lowerCamel names."""
         with self._lock:
-            return self._describe_topic(self._topic(account, name))
+            return self._describe_topic(account, self._topic(account, name))
 
-    def _describe_topic(self, topic: Topic) -> dict[str, Any]:
-        out: dict[str, Any] = {"topicId": topic.topic_id, "topicName": topic.name}
+    def _describe_topic(self, account: str, topic: Topic) -> dict[str, Any]:
+        out: dict[str, Any] = {"topicId": topic.topic_id, "topicName": topic.name,
+                               "createUin": int(app_id(account))}
         out.update(topic.attributes)
         out["msgCount"] = topic.msg_count(self._now())
         out["tags"] = []
@@ -119,7 +120,7 @@ class TopicOps:
             topic = self._topic(account, name)
             topic.attributes.update(self._attributes(attributes, self.limits.topic_attributes))
             topic.attributes["lastModifyTime"] = int(self._now())
-            return self._describe_topic(topic)
+            return self._describe_topic(account, topic)
 
     def list_topics(self, account: str, *, offset: int = 0, limit: int | None = None,
                     search_word: str | None = None, names: Sequence[str] | None = None,
@@ -130,7 +131,7 @@ class TopicOps:
             if tag_key is not None:
                 return Page(0, ())
             chosen = listed((t.name for t in space.topics.values()), search_word, names)
-            items = [self._describe_topic(space.topics[n.lower()]) for n in chosen]
+            items = [self._describe_topic(account, space.topics[n.lower()]) for n in chosen]
             return page_of(items, offset, limit)
 
     def publish_message(self, account: str, topic: str, body: str,

@@ -16,7 +16,7 @@ from typing import Any
 
 from cmqconform.emulator.clock import Clock, RealClock
 from cmqconform.emulator.faults import Fault, ItemError
-from cmqconform.emulator.ids import numeric_id, resource_id
+from cmqconform.emulator.ids import app_id, numeric_id, resource_id
 from cmqconform.emulator.limits import Limits, lower_camel
 from cmqconform.emulator.matching import HASH_MIN_WORDS
 from cmqconform.emulator.namespace import Account, listed, page_of
@@ -154,7 +154,8 @@ class Backend(TopicOps):
     def _describe_queue(self, account: str, queue: Queue) -> dict[str, Any]:
         now = self._now()
         self._refresh(account, queue, now)
-        out: dict[str, Any] = {"queueId": queue.queue_id, "queueName": queue.name}
+        out: dict[str, Any] = {"queueId": queue.queue_id, "queueName": queue.name,
+                               "createUin": int(app_id(account))}
         out.update(queue.attributes)
         out.update(queue.stats(now))
         space = self._account(account)

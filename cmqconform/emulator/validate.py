@@ -12,7 +12,7 @@ from typing import Any
 
 from cmqconform.emulator.faults import Fault
 from cmqconform.models import ActionSpec, ParamSpec
-from cmqconform.spec.rules import DEFAULT_CONDITIONS, condition_for, rule_holds, rule_params
+from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rule_params
 
 
 def _scalar_ok(type_name: str, value: Any) -> bool:
@@ -109,6 +109,6 @@ def validate(action: ActionSpec, params: Mapping[str, Any], *,
         if not rule_holds(rule, given, known):
             names = ", ".join(dict.fromkeys(rule_params(rule)))
             text = rule.text or rule.id
-            raise Fault(DEFAULT_CONDITIONS["rule"], f"parameters {names} break rule: {text}",
+            raise Fault(rule_condition(rule), f"parameters {names} break rule: {text}",
                         next(iter(rule_params(rule)), None))
 
