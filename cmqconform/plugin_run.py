@@ -154,8 +154,7 @@ class CmqRun:
         self.namer = Namer(self._shared["run_id"], self.worker)
         self._session = Session(self.specs, self.target, limiter=limiter)
         # Strict by default; a target file may relax undocumented-field checking.
-        self.strict = self.embedded or self.target.source.startswith(("http://", "https://")) \
-            or self.target.strict_undocumented_fields
+        self.strict = self.target.strict_undocumented_fields
 
     @property
     def session(self) -> Session:

@@ -78,7 +78,7 @@ class Target:
     rate_limit: float | None = None
     expectations: Path | None = None
     #: Treat response members the doc does not list as failures instead of notes.
-    strict_undocumented_fields: bool = False
+    strict_undocumented_fields: bool = True
     #: Limits the operator declares for this account (``queues = 1000``), used by limit tests.
     declared_limits: Mapping[str, int] = field(default_factory=dict)
     #: Where the target came from: a file path or the URL.
@@ -230,7 +230,7 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
             expectations = (base_dir or Path.cwd()) / text
             if not expectations.is_file():
                 problems.add("expectations", f"no such file: {expectations}")
-    strict = doc.get("strict_undocumented_fields", False)
+    strict = doc.get("strict_undocumented_fields", True)
     if not isinstance(strict, bool):
         problems.add("strict_undocumented_fields", f"expected true or false, got {strict!r}")
         strict = False
