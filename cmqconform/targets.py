@@ -28,22 +28,26 @@ from cmqconform.dialects import (
     prepare,
 )
 from cmqconform.dialects.call import Clock, NonceSource, random_nonce, system_clock
-from cmqconform.dialects.signing import TC3_ALGORITHM
 from cmqconform.errors import ConfigError
 from cmqconform.models import LEGACY, V3, SpecSet
+from cmqconform.spec import load_specs
 
 SECRET_ID_ENV = "TENCENTCLOUD_SECRET_ID"
 SECRET_KEY_ENV = "TENCENTCLOUD_SECRET_KEY"
 TOKEN_ENV = "TENCENTCLOUD_SESSION_TOKEN"
 #: Endpoint keys, one per surface and legacy host.
 SURFACES = ("v3", "legacy_queue", "legacy_topic")
-#: Defaults when a target names no method: TC3 is the API 3.0 default (cmq-api.txt:232), HmacSHA1
-#: the legacy default (cmq-api.txt:4650).
-DEFAULT_METHODS = {V3: TC3_ALGORITHM, LEGACY: "HmacSHA1"}
 _SIGNATURE_KEYS = {"v3": V3, "legacy": LEGACY}
 _TOP_KEYS = {"name", "url", "region", "rate_limit", "expectations", "strict_undocumented_fields",
              "endpoints", "signature", "legacy", "credentials", "declared_limits"}
 _CREDENTIAL_KEYS = {"secret_id_env", "secret_key_env", "token_env"}
+
+
+def default_signature_methods(specs: SpecSet | None = None) -> dict[str, str]:
+    """Per surface, the signature method service.yaml marks ``default: true``."""
+    apis = (specs or load_specs()).service["apis"]
+    return {api: next(str(m["name"]) for m in apis[api]["signature_methods"] if m.get("default"))
+            for api in (V3, LEGACY)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,7 @@ class Target:
     region: str
     credentials: Credentials
     #: Signature method per surface (``cmq.v3`` / ``cmq.legacy``).
-    signature: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_METHODS))
+    signature: Mapping[str, str] = field(default_factory=default_signature_methods)
     #: Legacy ``Region`` common parameter (``gz``); None sends none, as the official SDK does.
     legacy_region: str | None = None
     #: Requests per second over the whole run; None for no limit.
@@ -208,7 +212,7 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
     region = _str(doc, "region", problems)
     if region is None and "region" not in doc:
         problems.add("region", "missing (the API 3.0 Region, e.g. ap-guangzhou)")
-    signature = dict(DEFAULT_METHODS)
+    signature = default_signature_methods()
     for key, method in _table(doc, "signature", set(_SIGNATURE_KEYS), problems).items():
         api = _SIGNATURE_KEYS[key]
         if method not in SIGNATURE_METHODS[api]:
