@@ -71,7 +71,7 @@ def test_common_params_per_dialect(service: Any) -> None:
     ("binding_key_max_bytes", 64), ("binding_key_max_dots", 15), ("routing_key_max_bytes", 64),
     ("routing_key_max_dots", 15), ("topics_per_account", 1000),
     ("subscriptions_per_topic", 100), ("name_release_window_seconds", 30),
-    ("v3_requests_per_second", 20), ("push_timeout_seconds", 15),
+    ("v3_requests_per_second", 20), ("queue_qps_default", 5000), ("queue_bps_default", 52428800),
 ])
 def test_limits(service: Any, limit: str, value: int) -> None:
     assert service["limits"][limit]["value"] == value
