@@ -95,6 +95,8 @@ class Clause:
     action: str | None = None
     errata: str | None = None
     where: Where | None = None
+    #: For an error_code clause, the errors.yaml condition it states (its answer's code).
+    condition: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

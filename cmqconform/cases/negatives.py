@@ -30,9 +30,13 @@ UNKNOWN_PARAM = "CmqcUnknownParam"
 LEGACY_UNKNOWN_ERRATUM = "legacy-unknown-parameter"
 
 
-def surface_clauses(api: ApiSpec, condition: str) -> tuple[str, ...]:
-    """The condition's clause and any surface clause named after it (``cmq.v3.auth.<cond>``)."""
+def surface_clauses(api: ApiSpec, condition: str,
+                    action: ActionSpec | None = None) -> tuple[str, ...]:
+    """The condition's clause, any surface clause named after it (``cmq.v3.auth.<cond>``) and
+    ``action``'s error_code clauses that state ``condition``."""
     ids = [c.id for c in api.clauses if c.id.rsplit(".", 1)[-1] == condition]
+    if action is not None:
+        ids += [c.id for c in action.clauses if c.condition == condition]
     return tuple(dict.fromkeys([*ids, f"{api.api}.condition.{condition}"]))
 
 
@@ -121,9 +125,11 @@ def rule_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
         params = _breaking(api, action, rule)
         if params is None:
             continue
-        expected = expect_error(api, [rule_condition(rule)], rule.source, [rule.errata])
+        condition = rule_condition(rule)
+        expected = expect_error(api, [condition], rule.source, [rule.errata])
+        clauses = [c.id for c in action.clauses if c.condition == condition]
         yield Case(f"{action.name}[rule {rule.id}]", action.api, action.name, "rule", params,
-                   expected, (f"{action.api}.{action.name}.rule.{rule.id}",),
+                   expected, (f"{action.api}.{action.name}.rule.{rule.id}", *clauses),
                    f"rule {rule.id} broken", setup=setup_for(action, params))
 
 
@@ -170,7 +176,7 @@ def resource_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
             continue
         yield Case(f"{action.name}[{param.name}={label}]", action.api, action.name, "resource",
                    params, expect_error(api, [condition], param.source),
-                   surface_clauses(api, condition), f"{param.name}=<{label} {kind}>",
+                   surface_clauses(api, condition, action), f"{param.name}=<{label} {kind}>",
                    setup=setup_for(action, params))
 
 

@@ -204,6 +204,10 @@ class Linter:
                                "ref.rule_param")
         for member in action.response:
             yield from self.check_field(api, member)
+        for clause in action.clauses:
+            if clause.condition is not None and clause.condition not in api.conditions:
+                yield _err(f"clause {clause.id!r}: condition {clause.condition!r} is not in "
+                           f"{api.api} errors.yaml", clause.where, "ref.condition")
 
     def check_param(self, api: ApiSpec, action: ActionSpec,
                     param: ParamSpec) -> Iterator[SpecError]:

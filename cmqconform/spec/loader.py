@@ -345,7 +345,8 @@ class SpecBuilder:
         for item in doc.get("clauses", ()):
             clauses.append(Clause(f"{prefix}.{item['id']}", api, item["category"], item["text"],
                                   self.cite(item["source"], name, item.line), action,
-                                  item.get("errata"), Where(name, item.line)))
+                                  item.get("errata"), Where(name, item.line),
+                                  item.get("condition")))
         return ActionSpec(
             api=api, name=action, source=source, summary=doc["summary"], request=request,
             response=response, rules=rules, errors=errors,

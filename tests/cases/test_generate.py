@@ -68,3 +68,9 @@ def test_violated_names_the_broken_constraints() -> None:
     assert violated(param, 0, V3) == ["range"]
     assert violated(param, "x", V3) == ["type"]
     assert violated(param, 30, V3) == []
+
+
+def test_missing_resource_case_carries_the_actions_error_clause(cases: dict[str, object]) -> None:
+    case = cases["cmq.legacy GetQueueAttributes[queueName=unknown]"]
+    assert "cmq.legacy.GetQueueAttributes.not_found" in case.clause_ids
+    assert "cmq.legacy.condition.queue_not_found" in case.clause_ids

@@ -129,11 +129,19 @@ def condition_cite_mismatch(tree: SpecTree) -> tuple[str, int, str]:
     return rel, line, "cite.mismatch"
 
 
+def clause_unknown_condition(tree: SpecTree) -> tuple[str, int, str]:
+    rel = "legacy/GetQueueAttributes.yaml"
+    clause = next(c for c in tree.doc(rel)["clauses"] if c.get("condition"))
+    tree.replace(rel, "condition: queue_not_found", "condition: no_such_condition")
+    return rel, clause.line, "ref.condition"
+
+
 DEFECTS: list[Defect] = [
     bad_yaml, wrong_type, unknown_type, unknown_error_code, duplicate_clause_id, min_above_max,
     default_out_of_range, unknown_erratum, citation_past_eof, citation_not_mentioning,
     action_name_mismatch, api_folder_mismatch, unknown_pattern, duplicate_parameter,
     v3_param_with_array, legacy_array_without_encoding, condition_cite_mismatch,
+    clause_unknown_condition,
 ]
 
 
