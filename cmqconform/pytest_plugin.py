@@ -158,8 +158,14 @@ def item_record(item: pytest.Item, report: pytest.TestReport,
     else:
         state = "error"
     if verdict is None:
-        message = "" if report.passed else str(report.longreprtext).strip().splitlines()[-1:]
-        text = message if isinstance(message, str) else (message[0] if message else "")
+        if report.passed:
+            text = ""
+        elif excinfo is not None and not report.skipped:
+            # The exception itself, not the traceback's last line ("provision.py:64: SetupError").
+            text = f"{excinfo.typename}: {excinfo.value}"
+        else:
+            lines = str(report.longreprtext).strip().splitlines()
+            text = lines[-1] if lines else ""
         verdict = Verdict(item.nodeid, "pass", clause_ids_of(item), "", "", text[:2000],
                           api=getattr(item, "api", None), action=getattr(item, "action", None))
     rec = record(verdict, duration=report.duration)
