@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.ids import numeric_id
 from cmqconform.emulator.records import ReceivedMessage
 
@@ -121,11 +123,15 @@ class Queue:
             message = self._live(msg_id, version)
             if message is None:
                 continue
-            if message.handle is not None:
+            if message.handle is not None and not mutants.active("handle-never-expires"):
                 # The visibility timeout ran out: the receipt handle expires with it.
-                self._handles.pop(message.handle, None)
+                if not mutants.active("stale-handle-deletes"):
+                    self._handles.pop(message.handle, None)
                 message.handle = None
-            if limit is not None and message.dequeue_count >= limit:
+            over = message.dequeue_count >= (limit or 0)
+            if mutants.active("dead-letter-off-by-one"):
+                over = message.dequeue_count > (limit or 0)
+            if limit is not None and over:
                 self._drop(message)
                 dead.append(message)
                 continue
@@ -160,20 +166,23 @@ class Queue:
             message = self._live(msg_id, version)
             if message is None or message.visible_at > now:
                 continue
-            if message.handle is not None:
+            if message.handle is not None and not mutants.active("stale-handle-deletes"):
                 self._handles.pop(message.handle, None)
             message.dequeue_count += 1
             if message.dequeue_count == 1:
                 message.first_dequeue_time = now
-            message.visible_at = now + visibility_timeout
-            message.handle = numeric_id()
+            hidden = 0 if mutants.active("visibility-not-applied") else visibility_timeout
+            message.visible_at = now + hidden
+            message.handle = msg_id if mutants.active("handle-is-message-id") else numeric_id()
             self._handles[message.handle] = msg_id
             self._index(message, now)
             return ReceivedMessage(
                 msg_id=msg_id, receipt_handle=message.handle, body=message.body,
                 enqueue_time=int(message.enqueue_time),
                 first_dequeue_time=int(message.first_dequeue_time),
-                next_visible_time=int(message.visible_at),
+                # Rounded up: the doc promises the handle fails from nextVisibleTime on
+                # (cmq-api.txt:5499); rounding down announced a second it still deleted in.
+                next_visible_time=math.ceil(message.visible_at),
                 dequeue_count=message.dequeue_count,
             )
         return None
@@ -182,11 +191,15 @@ class Queue:
         """Delete the message whose latest, unexpired handle this is; False otherwise."""
         msg_id = self._handles.get(receipt_handle)
         message = self.messages.get(msg_id) if msg_id is not None else None
-        if message is None or message.handle != receipt_handle or message.visible_at <= now:
+        stale = message is not None and message.handle != receipt_handle \
+            and not mutants.active("stale-handle-deletes")
+        expired = message is not None and message.visible_at <= now \
+            and not mutants.active("handle-never-expires")
+        if message is None or stale or expired:
             return False
         self._drop(message)
         rewind = self._int_attr("rewindSeconds")
-        if rewind > 0:
+        if rewind > 0 and not mutants.active("rewind-forgets-deleted"):
             self.rewindable[message.msg_id] = (message, now + rewind)
         return True
 
@@ -239,7 +252,7 @@ class Queue:
             oldest = min(oldest, message.enqueue_time)
             if message.visible_at <= now:
                 active += 1
-            elif message.delayed:
+            elif message.delayed and not mutants.active("delay-counted-inactive"):
                 delayed += 1
             else:
                 inactive += 1
