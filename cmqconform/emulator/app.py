@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cmqconform.emulator import legacy, v3
+from cmqconform.emulator import legacy, mutants, v3
 from cmqconform.emulator.auth import Credentials, verify
 from cmqconform.emulator.clock import Clock, RealClock
 from cmqconform.emulator.faults import Fault
@@ -98,6 +98,7 @@ class Gateway:
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
         api, action, outcome = self._surface_guess(request), "-", "ok"
+        status = 200
         try:
             wire = await self._read(request)
             api = V3 if wire.dialect in (TC3, TCV1) else LEGACY_API
@@ -106,14 +107,17 @@ class Gateway:
         except Fault as fault:
             outcome = fault.condition
             body = self._error(api, fault, request_id)
+            if mutants.active("error-http-400"):
+                status = 400
         except Exception:  # the emulator must answer, and the log must say what broke
             log.exception("%s internal error", request_id)
             outcome = "internal_error"
             body = self._error(api, Fault("internal_error", "internal error"), request_id)
         log.info("%s %s %s %s %s -> %s %.1fms", request_id, request.method, request.url.path,
                  api, action, outcome, (time.perf_counter() - started) * 1000)
-        return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), 200,
-                        media_type=JSON)
+        media = "text/plain" if mutants.active("content-type-text-plain") else JSON
+        return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), status,
+                        media_type=media)
 
     def _surface_guess(self, request: Request) -> str:
         """The surface to answer in before the request could be read."""
@@ -142,6 +146,8 @@ class Gateway:
             if ceiling and len(body) > ceiling:
                 raise Fault("request_too_large", f"the request exceeds {ceiling} bytes", None)
         headers = {k.lower(): v for k, v in request.headers.items()}
+        if mutants.active("signing-host-ignored") and request.scope.get("server"):
+            headers["host"] = ":".join(map(str, request.scope["server"]))
         wire = read_request(request.method, request.url.path, request.url.query, headers,
                             bytes(body), self.legacy_path)
         api = V3 if wire.dialect in (TC3, TCV1) else LEGACY_API
@@ -171,8 +177,9 @@ class Gateway:
         if action is None or handler is None:
             raise Fault("unknown_action", f"action name {name} is not existed", "Action")
         if self.limiter is not None and not self.limiter.admit((account, api, name),
-                                                               self.clock.now()):
-            raise Fault("rate_limited",
+                                                               self.clock.now()) \
+                and not mutants.active("throttle-never"):
+            raise Fault("topic_quota" if mutants.active("throttle-quota-code") else "rate_limited",
                         f"{name}: more than {self.limiter.per_second} requests per second", None)
         decoded = decode_params(wire, action, spec.types, self.envelope[wire.dialect])
         if decoded.unknown and api == V3:
@@ -185,12 +192,19 @@ class Gateway:
         validate(action, decoded.params, fallback=fallback)
         result = await handler.run(ctx, decoded.params)
         if api == V3:
-            return {"Response": {**shape(result, action.response, spec.types),
-                                 "RequestId": request_id}}
+            shaped = shape(result, action.response, spec.types)
+            if mutants.active("total-count-stringified") and "TotalCount" in shaped:
+                shaped["TotalCount"] = str(shaped["TotalCount"])
+            return {"Response": {**shaped, "RequestId": request_id}}
         envelope = {**result, "code": 0, "message": "", "requestId": request_id}
         shaped = shape(envelope, action.response, spec.types)
+        if mutants.active("legacy-msgid-renamed") and "msgId" in shaped:
+            shaped["MsgId"] = shaped.pop("msgId")
         # The legacy SDK needs these three whatever the spec's member list says.
-        return {"code": 0, "message": "", "requestId": request_id, **shaped}
+        answer = {"code": 0, "message": "", "requestId": request_id, **shaped}
+        if mutants.active("legacy-request-id-missing"):
+            del answer["requestId"]
+        return answer
 
     def _check_v3_common(self, wire: WireRequest, spec: ApiSpec) -> None:
         version = wire.common("Version")
@@ -226,6 +240,8 @@ class Gateway:
     def _error(self, api: str, fault: Fault, request_id: str) -> dict[str, Any]:
         code, module = self.code_of(api, fault.condition)
         if api == V3:
+            if mutants.active("v3-error-request-id-missing"):
+                return {"Response": {"Error": {"Code": code, "Message": fault.message}}}
             return {"Response": {"Error": {"Code": code, "Message": fault.message},
                                  "RequestId": request_id}}
         body: dict[str, Any] = {"code": code, "message": legacy_message(module, fault.message),
@@ -242,6 +258,10 @@ class Gateway:
     def code_of(self, api: str, condition: str) -> tuple[Any, int | None]:
         """The first code errors.yaml accepts for ``condition`` on ``api``: (code, module)."""
         conditions = self.specs.api(api).conditions
+        if mutants.active("not-found-invalid-parameter") and condition == "queue_not_found":
+            condition = "out_of_range"
+        if mutants.active("receipt-handle-generic-code") and condition == "receipt_handle_invalid":
+            condition = "rule_violation"
         found = conditions.get(condition)
         if found is None:
             # A condition this surface does not define (a state fault meant for the other one):
@@ -254,6 +274,8 @@ class Gateway:
 
 def legacy_message(module: int | None, text: str) -> str:
     """The legacy message: the module code in parentheses, then the text (cmq-api.txt:4639)."""
+    if mutants.active("legacy-module-code-missing"):
+        return text
     return f"({module}) {text}" if module is not None else text
 
 

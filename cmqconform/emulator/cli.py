@@ -42,8 +42,11 @@ def accounts_from(args: argparse.Namespace) -> dict[str, str]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve both API surfaces until SIGINT or SIGTERM."""
+    from cmqconform.emulator import mutants
     from cmqconform.emulator.server import ServerOptions, serve
 
+    # Checked before anything starts: an unknown name is a usage error naming the valid ones.
+    mutants.activate(args.mutant)
     if args.rate_limit is not None and args.rate_limit < 1:
         raise ConfigError(f"--rate-limit must be >= 1: {args.rate_limit}")
     if args.push_time_scale <= 0:
@@ -72,6 +75,9 @@ def add_serve_parser(sub: Any) -> None:
                    help="how long a deleted name stays reserved (default: the specs' reading)")
     p.add_argument("--push-time-scale", type=float, default=1.0, metavar="F",
                    help="multiply HTTP push retry delays by F (e.g. 0.01 in tests)")
+    p.add_argument("--mutant", metavar="NAME",
+                   help="switch on one deliberate deviation from docs/mutants.md (for "
+                        "cmqconform mutate; never for real use)")
     p.add_argument("--log-level", default="info",
                    choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.records import ReceivedMessage
 from cmqconform.emulator.state import Backend
@@ -30,6 +31,8 @@ class Context:
 
     def default(self, name: str) -> Any:
         """The spec default of parameter ``name`` (None when it has none or no such param)."""
+        if mutants.active("limit-default-ignored") and name.lower() == "limit":
+            return None
         for param in self.action.request:
             if param.name == name:
                 return param.default

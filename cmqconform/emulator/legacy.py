@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.handlers import (
     Context,
     Handler,
@@ -110,9 +111,9 @@ async def send_message(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any
 @action("BatchSendMessage")
 async def batch_send(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """BatchSendMessage -> msgList."""
+    delay = 0 if mutants.active("batch-delay-ignored") else arg(params, "delaySeconds") or 0
     ids = ctx.backend.send_messages(ctx.account, arg(params, "queueName"),
-                                    _list(arg(params, "msgBody")),
-                                    arg(params, "delaySeconds") or 0)
+                                    _list(arg(params, "msgBody")), delay)
     return {"msgList": [{"msgId": msg_id} for msg_id in ids]}
 
 

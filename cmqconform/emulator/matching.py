@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from cmqconform.emulator import mutants
+
 #: Fewest words ``#`` matches: 1 is the reading of erratum routing-key-hash, 0 its alternative.
 HASH_MIN_WORDS = 1
 
@@ -25,6 +27,10 @@ def tags_match(filter_tags: Iterable[str], msg_tags: Iterable[str]) -> bool:
     wanted = set(filter_tags)
     if not wanted:
         return True
+    if mutants.active("filter-untagged-delivered") and not list(msg_tags):
+        return True
+    if mutants.active("filter-requires-every-tag"):
+        return wanted.issubset(msg_tags)
     return not wanted.isdisjoint(msg_tags)
 
 
@@ -60,11 +66,22 @@ def key_matches(binding_key: str, routing_key: str, hash_min_words: int = HASH_M
     return reachable[len(words)]
 
 
+def _mutated_match(binding_key: str, routing_key: str) -> bool:
+    """The matcher with '#' as '*' or '*' as '#' (the two routing mutants)."""
+    swap = ("#", "*") if mutants.active("hash-matches-one-word") else ("*", "#")
+    words = [swap[1] if w == swap[0] else w for w in _words(binding_key)]
+    return key_matches.__wrapped__(".".join(words), routing_key, HASH_MIN_WORDS)
+
+
 def routing_match(binding_keys: Sequence[str], routing_key: str | None,
                   hash_min_words: int = HASH_MIN_WORDS) -> bool:
     """FilterType 2: some binding key matches the routing key; no routing key matches nothing."""
     if routing_key is None:
         return False
+    if mutants.active("hash-matches-zero-words"):
+        hash_min_words = 0
+    if mutants.active("hash-matches-one-word") or mutants.active("star-matches-many-words"):
+        return any(_mutated_match(binding, routing_key) for binding in binding_keys)
     return any(key_matches(binding, routing_key, hash_min_words) for binding in binding_keys)
 
 

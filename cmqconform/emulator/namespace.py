@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.queues import Queue
 from cmqconform.emulator.records import Page
 from cmqconform.emulator.topics import Topic
@@ -23,8 +24,12 @@ class Account:
 
 def page_of(items: list[dict[str, Any]], offset: int, limit: int | None) -> Page:
     """Slice ``items`` by Offset/Limit (no limit = to the end), keeping the total."""
+    if mutants.active("offset-ignored"):
+        offset = 0
     end = None if limit is None else offset + limit
-    return Page(total=len(items), items=tuple(items[offset:end]))
+    page = tuple(items[offset:end])
+    return Page(total=len(page) if mutants.active("total-count-is-page-length") else len(items),
+                items=page)
 
 
 def listed(names: Iterable[str], search_word: str | None,

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.ids import app_id, numeric_id, resource_id
 from cmqconform.emulator.limits import Limits
@@ -49,7 +50,8 @@ class TopicOps:
 
     def _check_delimiters(self, keys: Sequence[str], limit: int | None, param: str) -> None:
         for key in keys:
-            if limit is not None and dots(key) > limit:
+            slack = 1 if mutants.active("key-dots-off-by-one") else 0
+            if limit is not None and dots(key) > limit + slack:
                 raise Fault("too_many_delimiters",
                             f"parameter {param} has more than {limit} '.' delimiters: "
                             f"{dots(key)}", param)
@@ -192,7 +194,9 @@ class TopicOps:
         sub.pending += 1
         self.push.submit(Delivery(
             endpoint=str(attrs.get("endpoint")),
-            content_format=str(attrs.get("notifyContentFormat")),
+            content_format=str(self.limits.subscription_defaults.get("notifyContentFormat")
+                               if mutants.active("push-format-ignored")
+                               else attrs.get("notifyContentFormat")),
             strategy=str(attrs.get("notifyStrategy") or ""), topic_owner=app_id(account),
             topic_name=topic.name, subscription_name=sub.name, msg_id=msg_id, msg_body=body,
             msg_tag=tags, publish_time=int(now), subscription_id=sub.subscription_id))
@@ -272,7 +276,8 @@ class TopicOps:
         """Remove every filter tag of a subscription."""
         with self._lock:
             _, sub = self._subscription(account, topic, name)
-            sub.attributes["filterTag"] = []
+            if not mutants.active("clear-filter-tags-noop"):
+                sub.attributes["filterTag"] = []
             sub.attributes["lastModifyTime"] = int(self._now())
 
     def list_subscriptions(self, account: str, topic: str, *, offset: int = 0,

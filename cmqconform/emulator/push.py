@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.ids import numeric_id
 from cmqconform.models import SpecSet
 
@@ -224,6 +225,8 @@ class PushContract:
                                       content_type=fmt.content_type)
         headers = {}
         for header in self.headers:
+            if mutants.active("push-message-id-header-missing") and header.carries == "msgId":
+                continue
             value = header.render(attempt)
             if value is not None:
                 headers[header.name] = value
@@ -332,6 +335,8 @@ class PushDeliverer:
             return
         attempts = 1
         delays = self.contract.delays(delivery.strategy, self._rng)
+        if mutants.active("push-no-retries"):
+            delays = iter(())
         while not self.contract.succeeded(status):
             wait = next(delays, None)
             if wait is None:

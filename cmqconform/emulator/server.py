@@ -23,6 +23,7 @@ from types import TracebackType
 import uvicorn
 from starlette.applications import Starlette
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.app import create_app
 from cmqconform.emulator.auth import Credentials
 from cmqconform.emulator.clock import Clock
@@ -140,6 +141,9 @@ def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOpti
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     log.info("cmqconform emulator on http://%s:%d (%d account(s)); Ctrl-C stops it", host, port,
              len(accounts))
+    if mutants.current() is not None:
+        log.warning("MUTANT %s is active: this emulator deviates from the specs on purpose",
+                    mutants.current())
     # uvicorn re-raises the signal it stopped on once shut down; a no-op handler turns that
     # into a normal return, so a clean stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):

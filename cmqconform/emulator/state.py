@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.clock import Clock, RealClock
 from cmqconform.emulator.faults import Fault, ItemError
 from cmqconform.emulator.ids import app_id, numeric_id, resource_id
@@ -73,6 +74,8 @@ class Backend(TopicOps):
 
     def _reserve_name(self, account: Account, kind: str, name: str, now: float) -> None:
         until = account.released.get((kind, name.lower()))
+        if mutants.active(f"{'' if kind == 'queue' else kind + '-'}release-window-ignored"):
+            until = None
         if until is not None and now < until:
             raise Fault("name_in_release_window",
                         f"{kind} name {name} was deleted recently; retry after "
@@ -82,7 +85,7 @@ class Backend(TopicOps):
     def _refresh(self, account: str, queue: Queue, now: float) -> None:
         """Apply due expiries and visibility changes; move dead letters to their queue."""
         dead = queue.refresh(now)
-        if not dead:
+        if not dead or mutants.active("dead-letter-dropped"):
             return
         target = self._account(account).queues.get(str(queue.attr("deadLetterQueueName")).lower())
         if target is None:
@@ -95,6 +98,8 @@ class Backend(TopicOps):
         self._wake(target)
 
     def _wake(self, queue: Queue) -> None:
+        if mutants.active("long-poll-ignores-arrival"):
+            return
         for future in self._waiters.get(queue.queue_id, ()):
             future.get_loop().call_soon_threadsafe(_settle, future)
 
@@ -108,7 +113,9 @@ class Backend(TopicOps):
         with self._lock:
             space = self._account(account)
             now = self._now()
-            if name.lower() in space.queues:
+            taken = {n for n in space.queues} if not mutants.active("names-case-sensitive") \
+                else {q.name for q in space.queues.values()}
+            if (name if mutants.active("names-case-sensitive") else name.lower()) in taken:
                 raise Fault("queue_exists", f"queue {name} already exists", "queueName")
             self._reserve_name(space, "queue", name, now)
             attrs = dict(self.limits.queue_defaults)
@@ -170,7 +177,8 @@ class Backend(TopicOps):
                 "maxReceiveCount": queue.attr("maxReceiveCount"),
             }
         else:
-            out["deadLetterPolicy"] = None
+            out["deadLetterPolicy"] = {} if mutants.active("dead-letter-policy-empty-object") \
+                else None
         out["deadLetterSource"] = [
             {"queueId": q.queue_id, "queueName": q.name} for q in space.queues.values()
             if str(q.attr("deadLetterQueueName") or "").lower() == queue.name.lower()]
@@ -220,10 +228,11 @@ class Backend(TopicOps):
             now = self._now()
             self._refresh(account, queue, now)
             window = int(queue.attr("rewindSeconds") or 0)
-            if window <= 0:
+            if window <= 0 and not mutants.active("rewind-without-rewind-seconds"):
                 raise Fault("rewind_not_enabled", f"queue {name} has rewind disabled",
                             "queueName")
-            if not now - window <= start_consume_time <= now:
+            if not now - window <= start_consume_time <= now \
+                    and not mutants.active("rewind-window-unchecked"):
                 raise Fault("rewind_time_invalid",
                             f"parameter startConsumeTime must be within the last {window} "
                             f"seconds: {start_consume_time}", "startConsumeTime")
@@ -234,7 +243,8 @@ class Backend(TopicOps):
         """Remove the dead-letter policy of a source queue."""
         with self._lock:
             queue = self._queue(account, name)
-            for key in ("deadLetterQueueName", "policy", "maxReceiveCount", "maxTimeToLive"):
+            for key in () if mutants.active("unbind-keeps-policy") else (
+                    "deadLetterQueueName", "policy", "maxReceiveCount", "maxTimeToLive"):
                 queue.attributes.pop(key, None)
             queue.attributes["lastModifyTime"] = int(self._now())
 
@@ -280,6 +290,8 @@ class Backend(TopicOps):
             raise Fault("heap_full", f"queue {queue.name} holds maxMsgHeapNum={heap} messages")
         ids = []
         for body in bodies:
+            if mutants.active("delay-ignored"):
+                delay_seconds = 0
             message = Message(msg_id=numeric_id(), body=body, enqueue_time=now,
                               visible_at=now + delay_seconds, delayed=delay_seconds > 0)
             queue.add(message, now)
@@ -303,6 +315,10 @@ class Backend(TopicOps):
             found = self._queue(account, queue)
             wait = (polling_wait_seconds if polling_wait_seconds is not None
                     else int(found.attr("pollingWaitSeconds") or 0))
+            if mutants.active("long-poll-returns-immediately") or (
+                    mutants.active("long-poll-queue-default-ignored")
+                    and polling_wait_seconds is None):
+                wait = 0
             deadline = self._now() + wait
         while True:
             with self._lock:

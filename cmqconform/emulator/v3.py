@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.handlers import (
     Context,
     Handler,
@@ -67,6 +68,10 @@ async def delete_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any
 @action("ModifyQueueAttribute", current=_queue_now)
 async def modify_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """ModifyQueueAttribute."""
+    if mutants.active("v3-modify-not-shared"):  # stored under the API 3.0 spelling only
+        ctx.backend._queue(ctx.account, params["QueueName"]).attributes.update(
+            attributes(params, "QueueName"))
+        return {}
     ctx.backend.set_queue_attributes(ctx.account, params["QueueName"],
                                      _state(attributes(params, "QueueName")))
     return {}
@@ -81,7 +86,11 @@ async def describe_queues(ctx: Context, params: dict[str, Any]) -> Mapping[str, 
     page = ctx.backend.list_queues(ctx.account, offset=offset, limit=limit,
                                    search_word=words[0] if words else None, names=names,
                                    tag_key=params.get("TagKey"))
-    return {"TotalCount": page.total, "QueueSet": [_v3(item) for item in page.items]}
+    items = [_v3(item) for item in page.items]
+    if mutants.active("v3-polling-wait-from-default"):
+        items = [{**item, "pollingWaitSeconds": ctx.backend.limits.queue_defaults.get(
+            "pollingWaitSeconds")} for item in items]
+    return {"TotalCount": page.total, "QueueSet": items}
 
 
 @action("ClearQueue")
@@ -201,7 +210,10 @@ async def describe_subscriptions(ctx: Context, params: dict[str, Any]) -> Mappin
     words = filter_values(params.get("Filters"), "SubscriptionName")
     page = ctx.backend.list_subscriptions(ctx.account, params["TopicName"], offset=offset,
                                           limit=limit, search_word=words[0] if words else None)
-    return {"TotalCount": page.total, "SubscriptionSet": [_v3(item) for item in page.items]}
+    items = [_v3(item) for item in page.items]
+    if mutants.active("v3-filter-tags-hidden"):
+        items = [{**item, "FilterTags": []} for item in items]
+    return {"TotalCount": page.total, "SubscriptionSet": items}
 
 
 @action("ClearSubscriptionFilterTags")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
 from cmqconform.models import ActionSpec, ParamSpec
 from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rule_params
@@ -17,6 +18,8 @@ from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rul
 
 def _scalar_ok(type_name: str, value: Any) -> bool:
     if type_name == "integer":
+        if mutants.active("integer-type-unchecked"):
+            return True
         return isinstance(value, int) and not isinstance(value, bool)
     if type_name == "boolean":
         return isinstance(value, bool)
@@ -42,7 +45,13 @@ def _check_param(param: ParamSpec, value: Any) -> None:
     if not type_ok(param.type, value):
         raise _fault(param, "type", f"must be of type {param.type}: {value!r}")
     too_low = param.min is not None and value < param.min
-    if too_low or (param.max is not None and value > param.max):
+    if mutants.active("range-min-exclusive"):
+        too_low = param.min is not None and value <= param.min
+    too_high = param.max is not None and value > param.max
+    if too_high and (mutants.active("range-max-unchecked") or (
+            mutants.active("limit-max-capped") and param.name.lower() == "limit")):
+        too_high = False
+    if too_low or too_high:
         low = param.min if param.min is not None else "-inf"
         high = param.max if param.max is not None else "inf"
         raise _fault(param, "range", f"value or length is out of range {low}..{high}: {value!r}")
@@ -50,13 +59,15 @@ def _check_param(param: ParamSpec, value: Any) -> None:
         if param.min_length is not None and len(value) < param.min_length:
             raise _fault(param, "min_length",
                          f"is shorter than {param.min_length} characters: {len(value)}")
-        if param.max_length is not None and len(value) > param.max_length:
+        slack = 1 if mutants.active("max-length-off-by-one") else 0
+        if param.max_length is not None and len(value) > param.max_length + slack:
             raise _fault(param, "max_length",
                          f"is longer than {param.max_length} characters: {len(value)}")
-        if param.pattern is not None and not re.search(param.pattern, value):
+        if param.pattern is not None and not _pattern_ok(param.pattern, value):
             raise _fault(param, "pattern",
                          f"does not match {param.pattern_name or param.pattern}: {value!r}")
-    if param.enum is not None and value not in param.enum:
+    if param.enum is not None and value not in param.enum \
+            and not mutants.active("enum-unchecked"):
         allowed = ", ".join(map(str, param.enum))
         raise _fault(param, "enum", f"must be one of {allowed}: {value!r}")
     if param.item_type is not None:
@@ -64,7 +75,8 @@ def _check_param(param: ParamSpec, value: Any) -> None:
 
 
 def _check_items(param: ParamSpec, items: Sequence[Any]) -> None:
-    if param.max_items is not None and len(items) > param.max_items:
+    if param.max_items is not None and len(items) > param.max_items \
+            and not mutants.active("batch-max-items-unchecked"):
         raise _fault(param, "max_items", f"has more than {param.max_items} items: {len(items)}")
     for index, item in enumerate(items):
         if not isinstance(item, str):
@@ -74,6 +86,14 @@ def _check_items(param: ParamSpec, items: Sequence[Any]) -> None:
                          f"item {index} is longer than {param.item_max_length} characters")
         if param.item_pattern is not None and not re.search(param.item_pattern, item):
             raise _fault(param, "item_pattern", f"item {index} does not match: {item!r}")
+
+
+def _pattern_ok(pattern: str, value: str) -> bool:
+    if mutants.active("name-pattern-unchecked"):
+        return True
+    if mutants.active("name-pattern-prefix-only"):
+        return re.match(pattern.rstrip("$"), value) is not None
+    return re.search(pattern, value) is not None
 
 
 def _fallback_for(action: ActionSpec,
@@ -97,6 +117,8 @@ def validate(action: ActionSpec, params: Mapping[str, Any], *,
     defaults are used.
     """
     for param in action.request:
+        if mutants.active("required-unchecked"):
+            break
         if param.required and params.get(param.name) is None:
             raise _fault(param, "required", "is missing")
     for param in action.request:
