@@ -55,7 +55,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_embedded(secret_id: str, secret_key: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_embedded(secret_id: str, secret_key: str,
+                   mutant: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``cmqconform serve`` on a free loopback port; returns the process and its URL."""
     port = _free_port()
     env = dict(os.environ, **{SECRET_ID_ENV: secret_id, SECRET_KEY_ENV: secret_key})
@@ -64,7 +65,8 @@ def start_embedded(secret_id: str, secret_key: str) -> tuple[subprocess.Popen[by
     log_path = Path(name)
     with os.fdopen(handle, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--host",
-                                 "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                                 "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                                 *(["--mutant", mutant] if mutant else [])],
                                 env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -124,7 +126,8 @@ class CmqRun:
             secret_id, secret_key = embedded_credentials()
             # Workers inherit the environment; the key never crosses the xdist channel.
             os.environ[SECRET_ID_ENV], os.environ[SECRET_KEY_ENV] = secret_id, secret_key
-            self._server, url = start_embedded(secret_id, secret_key)
+            self._server, url = start_embedded(secret_id, secret_key,
+                                               self.config.option.cmq_emulator_mutant)
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:
             reset(self.report_dir)

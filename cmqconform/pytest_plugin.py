@@ -45,6 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="API surface(s) of the generated cases")
     group.addoption("--cmq-expectations", default=None, metavar="FILE",
                     help="expectations file (overrides the target's)")
+    group.addoption("--cmq-emulator-mutant", default=None, metavar="NAME",
+                    help="start the embedded emulator with this mutant (cmqconform mutate)")
     group.addoption("--cmq-fuzz", action="store_true", default=False,
                     help="also run the property-based fuzz cases")
     group.addoption("--cmq-fuzz-examples", type=int, default=20, metavar="N",
