@@ -1,0 +1,97 @@
+"""Checks only fuzzing needs, in their own registry (same shape as :mod:`cmqconform.checks`).
+
+The built-in checks judge every fuzz example too (server error, RequestId, documented codes,
+success schema, undocumented members); these add what generated garbage calls for: the answer
+must still be an envelope, an error envelope must match the surface's error schema, and input
+the request schema refuses must be refused.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from cmqconform.checks import CheckContext, Registry
+from cmqconform.models import LEGACY, V3, ApiSpec
+from cmqconform.spec.openapi import error_envelope_schema
+from cmqconform.verdicts import Case, Exchange, Failure
+
+FUZZ_CHECKS = Registry()
+
+#: The surface clause stating what every answer looks like (cmq-api.txt:1878, 4400).
+ENVELOPE_CLAUSES = {V3: "cmq.v3.protocol.content_type_json",
+                    LEGACY: "cmq.legacy.protocol.envelope"}
+
+_validators: dict[int, Draft202012Validator] = {}
+
+
+def _error_validator(api: ApiSpec) -> Draft202012Validator:
+    # Keyed by the ApiSpec's identity: the spec set is loaded once and never changes.
+    if id(api) not in _validators:
+        _validators[id(api)] = Draft202012Validator(error_envelope_schema(api))
+    return _validators[id(api)]
+
+
+def _error_body(ctx: CheckContext, exchange: Exchange) -> Any:
+    """The error answer as received, or rebuilt from the decoded envelope when cut short."""
+    try:
+        doc = json.loads(exchange.evidence.response_body)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        return doc.get("Response") if ctx.api.api == V3 else doc
+    if ctx.api.api == V3:
+        return {"Error": {"Code": exchange.code, "Message": exchange.message},
+                "RequestId": exchange.request_id}
+    return {"code": exchange.code, "message": exchange.message,
+            "requestId": exchange.request_id}
+
+
+def is_invalid(case: Case) -> bool:
+    """Whether a fuzz case carries input the request schema refuses (a refusal is expected)."""
+    return not case.expected.success and not case.expected.or_success
+
+
+@FUZZ_CHECKS.register
+def envelope_well_formed(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """Whatever the input, the target answers with its surface's envelope."""
+    if exchange.fault and exchange.evidence.status is not None:
+        clause = ENVELOPE_CLAUSES.get(ctx.api.api, "")
+        return Failure("Malformed envelope", f"{exchange.fault} ({clause})", (clause,))
+    return None
+
+
+@FUZZ_CHECKS.register
+def error_envelope_conformance(ctx: CheckContext, case: Case,
+                               exchange: Exchange) -> Failure | None:
+    """An error answer matches the surface's error envelope schema (code, message, RequestId)."""
+    if exchange.ok or exchange.fault:
+        return None
+    errors = list(_error_validator(ctx.api).iter_errors(_error_body(ctx, exchange)))
+    if not errors:
+        return None
+    first = min(errors, key=lambda e: list(map(str, e.absolute_path)))
+    where = "/".join(str(p) for p in first.absolute_path) or "<root>"
+    clause = ENVELOPE_CLAUSES.get(ctx.api.api, "")
+    return Failure("Error envelope violates schema",
+                   f"{where}: {first.message} (failed {first.validator!r}, {clause})", (clause,))
+
+
+@FUZZ_CHECKS.register
+def invalid_data_rejected(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """Input the request schema refuses is refused, with a code its violation answers."""
+    if not is_invalid(case) or exchange.fault:
+        return None
+    clauses = ", ".join(case.clause_ids[:3])
+    source = f", {case.expected.source}" if case.expected.source else ""
+    if exchange.ok:
+        return Failure("Invalid data accepted",
+                       f"expected {case.expected.describe()} ({clauses}{source}); "
+                       f"received success", case.clause_ids)
+    if not case.expected.matches(exchange.code, exchange.module):
+        return Failure("Unexpected rejection code",
+                       f"expected {case.expected.describe()} ({clauses}{source}); "
+                       f"received {exchange.describe()}", case.clause_ids)
+    return None

@@ -1,0 +1,187 @@
+"""What a generated body means once it is on the wire, and which constraints it breaks.
+
+schemathesis generates JSON values; the dialects carry some of them losslessly (API 3.0 JSON)
+and some not (legacy forms carry text only: ``5`` and ``"5"`` are the same ``delaySeconds=5``,
+an empty list is no parameter at all). Judging "invalid input must be refused" on the generated
+value would blame a server for accepting what it could not tell apart, so each body is first
+read back the way the wire shows it (:func:`wire_view`) and only then validated against the
+request schema. Where the wire is ambiguous the reading is lenient: the example counts as valid
+and no refusal is demanded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from cmqconform.dialects.call import BOOL_TEXT_DOC, array_base_for, flatten
+from cmqconform.models import LEGACY, ActionSpec, ApiSpec, ParamSpec, array_item
+from cmqconform.spec.openapi import request_schema
+from cmqconform.spec.rules import condition_for
+
+# ASCII digits only: a form's integer is what the doc's examples write, not any Unicode digit.
+_INT_TEXT = re.compile(r"^[+-]?[0-9]+$", re.ASCII)
+_BOOL_TEXT = {"true": True, "false": False}
+
+#: JSON Schema keyword -> the spec's constraint kind, at the parameter itself / inside an item.
+_KIND = {"type": "type", "minimum": "range", "maximum": "range", "minLength": "min_length",
+         "maxLength": "max_length", "pattern": "pattern", "enum": "enum",
+         "maxItems": "max_items"}
+_ITEM_KIND = {"maxLength": "item_max_length", "pattern": "item_pattern"}
+
+
+class Ambiguous(Exception):
+    """The wire form of a body cannot be read back unambiguously (the example is not judged)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One constraint a body breaks: the parameter (None: the body itself), kind and condition."""
+
+    param: str | None
+    kind: str
+    condition: str
+    clause: str
+    detail: str
+
+
+def _drop_nulls(value: Any) -> Any:
+    # JSON null reads as "not sent": the official SDKs leave None-valued members out.
+    if isinstance(value, Mapping):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+def _insert(tree: dict[str, Any], key: str, value: str) -> None:
+    node = tree
+    steps = key.split(".")
+    if not all(steps):
+        raise Ambiguous(f"{key!r} has an empty name segment")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Ambiguous(f"{key} is not UTF-8 text") from None
+    for step in steps[:-1]:
+        child = node.setdefault(step, {})
+        if not isinstance(child, dict):
+            raise Ambiguous(f"{key} repeats a scalar parameter as a nested one")
+        node = child
+    if steps[-1] in node:
+        raise Ambiguous(f"{key} is sent twice")
+    node[steps[-1]] = value
+
+
+def _read(node: Any, type_name: str, api: ApiSpec, bases: tuple[int, ...]) -> Any:
+    """A flat node as the doc's types read it; what does not read stays as sent."""
+    item = array_item(type_name)
+    if item is not None:
+        if not isinstance(node, dict) or not all(k.isascii() and k.isdigit() for k in node):
+            return node
+        indices = sorted(int(k) for k in node)
+        if indices[0] not in bases or indices != list(range(indices[0],
+                                                            indices[0] + len(indices))):
+            return node
+        return [_read(node[str(i)], item, api, (0,)) for i in indices]
+    if type_name in api.types:
+        if not isinstance(node, dict):
+            return node
+        members = {m.name: m.type for m in api.types[type_name].fields}
+        return {k: _read(v, members[k], api, (0,)) if k in members else v
+                for k, v in node.items()}
+    if not isinstance(node, str):
+        return node
+    if type_name == "integer" and _INT_TEXT.match(node):
+        return int(node)
+    if type_name == "boolean" and node.lower() in _BOOL_TEXT:
+        return _BOOL_TEXT[node.lower()]
+    return node
+
+
+def wire_view(api: ApiSpec, action: ActionSpec, params: Mapping[str, Any],
+              common: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The parameters as a server reads them off the wire; Ambiguous when it cannot tell.
+
+    ``common`` names the surface's common parameters (``Action``, ``Nonce``...): a generated
+    parameter of that name would collide with the dialect's own.
+    """
+    if api.api != LEGACY:
+        return dict(_drop_nulls(dict(params)))
+    by_wire = {p.wire_name: p for p in action.request}
+    tree: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in common or (name not in by_wire and "." in name):
+            raise Ambiguous(f"parameter name {name!r} collides with the form encoding")
+        base = array_base_for(action, name, None)
+        for key, text in flatten(name, value, base=base, bool_text=BOOL_TEXT_DOC):
+            _insert(tree, key, text)
+    view: dict[str, Any] = {}
+    for name, node in tree.items():
+        spec = by_wire.get(name)
+        view[name] = _read(node, spec.type, api, spec.array_bases or (0,)) if spec else node
+    return view
+
+
+_validators: dict[tuple[int, str], Draft202012Validator] = {}
+
+
+def _validator(api: ApiSpec, action: ActionSpec) -> Draft202012Validator:
+    # Keyed by the ApiSpec's identity: the spec set is loaded once and never changes.
+    key = (id(api), action.name)
+    if key not in _validators:
+        _validators[key] = Draft202012Validator(request_schema(api, action))
+    return _validators[key]
+
+
+def _violation(api: ApiSpec, action: ActionSpec, param: ParamSpec | None, kind: str,
+               detail: str) -> Violation:
+    if param is None:
+        condition = "unknown_parameter" if kind == "unknown" else "invalid_type"
+        return Violation(None, kind, condition, f"{api.api}.condition.{condition}", detail)
+    carried = kind if kind in param.constraints else "type"
+    return Violation(param.name, kind, condition_for(param, kind),
+                     f"{api.api}.{action.name}.{param.name}.{carried}", detail)
+
+
+def _gapped(param: ParamSpec, value: Any) -> bool:
+    # Items that encode to nothing (null, [], {}) leave holes in the name.n indices.
+    return param.item_type is not None and isinstance(value, dict) and bool(value) \
+        and all(k.isascii() and k.isdigit() for k in value)
+
+
+def violations(api: ApiSpec, action: ActionSpec, view: Mapping[str, Any]) -> list[Violation]:
+    """Every constraint of the request schema ``view`` breaks, one per parameter and kind."""
+    by_wire = {p.wire_name: p for p in action.request}
+    found: dict[tuple[str | None, str], Violation] = {}
+
+    def add(param: ParamSpec | None, kind: str, detail: str) -> None:
+        found.setdefault((param.name if param else detail, kind),
+                         _violation(api, action, param, kind, detail))
+
+    for param in action.request:
+        if param.required and param.wire_name not in view:
+            add(param, "required", f"{param.wire_name} missing")
+    for name in view:
+        if name not in by_wire:
+            add(None, "unknown", f"unknown parameter {name!r}")
+    for error in _validator(api, action).iter_errors(dict(view)):
+        path = list(error.absolute_path)
+        if not path or not isinstance(path[0], str) or path[0] not in by_wire:
+            continue  # required / additionalProperties at the top: counted above
+        param = by_wire[path[0]]
+        nested = len(path) > 1
+        if nested and error.validator == "additionalProperties":
+            add(None, "unknown", f"{'/'.join(map(str, path))}: {error.message[:200]}")
+            continue
+        kind = (_ITEM_KIND.get(str(error.validator), "type") if nested
+                else _KIND.get(str(error.validator), "type"))
+        if not nested and kind == "type" and _gapped(param, view[path[0]]):
+            kind = "array_encoding"
+        where = "/".join(str(p) for p in path)
+        add(param, kind, f"{where}: {error.message[:200]}")
+    return list(found.values())

@@ -1,0 +1,178 @@
+"""The specs as an OpenAPI 3.1 document: one synthetic ``POST /<api>/<Action>`` per action.
+
+CMQ is RPC over one URL (the action travels in ``X-TC-Action`` or ``Action=``), which OpenAPI,
+keyed by path and method, cannot say. The synthetic paths give every action its own operation
+so OpenAPI tools (schemathesis) can generate requests from it; a transport that knows the real
+dialects (:mod:`cmqconform.fuzz`) rewrites each generated call onto the wire and signs it.
+
+Request bodies are the action's parameters as JSON, named as they travel, with every constraint
+the specs carry (type, range, lengths, pattern, enum, array limits, required). The one 200
+response is the envelope: a success body from :func:`~cmqconform.spec.schema.response_schema`
+or the surface's error envelope. OpenAPI 3.1 because its schemas are JSON Schema 2020-12, which
+the response schemas already are (``anyOf`` with ``null`` for nullable members).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from cmqconform.models import LEGACY, V3, ActionSpec, ApiSpec, ParamSpec, SpecSet
+from cmqconform.spec.schema import response_schema
+
+OPENAPI_VERSION = "3.1.0"
+#: Media type of the synthetic request bodies (the transport re-encodes them per dialect).
+BODY_MEDIA_TYPE = "application/json"
+
+
+def operation_path(api: str, action: str) -> str:
+    """The synthetic path of an action: ``/cmq.v3/CreateQueue``."""
+    return f"/{api}/{action}"
+
+
+def parse_operation_path(path: str) -> tuple[str, str]:
+    """``/cmq.v3/CreateQueue`` -> ``("cmq.v3", "CreateQueue")``; ValueError on anything else."""
+    parts = path.strip("/").split("/")
+    if len(parts) != 2 or not all(parts):
+        raise ValueError(f"not a synthetic CMQ operation path (/<api>/<Action>): {path!r}")
+    return parts[0], parts[1]
+
+
+def _request_type(api: ApiSpec, type_name: str) -> dict[str, Any]:
+    """Schema of a request value of ``type_name``; request structs are closed objects."""
+    if type_name in ("string", "integer", "boolean"):
+        return {"type": type_name}
+    if type_name.startswith("array<"):
+        return {"type": "array", "items": _request_type(api, type_name[6:-1])}
+    members = api.types[type_name].fields
+    return {
+        "type": "object",
+        "title": type_name,
+        "properties": {m.name: _request_type(api, m.type) for m in members},
+        "required": [m.name for m in members if m.required],
+        "additionalProperties": False,
+    }
+
+
+def param_schema(api: ApiSpec, param: ParamSpec) -> dict[str, Any]:
+    """JSON Schema of one request parameter, with every constraint its spec states."""
+    schema = _request_type(api, param.type)
+    keywords = {"minimum": param.min, "maximum": param.max, "minLength": param.min_length,
+                "maxLength": param.max_length, "pattern": param.pattern,
+                "maxItems": param.max_items, "default": param.default}
+    schema.update({k: v for k, v in keywords.items() if v is not None})
+    if param.enum is not None:
+        schema["enum"] = list(param.enum)
+    if param.item_type is not None:
+        items = dict(schema["items"])
+        if param.item_max_length is not None:
+            items["maxLength"] = param.item_max_length
+        if param.item_pattern is not None:
+            items["pattern"] = param.item_pattern
+        schema["items"] = items
+    text = f"{param.description} ({param.source})" if param.description else str(param.source)
+    schema["description"] = text
+    return schema
+
+
+def request_schema(api: ApiSpec, action: ActionSpec) -> dict[str, Any]:
+    """The request body of an action: its parameters by wire name; unknown names are refused."""
+    return {
+        "type": "object",
+        "title": f"{action.name} request",
+        "properties": {p.wire_name: param_schema(api, p) for p in action.request},
+        "required": [p.wire_name for p in action.request if p.required],
+        "additionalProperties": False,
+    }
+
+
+def _plain(schema: dict[str, Any]) -> dict[str, Any]:
+    # OpenAPI Schema Objects inherit the document's dialect; a per-schema $schema is noise.
+    return {k: v for k, v in schema.items() if k != "$schema"}
+
+
+def error_envelope_schema(api: ApiSpec) -> dict[str, Any]:
+    """The error answer of a surface (v3 ``Response.Error``; legacy non-zero ``code``)."""
+    if api.api == V3:
+        return {
+            "type": "object",
+            "title": "error",
+            "properties": {
+                "Error": {"type": "object",
+                          "properties": {"Code": {"type": "string", "minLength": 1},
+                                         "Message": {"type": "string"}},
+                          "required": ["Code", "Message"]},
+                "RequestId": {"type": "string", "minLength": 1},
+            },
+            "required": ["Error", "RequestId"],
+        }
+    return {
+        "type": "object",
+        "title": "error",
+        "properties": {"code": {"type": "integer", "not": {"const": 0}},
+                       "message": {"type": "string"},
+                       "requestId": {"type": "string", "minLength": 1}},
+        "required": ["code", "message", "requestId"],
+    }
+
+
+def envelope_schema(api: ApiSpec, action: ActionSpec, *, strict: bool = True) -> dict[str, Any]:
+    """The whole body of any answer to ``action``: its success or the error envelope."""
+    success = _plain(response_schema(api, action, strict=strict))
+    error = error_envelope_schema(api)
+    if api.api == V3:
+        # A success Response carries no Error member; only then must it match the members.
+        success = {"allOf": [success, {"not": {"required": ["Error"]}}]}
+        return {"type": "object",
+                "properties": {"Response": {"oneOf": [success, error]}},
+                "required": ["Response"]}
+    # Legacy: the success members include code, which is 0 exactly when it is a success.
+    success = {"allOf": [success, {"properties": {"code": {"const": 0}}}]}
+    return {"oneOf": [success, error]}
+
+
+def operation(api: ApiSpec, action: ActionSpec, *, strict: bool = True) -> dict[str, Any]:
+    """The OpenAPI operation object of one action."""
+    op: dict[str, Any] = {
+        "operationId": f"{api.api}.{action.name}",
+        "summary": action.summary,
+        "description": f"{action.summary} ({action.source})",
+        "tags": [api.api],
+        "requestBody": {"required": True, "content": {
+            BODY_MEDIA_TYPE: {"schema": request_schema(api, action)}}},
+        "responses": {"200": {
+            "description": "Every answer, success or error, is HTTP 200 with the envelope.",
+            "content": {"application/json": {"schema": envelope_schema(api, action,
+                                                                        strict=strict)}}}},
+        "x-cmq-api": api.api,
+        "x-cmq-action": action.name,
+        "x-cmq-source": str(action.source),
+    }
+    if api.api == LEGACY and action.host:
+        op["x-cmq-host"] = action.host
+    return op
+
+
+def openapi_document(specs: SpecSet, apis: Iterable[str] | None = None, *,
+                     strict: bool = True) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the given surfaces (default: all), one path per action."""
+    names = tuple(apis) if apis is not None else tuple(specs.apis)
+    paths: dict[str, Any] = {}
+    for name in names:
+        api = specs.api(name)
+        for action_name, action in sorted(api.actions.items()):
+            paths[operation_path(name, action_name)] = {"post": operation(api, action,
+                                                                          strict=strict)}
+    versions = ", ".join(f"{n} {specs.api(n).version}" for n in names)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Tencent Cloud CMQ (synthetic RPC paths)",
+            "version": versions,
+            "description": "Generated from specs/cmq by cmqconform. Each path stands for one "
+                           "action; the real wire format is the surface's dialect (API 3.0: "
+                           "TC3-signed JSON POST to /; legacy: signed form to /v2/index.php).",
+        },
+        "tags": [{"name": n} for n in names],
+        "paths": paths,
+    }
