@@ -189,7 +189,7 @@ class Gateway:
                         decoded.unknown[0])
         ctx = Context(self.backend, account, action, spec, wire)
         fallback = handler.current(ctx, decoded.params) if handler.current else None
-        validate(action, decoded.params, fallback=fallback)
+        validate(action, decoded.params, fallback=fallback, types=spec.types)
         result = await handler.run(ctx, decoded.params)
         if api == V3:
             shaped = shape(result, action.response, spec.types)

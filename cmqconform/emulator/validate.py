@@ -12,7 +12,7 @@ from typing import Any
 
 from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
-from cmqconform.models import ActionSpec, ParamSpec
+from cmqconform.models import ActionSpec, ParamSpec, TypeSpec
 from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rule_params
 
 
@@ -106,15 +106,33 @@ def _fallback_for(action: ActionSpec,
             if p.name.lower() in lowered}
 
 
+def _check_members(param: ParamSpec, value: Any, types: Mapping[str, TypeSpec]) -> None:
+    """Members of struct values (``Filters.N``): no unknown member, each of its type."""
+    type_name = param.item_type or param.type
+    if type_name not in types:
+        return
+    members = {m.name: m for m in types[type_name].fields}
+    for item in value if param.item_type is not None else [value]:
+        for name, member_value in item.items():
+            member = members.get(name)
+            if member is None:
+                raise Fault("unknown_parameter",
+                            f"the parameter {param.name}.{name} is not recognized", param.name)
+            if member_value is not None and not type_ok(member.type, member_value):
+                raise _fault(param, "type", f"member {name} must be of type {member.type}: "
+                                            f"{member_value!r}")
+
+
 def validate(action: ActionSpec, params: Mapping[str, Any], *,
-             fallback: Mapping[str, Any] | None = None) -> None:
+             fallback: Mapping[str, Any] | None = None,
+             types: Mapping[str, TypeSpec] | None = None) -> None:
     """Raise Fault for the first violated constraint of ``params`` (keyed by spec param name).
 
     Order: every missing required parameter first, then each given parameter's type, range,
     lengths, pattern, enum and array limits in spec order, then the cross-parameter rules.
     ``fallback`` supplies values for parameters not given when a rule compares them (the
     resource's current attributes, keys matched case-insensitively); without it the spec
-    defaults are used.
+    defaults are used. ``types`` (the surface's types.yaml) lets struct members be checked.
     """
     for param in action.request:
         if mutants.active("required-unchecked"):
@@ -125,6 +143,8 @@ def validate(action: ActionSpec, params: Mapping[str, Any], *,
         value = params.get(param.name)
         if value is not None:
             _check_param(param, value)
+            if types is not None:
+                _check_members(param, value, types)
     given = {name: value for name, value in params.items() if value is not None}
     known = _fallback_for(action, fallback)
     for rule in action.rules:
