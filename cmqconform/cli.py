@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_p.set_defaults(func=cmd_spec_export)
     # Each stage registers its own subcommands; imported here so `spec` stays importable alone.
     from cmqconform.emulator.cli import add_serve_parser
+    from cmqconform.mutate import add_mutate_parser
     from cmqconform.reporting.compare import register as add_compare_parser
     from cmqconform.run import add_coverage_parser, add_run_parser
 
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_parser(sub)
     add_coverage_parser(spec)
     add_compare_parser(sub)
+    add_mutate_parser(sub)
     return parser
 
 

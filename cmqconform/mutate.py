@@ -1,0 +1,395 @@
+"""``cmqconform mutate``: run the relevant tests against each emulator mutant; the mutation score.
+
+For every category in play the selection first runs against the unmutated emulator (the
+baseline); then each mutant's category selection runs against an emulator with that mutant
+switched on. A test catches a mutant when it passed on the baseline and fails on the mutant, or
+ends in an error that is an observable deviation (an undecodable answer, a missing field), not
+transport trouble. Runs go ``-j`` at a time, each with its own emulator on a loopback port.
+
+Results go to ``reports/mutation/results.json`` and ``reports/mutation/mutation.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cmqconform.emulator.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
+from cmqconform.errors import ConfigError
+from cmqconform.results import now_iso, read_cases
+from cmqconform.run import SUITES
+
+DEFAULT_REPORT_DIR = Path("reports/mutation")
+#: Longest one pytest run may take before it is stopped and reported as an error.
+RUN_TIMEOUT = 900.0
+#: Error messages that mean the run could not judge the target, so they never catch a mutant.
+INFRASTRUCTURE = re.compile(
+    r"ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|PoolTimeout|RemoteProtocolError|"
+    r"TransportError|Connection refused|timed out|XPASS|embedded emulator (exited|did not)",
+    re.IGNORECASE)
+#: Verdicts of a test that passed.
+PASSED = frozenset({"pass"})
+
+
+@dataclass(frozen=True, slots=True)
+class Catch:
+    """One test that caught a mutant."""
+
+    test: str
+    clause_ids: tuple[str, ...]
+    verdict: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The results.json form."""
+        return {"test": self.test, "clause_ids": list(self.clause_ids), "verdict": self.verdict,
+                "message": self.message}
+
+
+@dataclass(slots=True)
+class RunResult:
+    """The case records of one pytest run (or why there are none)."""
+
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one mutant fared."""
+
+    mutant: Mutant
+    caught_by: tuple[Catch, ...]
+    tests_run: int
+    seconds: float
+    error: str | None = None
+
+    @property
+    def caught(self) -> bool:
+        """Whether some test caught the mutant."""
+        return bool(self.caught_by)
+
+    def to_json(self) -> dict[str, Any]:
+        """The results.json form."""
+        m = self.mutant
+        return {"mutant": m.name, "category": m.category, "description": m.description,
+                "clauses": list(m.clauses), "caught": self.caught,
+                "caught_by": [c.to_json() for c in self.caught_by],
+                "tests_run": self.tests_run, "seconds": round(self.seconds, 1),
+                "error": self.error}
+
+
+# -- running pytest ------------------------------------------------------------------------------
+def selectors(category: Category, full: bool) -> list[str]:
+    """The ``--cmq-select`` values of a run (none for ``--full``: every non-slow test)."""
+    return [] if full else list(category.select)
+
+
+def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str]) -> list[str]:
+    """The pytest command line of one run."""
+    argv = [sys.executable, "-m", "pytest", str(SUITES), "-c", str(SUITES / "pytest.ini"),
+            "--rootdir", str(SUITES), "-q", "--no-header", "-p", "no:xdist",
+            "-p", "cmqconform.mutate_select", "-m", "not slow",
+            f"--cmq-report-dir={report_dir}", *target]
+    for selector in select:
+        argv.append(f"--cmq-select={selector}")
+    return argv
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(mutant: str | None, options: Sequence[str], env: Mapping[str, str],
+                  log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``cmqconform serve`` with ``options`` (and the mutant) on a free port, once it listens."""
+    import socket
+
+    port = _free_port()
+    argv = [sys.executable, "-m", "cmqconform.cli", "serve", "--host", "127.0.0.1", "--port",
+            str(port), "--log-level", "warning", *options,
+            *(["--mutant", mutant] if mutant else [])]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(argv, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ConfigError(f"the emulator exited at start: "
+                              f"{log_path.read_text(errors='replace')[-300:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, port
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise ConfigError("the emulator did not listen within 30 s")
+
+
+def _target_file(folder: Path, port: int, category: Category) -> Path:
+    from cmqconform.spec import load_specs
+    from cmqconform.targets import default_region
+
+    lines = [f'name = "mutation emulator ({category.name})"', f'url = "http://127.0.0.1:{port}"',
+             f'region = "{default_region(load_specs())}"', "", "[declared_limits]"]
+    lines += [f"{key} = {value}" for key, value in category.declared_limits.items()]
+    path = folder / "target.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_selection(category: Category, mutant: str | None, work: Path, *,
+                  full: bool = False) -> RunResult:
+    """Run ``category``'s tests against an emulator with ``mutant`` (None: the reference)."""
+    from cmqconform.plugin_run import embedded_credentials
+    from cmqconform.targets import SECRET_ID_ENV, SECRET_KEY_ENV
+
+    started = time.monotonic()
+    work.mkdir(parents=True, exist_ok=True)
+    report_dir = work / "report"
+    env = dict(os.environ)
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        if category.serve:
+            # Options the embedded emulator does not take: a server of our own and a target file
+            # declaring what the tests may rely on.
+            secret_id, secret_key = embedded_credentials()
+            env[SECRET_ID_ENV], env[SECRET_KEY_ENV] = secret_id, secret_key
+            server, port = _start_server(mutant, category.serve, env, work / "emulator.log")
+            target = [f"--cmq-target={_target_file(work, port, category)}"]
+        else:
+            target = [f"--cmq-emulator-mutant={mutant}"] if mutant else []
+        argv = pytest_argv(report_dir, selectors(category, full), target)
+        with (work / "pytest.log").open("wb") as log:
+            proc = subprocess.run(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  timeout=RUN_TIMEOUT, check=False)
+        cases = list(read_cases(report_dir))
+        error = None
+        if not cases:
+            error = f"pytest exit {proc.returncode} without results; see {work / 'pytest.log'}"
+        return RunResult(cases, error, time.monotonic() - started)
+    except subprocess.TimeoutExpired:
+        return RunResult([], f"stopped after {RUN_TIMEOUT:.0f} s", time.monotonic() - started)
+    except ConfigError as exc:
+        return RunResult([], str(exc), time.monotonic() - started)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+# -- judging ---------------------------------------------------------------------------------
+def is_deviation(case: Mapping[str, Any]) -> bool:
+    """Whether an ``error`` record reflects an observable deviation, not transport trouble."""
+    return not INFRASTRUCTURE.search(str(case.get("message") or ""))
+
+
+def catches(baseline: Iterable[Mapping[str, Any]],
+            mutated: Iterable[Mapping[str, Any]]) -> tuple[Catch, ...]:
+    """Tests that passed on the baseline and fail (or err observably) on the mutant.
+
+    Failures come first: an error counts only when it is a deviation (:func:`is_deviation`).
+    """
+    passed = {c["id"] for c in baseline if c.get("verdict") in PASSED}
+    fails, errors = [], []
+    for case in mutated:
+        if case["id"] not in passed:
+            continue
+        found = Catch(str(case["id"]), tuple(case.get("clause_ids") or ()),
+                      str(case["verdict"]), str(case.get("message") or "")[:500])
+        if case["verdict"] == "fail":
+            fails.append(found)
+        elif case["verdict"] == "error" and is_deviation(case):
+            errors.append(found)
+    return tuple(fails + errors)
+
+
+# -- the command -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A whole mutate run."""
+
+    outcomes: tuple[Outcome, ...]
+    equivalent: tuple[Mutant, ...]
+    baselines: Mapping[str, RunResult]
+    seconds: float
+    jobs: int
+    full: bool
+
+    @property
+    def caught(self) -> int:
+        """Mutants caught."""
+        return sum(o.caught for o in self.outcomes)
+
+    @property
+    def score(self) -> float:
+        """Caught / counted (1.0 when nothing was counted)."""
+        return self.caught / len(self.outcomes) if self.outcomes else 1.0
+
+    def summary(self) -> dict[str, Any]:
+        """The ``--json`` document."""
+        return {"mutants": len(self.outcomes), "caught": self.caught,
+                "score": round(self.score, 4),
+                "results": [{"mutant": o.mutant.name, "caught": o.caught,
+                             "caught_by": [{"test": c.test, "clause_ids": list(c.clause_ids)}
+                                           for c in o.caught_by]}
+                            for o in self.outcomes]}
+
+    def document(self) -> dict[str, Any]:
+        """results.json: the summary plus categories, baselines, timings and equivalents."""
+        doc = self.summary()
+        doc.update({
+            "version": "1.0", "generated_at": now_iso(), "wall_seconds": round(self.seconds, 1),
+            "jobs": self.jobs, "selection": "full" if self.full else "category",
+            "results": [o.to_json() for o in self.outcomes],
+            "equivalent": [{"mutant": m.name, "category": m.category, "reason": m.equivalent}
+                           for m in self.equivalent],
+            "baseline": {name: {"tests": len(r.cases), "error": r.error,
+                                "not_passing": sorted(c["id"] for c in r.cases
+                                                      if c.get("verdict") not in PASSED)}
+                         for name, r in sorted(self.baselines.items())},
+        })
+        return doc
+
+
+def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
+           work: Path | None = None) -> Report:
+    """Baselines per category, then every countable mutant; ``jobs`` runs at a time."""
+    started = time.monotonic()
+    counted = [m for m in mutants if m.equivalent is None]
+    equivalent = tuple(m for m in mutants if m.equivalent is not None)
+    root = work or Path(tempfile.mkdtemp(prefix="cmqc-mutate-"))
+    names = sorted({m.category for m in counted})
+    # --full runs one selection for everything, so one baseline serves every category.
+    keys = ["full"] if full else names
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        runs = {key: pool.submit(run_selection, CATEGORIES[names[0] if full else key], None,
+                                 root / f"baseline-{key}", full=full) for key in keys if names}
+        baselines = {key: future.result() for key, future in runs.items()}
+        futures = [(m, pool.submit(run_selection, CATEGORIES[m.category], m.name,
+                                   root / m.name, full=full)) for m in counted]
+        outcomes = []
+        for mutant, future in futures:
+            result = future.result()
+            base = baselines["full" if full else mutant.category]
+            error = result.error or (f"baseline: {base.error}" if base.error else None)
+            caught = () if error else catches(base.cases, result.cases)
+            outcomes.append(Outcome(mutant, caught, len(result.cases), result.seconds, error))
+    if work is None:
+        shutil.rmtree(root, ignore_errors=True)
+    return Report(tuple(outcomes), equivalent, baselines, time.monotonic() - started, jobs, full)
+
+
+def markdown(report: Report) -> str:
+    """The short markdown table of a run."""
+    lines = [f"# Mutation score: {report.caught}/{len(report.outcomes)} "
+             f"({report.score:.1%}) of non-equivalent mutants", "",
+             f"Wall time {report.seconds:.0f} s with {report.jobs} jobs "
+             f"({'whole suite' if report.full else 'category selections'}); "
+             f"{len(report.equivalent)} equivalent mutant(s) not counted.", "",
+             "| mutant | category | verdict | caught by (first) | clause ids |",
+             "|---|---|---|---|---|"]
+    for o in report.outcomes:
+        first = o.caught_by[0] if o.caught_by else None
+        verdict = f"caught by {len(o.caught_by)}" if o.caught else (
+            f"SURVIVED ({o.error})" if o.error else "SURVIVED")
+        test = f"`{first.test}`" if first else ""
+        clauses = ", ".join(first.clause_ids[:3]) if first else ""
+        lines.append(f"| `{o.mutant.name}` | {o.mutant.category} | {verdict} | {test} | "
+                     f"{clauses} |")
+    for m in report.equivalent:
+        lines.append(f"| `{m.name}` | {m.category} | equivalent: {m.equivalent} | | |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: Report, folder: Path) -> None:
+    """results.json and mutation.md in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps(report.document(), indent=2) + "\n",
+                                         encoding="utf-8")
+    (folder / "mutation.md").write_text(markdown(report), encoding="utf-8")
+
+
+def print_report(report: Report, shown: int = 3) -> None:
+    """The human-readable score and, per mutant, its catching tests or SURVIVED."""
+    print(f"mutation score: {report.caught}/{len(report.outcomes)} = {report.score:.1%} of "
+          f"non-equivalent mutants ({len(report.equivalent)} equivalent not counted); "
+          f"{report.seconds:.0f} s wall, -j {report.jobs}")
+    for o in report.outcomes:
+        if not o.caught:
+            reason = f" ({o.error})" if o.error else ""
+            print(f"  SURVIVED  {o.mutant.name} [{o.mutant.category}]{reason}")
+            continue
+        print(f"  caught    {o.mutant.name} [{o.mutant.category}] by {len(o.caught_by)} "
+              f"test(s):")
+        for c in o.caught_by[:shown]:
+            print(f"              {c.test} ({c.verdict}) {', '.join(c.clause_ids[:4])}")
+        if len(o.caught_by) > shown:
+            print(f"              ... and {len(o.caught_by) - shown} more")
+    for m in report.equivalent:
+        print(f"  equivalent {m.name} [{m.category}]: {m.equivalent}")
+
+
+def catalog_table() -> str:
+    """The catalog as a markdown table (docs/mutants.md)."""
+    lines = ["| mutant | category | deviation | violates |", "|---|---|---|---|"]
+    for m in CATALOG:
+        what = m.description + (f" *Equivalent: {m.equivalent}.*" if m.equivalent else "")
+        lines.append(f"| `{m.name}` | {m.category} | {what} | "
+                     f"{', '.join(f'`{c}`' for c in m.clauses)} |")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_mutate(args: argparse.Namespace) -> int:
+    """Run the mutants; 0 when every non-equivalent one is caught, 1 otherwise, 2 usage error."""
+    if args.list:
+        print(catalog_table(), end="")
+        return 0
+    if args.jobs < 1:
+        raise ConfigError(f"-j must be >= 1: {args.jobs}")
+    chosen = [lookup(name) for name in args.only] if args.only else list(CATALOG)
+    work = Path(args.keep) if args.keep else None
+    report = mutate(chosen, jobs=args.jobs, full=args.full, work=work)
+    write_report(report, Path(args.report_dir))
+    if args.json:
+        print(json.dumps(report.summary(), indent=2))
+    else:
+        print_report(report)
+        print(f"report: {Path(args.report_dir) / 'results.json'}")
+    return 0 if report.caught == len(report.outcomes) else 1
+
+
+def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``mutate``."""
+    p = sub.add_parser("mutate", help="run the suites against each emulator mutant (score)",
+                       description="Mutation testing of the suites: each mutant of the "
+                                   "reference emulator must make some test fail.")
+    p.add_argument("--only", action="append", metavar="NAME", default=[],
+                   help="run only this mutant (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("-j", "--jobs", type=int, default=2, help="runs at a time (default 2)")
+    p.add_argument("--full", action="store_true",
+                   help="run every non-slow test per mutant instead of its category's selection")
+    p.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR))
+    p.add_argument("--keep", metavar="DIR", help="keep every run's logs and results in DIR")
+    p.add_argument("--list", action="store_true", help="print the catalog as a markdown table")
+    p.set_defaults(func=cmd_mutate)
