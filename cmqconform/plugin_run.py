@@ -8,13 +8,17 @@ they need; credentials travel through the environment, never through the worker 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,7 @@ import pytest
 
 from cmqconform.cases.resources import Namer, new_run_id
 from cmqconform.coverage import coverage, load_ineligible
+from cmqconform.dialects import Credentials
 from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
 from cmqconform.models import APIS, SpecSet
@@ -42,6 +47,14 @@ from cmqconform.targets import (
 EMBEDDED = ("emulator", "embedded")
 STARTUP_SECONDS = 30.0
 TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
+#: The embedded emulator scales its push retry waits by this (BACKOFF_RETRY's 10-20 s become
+#: 0.1-0.2 s), so the retry scenarios finish in seconds; it declares the factor to the suite.
+EMBEDDED_PUSH_TIME_SCALE = 0.01
+#: Requests per second per action of the throttled embedded emulator (throttling scenarios).
+EMBEDDED_RATE_LIMIT = 5
+#: declared_limits the embedded emulator affords: target key -> service.yaml ``limits`` key.
+EMBEDDED_LIMITS = {"topics": "topics_per_account",
+                   "subscriptions_per_topic": "subscriptions_per_topic"}
 
 
 def embedded_credentials() -> tuple[str, str]:
@@ -55,9 +68,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_embedded(secret_id: str, secret_key: str,
-                   mutant: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``cmqconform serve`` on a free loopback port; returns the process and its URL."""
+def start_embedded(secret_id: str, secret_key: str, mutant: str | None = None, *,
+                   extra: Sequence[str] = ()) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``cmqconform serve`` (plus ``extra`` options) on a free loopback port.
+
+    Returns the process and its URL.
+    """
     port = _free_port()
     env = dict(os.environ, **{SECRET_ID_ENV: secret_id, SECRET_KEY_ENV: secret_key})
     # A file, not a pipe: an unread pipe fills up and blocks the emulator mid-run.
@@ -66,7 +82,7 @@ def start_embedded(secret_id: str, secret_key: str,
     with os.fdopen(handle, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--host",
                                  "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                                 *(["--mutant", mutant] if mutant else [])],
+                                 *(["--mutant", mutant] if mutant else []), *extra],
                                 env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -107,6 +123,9 @@ class CmqRun:
         self.worker = str(getattr(config, "workerinput", {}).get("workerid", "main"))
         self._server: subprocess.Popen[bytes] | None = None
         self._session: Session | None = None
+        self._extra: dict[str, Session | None] = {}
+        self._throttled_server: subprocess.Popen[bytes] | None = None
+        self._secrets_dir: str | None = None
         self._log: CaseLog | None = None
         self.started_at = str(shared.get("started_at", now_iso()))
         report = config.option.cmq_report_dir
@@ -122,17 +141,37 @@ class CmqRun:
         self.active = True
         arg = self.config.option.cmq_target
         url = None
+        secrets_file = None
         if arg is None or arg in EMBEDDED:
-            secret_id, secret_key = embedded_credentials()
-            # Workers inherit the environment; the key never crosses the xdist channel.
+            (secret_id, secret_key), second = embedded_credentials(), embedded_credentials()
             os.environ[SECRET_ID_ENV], os.environ[SECRET_KEY_ENV] = secret_id, secret_key
-            self._server, url = start_embedded(secret_id, secret_key,
-                                               self.config.option.cmq_emulator_mutant)
+            # Workers may be running already (xdist starts them before this hook), so the keys
+            # reach them in a private file; they never cross the xdist channel.
+            secrets_file = self._write_secrets({"main": [secret_id, secret_key],
+                                                "second": list(second)})
+            self._server, url = start_embedded(
+                secret_id, secret_key, self.config.option.cmq_emulator_mutant,
+                extra=["--account", ":".join(second),
+                       "--push-time-scale", str(EMBEDDED_PUSH_TIME_SCALE)])
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:
             reset(self.report_dir)
         self._shared = {"target": arg, "url": url, "run_id": new_run_id(),
-                        "limiter_dir": limiter, "started_at": self.started_at}
+                        "limiter_dir": limiter, "started_at": self.started_at,
+                        "secrets_file": secrets_file}
+
+    def _write_secrets(self, accounts: Mapping[str, list[str]]) -> str:
+        self._secrets_dir = tempfile.mkdtemp(prefix="cmqc-keys-")  # mode 0700
+        path = Path(self._secrets_dir) / "accounts.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(accounts, handle)
+        return str(path)
+
+    def _embedded_accounts(self) -> dict[str, Credentials]:
+        path = Path(str(self._shared["secrets_file"]))
+        accounts = json.loads(path.read_text(encoding="utf-8"))
+        return {role: Credentials.of(*pair) for role, pair in accounts.items()}
 
     def shared(self) -> dict[str, Any]:
         """What workers receive (no secrets)."""
@@ -148,9 +187,17 @@ class CmqRun:
         self.specs = load_specs()
         url = self._shared.get("url")
         self.embedded = url is not None
-        self.target = (target_from_url(url, region=default_region(self.specs),
-                                       name="embedded emulator") if url else
-                       resolve_target(self._shared["target"], self.specs))
+        if url:
+            accounts = self._embedded_accounts()
+            limits = self.specs.service["limits"]
+            self.target = replace(
+                target_from_url(url, region=default_region(self.specs), name="embedded emulator",
+                                credentials=accounts["main"]),
+                push_time_scale=EMBEDDED_PUSH_TIME_SCALE, second_credentials=accounts["second"],
+                declared_limits={key: int(limits[name]["value"])
+                                 for key, name in EMBEDDED_LIMITS.items()})
+        else:
+            self.target = resolve_target(self._shared["target"], self.specs)
         limiter = None
         if self.target.rate_limit and not self.embedded:
             limiter = FileRateLimiter(Path(self._shared["limiter_dir"]), self.target.rate_limit)
@@ -165,6 +212,42 @@ class CmqRun:
         self.ensure()
         assert self._session is not None
         return self._session
+
+    def second_session(self) -> Session | None:
+        """A session with the target's second account; None when it declares none."""
+        self.ensure()
+        if "second" not in self._extra:
+            second = self.target.second_credentials
+            self._extra["second"] = None if second is None else Session(
+                self.specs, replace(self.target, credentials=second,
+                                    name=f"{self.target.name} (second account)"))
+        return self._extra["second"]
+
+    def throttled_session(self) -> Session | None:
+        """A session with a target that declares its rate limit; None when there is none.
+
+        The target itself when it declares ``v3_requests_per_second``; for the embedded
+        emulator, another one started with ``--rate-limit`` (throttling the main one would
+        throttle every other scenario too).
+        """
+        self.ensure()
+        if "throttled" not in self._extra:
+            session: Session | None = None
+            if "v3_requests_per_second" in self.target.declared_limits:
+                session = self.session
+            elif self.embedded:
+                creds = self.target.credentials
+                self._throttled_server, url = start_embedded(
+                    creds.secret_id, creds.secret_key.reveal(),
+                    self.config.option.cmq_emulator_mutant,
+                    extra=["--rate-limit", str(EMBEDDED_RATE_LIMIT)])
+                endpoints = target_from_url(url, region=self.target.region,
+                                            credentials=creds).endpoints
+                session = Session(self.specs, replace(
+                    self.target, name="embedded emulator (throttled)", endpoints=endpoints,
+                    declared_limits={"v3_requests_per_second": EMBEDDED_RATE_LIMIT}))
+            self._extra["throttled"] = session
+        return self._extra["throttled"]
 
     @property
     def logging(self) -> bool:
@@ -216,10 +299,18 @@ class CmqRun:
         """Close the session and stop the embedded emulator."""
         if self._session is not None:
             self._session.close()
-        if self._server is not None:
-            self._server.terminate()
-            try:
-                self._server.wait(10)
-            except subprocess.TimeoutExpired:
-                self._server.kill()
-            self._server = None
+        for extra in self._extra.values():
+            if extra is not None and extra is not self._session:
+                extra.close()
+        self._extra.clear()
+        for server in (self._server, self._throttled_server):
+            if server is not None:
+                server.terminate()
+                try:
+                    server.wait(10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+        self._server = self._throttled_server = None
+        if self._secrets_dir is not None:
+            shutil.rmtree(self._secrets_dir, ignore_errors=True)
+            self._secrets_dir = None

@@ -5,9 +5,10 @@ loopback port, in a child process, stopped at the end), ``--cmq-report-dir DIR``
 ``DIR/results.json`` as the run goes), ``--cmq-api``, ``--cmq-expectations FILE``.
 
 Fixtures: ``cmq_specs``, ``cmq_target``, ``cmq_session``, ``cmq_v3`` / ``cmq_legacy`` (a client
-per surface), ``cmq_resources`` (run-prefixed resources cleaned after the test) and the
-``cmq_queue`` / ``cmq_topic`` / ``cmq_subscription`` factories. Mark hand-written tests with
-``@pytest.mark.clause("cmq.v3.CreateQueue.VisibilityTimeout.range")``.
+per surface), ``cmq_second_session`` (a second account), ``cmq_throttled_session`` (a target
+with a declared rate limit), ``cmq_push_time_scale``, ``cmq_resources`` (run-prefixed resources
+cleaned after the test) and the ``cmq_queue`` / ``cmq_topic`` / ``cmq_subscription`` factories.
+Mark hand-written tests with ``@pytest.mark.clause("cmq.v3.CreateQueue.VisibilityTimeout.range")``.
 
 Everything heavy starts lazily, so the plugin costs nothing in runs that do not use it.
 """
@@ -246,6 +247,31 @@ def cmq_v3(cmq_session: Session) -> Client:
 def cmq_legacy(cmq_session: Session) -> Client:
     """A legacy API client."""
     return Client(cmq_session, LEGACY)
+
+
+@pytest.fixture(scope="session")
+def cmq_push_time_scale(cmq_target: Any) -> float:
+    """Factor the target applies to HTTP push retry waits (the embedded emulator's is small)."""
+    return float(cmq_target.push_time_scale)
+
+
+@pytest.fixture(scope="session")
+def cmq_second_session(cmq_run: CmqRun) -> Session:
+    """A session with a second, separate account of the target (skips when it has none)."""
+    session = cmq_run.second_session()
+    if session is None:
+        pytest.skip("the target declares no second account (a target file's "
+                    "[second_credentials] secret_id_env / secret_key_env)")
+    return session
+
+
+@pytest.fixture(scope="session")
+def cmq_throttled_session(cmq_run: CmqRun) -> Session:
+    """A session with a target that declares its rate limit (skips when none does)."""
+    session = cmq_run.throttled_session()
+    if session is None:
+        pytest.skip("the target declares no rate limit (declared_limits.v3_requests_per_second)")
+    return session
 
 
 @pytest.fixture

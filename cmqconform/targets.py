@@ -39,7 +39,8 @@ TOKEN_ENV = "TENCENTCLOUD_SESSION_TOKEN"
 SURFACES = ("v3", "legacy_queue", "legacy_topic")
 _SIGNATURE_KEYS = {"v3": V3, "legacy": LEGACY}
 _TOP_KEYS = {"name", "url", "region", "rate_limit", "expectations", "strict_undocumented_fields",
-             "endpoints", "signature", "legacy", "credentials", "declared_limits"}
+             "endpoints", "signature", "legacy", "credentials", "declared_limits",
+             "push_time_scale", "second_credentials"}
 _CREDENTIAL_KEYS = {"secret_id_env", "secret_key_env", "token_env"}
 
 
@@ -87,6 +88,10 @@ class Target:
     declared_limits: Mapping[str, int] = field(default_factory=dict)
     #: Where the target came from: a file path or the URL.
     source: str = ""
+    #: Factor the target applies to HTTP push retry waits (1 for a real service).
+    push_time_scale: float = 1.0
+    #: A second, separate account for isolation scenarios; None when the target has none.
+    second_credentials: Credentials | None = None
 
     @property
     def signature_methods(self) -> Mapping[str, str]:
@@ -264,6 +269,11 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
             credentials = credentials_from_env(env, source=source, **names)
         except ConfigError as exc:
             problems.items.extend(line.strip()[2:] for line in str(exc).splitlines()[1:])
+    scale = doc.get("push_time_scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or scale <= 0:
+        problems.add("push_time_scale", f"expected a factor > 0, got {scale!r}")
+        scale = 1.0
+    second = _second_credentials(doc, env, source, problems)
     name = _str(doc, "name", problems) or Path(source).stem
     problems.raise_if_any()
     assert credentials is not None and region is not None
@@ -271,7 +281,31 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
                   credentials=credentials, signature=signature, legacy_region=legacy_region,
                   rate_limit=float(rate) if rate is not None else None,
                   expectations=expectations, strict_undocumented_fields=strict,
-                  declared_limits=limits, source=source)
+                  declared_limits=limits, source=source, push_time_scale=float(scale),
+                  second_credentials=second)
+
+
+def _second_credentials(doc: Mapping[str, Any], env: Mapping[str, str], source: str,
+                        problems: _Problems) -> Credentials | None:
+    """``[second_credentials]``: the environment variables holding a second account."""
+    if "second_credentials" not in doc:
+        return None
+    table = _table(doc, "second_credentials", set(_CREDENTIAL_KEYS), problems)
+    names = {key: _str(table, key, problems, "second_credentials.") for key in sorted(table)}
+    for key in ("secret_id_env", "secret_key_env"):
+        if key not in table:
+            problems.add(f"second_credentials.{key}", "missing (the environment variable name)")
+    if not all(names.values()) or "secret_id_env" not in names or "secret_key_env" not in names:
+        return None
+    try:
+        return credentials_from_env(env, source=source, secret_id_env=str(names["secret_id_env"]),
+                                    secret_key_env=str(names["secret_key_env"]),
+                                    # "" names no variable: the first account's token is not reused.
+                                    token_env=str(names.get("token_env") or ""))
+    except ConfigError as exc:
+        problems.items.extend("second_" + line.strip()[2:]
+                              for line in str(exc).splitlines()[1:])
+        return None
 
 
 def load_target(path: str | Path, *, env: Mapping[str, str] | None = None,

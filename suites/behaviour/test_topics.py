@@ -17,6 +17,8 @@ from behaviour_steps import (
     receive_visible,
 )
 
+from cmqconform.provision import Resources
+
 #: Upper bound on waiting for a published message to reach a subscribed queue.
 SETTLE = 5.0
 
@@ -200,7 +202,6 @@ def _declared(target: Any, key: str) -> int:
     return int(value)
 
 
-@pytest.mark.slow
 @pytest.mark.clause("cmq.legacy.Subscribe.subscription_quota",
                     "cmq.v3.CreateSubscribe.subscription_quota")
 def test_subscriptions_per_topic_quota(cmq_session: Any, cmq_resources: Any) -> None:
@@ -224,14 +225,21 @@ def test_subscriptions_per_topic_quota(cmq_session: Any, cmq_resources: Any) -> 
 
 @pytest.mark.slow
 @pytest.mark.clause("cmq.legacy.CreateTopic.topic_quota")
-def test_topics_per_account_quota(cmq_session: Any, cmq_resources: Any) -> None:
-    """An account holds the declared number of topics; one more is refused."""
-    most = _declared(cmq_session.target, "topics")
-    res = cmq_resources(LEGACY)
-    have = int(expect_ok(cmq_session, V3, "DescribeTopicDetail").data["TotalCount"])
-    for i in range(most - have):
-        res.create("topic", slot=f"t{i}")
-    name = res.namer.name()
-    res.created.append(("topic", name, None))
-    expect_error(cmq_session, LEGACY, "topic_quota", "CreateTopic",
-                 "cmq.legacy.CreateTopic.topic_quota", topicname=name)
+def test_topics_per_account_quota(cmq_second_session: Any, cmq_resources: Any) -> None:
+    """An account holds the declared number of topics; one more is refused.
+
+    Filled in the second account, so the scenarios running beside it can still create topics.
+    """
+    session = cmq_second_session
+    most = _declared(session.target, "topics")
+    res = Resources(session, LEGACY, cmq_resources(LEGACY).namer)
+    try:
+        have = int(expect_ok(session, V3, "DescribeTopicDetail").data["TotalCount"])
+        for i in range(most - have):
+            res.create("topic", slot=f"t{i}")
+        name = res.namer.name()
+        res.created.append(("topic", name, None))
+        expect_error(session, LEGACY, "topic_quota", "CreateTopic",
+                     "cmq.legacy.CreateTopic.topic_quota", topicname=name)
+    finally:
+        res.cleanup()
