@@ -2,4 +2,24 @@
 
 Run through ``cmqconform run`` (or ``pytest suites/`` with the cmqconform plugin, which the
 package registers as a pytest11 entry point). Fixtures come from :mod:`cmqconform.pytest_plugin`.
+The property-based fuzz items (suites/fuzz) are collected only with ``--cmq-fuzz``
+(``cmqconform run --fuzz``): they are opt-in and not part of the default run.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FUZZ_DIR = Path(__file__).parent / "fuzz"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave suites/fuzz out unless ``--cmq-fuzz`` was given."""
+    if getattr(config.option, "cmq_fuzz", False):
+        return None
+    path = collection_path.resolve()
+    if path == FUZZ_DIR or FUZZ_DIR in path.parents:
+        return True
+    return None

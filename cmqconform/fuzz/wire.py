@@ -31,7 +31,8 @@ _BOOL_TEXT = {"true": True, "false": False}
 _KIND = {"type": "type", "minimum": "range", "maximum": "range", "minLength": "min_length",
          "maxLength": "max_length", "pattern": "pattern", "enum": "enum",
          "maxItems": "max_items"}
-_ITEM_KIND = {"maxLength": "item_max_length", "pattern": "item_pattern"}
+_ITEM_KIND = {"minLength": "item_min_length", "maxLength": "item_max_length",
+              "pattern": "item_pattern"}
 
 
 class Ambiguous(Exception):
@@ -110,9 +111,11 @@ def wire_view(api: ApiSpec, action: ActionSpec, params: Mapping[str, Any],
     ``common`` names the surface's common parameters (``Action``, ``Nonce``...): a generated
     parameter of that name would collide with the dialect's own.
     """
-    if api.api != LEGACY:
-        return dict(_drop_nulls(dict(params)))
     by_wire = {p.wire_name: p for p in action.request}
+    if api.api != LEGACY:
+        # An unknown name stays unknown whatever its value, null included.
+        return {k: _drop_nulls(v) for k, v in params.items()
+                if v is not None or k not in by_wire}
     tree: dict[str, Any] = {}
     for name, value in params.items():
         if name in common or (name not in by_wire and "." in name):
