@@ -47,11 +47,15 @@ def cmd_spec_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_spec_export(args: argparse.Namespace) -> int:
-    """Print the normalised document of one surface."""
+    """Print the normalised document of one surface (``--format openapi``: OpenAPI 3.1)."""
     from cmqconform.spec import load_specs
     from cmqconform.spec.export import export
+    from cmqconform.spec.openapi import openapi_document
 
-    print(json.dumps(export(load_specs(_spec_root(args)), args.api), indent=2))
+    specs = load_specs(_spec_root(args))
+    doc = openapi_document(specs, [args.api]) if args.format == "openapi" \
+        else export(specs, args.api)
+    print(json.dumps(doc, indent=2))
     return 0
 
 
@@ -70,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats_p.set_defaults(func=cmd_spec_stats)
     export_p = spec.add_parser("export", help="normalised JSON document of one surface")
     export_p.add_argument("--api", choices=APIS, required=True)
-    export_p.add_argument("--format", choices=["json"], default="json")
+    export_p.add_argument("--format", choices=["json", "openapi"], default="json",
+                          help="json: the normalised document; openapi: OpenAPI 3.1, one "
+                               "synthetic path per action")
     export_p.set_defaults(func=cmd_spec_export)
     # Each stage registers its own subcommands; imported here so `spec` stays importable alone.
     from cmqconform.emulator.cli import add_serve_parser
