@@ -22,7 +22,7 @@ SCALARS = ("string", "integer", "boolean")
 #: Constraint kinds a parameter may carry; each becomes a clause ``<api>.<Action>.<Param>.<kind>``.
 PARAM_CONSTRAINTS = (
     "required", "type", "range", "min_length", "max_length", "pattern", "enum", "default",
-    "max_items", "item_max_length", "item_pattern", "array_encoding",
+    "max_items", "item_min_length", "item_max_length", "item_pattern", "array_encoding",
 )
 
 #: The coarse clause categories reports group by.
@@ -40,6 +40,7 @@ _CATEGORY_OF_CONSTRAINT = {
     "enum": "range",
     "default": "range",
     "max_items": "range",
+    "item_min_length": "range",
     "item_max_length": "range",
     "array_encoding": "range",
 }
@@ -117,6 +118,7 @@ class ParamSpec:
     enum: tuple[Any, ...] | None = None
     default: Any = None
     max_items: int | None = None
+    item_min_length: int | None = None
     item_max_length: int | None = None
     item_pattern: str | None = None
     #: Legacy ``name.n`` encoding: the index bases a server must accept (0, 1 or both).
@@ -126,6 +128,8 @@ class ParamSpec:
     errata: str | None = None
     description: str = ""
     where: Where | None = None
+    #: Constraint kind -> the doc line stating it, when not the parameter's own ``source``.
+    sources: Mapping[str, Cite] = field(default_factory=dict)
 
     @property
     def item_type(self) -> str | None:
@@ -145,6 +149,7 @@ class ParamSpec:
             "enum": self.enum is not None,
             "default": self.default is not None,
             "max_items": self.max_items is not None,
+            "item_min_length": self.item_min_length is not None,
             "item_max_length": self.item_max_length is not None,
             "item_pattern": self.item_pattern is not None,
             "array_encoding": self.array_bases is not None,

@@ -29,7 +29,8 @@ class Probe:
 
 
 def _item(param: ParamSpec, length: int | None = None) -> str:
-    size = length if length is not None else min(param.item_max_length or 4, 4)
+    size = length if length is not None else max(min(param.item_max_length or 4, 4),
+                                                  param.item_min_length or 0)
     return ("tag" + "a" * size)[:size] if size else ""
 
 
@@ -127,6 +128,9 @@ def violated(param: ParamSpec, value: Any, api: str) -> list[str]:
         if param.max_items is not None and len(value) > param.max_items:
             out.append("max_items")
         if param.item_type == "string":
+            if param.item_min_length is not None and any(
+                    len(str(v)) < param.item_min_length for v in value):
+                out.append("item_min_length")
             if param.item_max_length is not None and any(
                     len(str(v)) > param.item_max_length for v in value):
                 out.append("item_max_length")
@@ -176,6 +180,8 @@ def _valid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Prob
         if param.max_items is not None and param.item_type == "string" and kind is None:
             yield Probe([_item(param) + str(i) for i in range(param.max_items)], "max_items",
                         True, "max")
+        if param.item_min_length is not None:
+            yield Probe([_item(param, param.item_min_length)], "item_min_length", True, "min")
         if param.item_max_length is not None:
             yield Probe([_item(param, param.item_max_length)], "item_max_length", True, "max")
         yield Probe(typical(api, param, creates=creates), "type", True, "typical")
@@ -214,6 +220,9 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
         if param.max_items is not None and param.item_type == "string":
             yield Probe([_item(param) + str(i) for i in range(param.max_items + 1)],
                         "max_items", False, "one item too many")
+        if param.item_min_length is not None:
+            yield Probe([_item(param, param.item_min_length - 1)], "item_min_length", False,
+                        "empty item" if param.item_min_length == 1 else "short item")
         if param.item_max_length is not None:
             yield Probe([_item(param, param.item_max_length + 1)], "item_max_length", False,
                         "over-long item")

@@ -81,6 +81,9 @@ def _check_items(param: ParamSpec, items: Sequence[Any]) -> None:
     for index, item in enumerate(items):
         if not isinstance(item, str):
             continue
+        if param.item_min_length is not None and len(item) < param.item_min_length:
+            raise _fault(param, "item_min_length",
+                         f"item {index} is shorter than {param.item_min_length} characters")
         if param.item_max_length is not None and len(item) > param.item_max_length:
             raise _fault(param, "item_max_length",
                          f"item {index} is longer than {param.item_max_length} characters")

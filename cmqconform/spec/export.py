@@ -8,7 +8,7 @@ from cmqconform.models import ApiSpec, FieldSpec, ParamSpec, SpecSet
 
 #: Constraints beyond type and required that make a parameter "constrained" in the stats.
 _CONSTRAINING = {"range", "min_length", "max_length", "pattern", "enum", "max_items",
-                 "item_max_length", "item_pattern"}
+                 "item_min_length", "item_max_length", "item_pattern"}
 
 
 def stats(specs: SpecSet) -> dict[str, dict[str, int]]:
@@ -47,6 +47,7 @@ def param_record(param: ParamSpec) -> dict[str, Any]:
         "default": param.default,
         "max_items": param.max_items,
         "min_length": param.min_length,
+        "item_min_length": param.item_min_length,
         "item_max_length": param.item_max_length,
         "array_bases": list(param.array_bases) if param.array_bases is not None else None,
         "pattern_name": param.pattern_name,
@@ -54,6 +55,7 @@ def param_record(param: ParamSpec) -> dict[str, Any]:
         "conditions": dict(param.conditions),
         "errata": param.errata,
         "source": str(param.source),
+        "sources": {kind: str(cite) for kind, cite in param.sources.items()},
     }
 
 

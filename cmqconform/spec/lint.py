@@ -225,6 +225,18 @@ class Linter:
         if (param.min_length is not None and param.max_length is not None
                 and param.min_length > param.max_length):
             yield _err(f"{param.name}: min_length > max_length", where, "range.order")
+        if (param.item_min_length is not None and param.item_max_length is not None
+                and param.item_min_length > param.item_max_length):
+            yield _err(f"{param.name}: item_min_length > item_max_length", where, "range.order")
+        for kind in ("item_min_length", "item_max_length", "item_pattern"):
+            if kind in param.constraints and param.item_type is None:
+                yield _err(f"{param.name}: {kind} on a non-array type {param.type}", where,
+                           "range.type")
+        for kind, cite in param.sources.items():
+            if kind not in param.constraints:
+                yield _err(f"{param.name}: sources.{kind} cites a constraint the parameter "
+                           f"does not carry", where, "cite.unused")
+            yield from self.check_cite(cite, where, None)
         for bound, value in (("min", param.min), ("max", param.max)):
             if value is not None and param.type != "integer":
                 yield _err(f"{param.name}: {bound} only applies to integers, type is "

@@ -323,7 +323,8 @@ class SpecBuilder:
         for param in request:
             for kind in param.constraints:
                 clauses.append(Clause(f"{prefix}.{param.name}.{kind}", api, category_of(kind),
-                                      describe_constraint(param, kind), param.source, action,
+                                      describe_constraint(param, kind),
+                                      param.sources.get(kind, param.source), action,
                                       param.errata, param.where))
         for rule in rules:
             clauses.append(Clause(f"{prefix}.rule.{rule.id}", api, "rule", rule.text,
@@ -378,10 +379,13 @@ class SpecBuilder:
             max_length=item.get("max_length"), pattern=regex("pattern"),
             pattern_name=item.get("pattern"), enum=tuple(enum) if enum is not None else None,
             default=item.get("default"), max_items=item.get("max_items"),
+            item_min_length=item.get("item_min_length"),
             item_max_length=item.get("item_max_length"), item_pattern=regex("item_pattern"),
             array_bases=tuple(array["bases"]) if array else None,
             conditions=dict(item.get("conditions", {})), errata=item.get("errata"),
             description=item.get("description", ""), where=Where(file, item.line),
+            sources={kind: self.cite(text, file, item.line)
+                     for kind, text in item.get("sources", {}).items()},
         )
 
 
@@ -399,6 +403,7 @@ def describe_constraint(param: ParamSpec, kind: str) -> str:
         "enum": f"{name} is one of {', '.join(map(str, param.enum or ()))}",
         "default": f"{name} defaults to {param.default!r}",
         "max_items": f"{name} has at most {param.max_items} items",
+        "item_min_length": f"each {name} item has at least {param.item_min_length} characters",
         "item_max_length": f"each {name} item has at most {param.item_max_length} characters",
         "item_pattern": f"each {name} item matches {param.item_pattern}",
         "array_encoding": f"{name}.n is accepted with index base "

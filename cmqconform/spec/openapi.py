@@ -65,6 +65,8 @@ def param_schema(api: ApiSpec, param: ParamSpec) -> dict[str, Any]:
         schema["enum"] = list(param.enum)
     if param.item_type is not None:
         items = dict(schema["items"])
+        if param.item_min_length is not None:
+            items["minLength"] = param.item_min_length
         if param.item_max_length is not None:
             items["maxLength"] = param.item_max_length
         if param.item_pattern is not None:

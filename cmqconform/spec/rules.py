@@ -18,6 +18,7 @@ DEFAULT_CONDITIONS: Mapping[str, str] = {
     "pattern": "pattern_mismatch",
     "enum": "enum_mismatch",
     "max_items": "too_many_items",
+    "item_min_length": "length_out_of_range",
     "item_max_length": "item_too_long",
     "item_pattern": "pattern_mismatch",
     "array_encoding": "array_not_contiguous",

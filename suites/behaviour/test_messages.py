@@ -259,16 +259,11 @@ def test_partial_batch_delete_lists_failures(cmq_session: Any, cmq_resources: An
     assert errors[0].get("code") in {ref.code for ref in accept}
 
 
-@pytest.mark.parametrize("action", [
-    "SendMessage",
-    # Known reference-emulator bug: an empty msgBody.n item in a batch is accepted. The spec has no
-    # per-item minimum length yet (only the body_empty clause), so the emulator cannot see it.
-    pytest.param("BatchSendMessage", marks=pytest.mark.xfail(
-        strict=True, reason="emulator accepts an empty msgBody.n item (no item_min_length in specs)")),
-])
+@pytest.mark.parametrize("action", ["SendMessage", "BatchSendMessage"])
 @pytest.mark.clause("cmq.legacy.SendMessage.body_max_size",
                     "cmq.legacy.BatchSendMessage.body_max_size",
-                    "cmq.legacy.SendMessage.body_empty", "cmq.legacy.BatchSendMessage.body_empty")
+                    "cmq.legacy.SendMessage.body_empty", "cmq.legacy.BatchSendMessage.body_empty",
+                    "cmq.legacy.BatchSendMessage.msgBody.item_min_length")
 def test_body_size_limits(cmq_session: Any, cmq_resources: Any, action: str) -> None:
     """A body of exactly maxMsgSize is accepted, one byte more and an empty one are refused."""
     size = param(cmq_session, LEGACY, "CreateQueue", "maxMsgSize").min
