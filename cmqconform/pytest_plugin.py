@@ -62,6 +62,7 @@ def _worker(config: pytest.Config) -> str | None:
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker; in the controller, fix the run id and (maybe) the embedded target."""
     config.addinivalue_line("markers", "clause(*ids): the spec clause ids a test checks")
+    config.pluginmanager.import_plugin("cmqconform.plugin_report")  # Allure labels, run meta
     winput = getattr(config, "workerinput", None)
     shared = dict(winput.get("cmq", {})) if winput else {}
     run = CmqRun(config, shared)

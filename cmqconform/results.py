@@ -15,10 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from cmqconform.models import APIS
 from cmqconform.verdicts import VERDICTS, Verdict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 CASES_DIR = ".cases"
+#: Run metadata the controller leaves for :func:`assemble` (argv, workers, versions).
+RUN_META = "run.json"
+#: Suffix of the per-process files holding how many cases were selected.
+COLLECTED_SUFFIX = ".collected"
 
 
 def now_iso() -> str:
@@ -103,13 +108,57 @@ class RunInfo:
     interrupted: bool = False
 
 
+def derive_api_action(clause_ids: Iterable[str]) -> tuple[str | None, str | None]:
+    """Surface and action named by clause ids (``cmq.v3.CreateQueue.X.range``), when any is."""
+    api = action = None
+    for cid in clause_ids:
+        known = next((a for a in APIS if cid.startswith(a + ".")), None)
+        if known is None:
+            continue
+        api = api or known
+        head = cid[len(known) + 1:].split(".", 1)[0]
+        # Surface-wide clauses (``cmq.v3.auth.x``, ``cmq.v3.condition.y``) name no action.
+        if known == api and head[:1].isupper():
+            return api, head
+    return api, action
+
+
+def case_key(rec: Mapping[str, Any]) -> tuple[str, str]:
+    """Identity of a case record: (surface, id); ids repeat across surfaces."""
+    return (str(rec.get("api") or ""), str(rec.get("id") or ""))
+
+
+def read_run_meta(report_dir: Path) -> dict[str, Any]:
+    """The run metadata the controller left in ``.cases/run.json`` (empty when absent)."""
+    path = report_dir / CASES_DIR / RUN_META
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def write_run_meta(report_dir: Path, meta: Mapping[str, Any]) -> None:
+    """Leave the run metadata for :func:`assemble` (written by the controller at start)."""
+    folder = report_dir / CASES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RUN_META).write_text(json.dumps(dict(meta), default=str), encoding="utf-8")
+
+
 def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> dict[str, Any]:
     """Write ``results.json`` from the case logs (atomically) and return the document."""
+    from cmqconform.results_enrich import enrich
+
     cases = read_cases(report_dir)
-    # An xdist crash can re-run nothing, but a retried item would appear twice: keep the last.
-    by_id = {c["id"]: c for c in cases}
-    cases = list(by_id.values())
-    doc = {
+    for case in cases:
+        if not case.get("api") or not case.get("action"):
+            api, action = derive_api_action(case.get("clause_ids") or ())
+            case["api"] = case.get("api") or api
+            case["action"] = case.get("action") or action
+    # A retried item (xdist re-runs a crashed worker's item) appears twice: keep the last.
+    by_key = {case_key(c): c for c in cases}
+    cases = list(by_key.values())
+    doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "target": dict(info.target),
         "apis": list(info.apis),
@@ -120,6 +169,7 @@ def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> di
         "coverage": dict(coverage),
         "cases": cases,
     }
+    enrich(doc, read_run_meta(report_dir))
     report_dir.mkdir(parents=True, exist_ok=True)
     tmp = report_dir / "results.json.tmp"
     tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
@@ -127,9 +177,60 @@ def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> di
     return doc
 
 
+class CaseTail:
+    """Reads the records appended to the case logs since the last call (a live run's progress).
+
+    Each xdist worker writes its own file, so the reader keeps an offset per file and holds back
+    a line until its newline arrives: a record being written is never read torn.
+    """
+
+    def __init__(self, report_dir: Path) -> None:
+        self.folder = report_dir / CASES_DIR
+        self._offsets: dict[Path, int] = {}
+
+    def new_records(self) -> list[dict[str, Any]]:
+        """Every complete record written since the previous call."""
+        out: list[dict[str, Any]] = []
+        if not self.folder.is_dir():
+            return out
+        for path in sorted(self.folder.glob("*.jsonl")):
+            start = self._offsets.get(path, 0)
+            try:
+                with path.open("rb") as handle:
+                    handle.seek(start)
+                    chunk = handle.read()
+            except OSError:
+                continue
+            end = chunk.rfind(b"\n") + 1
+            self._offsets[path] = start + end
+            for line in chunk[:end].splitlines():
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    continue
+        return out
+
+    def collected(self) -> int | None:
+        """How many cases the run selected (the largest count any worker reported), if known."""
+        counts = []
+        for path in self.folder.glob(f"*{COLLECTED_SUFFIX}") if self.folder.is_dir() else ():
+            try:
+                counts.append(int(path.read_text(encoding="utf-8").strip()))
+            except (OSError, ValueError):
+                continue
+        return max(counts) if counts else None
+
+
+def write_collected(report_dir: Path, worker: str, count: int) -> None:
+    """Record how many cases this process selected (read by :class:`CaseTail`)."""
+    folder = report_dir / CASES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{worker}{COLLECTED_SUFFIX}").write_text(str(count), encoding="utf-8")
+
+
 def reset(report_dir: Path) -> None:
-    """Remove the case logs of a previous run in ``report_dir``."""
+    """Remove the case logs and collected counts of a previous run in ``report_dir``."""
     folder = report_dir / CASES_DIR
     if folder.is_dir():
-        for path in folder.glob("*.jsonl"):
-            path.unlink()
+        for path in [*folder.glob("*.jsonl"), *folder.glob(f"*{COLLECTED_SUFFIX}")]:
+            path.unlink(missing_ok=True)

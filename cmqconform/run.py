@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from cmqconform.models import APIS
+from cmqconform.reporting.progress import RunProgress
+from cmqconform.reporting.redact import env_secrets, redact_text
+from cmqconform.results import CaseTail, reset
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
 DEFAULT_REPORT_DIR = Path("reports/latest")
+#: How often the progress reads the case logs.
+POLL_SECONDS = 0.2
+
+
+def allure_dir(args: argparse.Namespace) -> Path:
+    """Where Allure results go: ``--allure DIR``, else ``<report-dir>/allure``."""
+    return Path(args.allure) if args.allure else Path(args.report_dir) / "allure"
 
 
 def pytest_argv(args: argparse.Namespace) -> list[str]:
@@ -20,7 +35,9 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     argv = [sys.executable, "-m", "pytest", str(SUITES), "-c", str(SUITES / "pytest.ini"),
             "--rootdir", str(SUITES), "-q", "--no-header",
             f"--cmq-report-dir={report_dir}", f"--cmq-api={args.api}",
-            f"--junitxml={report_dir / 'junit.xml'}"]
+            f"--junitxml={report_dir / 'junit.xml'}",
+            # Captured output is not evidence and may hold whatever a test printed: keep it out.
+            f"--alluredir={allure_dir(args)}", "--clean-alluredir", "--allure-no-capture"]
     if args.target:
         argv.append(f"--cmq-target={args.target}")
     if args.workers and args.workers > 1:
@@ -29,6 +46,8 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
         argv += ["-p", "no:xdist"]
     if args.k:
         argv += ["-k", args.k]
+    if not args.slow:
+        argv += ["-m", "not slow"]
     if args.fuzz:
         argv.append("--cmq-fuzz")
     if args.expectations:
@@ -36,27 +55,114 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     return argv
 
 
+def run_meta(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
+    """What the run tells results.json about itself (redacted; never a credential)."""
+    secrets = env_secrets()
+    return {"argv": [redact_text(a, secrets) for a in ("cmqconform", *argv)],
+            "workers": args.workers or 1, "slow": bool(args.slow),
+            "target_arg": redact_text(args.target, secrets) if args.target else None}
+
+
+def target_secrets(arg: str | None) -> tuple[str, ...]:
+    """The secret values of a file target (to scrub from report.html); none when unknown."""
+    if not arg or arg.startswith(("http://", "https://")):
+        return ()  # URL targets take their credentials from the environment, scrubbed anyway
+    from cmqconform.errors import CmqConformError
+    from cmqconform.targets import load_target
+
+    try:
+        target = load_target(Path(arg)) if Path(arg).is_file() else None
+    except CmqConformError:
+        return ()
+    if target is None:
+        return ()
+    second = target.second_credentials.secrets() if target.second_credentials else ()
+    return target.credentials.secrets() + second
+
+
+def watch(proc: subprocess.Popen[bytes], report_dir: Path, progress: RunProgress) -> None:
+    """Feed the progress from the case logs until the pytest process ends."""
+    tail = CaseTail(report_dir)
+    total: int | None = None
+    interrupted = False
+    while True:
+        try:
+            finished = proc.poll() is not None
+            if total is None and (total := tail.collected()) is not None:
+                progress.set_total(total)
+            for rec in tail.new_records():
+                progress.update(str(rec.get("verdict", "error")), str(rec.get("id", "")),
+                                str(rec.get("message") or ""))
+            if finished:
+                return
+            time.sleep(POLL_SECONDS)
+        except KeyboardInterrupt:
+            # The child got the terminal's SIGINT too; a second one stops waiting for it.
+            if interrupted:
+                proc.kill()
+            interrupted = True
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+
+
+def per_api(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Counts per verdict for each API surface of a results document."""
+    out: dict[str, dict[str, int]] = {}
+    for case in doc.get("cases") or ():
+        row = out.setdefault(str(case.get("api") or "(none)"), {"total": 0})
+        row["total"] += 1
+        row[case["verdict"]] = row.get(case["verdict"], 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return redact_text("\n".join(text.splitlines()[-lines:]), env_secrets())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites against a target; 0 no fail/error, 1 some, 2 usage or config error."""
+    from cmqconform.plugin_report import RUN_META_ENV  # imports pytest: only when running
+    from cmqconform.reporting.html import write_html
+
     report_dir = Path(args.report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
     results = report_dir / "results.json"
-    if results.exists():
-        results.unlink()
-    proc = subprocess.run(pytest_argv(args), check=False)
-    if proc.returncode in (3, 4) and not results.exists():
-        return 2  # pytest usage error or internal error before any case ran
+    for stale in (results, report_dir / "report.html"):
+        stale.unlink(missing_ok=True)
+    reset(report_dir)
+    argv = pytest_argv(args)
+    env = dict(os.environ, **{RUN_META_ENV: json.dumps(run_meta(args, sys.argv[1:]))})
+    log_path = report_dir / "pytest.log"
+    progress = RunProgress(quiet=args.quiet)
+    with log_path.open("wb") as log, progress:
+        # pytest's own output goes to a file: the terminal belongs to the progress bar.
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            watch(proc, report_dir, progress)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        if not results.exists():
+            progress.abort()
     if not results.exists():
-        print(f"cmqconform: no results written (pytest exit {proc.returncode})",
-              file=sys.stderr)
+        # Nothing ran: a usage or configuration error (pytest 2-4, or a target it refused).
+        print(f"cmqconform: no results written (pytest exit {proc.returncode}); "
+              f"the last lines of {log_path}:\n{_tail(log_path)}", file=sys.stderr)
         return 2
     doc = json.loads(results.read_text(encoding="utf-8"))
+    report = write_html(doc, report_dir / "report.html", secrets=target_secrets(args.target))
     summary = doc["summary"]
-    cover = doc["coverage"]
-    print(f"{summary['total']} cases: " + ", ".join(
-        f"{summary[k]} {k}" for k in ("pass", "fail", "error", "skip", "disabled", "xfail",
-                                      "xpass")))
-    print(f"clauses: {cover['clauses_total']} total, {cover['clauses_tested']} tested, "
-          f"{cover['clauses_ineligible']} ineligible; results in {results}")
+    progress.finish(report=report, summary=summary, per_api=per_api(doc),
+                    extra=[f"clauses: {doc['coverage']['clauses_total']} total, "
+                           f"{doc['coverage']['clauses_tested']} tested, "
+                           f"{doc['coverage']['clauses_ineligible']} ineligible",
+                           f"results: {results}", f"junit: {report_dir / 'junit.xml'}",
+                           f"allure: {allure_dir(args)}"])
     if summary["fail"] or summary["error"]:
         return 1
     if doc.get("interrupted") or proc.returncode not in (0, 1, 5):
@@ -93,6 +199,12 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     run.add_argument("-k", help="pytest -k expression selecting cases")
     run.add_argument("--fuzz", action="store_true", help="add property-based fuzz cases")
     run.add_argument("--expectations", help="expectations file (xfail/disabled per target)")
+    run.add_argument("--slow", action="store_true",
+                     help="include the scenarios marked slow (minutes of waiting on timers)")
+    run.add_argument("--allure", metavar="DIR",
+                     help="Allure results directory (default: <report-dir>/allure)")
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="plain lines instead of the progress bar (also when CI=true)")
     run.set_defaults(func=cmd_run)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -61,7 +62,7 @@ class RunProgress:
     def start(self) -> RunProgress:
         """Begin drawing (rich mode) or print the opening line (plain mode)."""
         if self.plain:
-            self._line(f"running {self.total if self.total is not None else '?'} cases")
+            self._line(f"running {self.total} cases" if self.total is not None else "running")
             return self
         self._progress = Progress(
             TextColumn("[bold]cmqconform"), BarColumn(bar_width=None), MofNCompleteColumn(),
@@ -89,6 +90,8 @@ class RunProgress:
         self.total = total
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, total=total)  # type: ignore[arg-type]
+        elif self.plain:
+            self._line(f"collected {total} cases")
 
     def update(self, verdict: str, case_id: str = "", message: str = "") -> None:
         """Count one verdict; in plain mode print failing cases and a periodic count line."""
@@ -125,24 +128,42 @@ class RunProgress:
         self.stream.flush()
 
     # -- the end --------------------------------------------------------------------------
-    def finish(self, report: str | Path | None = None,
-               summary: dict[str, int] | None = None) -> None:
-        """Stop the bar and print the summary table and the report path.
+    def abort(self) -> None:
+        """Stop the bar without a summary (the run wrote no results)."""
+        self._stop()
+
+    def finish(self, report: str | Path | None = None, summary: Mapping[str, int] | None = None,
+               per_api: Mapping[str, Mapping[str, int]] | None = None,
+               extra: Sequence[str] = ()) -> None:
+        """Stop the bar; print the summary (per verdict, per surface), ``extra`` lines, report.
 
         ``summary`` (results.json's) wins over the counts fed, so both always agree.
         """
         self._stop()
         counts = {v: (summary or {}).get(v, self.counts[v]) for v in VERDICTS}
         total = (summary or {}).get("total", sum(counts.values()))
+        rows = [(api, dict(row)) for api, row in (per_api or {}).items()]
         if self.plain:
+            for api, row in rows:
+                self._line(f"{api}: total={row.get('total', 0)} "
+                           + " ".join(f"{v}={row.get(v, 0)}" for v in VERDICTS))
             self._line(f"summary: total={total} " + " ".join(f"{v}={counts[v]}" for v in VERDICTS))
+            for line in extra:
+                self._line(redact_text(line, self._secrets))
             if report:
                 self._line(f"report: {report}")
             return
         table = Table(title="Conformance summary", show_edge=True, header_style="bold")
+        table.add_column("surface", style="bold")
         for verdict in ("total", *VERDICTS):
             table.add_column(verdict, justify="right", style=STYLES.get(verdict, "bold"))
-        table.add_row(str(total), *(str(counts[v]) for v in VERDICTS))
+        for api, row in rows:
+            table.add_row(api, str(row.get("total", 0)), *(str(row.get(v, 0)) for v in VERDICTS))
+        if rows:
+            table.add_section()
+        table.add_row("all", str(total), *(str(counts[v]) for v in VERDICTS), style="bold")
         self.console.print(table)
+        for line in extra:
+            self.console.print(redact_text(line, self._secrets), markup=False, highlight=False)
         if report:
             self.console.print(f"report: [link=file://{Path(report).resolve()}]{report}[/link]")

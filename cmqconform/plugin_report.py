@@ -1,0 +1,127 @@
+"""Report hooks of the pytest plugin: run metadata, the selected-case count and Allure labels.
+
+Registered by :mod:`cmqconform.pytest_plugin`; every hook is a no-op unless the run writes
+results (``--cmq-report-dir``) or Allure results (``--alluredir``), so the project's own test
+runs pay nothing.
+
+Allure labels (allure-pytest reads them from ``allure_label`` markers at setup):
+``epic`` = API surface, ``feature`` = action, ``story`` = clause kind (range, required, pattern,
+error_code, semantics, auth...), ``clause`` = each clause id and ``doc`` = its doc line, plus a
+``tms`` link per clause id so an Allure link pattern can point at the spec.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cmqconform.results import derive_api_action, write_collected, write_run_meta
+
+#: Environment variable through which ``cmqconform run`` hands its own metadata to pytest.
+RUN_META_ENV = "CMQCONFORM_RUN_META"
+#: allure-pytest's marker names (allure_pytest.utils), spelled here to keep the import lazy.
+LABEL_MARK = "allure_label"
+LINK_MARK = "allure_link"
+
+
+def _worker(config: pytest.Config) -> str | None:
+    winput = getattr(config, "workerinput", None)
+    return str(winput["workerid"]) if winput else None
+
+
+def _report_dir(config: pytest.Config) -> Path | None:
+    value = getattr(config.option, "cmq_report_dir", None)
+    return Path(value) if value else None
+
+
+def run_meta(config: pytest.Config) -> dict[str, Any]:
+    """What the controller knows about the run: argv, workers, target argument, mutant."""
+    meta: dict[str, Any] = {}
+    raw = os.environ.get(RUN_META_ENV)
+    if raw:
+        try:
+            loaded = json.loads(raw)
+        except ValueError:
+            loaded = {}
+        meta.update(loaded if isinstance(loaded, dict) else {})
+    workers = getattr(config.option, "numprocesses", None)
+    meta.setdefault("workers", workers if workers else 1)
+    meta["pytest_argv"] = list(config.invocation_params.args)
+    meta.setdefault("argv", ["pytest", *config.invocation_params.args])
+    meta["pytest_version"] = pytest.__version__
+    meta.setdefault("target_arg", getattr(config.option, "cmq_target", None))
+    mutant = getattr(config.option, "cmq_emulator_mutant", None)
+    if mutant:
+        meta["mutant"] = mutant
+    return meta
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Controller of a results-writing run: leave the run metadata for results.json."""
+    report_dir = _report_dir(config)
+    if report_dir is not None and _worker(config) is None:
+        write_run_meta(report_dir, run_meta(config))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Record how many cases this process selected, for the live progress of ``cmqconform run``.
+
+    Under xdist only workers collect (each the whole selection), so each writes the same count.
+    """
+    report_dir = _report_dir(session.config)
+    if report_dir is not None:
+        write_collected(report_dir, _worker(session.config) or "main", len(session.items))
+
+
+def _clause_ids(item: pytest.Item) -> list[str]:
+    ids = [str(c) for c in getattr(item, "clause_ids", ())]
+    for mark in item.iter_markers("clause"):
+        ids.extend(str(a) for a in mark.args)
+    return list(dict.fromkeys(ids))
+
+
+def allure_labels(item: pytest.Item, clauses: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label type, value) pairs of one item."""
+    ids = _clause_ids(item)
+    api = getattr(item, "api", None)
+    action = getattr(item, "action", None)
+    if not api or not action:
+        derived_api, derived_action = derive_api_action(ids)
+        api, action = api or derived_api, action or derived_action
+    labels = [("epic", str(api or "behaviour")), ("feature", str(action or "(surface-wide)"))]
+    kinds = [clauses[c].category for c in ids if c in clauses]
+    # The first clause is the one the case is built around; the others are what it also hits.
+    labels.append(("story", kinds[0] if kinds else "semantics"))
+    for cid in ids:
+        labels.append(("clause", cid))
+        if cid in clauses:
+            labels.append(("doc", str(clauses[cid].source)))
+    return labels
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--alluredir``: label every item (epic, feature, story, clause ids, doc lines)."""
+    if not getattr(config.option, "allure_report_dir", None):
+        return
+    from cmqconform.errors import CmqConformError
+    from cmqconform.spec import load_specs
+
+    try:
+        clauses = {c.id: c for c in load_specs().all_clauses()}
+    except CmqConformError:
+        clauses = {}
+    label = getattr(pytest.mark, LABEL_MARK)
+    link = getattr(pytest.mark, LINK_MARK)
+    for item in items:
+        by_type: dict[str, list[str]] = {}
+        for kind, value in allure_labels(item, clauses):
+            by_type.setdefault(kind, []).append(value)
+        for kind, values in by_type.items():
+            item.add_marker(label(*dict.fromkeys(values), label_type=kind))
+        for cid in by_type.get("clause", []):
+            item.add_marker(link(cid, link_type="tms", name=cid))
