@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import hypothesis
 import schemathesis
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import strategies as st
@@ -143,8 +144,11 @@ class Fuzzer:
         found += run_checks(self.ctx, case, exchange, names)
         return Outcome(case, sent, tuple(found))
 
-    def run(self, specs: SpecSet, examples: int) -> list[Outcome]:
-        """Up to ``examples`` judged examples (fewer when Hypothesis exhausts the inputs)."""
+    def run(self, specs: SpecSet, examples: int, seed: int | None = None) -> list[Outcome]:
+        """Up to ``examples`` judged examples (fewer when Hypothesis exhausts the inputs).
+
+        ``seed`` makes the draw repeatable; None draws afresh each run.
+        """
         outcomes: list[Outcome] = []
 
         @settings(max_examples=examples, database=None, deadline=None,
@@ -157,6 +161,8 @@ class Fuzzer:
             except Ambiguous:
                 reject()
 
+        if seed is not None:
+            one = hypothesis.seed(seed)(one)
         # Every example ambiguous: judged by verdict() as "nothing ran".
         with contextlib.suppress(Unsatisfiable):
             one()
@@ -209,9 +215,9 @@ def verdict(fuzzer: Fuzzer, outcomes: Sequence[Outcome]) -> Verdict:
 
 
 def fuzz_action(session: Session, namer: Namer, api: str, action: str, *, examples: int,
-                strict: bool = True) -> Verdict:
+                strict: bool = True, seed: int | None = None) -> Verdict:
     """Fuzz one action with ``examples`` generated requests and judge them as one verdict."""
     if examples < 1:
         raise ValueError(f"examples per action must be >= 1: {examples}")
     fuzzer = Fuzzer(session, namer, api, action, strict=strict)
-    return verdict(fuzzer, fuzzer.run(session.specs, examples))
+    return verdict(fuzzer, fuzzer.run(session.specs, examples, seed))

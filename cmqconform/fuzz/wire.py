@@ -50,12 +50,18 @@ class Violation:
     detail: str
 
 
-def _drop_nulls(value: Any) -> Any:
-    # JSON null reads as "not sent": the official SDKs leave None-valued members out.
-    if isinstance(value, Mapping):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
+def _drop_nulls(value: Any, type_name: str, api: ApiSpec) -> Any:
+    """JSON null reads as "not sent" (the official SDKs leave None-valued members out).
+
+    Only for members the type knows: an unknown name stays unknown whatever its value.
+    """
+    item = array_item(type_name)
+    if item is not None and isinstance(value, list):
+        return [_drop_nulls(v, item, api) for v in value]
+    if type_name in api.types and isinstance(value, Mapping):
+        members = {m.name: m.type for m in api.types[type_name].fields}
+        return {k: _drop_nulls(v, members[k], api) if k in members else v
+                for k, v in value.items() if v is not None or k not in members}
     return value
 
 
@@ -114,8 +120,8 @@ def wire_view(api: ApiSpec, action: ActionSpec, params: Mapping[str, Any],
     by_wire = {p.wire_name: p for p in action.request}
     if api.api != LEGACY:
         # An unknown name stays unknown whatever its value, null included.
-        return {k: _drop_nulls(v) for k, v in params.items()
-                if v is not None or k not in by_wire}
+        return {k: _drop_nulls(v, by_wire[k].type, api) if k in by_wire else v
+                for k, v in params.items() if v is not None or k not in by_wire}
     tree: dict[str, Any] = {}
     for name, value in params.items():
         if name in common or (name not in by_wire and "." in name):
