@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -181,8 +184,24 @@ def _collected(*extra: str) -> list[str]:
     return [line for line in out.stdout.splitlines() if "::fuzz[" in line]
 
 
-def test_fuzz_items_are_collected_only_with_the_option(specs: SpecSet) -> None:
-    assert _collected() == []
+def test_fuzz_folder_is_ignored_without_the_option() -> None:
+    spec = importlib.util.spec_from_file_location("suites_conftest",
+                                                  ROOT / "suites" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def config(fuzz: bool) -> Any:
+        return SimpleNamespace(option=SimpleNamespace(cmq_fuzz=fuzz))
+
+    fuzz_file = ROOT / "suites" / "fuzz" / "cmq.v3.fuzz"
+    assert module.pytest_ignore_collect(fuzz_file, config(False)) is True
+    assert module.pytest_ignore_collect(fuzz_file.parent, config(False)) is True
+    assert module.pytest_ignore_collect(fuzz_file, config(True)) is None
+    assert module.pytest_ignore_collect(ROOT / "suites" / "generated", config(False)) is None
+
+
+def test_fuzz_items_are_collected_with_the_option(specs: SpecSet) -> None:
     items = _collected("--cmq-fuzz", "--cmq-api", LEGACY)
     assert len(items) == len(specs.api(LEGACY).actions)
     assert "fuzz/cmq.legacy.fuzz::fuzz[cmq.legacy SendMessage]" in items
