@@ -1,0 +1,62 @@
+"""The behaviour scenarios keep the suite's rules: a one-line docstring, clause ids that exist,
+and plugin fixtures only (never the emulator's internals)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from cmqconform.spec import load_specs
+
+SUITE = Path(__file__).resolve().parents[1] / "suites" / "behaviour"
+FILES = sorted(SUITE.glob("test_*.py"))
+
+
+def _tests(path: Path) -> list[ast.FunctionDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+
+
+def _clause_ids(func: ast.FunctionDef) -> list[str]:
+    ids = []
+    for deco in func.decorator_list:
+        if isinstance(deco, ast.Call) and ast.unparse(deco.func) == "pytest.mark.clause":
+            ids += [arg.value for arg in deco.args if isinstance(arg, ast.Constant)]
+    return ids
+
+
+def test_the_suite_is_there() -> None:
+    """Every area of the issue has its module."""
+    names = {p.stem for p in FILES}
+    assert {"test_queue_lifecycle", "test_messages", "test_rewind", "test_dead_letters",
+            "test_topics", "test_push", "test_auth", "test_limits"} <= names
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_each_scenario_has_a_docstring_and_known_clause_ids(path: Path) -> None:
+    """A one-line docstring and at least one clause id, each one the specs define."""
+    known = {clause.id for clause in load_specs().all_clauses()}
+    for func in _tests(path):
+        doc = ast.get_docstring(func)
+        assert doc and doc.splitlines()[0].strip(), f"{path.name}::{func.name}: no docstring"
+        ids = _clause_ids(func)
+        assert ids, f"{path.name}::{func.name}: no @pytest.mark.clause"
+        unknown = sorted(set(ids) - known)
+        assert not unknown, f"{path.name}::{func.name}: unknown clause ids {unknown}"
+
+
+@pytest.mark.parametrize("path", sorted(SUITE.glob("*.py")), ids=lambda p: p.name)
+def test_no_scenario_reaches_into_the_emulator(path: Path) -> None:
+    """Scenarios talk to the target through the plugin's fixtures, never the emulator's code."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            assert not node.module.startswith("cmqconform.emulator"), \
+                f"{path.name}:{node.lineno} imports {node.module}"
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                assert not alias.name.startswith("cmqconform.emulator"), \
+                    f"{path.name}:{node.lineno} imports {alias.name}"
