@@ -115,7 +115,7 @@ class Gateway:
             body = self._error(api, Fault("internal_error", "internal error"), request_id)
         log.info("%s %s %s %s %s -> %s %.1fms", request_id, request.method, request.url.path,
                  api, action, outcome, (time.perf_counter() - started) * 1000)
-        media = "text/plain" if mutants.active("content-type-text-plain") else JSON
+        media = f"{JSON}; charset=utf-8" if mutants.active("content-type-charset") else JSON
         return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), status,
                         media_type=media)
 

@@ -74,7 +74,8 @@ class Backend(TopicOps):
 
     def _reserve_name(self, account: Account, kind: str, name: str, now: float) -> None:
         until = account.released.get((kind, name.lower()))
-        if mutants.active(f"{'' if kind == 'queue' else kind + '-'}release-window-ignored"):
+        if mutants.active("release-window-ignored" if kind == "queue"
+                          else "topic-release-window-ignored"):
             until = None
         if until is not None and now < until:
             raise Fault("name_in_release_window",

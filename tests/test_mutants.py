@@ -1,0 +1,136 @@
+"""The mutant catalog: well-formed, tied to real clauses, wired to hook points, really deviant."""
+
+from __future__ import annotations
+
+import collections
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cmqconform import cli
+from cmqconform.dialects import Credentials
+from cmqconform.emulator import mutants
+from cmqconform.emulator.mutants import CATALOG, CATEGORIES
+from cmqconform.emulator.server import EmulatorServer, free_port
+from cmqconform.errors import ConfigError
+from cmqconform.models import V3
+from cmqconform.session import Session, url_target
+from cmqconform.spec import load_specs
+
+EMULATOR = Path(mutants.__file__).parent
+#: The 18 categories of issue 8.
+CATEGORY_COUNT = 18
+_HOOK = re.compile(r'mutants\.active\(\s*"([^"]+)"')
+SID, SKEY = "AKIDcmqcmutanttest", "mutant-test-key"
+
+
+def _counted() -> list[mutants.Mutant]:
+    return [m for m in CATALOG if m.equivalent is None]
+
+
+def test_catalog_size_and_spread() -> None:
+    """At least 40 countable mutants, at least 2 in each of the 18 categories."""
+    assert len(CATEGORIES) == CATEGORY_COUNT
+    assert len(_counted()) >= 40
+    per = collections.Counter(m.category for m in _counted())
+    assert {c: per[c] for c in CATEGORIES if per[c] < 2} == {}
+
+
+def test_every_mutant_is_described_and_cites_existing_clauses() -> None:
+    """Unique names, a known category, a description and clause ids that exist in specs/."""
+    known = {c.id for c in load_specs().all_clauses()}
+    assert len({m.name for m in CATALOG}) == len(CATALOG)
+    for m in CATALOG:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", m.name), m.name
+        assert m.category in CATEGORIES, m.name
+        assert m.description.strip(), m.name
+        assert m.clauses, m.name
+        assert set(m.clauses) <= known, f"{m.name}: unknown {set(m.clauses) - known}"
+        assert m.equivalent is None or m.equivalent.strip()
+
+
+def test_hook_points_match_the_catalog() -> None:
+    """Every hook names a catalog mutant, and every mutant has a hook in the emulator."""
+    sources = {p: p.read_text(encoding="utf-8") for p in EMULATOR.glob("*.py")
+               if p.name != "mutants.py"}
+    hooked = {name for text in sources.values() for name in _HOOK.findall(text)}
+    assert hooked <= set(mutants.BY_NAME), hooked - set(mutants.BY_NAME)
+    everything = "\n".join(sources.values())
+    missing = [m.name for m in CATALOG if f'"{m.name}"' not in everything]
+    assert missing == []
+
+
+def test_selections_name_existing_tests() -> None:
+    """Every path token of a category selection names a file under suites/."""
+    suites = Path(cli.__file__).resolve().parents[1] / "suites"
+    for category in CATEGORIES.values():
+        assert category.select, category.name
+        for selector in category.select:
+            for token in selector.split():
+                if token[0] in "@~":
+                    continue
+                assert (suites / token.split("::")[0]).exists(), (category.name, token)
+
+
+def test_unknown_mutant_is_refused_with_the_valid_names(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """activate() and ``serve --mutant`` refuse an unknown name, listing every valid one."""
+    with pytest.raises(ConfigError, match=r"unknown mutant 'no-such-bug'; valid names: .*"
+                                          r"delay-ignored"):
+        mutants.activate("no-such-bug")
+    assert mutants.current() is None
+    code = cli.main(["serve", "--mutant", "no-such-bug", "--secret-id", "a", "--secret-key", "b"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no-such-bug" in err and all(m.name in err for m in CATALOG)
+
+
+def test_no_mutant_is_active_by_default() -> None:
+    """The reference emulator runs with no mutant switched on."""
+    assert mutants.current() is None
+    assert not any(mutants.active(m.name) for m in CATALOG)
+
+
+def _total_count(base_url: str) -> object:
+    specs = load_specs()
+    with Session(specs, url_target(base_url, Credentials.of(SID, SKEY), specs)) as session:
+        got = session.call(V3, "DescribeQueueDetail", {})
+    assert got.ok, got.describe()
+    return got.data["TotalCount"]
+
+
+@pytest.fixture
+def mutant_server() -> Iterator[str]:
+    """``cmqconform serve --mutant total-count-stringified`` on a free loopback port."""
+    port = free_port("127.0.0.1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cmqconform.cli", "serve", "--port", str(port), "--secret-id",
+         SID, "--secret-key", SKEY, "--mutant", "total-count-stringified", "--log-level",
+         "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # bounded: at most ~30 s for the process to listen
+            try:
+                httpx.get(base_url, timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, "serve --mutant exited at start"
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+        assert b"MUTANT total-count-stringified is active" in err
+
+
+def test_a_mutant_changes_what_the_wire_shows(mutant_server: str) -> None:
+    """The same call answers TotalCount 0 on the reference and "0" on the mutant."""
+    with EmulatorServer({SID: SKEY}) as reference:
+        assert _total_count(reference) == 0
+    assert _total_count(mutant_server) == "0"
