@@ -134,3 +134,12 @@ def test_a_mutant_changes_what_the_wire_shows(mutant_server: str) -> None:
     with EmulatorServer({SID: SKEY}) as reference:
         assert _total_count(reference) == 0
     assert _total_count(mutant_server) == "0"
+
+
+def test_docs_table_is_current() -> None:
+    """docs/mutants.md carries the table ``cmqconform mutate --list`` prints."""
+    from cmqconform.mutate import catalog_table
+
+    docs = Path(cli.__file__).resolve().parents[1] / "docs" / "mutants.md"
+    assert catalog_table() in docs.read_text(encoding="utf-8"), \
+        "docs/mutants.md is stale: regenerate its table with cmqconform mutate --list"

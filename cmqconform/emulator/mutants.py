@@ -56,7 +56,7 @@ THROTTLE_RATE = 20
 
 CATEGORIES: dict[str, Category] = {c.name: c for c in (
     Category("validation", "range and required validation",
-             (f"{_GEN} @invalid", f"{_GEN} @missing",
+             (f"{_GEN} @invalid", f"{_GEN} @missing", f"{_GEN} @valid",
               "behaviour/test_messages.py::test_batches_of_16_and_17",
               "behaviour/test_queue_lifecycle.py::test_limit_above_maximum_refused")),
     Category("types", "type and pattern checks",
