@@ -276,9 +276,11 @@ class CmqRun:
         return load_expectations(path)
 
     def sweep(self, prefix: str) -> list[str]:
-        """Delete leftovers named with ``prefix``; never raises."""
+        """Delete leftovers named with ``prefix`` in each account; never raises."""
         try:
-            return sweep(self.session, prefix)
+            deleted = sweep(self.session, prefix)
+            second = self.second_session()
+            return deleted + (sweep(second, prefix) if second is not None else [])
         except Exception as exc:  # a dying target must not hide the results
             return [f"sweep failed: {type(exc).__name__}: {exc}"]
 

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from cmqconform.dialects import Credentials
 from cmqconform.emulator.server import EmulatorServer
 from cmqconform.errors import ConfigError
+from cmqconform.models import V3
 from cmqconform.plugin_run import EMBEDDED_PUSH_TIME_SCALE
+from cmqconform.session import Session, url_target
+from cmqconform.spec import load_specs
 from cmqconform.targets import target_from_mapping
 
 pytest_plugins = ["pytester"]
@@ -85,15 +89,20 @@ def test_target_file_declares_scale_and_second_account(pytester: pytest.Pytester
                                                        two_accounts: str,
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        tmp_path: Path) -> None:
-    """push_time_scale and [second_credentials] of a target file reach the fixtures."""
+    """push_time_scale and [second_credentials] reach the fixtures; both accounts are swept."""
     _env(monkeypatch)
     target = tmp_path / "two.toml"
     target.write_text(f'url = "{two_accounts}"\nregion = "ap-guangzhou"\n'
                       'push_time_scale = 0.5\n[second_credentials]\n'
                       'secret_id_env = "CMQC_SECOND_ID"\nsecret_key_env = "CMQC_SECOND_KEY"\n')
     pytester.makepyfile(SCENARIOS.format(scale=0.5))
-    result = pytester.runpytest_inprocess(f"--cmq-target={target}", "-p", "no:randomly")
-    result.assert_outcomes(passed=2, skipped=1)
+    specs = load_specs()
+    with Session(specs, url_target(two_accounts, Credentials.of(*SECOND), specs)) as other:
+        leftover = {"QueueName": "cmqc-earlier-run-2"}
+        assert other.call(V3, "CreateQueue", leftover).ok
+        result = pytester.runpytest_inprocess(f"--cmq-target={target}", "-p", "no:randomly")
+        result.assert_outcomes(passed=2, skipped=1)
+        assert other.call(V3, "DescribeQueueDetail", leftover).data["TotalCount"] == 0
 
 
 @pytest.mark.parametrize(("extra", "message"), [
