@@ -1,15 +1,37 @@
-"""results.json: JSON lines as the run goes, assembled into a schema-valid document."""
+"""results.json: JSON lines as the run goes, assembled into a schema-valid, enriched document."""
 
 from __future__ import annotations
 
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from cmqconform.results import CaseLog, RunInfo, assemble, record
+from cmqconform.results import (
+    CaseLog,
+    CaseTail,
+    RunInfo,
+    assemble,
+    derive_api_action,
+    record,
+    write_collected,
+    write_run_meta,
+)
+from cmqconform.spec import load_specs
 from cmqconform.verdicts import Verdict
+
+COVERAGE = {"clauses_total": 1, "clauses_tested": 1, "clauses_ineligible": 0}
+INFO = RunInfo({"name": "t", "embedded": False, "url": "http://u:pw@127.0.0.1:1"},
+               "2026-01-01T00:00:00+00:00", ("cmq.v3", "cmq.legacy"))
+
+
+def validate(doc: dict[str, Any]) -> None:
+    """Validate against the schema shipped in the package."""
+    schema = json.loads(resources.files("cmqconform").joinpath(
+        "schemas/results.schema.json").read_text())
+    Draft202012Validator(schema).validate(doc)
 
 
 def test_partial_log_still_assembles(tmp_path: Path) -> None:
@@ -20,9 +42,82 @@ def test_partial_log_still_assembles(tmp_path: Path) -> None:
     log.close()
     with (tmp_path / ".cases" / "w0.jsonl").open("a") as torn:
         torn.write('{"id": "c", "verd')  # a writer killed mid-line
-    doc = assemble(tmp_path, RunInfo({"name": "t"}, "2026-01-01T00:00:00+00:00"),
-                   {"clauses_total": 1, "clauses_tested": 1, "clauses_ineligible": 0})
+    doc = assemble(tmp_path, RunInfo({"name": "t"}, "2026-01-01T00:00:00+00:00"), COVERAGE)
     assert doc["summary"]["total"] == 2 and doc["summary"]["error"] == 1
-    schema = json.loads(resources.files("cmqconform").joinpath(
-        "schemas/results.schema.json").read_text())
-    Draft202012Validator(schema).validate(json.loads((tmp_path / "results.json").read_text()))
+    validate(json.loads((tmp_path / "results.json").read_text()))
+
+
+def test_same_id_on_two_surfaces_is_two_cases(tmp_path: Path) -> None:
+    log = CaseLog(tmp_path, "w0")
+    for api in ("cmq.v3", "cmq.legacy", "cmq.v3"):  # the v3 one twice: a retried item
+        log.write(record(Verdict("CreateQueue[x]", "pass", (), "success", "success", api=api,
+                                 action="CreateQueue")))
+    log.close()
+    doc = assemble(tmp_path, INFO, COVERAGE)
+    assert sorted(c["api"] for c in doc["cases"]) == ["cmq.legacy", "cmq.v3"]
+    assert doc["summary"]["total"] == 2
+
+
+def test_behaviour_records_get_surface_and_action_from_clause_ids() -> None:
+    assert derive_api_action(["cmq.v3.auth.signature_failure",
+                              "cmq.legacy.SendMessage.body_max_size"]) == ("cmq.v3", None)
+    assert derive_api_action(["cmq.legacy.condition.x", "cmq.legacy.ReceiveMessage.long_polling"]
+                             ) == ("cmq.legacy", "ReceiveMessage")
+    assert derive_api_action(["not.a.clause"]) == (None, None)
+
+
+def test_assembled_document_carries_what_reports_need(tmp_path: Path) -> None:
+    specs = load_specs()
+    clause = "cmq.v3.CreateQueue.VisibilityTimeout.range"
+    log = CaseLog(tmp_path, "w0")
+    log.write({**record(Verdict("generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]",
+                                "pass", (clause,), "x", "x", api="cmq.v3",
+                                action="CreateQueue")), "id":
+               "generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]"})
+    log.write(record(Verdict("behaviour/test_messages.py::test_long_poll", "fail",
+                             ("cmq.legacy.ReceiveMessage.long_polling",), "", "", "late")))
+    log.close()
+    write_run_meta(tmp_path, {"argv": ["cmqconform", "run", "--target", "http://u:pw@h:1"],
+                              "workers": 2})
+    doc = assemble(tmp_path, INFO, COVERAGE)
+    validate(doc)
+    generated, behaviour = doc["cases"]
+    assert generated["kind"] == "range" and generated["case_kind"] == "invalid"
+    codes = {c["code"] for c in generated["expected_codes"]}
+    assert "InvalidParameter" in codes
+    assert "v3-validation-code" in generated["errata"]
+    assert behaviour["api"] == "cmq.legacy" and behaviour["action"] == "ReceiveMessage"
+    assert behaviour["kind"] == "semantics" and behaviour["expected_codes"] is None
+    # Metadata: versions, workers, argv and target URL without the password.
+    assert doc["run"]["workers"] == 2 and doc["run"]["python"]
+    assert "pw" not in json.dumps(doc["run"]) and "pw" not in doc["target"]["url"]
+    assert doc["target"]["kind"] == "url"
+    ids = {e["id"] for e in doc["errata"]}
+    assert ids == set(specs.errata) and all(e["reading"] for e in doc["errata"])
+    used = next(e for e in doc["errata"] if e["id"] == "v3-validation-code")
+    assert used["cases"] == 1
+    # Nothing tested but two clauses: the rest of the ineligible rules' clauses are listed.
+    assert doc["coverage"]["ineligible"] and all(
+        i["reason"] for i in doc["coverage"]["ineligible"])
+
+
+def test_tail_reads_only_whole_new_lines(tmp_path: Path) -> None:
+    tail = CaseTail(tmp_path)
+    assert tail.new_records() == [] and tail.collected() is None
+    log = CaseLog(tmp_path, "gw0")
+    log.write({"id": "a", "verdict": "pass"})
+    assert [r["id"] for r in tail.new_records()] == ["a"]
+    with log.path.open("a") as raw:
+        raw.write('{"id": "b", "verdict": "fa')  # a record being written
+    assert tail.new_records() == []
+    with log.path.open("a") as raw:
+        raw.write('il"}\n')
+    other = CaseLog(tmp_path, "gw1")
+    other.write({"id": "c", "verdict": "pass"})
+    assert sorted(r["id"] for r in tail.new_records()) == ["b", "c"]
+    assert tail.new_records() == []
+    log.close()
+    other.close()
+    write_collected(tmp_path, "gw0", 40)
+    write_collected(tmp_path, "gw1", 40)
+    assert tail.collected() == 40

@@ -1,11 +1,40 @@
-"""``cmqconform run``: the pytest command line, and exit 2 for configuration errors."""
+"""``cmqconform run``: the pytest command line, exit codes, and one real run's four outputs.
+
+The real run goes against a ``cmqconform serve`` child this module starts on loopback with known
+credentials and the ``signature-unchecked`` mutant (it accepts any signature), on two workers, in
+CI mode (plain lines). The bad-signature cases then fail, so results.json, report.html and JUnit
+carry signed requests as evidence; every artifact is searched for the credentials and for any
+unmasked signature or Authorization value.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
 
 from cmqconform.cli import build_parser, main
 from cmqconform.run import pytest_argv
+
+SECRET_ID, SECRET_KEY = "AKIDcmqcRunCliTest01", "RunCliS3cretKeyNeverShown0042"
+SCHEMA = Path(__file__).resolve().parents[1] / "cmqconform" / "schemas" / "results.schema.json"
+SELECTION = "CreateQueue or SendMessage"
+MUTANT = "signature-unchecked"
+#: A signature or Authorization value that is not the mask: what must never appear.
+UNMASKED = re.compile(r"(?i)(Signature(?:=|%3D|\"\s*:\s*\")(?!\*\*\*)[A-Za-z0-9+/%_-]{6,})"
+                      r"|(\"Authorization\"\s*:\s*\"(?![^\"]*Signature=\*\*\*)(?!\*\*\*)[^\"]+\")")
 
 
 def test_argv_carries_every_option(tmp_path: Path) -> None:
@@ -16,10 +45,137 @@ def test_argv_carries_every_option(tmp_path: Path) -> None:
     assert "--cmq-target=http://127.0.0.1:1" in argv
     assert "--cmq-api=cmq.v3" in argv and argv[argv.index("-n"):][:2] == ["-n", "2"]
     assert f"--junitxml={tmp_path / 'junit.xml'}" in argv
+    assert f"--alluredir={tmp_path / 'allure'}" in argv
     assert argv[argv.index("-k") + 1] == "CreateQueue"
+
+
+def test_slow_scenarios_only_with_slow(tmp_path: Path) -> None:
+    base = ["run", "--report-dir", str(tmp_path)]
+    default = pytest_argv(build_parser().parse_args(base))
+    assert "not slow" in default and default[default.index("not slow") - 1] == "-m"
+    assert "not slow" not in pytest_argv(build_parser().parse_args([*base, "--slow"]))
+    chosen = pytest_argv(build_parser().parse_args([*base, "--allure", str(tmp_path / "a")]))
+    assert f"--alluredir={tmp_path / 'a'}" in chosen
 
 
 def test_unknown_target_is_a_usage_error(tmp_path: Path) -> None:
     code = main(["run", "--target", "no-such-target-name", "--report-dir", str(tmp_path),
                  "-k", "CreateQueue and baseline"])
     assert code == 2
+
+
+# -- one real run ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Run:
+    """What a finished ``cmqconform run`` left: exit code, console output, folders."""
+
+    code: int
+    output: str
+    report_dir: Path
+    serve_log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    """``cmqconform run -n 2 -k SELECTION`` against a serve child with known credentials."""
+    folder = tmp_path_factory.mktemp("run")
+    env = {**os.environ, "TENCENTCLOUD_SECRET_ID": SECRET_ID,
+           "TENCENTCLOUD_SECRET_KEY": SECRET_KEY, "CI": "true"}
+    port, serve_log = _free_port(), folder / "serve.log"
+    with serve_log.open("wb") as log:
+        # info: one line per request, the emulator's own log is an artifact to search too.
+        serve = subprocess.Popen([sys.executable, "-m", "cmqconform", "serve", "--port",
+                                  str(port), "--log-level", "info", "--mutant", MUTANT],
+                                 env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(url, timeout=0.5)
+                break
+            except httpx.TransportError:
+                assert serve.poll() is None, serve_log.read_text()
+                time.sleep(0.05)
+        done = subprocess.run(
+            [sys.executable, "-m", "cmqconform", "run", "--target", url, "-n", "2",
+             "--report-dir", str(folder / "report"), "-k", SELECTION],
+            env=env, capture_output=True, text=True, timeout=600, check=False)
+        yield Run(done.returncode, done.stdout + done.stderr, folder / "report", serve_log)
+    finally:
+        serve.terminate()
+        serve.wait(10)
+
+
+def test_a_default_run_writes_all_four_outputs(real_run: Run) -> None:
+    assert real_run.code == 1, real_run.output[-3000:]  # the mutant is caught
+    report_dir = real_run.report_dir
+    doc = json.loads((report_dir / "results.json").read_text())
+    Draft202012Validator(json.loads(SCHEMA.read_text())).validate(doc)
+    total, summary = doc["summary"]["total"], doc["summary"]
+    assert total > 100 and summary["error"] == 0
+    failed = [c for c in doc["cases"] if c["verdict"] == "fail"]
+    assert len(failed) == summary["fail"] > 0
+    assert all("bad signature" in c["id"] and c["kind"] == "auth" for c in failed)
+    assert {c["api"] for c in failed} == {"cmq.v3", "cmq.legacy"}
+    assert doc["run"]["workers"] == 2 and doc["target"]["kind"] == "url"
+    assert {c["api"] for c in doc["cases"]} == {"cmq.v3", "cmq.legacy"}
+    # Behaviour scenarios get surface and action from their clause ids.
+    behaviour = [c for c in doc["cases"] if c["id"].startswith("behaviour/")]
+    assert behaviour and all(c["api"] and c["action"] for c in behaviour)
+
+    html = (report_dir / "report.html").read_text()
+    assert f'data-count="total">{total}<' in html and "<script src=" not in html
+    assert failed[0]["id"] in html and "cmq.v3.auth.signature_failure" in html
+
+    suite = ET.parse(report_dir / "junit.xml").getroot()
+    assert len(suite.findall(".//testcase")) == total
+    assert len(suite.findall(".//testcase/failure")) == summary["fail"]
+
+    allure = [json.loads(p.read_text()) for p in (report_dir / "allure").glob("*-result.json")]
+    assert len(allure) == total
+    one = next(r for r in allure if r["name"].startswith("CreateQueue[VisibilityTimeout="))
+    labels = {(lab["name"], lab["value"]) for lab in one["labels"]}
+    assert {("epic", "cmq.v3"), ("feature", "CreateQueue"), ("story", "range")} <= labels
+    assert ("clause", "cmq.v3.CreateQueue.VisibilityTimeout.range") in labels
+
+    # CI=true: plain lines, each failing case, the summary per surface and the report's path.
+    assert f"collected {total} cases" in real_run.output
+    assert f"FAIL {failed[0]['id']}" in real_run.output
+    assert f"summary: total={total} " in real_run.output
+    assert re.search(r"^cmq\.legacy: total=\d+ pass=", real_run.output, re.M)
+    assert f"report: {report_dir / 'report.html'}" in real_run.output
+
+
+def test_no_artifact_of_a_run_holds_a_credential(real_run: Run) -> None:
+    artifacts = [p for p in real_run.report_dir.rglob("*") if p.is_file()]
+    names = {p.name for p in artifacts}
+    assert {"results.json", "report.html", "junit.xml", "pytest.log"} <= names
+    assert any(p.parent.name == "allure" for p in artifacts)
+    texts = {str(p.relative_to(real_run.report_dir)): p.read_text(errors="replace")
+             for p in artifacts}
+    texts["serve.log"] = real_run.serve_log.read_text(errors="replace")
+    texts["console"] = real_run.output
+    assert "SendMessage" in texts["serve.log"]  # the emulator did log every request
+    # The failing auth cases sent signed requests: evidence with signatures exists to redact.
+    assert re.search(r'(?i)"authorization": "TC3-HMAC-SHA256 Credential=', texts["results.json"])
+    assert "Signature=***" in texts["results.json"] and "Signature=***" in texts["report.html"]
+    for name, text in texts.items():
+        assert SECRET_KEY not in text, f"the SecretKey leaked into {name}"
+        leak = UNMASKED.search(text)
+        assert leak is None, f"an unmasked credential in {name}: {leak and leak.group(0)[:40]}"
+
+
+def test_the_leak_pattern_finds_what_it_must() -> None:
+    for leak in ("Signature=3q2+7w==", "Signature%3Dabcdef12", '"Signature": "abcdef12"',
+                 '"authorization": "TC3-HMAC-SHA256 Credential=a/b, Signature=0a1b2c3d"',
+                 '"Authorization": "Bearer tok3n123"'):
+        assert UNMASKED.search(leak), leak
+    for masked in ("Signature=***", '"Signature": "***"', '"Authorization": "***"',
+                   '"authorization": "TC3-HMAC-SHA256 Credential=a/b, Signature=***"'):
+        assert not UNMASKED.search(masked), masked
