@@ -52,6 +52,8 @@ TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
 EMBEDDED_PUSH_TIME_SCALE = 0.01
 #: Requests per second per action of the throttled embedded emulator (throttling scenarios).
 EMBEDDED_RATE_LIMIT = 5
+#: The declared_limits keys of a target's request rate, per surface.
+RATE_KEYS = ("v3_requests_per_second", "legacy_requests_per_second")
 #: declared_limits the embedded emulator affords: target key -> service.yaml ``limits`` key.
 EMBEDDED_LIMITS = {"topics": "topics_per_account",
                    "subscriptions_per_topic": "subscriptions_per_topic"}
@@ -226,14 +228,14 @@ class CmqRun:
     def throttled_session(self) -> Session | None:
         """A session with a target that declares its rate limit; None when there is none.
 
-        The target itself when it declares ``v3_requests_per_second``; for the embedded
+        The target itself when it declares a rate (:data:`RATE_KEYS`); for the embedded
         emulator, another one started with ``--rate-limit`` (throttling the main one would
         throttle every other scenario too).
         """
         self.ensure()
         if "throttled" not in self._extra:
             session: Session | None = None
-            if "v3_requests_per_second" in self.target.declared_limits:
+            if any(key in self.target.declared_limits for key in RATE_KEYS):
                 session = self.session
             elif self.embedded:
                 creds = self.target.credentials
@@ -245,7 +247,7 @@ class CmqRun:
                                             credentials=creds).endpoints
                 session = Session(self.specs, replace(
                     self.target, name="embedded emulator (throttled)", endpoints=endpoints,
-                    declared_limits={"v3_requests_per_second": EMBEDDED_RATE_LIMIT}))
+                    declared_limits=dict.fromkeys(RATE_KEYS, EMBEDDED_RATE_LIMIT)))
             self._extra["throttled"] = session
         return self._extra["throttled"]
 

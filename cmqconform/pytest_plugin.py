@@ -271,7 +271,8 @@ def cmq_throttled_session(cmq_run: CmqRun) -> Session:
     """A session with a target that declares its rate limit (skips when none does)."""
     session = cmq_run.throttled_session()
     if session is None:
-        pytest.skip("the target declares no rate limit (declared_limits.v3_requests_per_second)")
+        pytest.skip("the target declares no rate limit (declared_limits."
+                    "v3_requests_per_second / legacy_requests_per_second)")
     return session
 
 
