@@ -116,7 +116,8 @@ def run_metadata(meta: Mapping[str, Any], apis: Iterable[str]) -> dict[str, Any]
         "workers": meta.get("workers"), "api": list(apis),
     }
     for key, value in meta.items():
-        if key not in out and key != "argv":
+        # The mutant belongs to the target (a deliberately broken one), not to the run.
+        if key not in out and key not in ("argv", "mutant"):
             out[key] = redact(value, secrets)
     return out
 

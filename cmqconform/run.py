@@ -52,6 +52,8 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
         argv.append("--cmq-fuzz")
     if args.expectations:
         argv.append(f"--cmq-expectations={args.expectations}")
+    if args.mutant:
+        argv.append(f"--cmq-emulator-mutant={args.mutant}")
     return argv
 
 
@@ -203,6 +205,9 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                      help="include the scenarios marked slow (minutes of waiting on timers)")
     run.add_argument("--allure", metavar="DIR",
                      help="Allure results directory (default: <report-dir>/allure)")
+    run.add_argument("--mutant", metavar="NAME",
+                     help="run the embedded emulator with one deliberate deviation "
+                          "(docs/mutants.md): a known-broken target")
     run.add_argument("-q", "--quiet", action="store_true",
                      help="plain lines instead of the progress bar (also when CI=true)")
     run.set_defaults(func=cmd_run)

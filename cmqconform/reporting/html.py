@@ -7,6 +7,7 @@ be mailed, attached to a CI run or published as is. Every piece of evidence pass
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from cmqconform.models import Clause, SpecSet
 from cmqconform.reporting.redact import env_secrets, redact, redact_text
 from cmqconform.reporting.view import (
     RAN,
+    SURFACE_WIDE,
     VERDICTS,
     CaseView,
     Tally,
@@ -39,7 +41,7 @@ CATEGORY_LABELS = {
 #: Verdicts listed under "Failures and other outcomes": everything but a plain pass.
 LISTED = tuple(v for v in VERDICTS if v != "pass")
 #: Mark for clauses without an action (surface-wide: auth, envelope, limits).
-SURFACE = "(surface-wide)"
+SURFACE = SURFACE_WIDE
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ def grid(specs: SpecSet | None, cases: Sequence[CaseView],
                            for cat in categories()])]
         rows += [(action, [cell(api, action, cat, by_cell.get((api, action, cat), []))
                            for cat in categories()])
-                 for a, action in order if a == api]
+                 for a, action in order if a == api and action != SURFACE]
         out.append({"api": api, "rows": rows})
     return out
 
@@ -192,13 +194,20 @@ def _errata(results: Mapping[str, Any], specs: SpecSet | None,
     return out
 
 
-def _scalar_rows(value: Any, secrets: Sequence[str]) -> list[tuple[str, str]]:
+def _scalar_rows(value: Any, secrets: Sequence[str],
+                 skip: Sequence[str] = ()) -> list[tuple[str, str]]:
     if not isinstance(value, dict):
         return []
     rows = []
     for key, item in value.items():
+        if item is None or key in skip:
+            continue
         shown = redact({str(key): item}, secrets)[str(key)]
-        text = shown if isinstance(shown, str) else _compact(shown)
+        if isinstance(shown, list) and all(isinstance(i, str) for i in shown):
+            # A command line reads best as one; other string lists as a list.
+            text = shlex.join(shown) if str(key).endswith("argv") else ", ".join(shown)
+        else:
+            text = shown if isinstance(shown, str) else _compact(shown)
         rows.append((str(key), redact_text(text, secrets)))
     return rows
 
@@ -237,7 +246,8 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
         run_rows.append(("duration", str(_duration(results))))
     if results.get("apis"):
         run_rows.append(("API surfaces", ", ".join(map(str, results["apis"]))))
-    run_rows += _scalar_rows(results.get("run"), secrets)
+    # The run object repeats the surfaces and the target's mutant: shown once, above and left.
+    run_rows += _scalar_rows(results.get("run"), secrets, skip=("api", "mutant"))
     if results.get("interrupted") or not results.get("finished_at"):
         run_rows.append(("status", "interrupted: the results are partial"))
     listed = [c for c in cases if c.verdict in LISTED]

@@ -23,6 +23,8 @@ from cmqconform.reporting.redact import redact, redact_text
 VERDICTS = ("pass", "fail", "error", "skip", "disabled", "xfail", "xpass")
 #: Verdicts that count against a target, for "worst verdict" colouring.
 _SEVERITY = {"fail": 6, "error": 5, "xpass": 4, "xfail": 3, "pass": 2, "skip": 1, "disabled": 0}
+#: The "action" of a case about a whole surface (auth, envelope, limits).
+SURFACE_WIDE = "(surface-wide)"
 #: Verdicts whose cases actually exercised the target (the pass-rate denominator).
 RAN = ("pass", "fail", "error", "xfail", "xpass")
 
@@ -186,14 +188,15 @@ def _action_of(case: Mapping[str, Any], clause_ids: Sequence[str], api: str) -> 
     if isinstance(action, str) and action:
         return action
     case_id = str(case.get("id", ""))
-    if "[" in case_id:
-        # pytest node ids: ``generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]``.
+    if "[" in case_id and "/test_" not in case_id:
+        # Generated node ids: ``generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]``;
+        # a scenario's test function (``behaviour/test_auth.py::test_x[...]``) is no action.
         return case_id.split("[", 1)[0].rsplit("::", 1)[-1]
     for cid in clause_ids:
         rest = cid[len(api) + 1:].split(".") if cid.startswith(api + ".") else []
         if rest and rest[0][:1].isupper():
             return rest[0]
-    return "(none)"
+    return SURFACE_WIDE
 
 
 def evidence_text(evidence: Any, secrets: Sequence[str] = ()) -> tuple[str, str]:
