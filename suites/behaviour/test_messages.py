@@ -284,27 +284,37 @@ def test_body_size_limits(cmq_session: Any, cmq_resources: Any, action: str) -> 
 @pytest.mark.clause("cmq.legacy.GetQueueAttributes.stats_send",
                     "cmq.legacy.GetQueueAttributes.stats_receive",
                     "cmq.legacy.GetQueueAttributes.stats_delete",
+                    "cmq.legacy.GetQueueAttributes.stats_delay",
                     "cmq.v3.DescribeQueueDetail.lists_queues")
 def test_statistics_follow_messages(cmq_session: Any, cmq_resources: Any) -> None:
-    """activeMsgNum and inactiveMsgNum follow send, receive and delete on both surfaces."""
+    """Active, Inactive and Delay counts follow send, receive and delete on both surfaces."""
     queue = _queue(cmq_resources(LEGACY), cmq_session, visibilitytimeout=30)
+    seen: dict[str, Any] = {}
 
-    def counts_are(active: int, inactive: int) -> bool | None:
+    def counts_are(active: int, inactive: int, delayed: int) -> bool | None:
         legacy = queue_legacy(cmq_session, queue)
         v3 = queue_v3(cmq_session, queue)
-        ok = (legacy["activeMsgNum"], legacy["inactiveMsgNum"]) == (active, inactive) and \
-             (v3["ActiveMsgNum"], v3["InactiveMsgNum"]) == (active, inactive)
-        return True if ok else None
+        seen["legacy"] = [legacy[k] for k in ("activeMsgNum", "inactiveMsgNum", "delayMsgNum")]
+        seen["v3"] = [v3[k] for k in ("ActiveMsgNum", "InactiveMsgNum", "DelayMsgNum")]
+        wanted = [active, inactive, delayed]
+        return True if seen["legacy"] == wanted and seen["v3"] == wanted else None
+
+    def expect(active: int, inactive: int, delayed: int, after: str) -> None:
+        assert wait_for(lambda: counts_are(active, inactive, delayed), SETTLE), (
+            f"after {after}: expected active/inactive/delay {[active, inactive, delayed]}; "
+            f"legacy {seen['legacy']}, v3 {seen['v3']}")
 
     send(cmq_session, queue, "one")
     send(cmq_session, queue, "two")
-    assert wait_for(lambda: counts_are(2, 0), SETTLE), "after 2 sends: expected active 2"
+    # Delayed well past the scenario, so it is counted as Delay throughout.
+    send(cmq_session, queue, "later", delayseconds=param(cmq_session, LEGACY, "SendMessage",
+                                                         "delaySeconds").max)
+    expect(2, 0, 1, "2 sends and 1 delayed send")
     got = expect_ok(cmq_session, LEGACY, "ReceiveMessage", queuename=queue, pollingwaitseconds=1)
-    assert wait_for(lambda: counts_are(1, 1), SETTLE), "after a receive: expected 1 active, 1 " \
-                                                       "inactive"
+    expect(1, 1, 1, "a receive")
     expect_ok(cmq_session, LEGACY, "DeleteMessage", queuename=queue,
               receipthandle=got.data["receiptHandle"])
-    assert wait_for(lambda: counts_are(1, 0), SETTLE), "after the delete: expected inactive 0"
+    expect(1, 0, 1, "the delete")
 
 
 @pytest.mark.clause("cmq.v3.ClearQueue.clears_messages", "cmq.v3.ClearQueue.keeps_queue")
