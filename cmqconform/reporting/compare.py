@@ -72,7 +72,8 @@ def load_columns(paths: Sequence[str | Path]) -> list[Column]:
         doc = load_results(path)
         name = redact_text(target_name(doc, Path(path).stem), secrets)
         if any(c.name == name for c in columns):
-            name = f"{name} ({Path(path).name})"
+            # results.json files differ by folder (reports/main, reports/pr), not by name.
+            name = f"{name} ({Path(path).parent.name or Path(path).name})"
         columns.append(Column(name, str(path), tuple(case_views(doc, clauses, secrets))))
     return columns
 

@@ -299,9 +299,11 @@ def target_name(results: Mapping[str, Any], fallback: str = "target") -> str:
     """A short name of the target a document was run against."""
     target = results.get("target")
     if isinstance(target, dict):
+        # A mutant run is a different target: its name says which deviation it carries.
+        mutant = f" (mutant {target['mutant']})" if target.get("mutant") else ""
         for key in ("name", "url", "id"):
             if target.get(key):
-                return str(target[key])
+                return str(target[key]) + mutant
     elif isinstance(target, str) and target:
         return target
     return fallback

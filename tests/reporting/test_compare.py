@@ -97,3 +97,34 @@ def test_unreadable_input_exits_2_naming_the_file(content: str | None, tmp_path:
 def test_same_target_name_twice_gets_told_apart() -> None:
     columns = load_columns([REF, REF])
     assert columns[0].name != columns[1].name
+
+
+def _real(tmp_path: Path, name: str) -> Path:
+    """A stored real run (gzipped: 1,247 cases each), unpacked for the CLI."""
+    import gzip
+
+    out = tmp_path / name / "results.json"
+    out.parent.mkdir()
+    out.write_bytes(gzip.decompress((SAMPLES / "real" / f"{name}.json.gz").read_bytes()))
+    return out
+
+
+def test_gate_on_two_real_runs_one_against_a_broken_emulator(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``cmqconform run`` and ``cmqconform run --mutant range-max-unchecked``, both -n 2."""
+    base, broken = _real(tmp_path, "reference"), _real(tmp_path, "mutant-range-max-unchecked")
+    broken_doc = json.loads(broken.read_text())
+    assert broken_doc["target"]["mutant"] == "range-max-unchecked"
+    failing = {(c["api"], c["id"]) for c in broken_doc["cases"] if c["verdict"] == "fail"}
+    assert len(failing) == broken_doc["summary"]["fail"] > 20
+    out = tmp_path / "gate.md"
+    assert main(["compare", "--baseline", str(base), str(broken), "-o", str(out)]) == 1
+    listed = {tuple(line.split()[1:3]) for line in capsys.readouterr().err.splitlines()
+              if line.startswith("  FAIL ")}
+    assert listed == failing  # exactly the cases that passed before and fail now
+    text = out.read_text()
+    assert "embedded emulator (mutant range-max-unchecked)" in text
+    # The mutant only stops checking maxima: every regression names a range clause.
+    rows = [r for r in text.splitlines() if r.startswith("- **fail**")]
+    assert len(rows) == len(failing) and all(".range" in r or "page_size" in r for r in rows)
+    assert main(["compare", "--baseline", str(base), str(base), "-o", str(out)]) == 0
