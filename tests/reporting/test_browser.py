@@ -75,3 +75,28 @@ def test_compare_page_runs_without_js_errors(chromium: Chromium, tmp_path: Path)
                  str(SAMPLES / "broken-target.json"), "-o", str(page)]) == 1
     ready, errors, text = js_status(dom(chromium, page))
     assert (ready, errors) == ("1", "0"), text
+
+
+def test_report_of_a_real_run_matches_its_results(chromium: Chromium, tmp_path: Path) -> None:
+    """A stored real run against a broken emulator: tiles, per-surface rows, coverage, list."""
+    import gzip
+    import json
+
+    doc = json.loads(gzip.decompress(
+        (SAMPLES / "real" / "mutant-range-max-unchecked.json.gz").read_bytes()))
+    html = dom(chromium, write_html(doc, tmp_path / "report.html"))
+    ready, errors, text = js_status(html)
+    assert (ready, errors) == ("1", "0"), text
+    shown = {m[1]: int(m[2]) for m in re.finditer(r'data-count="(\w+)">(\d+)<', html)}
+    assert shown == doc["summary"]
+    for api in doc["apis"]:
+        row = re.search(rf'<tr data-api="{re.escape(api)}">(.*?)</tr>', html, re.S)
+        assert row, api
+        cells = {m[1]: int(m[2]) for m in re.finditer(r'data-v="(\w+)">(\d+)<', row[1])}
+        cases = [c for c in doc["cases"] if c["api"] == api]
+        assert cells["total"] == len(cases)
+        assert cells["fail"] == sum(c["verdict"] == "fail" for c in cases)
+    tested = re.search(r'data-coverage="tested">(\d+)<', html)
+    assert tested and int(tested[1]) == doc["coverage"]["clauses_tested"]
+    listed = doc["summary"]["total"] - doc["summary"]["pass"]
+    assert f"Showing {doc['summary']['fail']} of {listed} cases" in html
