@@ -2,11 +2,15 @@
 
 ``--cmq-select SELECTOR`` (repeatable) keeps the items any selector matches; a selector is
 space-separated tokens that must all match: a node-id prefix (``behaviour/test_rewind.py``),
-``@mark`` (the item carries the marker) or ``~prefix`` (a clause id of the item starts with it).
+``@mark`` (the item carries the marker), ``~prefix`` (a clause id of the item starts with it) or
+``~*suffix`` (a clause id ends with it, e.g. ``~*.pattern``); a node-id token holding ``*`` is
+a glob (``generated/*baseline*``).
 See :mod:`cmqconform.emulator.mutants` for the per-category selections.
 """
 
 from __future__ import annotations
+
+import fnmatch
 
 import pytest
 
@@ -25,8 +29,14 @@ def matches(selector: str, item: pytest.Item) -> bool:
         if token.startswith("@"):
             if item.get_closest_marker(token[1:]) is None:
                 return False
+        elif token.startswith("~*"):
+            if not any(c.endswith(token[2:]) for c in clause_ids_of(item)):
+                return False
         elif token.startswith("~"):
             if not any(c.startswith(token[1:]) for c in clause_ids_of(item)):
+                return False
+        elif "*" in token:
+            if not fnmatch.fnmatchcase(item.nodeid, token):
                 return False
         elif not item.nodeid.startswith(token):
             return False

@@ -75,7 +75,8 @@ def test_selections_name_existing_tests() -> None:
             for token in selector.split():
                 if token[0] in "@~":
                     continue
-                assert (suites / token.split("::")[0]).exists(), (category.name, token)
+                path = suites / token.split("::")[0].split("*")[0]
+                assert path.exists(), (category.name, token)
 
 
 def test_unknown_mutant_is_refused_with_the_valid_names(

@@ -61,6 +61,8 @@ def test_other():
     ("~cmq.v3.CreateQueue", ["test_pattern"]),
     ("test_sel.py @invalid", ["test_marked"]),
     ("test_sel.py::test_other @invalid", []),
+    ("*::test_o*", ["test_other"]),
+    ("~*.pattern", ["test_pattern"]),
 ])
 def test_selection_plugin(pytester: pytest.Pytester, selector: str, kept: list[str]) -> None:
     """--cmq-select keeps what any selector matches; a selector's tokens must all match."""
@@ -107,3 +109,13 @@ def test_mutate_two_mutants_end_to_end(tmp_path: Path) -> None:
     assert set(doc["baseline"]) == {"delay", "consistency"}
     assert all(not b["not_passing"] for b in doc["baseline"].values())
     assert "| `delay-ignored` | delay | caught by" in (report / "mutation.md").read_text()
+
+
+def test_collect_paths_narrow_to_the_selected_files() -> None:
+    """Behaviour-only selections never collect the generated cases; marker-only ones take all."""
+    suites = mutate.SUITES
+    assert mutate.collect_paths(["behaviour/test_rewind.py::test_x", "behaviour/test_rewind.py"]) \
+        == [suites / "behaviour/test_rewind.py"]
+    assert mutate.collect_paths(["generated/*baseline*"]) == [suites / "generated"]
+    assert mutate.collect_paths(["@valid"]) == [suites]
+    assert mutate.collect_paths(["behaviour/no_such_file.py"]) == [suites]
