@@ -112,7 +112,14 @@ def real_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         serve.wait(10)
 
 
-def test_a_default_run_writes_all_four_outputs(real_run: Run) -> None:
+def test_a_real_run_writes_four_outputs_and_no_credential(real_run: Run) -> None:
+    """One test, so that ``pytest -n 2`` never runs the module's real run twice."""
+    check_four_outputs(real_run)
+    check_no_credential(real_run)
+
+
+def check_four_outputs(real_run: Run) -> None:
+    """results.json (schema-valid), report.html, junit.xml, labelled Allure results, console."""
     assert real_run.code == 1, real_run.output[-3000:]  # the mutant is caught
     report_dir = real_run.report_dir
     doc = json.loads((report_dir / "results.json").read_text())
@@ -152,7 +159,8 @@ def test_a_default_run_writes_all_four_outputs(real_run: Run) -> None:
     assert f"report: {report_dir / 'report.html'}" in real_run.output
 
 
-def test_no_artifact_of_a_run_holds_a_credential(real_run: Run) -> None:
+def check_no_credential(real_run: Run) -> None:
+    """No artifact, the emulator log or the console holds the key or an unmasked signature."""
     artifacts = [p for p in real_run.report_dir.rglob("*") if p.is_file()]
     names = {p.name for p in artifacts}
     assert {"results.json", "report.html", "junit.xml", "pytest.log"} <= names
