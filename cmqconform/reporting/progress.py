@@ -69,7 +69,7 @@ class RunProgress:
             TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
             console=self.console, transient=False)
         self._progress.start()
-        self._task = self._progress.add_task("run", total=self.total, counts="")
+        self._task = self._progress.add_task("run", total=self.total, counts="collecting cases")
         return self
 
     def __enter__(self) -> RunProgress:
