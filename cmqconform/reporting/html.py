@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,14 +51,23 @@ class Cell:
     tally: Tally
     clauses_total: int
     clauses_tested: int
+    #: Untested clauses of the square that the ineligible list excuses (with a reason).
+    clauses_ineligible: int = 0
+
+    @property
+    def excused(self) -> bool:
+        """Whether every clause no case tested here is listed as ineligible."""
+        return 0 < self.clauses_total - self.clauses_tested <= self.clauses_ineligible
 
     @property
     def state(self) -> str:
-        """The CSS state: the worst verdict, ``untested`` or ``none``."""
+        """The CSS state: the worst verdict, ``untested``, ``ineligible`` or ``none``."""
         worst = self.tally.worst
         if worst:
             return worst
-        return "untested" if self.clauses_total else "none"
+        if not self.clauses_total:
+            return "none"
+        return "ineligible" if self.excused else "untested"
 
     @property
     def label(self) -> str:
@@ -67,14 +76,17 @@ class Cell:
             return f"{self.tally.passed}/{self.tally.ran}"
         if self.tally.total:
             return self.tally.worst or ""
-        return "untested" if self.clauses_total else ""
+        if not self.clauses_total:
+            return ""
+        return "ineligible" if self.excused else "untested"
 
     @property
     def title(self) -> str:
         """Tooltip and accessible description."""
         parts = [f"{v} {self.tally[v]}" for v in VERDICTS if self.tally[v]]
         cases = ", ".join(parts) if parts else "no cases"
-        return f"{cases}; clauses tested {self.clauses_tested}/{self.clauses_total}"
+        excused = f", {self.clauses_ineligible} ineligible" if self.clauses_ineligible else ""
+        return f"{cases}; clauses tested {self.clauses_tested}/{self.clauses_total}{excused}"
 
 
 def specs_or_none() -> SpecSet | None:
@@ -99,10 +111,15 @@ def _action_order(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tupl
     return order
 
 
-def grid(specs: SpecSet | None, cases: Sequence[CaseView],
-         clauses: Mapping[str, Clause]) -> list[dict[str, Any]]:
-    """Per surface: rows of (action, cells per category), surface-wide clauses first."""
+def grid(specs: SpecSet | None, cases: Sequence[CaseView], clauses: Mapping[str, Clause],
+         ineligible: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Per surface: rows of (action, cells per category), surface-wide clauses first.
+
+    ``ineligible``: ids of clauses the run lists as ineligible, so a square no case could test
+    reads "ineligible" rather than "untested".
+    """
     tested = {ref.id for case in cases for ref in case.clauses}
+    excused = set(ineligible)
     by_cell: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     surface_cell: dict[tuple[str, str], list[str]] = defaultdict(list)
     for case in cases:
@@ -118,7 +135,8 @@ def grid(specs: SpecSet | None, cases: Sequence[CaseView],
 
     def cell(api: str, action: str, category: str, verdicts: list[str]) -> Cell:
         ids = clause_cells.get((api, action, category), [])
-        return Cell(Tally.of(verdicts), len(ids), sum(1 for i in ids if i in tested))
+        return Cell(Tally.of(verdicts), len(ids), sum(1 for i in ids if i in tested),
+                    sum(1 for i in ids if i in excused and i not in tested))
 
     out = []
     order = _action_order(specs, cases)
@@ -130,6 +148,13 @@ def grid(specs: SpecSet | None, cases: Sequence[CaseView],
                  for a, action in order if a == api and action != SURFACE]
         out.append({"api": api, "rows": rows})
     return out
+
+
+def ineligible_ids(results: Mapping[str, Any]) -> set[str]:
+    """Clause ids a results document lists under ``coverage.ineligible``."""
+    raw = results.get("coverage")
+    listed = raw.get("ineligible") if isinstance(raw, dict) else None
+    return {str(i.get("id")) for i in listed or () if isinstance(i, dict)}
 
 
 def per_action(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tuple[str, str, Tally]]:
@@ -262,7 +287,7 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
         "rate": (counts["pass"] + counts["xfail"]) / ran if ran else None,
         "per_api": [(api, Tally.of(v)) for api, v in by_api.items()],
         "per_action": per_action(specs, cases),
-        "grid": grid(specs, cases, clauses),
+        "grid": grid(specs, cases, clauses, ineligible_ids(results)),
         "categories": [(c, CATEGORY_LABELS.get(c, c)) for c in categories()],
         "coverage": _coverage(results, clauses, cases),
         "listed": listed, "listed_verdicts": LISTED,

@@ -12,7 +12,7 @@ import pytest
 
 import cmqconform
 from cmqconform.reporting.html import context, render_html, write_html
-from cmqconform.reporting.view import VERDICTS, case_views, load_results
+from cmqconform.reporting.view import VERDICTS, case_views, categories, load_results
 
 from .conftest import SAMPLES, sample
 
@@ -157,3 +157,16 @@ def test_engine_shapes_node_ids_many_clauses_and_uncovered() -> None:
     html = render_html(doc)
     assert "all 5 clauses of this case" in html
     assert "Clauses no case covers (1)" in html and "cmq.legacy.SendMessage.sends_message" in html
+
+
+def test_a_square_whose_clauses_are_all_ineligible_says_so() -> None:
+    import gzip
+
+    doc = json.loads(gzip.decompress(
+        (SAMPLES / "real" / "mutant-range-max-unchecked.json.gz").read_bytes()))
+    rows = {r[0]: r[1] for g in context(doc)["grid"] if g["api"] == "cmq.v3" for r in g["rows"]}
+    limit = rows["ClearQueue"][list(categories()).index("limit")]
+    assert limit.state == "ineligible" and limit.label == "ineligible"
+    doc["coverage"]["ineligible"] = []  # without the list, the same square is plainly untested
+    rows = {r[0]: r[1] for g in context(doc)["grid"] if g["api"] == "cmq.v3" for r in g["rows"]}
+    assert rows["ClearQueue"][list(categories()).index("limit")].state == "untested"
