@@ -163,6 +163,14 @@ def test_a_5xx_and_a_broken_error_envelope_fail(specs: SpecSet) -> None:
     assert "Error envelope violates schema" in {f.title for f in verdict.failures}
 
 
+def test_an_error_with_a_rest_status_fails(specs: SpecSet) -> None:
+    error = {"code": 4000, "message": "(10110) bad", "requestId": "r"}
+    verdict = fuzz_action(_mock_session(specs, _envelope(error, 400)), Namer("fzt07"), LEGACY,
+                          "ListQueue", examples=3, seed=6)
+    assert verdict.verdict == "fail"
+    assert "Undocumented status code" in {f.title for f in verdict.failures}
+
+
 def test_invalid_data_rejected_names_the_broken_clause() -> None:
     expected = Expected(False, ())
     case = Case("fuzz[cmq.v3 X]", V3, "X", "fuzz", {"Limit": -1}, expected,

@@ -2,8 +2,8 @@
 
 The built-in checks judge every fuzz example too (server error, RequestId, documented codes,
 success schema, undocumented members); these add what generated garbage calls for: the answer
-must still be an envelope, an error envelope must match the surface's error schema, and input
-the request schema refuses must be refused.
+must still be an envelope with a documented HTTP status, an error envelope must match the
+surface's error schema, and input the request schema refuses must be refused.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from cmqconform.checks import CheckContext, Registry
 from cmqconform.models import LEGACY, V3, ApiSpec
-from cmqconform.spec.openapi import error_envelope_schema
+from cmqconform.spec.openapi import error_envelope_schema, operation
 from cmqconform.verdicts import Case, Exchange, Failure
 
 FUZZ_CHECKS = Registry()
@@ -25,6 +25,7 @@ ENVELOPE_CLAUSES = {V3: "cmq.v3.protocol.content_type_json",
                     LEGACY: "cmq.legacy.protocol.envelope"}
 
 _validators: dict[int, Draft202012Validator] = {}
+_statuses: dict[tuple[int, str], tuple[str, ...]] = {}
 
 
 def _error_validator(api: ApiSpec) -> Draft202012Validator:
@@ -61,6 +62,24 @@ def envelope_well_formed(ctx: CheckContext, case: Case, exchange: Exchange) -> F
         clause = ENVELOPE_CLAUSES.get(ctx.api.api, "")
         return Failure("Malformed envelope", f"{exchange.fault} ({clause})", (clause,))
     return None
+
+
+@FUZZ_CHECKS.register
+def status_code_documented(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """The HTTP status is one the OpenAPI export documents: every answer is HTTP 200."""
+    status = exchange.evidence.status
+    if status is None or ctx.action is None:
+        return None
+    key = (id(ctx.api), ctx.action.name)
+    if key not in _statuses:
+        _statuses[key] = tuple(sorted(operation(ctx.api, ctx.action)["responses"]))
+    documented = _statuses[key]
+    if str(status) in documented:
+        return None
+    clause = ENVELOPE_CLAUSES.get(ctx.api.api, "")
+    return Failure("Undocumented status code",
+                   f"received HTTP {status}, documented: {', '.join(documented)} ({clause})",
+                   (clause,))
 
 
 @FUZZ_CHECKS.register
