@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -74,3 +75,30 @@ def test_summary_from_results_wins_over_fed_counts(monkeypatch: pytest.MonkeyPat
     progress.update("pass", "A[1]")
     progress.finish(summary={"total": 5, "pass": 5})
     assert stream.getvalue().splitlines()[-1].startswith("summary: total=5 pass=5 fail=0")
+
+
+PER_API = {"cmq.legacy": {"total": 4, "pass": 2, "fail": 1, "skip": 1},
+           "cmq.v3": {"total": 2, "error": 1, "xpass": 1}}
+
+
+def test_summary_per_surface_in_both_modes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    plain = io.StringIO()
+    with RunProgress(quiet=True, stream=plain) as progress:
+        progress.set_total(6)  # the count arrives after collection
+        feed(progress)
+        progress.finish(per_api=PER_API, extra=["results: r.json"])
+    lines = plain.getvalue().splitlines()
+    assert lines[:2] == ["running", "collected 6 cases"]
+    assert "cmq.legacy: total=4 pass=2 fail=1 error=0 skip=1 disabled=0 xfail=0 xpass=0" in lines
+    assert "cmq.v3: total=2 pass=0 fail=0 error=1 skip=0 disabled=0 xfail=0 xpass=1" in lines
+    assert lines[-1] == "results: r.json"
+
+    tty = Tty()
+    with RunProgress(stream=tty) as progress:
+        feed(progress)
+        progress.finish(per_api=PER_API)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", tty.getvalue())  # colours split the cells
+    rows = [line for line in text.splitlines() if "cmq." in line or " all " in line]
+    assert any("cmq.legacy" in r and " 4 " in r for r in rows)
+    assert any("cmq.v3" in r for r in rows) and any(" all " in r and " 6 " in r for r in rows)
