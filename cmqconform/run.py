@@ -99,7 +99,7 @@ def watch(proc: subprocess.Popen[bytes], report_dir: Path, progress: RunProgress
                 return
             time.sleep(POLL_SECONDS)
         except KeyboardInterrupt:
-            # The child got the terminal's SIGINT too; a second one stops waiting for it.
+            # First Ctrl-C: pytest stops, sweeps and writes partial results; a second: kill it.
             if interrupted:
                 proc.kill()
             interrupted = True
@@ -142,7 +142,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = RunProgress(quiet=args.quiet)
     with log_path.open("wb") as log, progress:
         # pytest's own output goes to a file: the terminal belongs to the progress bar.
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
+        # Its own session: a terminal's Ctrl-C reaches only this process, which hands pytest
+        # exactly one SIGINT (a second one would cut short the sweep and results.json).
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
         try:
             watch(proc, report_dir, progress)
         finally:
@@ -164,7 +167,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                            f"{doc['coverage']['clauses_tested']} tested, "
                            f"{doc['coverage']['clauses_ineligible']} ineligible",
                            f"results: {results}", f"junit: {report_dir / 'junit.xml'}",
-                           f"allure: {allure_dir(args)}"])
+                           f"allure: {allure_dir(args)}",
+                           *(["interrupted: these results are partial"]
+                             if doc.get("interrupted") else [])])
     if summary["fail"] or summary["error"]:
         return 1
     if doc.get("interrupted") or proc.returncode not in (0, 1, 5):
