@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,24 @@ def watch(proc: subprocess.Popen[bytes], report_dir: Path, progress: RunProgress
                 proc.send_signal(signal.SIGINT)
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    # pytest runs in its own session, so a SIGTERM meant for the run must be handed on: the
+    # watcher treats it as Ctrl-C (one SIGINT to pytest, which still writes its results).
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def per_api(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
     """Counts per verdict for each API surface of a results document."""
     out: dict[str, dict[str, int]] = {}
@@ -147,7 +166,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
         try:
-            watch(proc, report_dir, progress)
+            with _terminate_as_interrupt():
+                watch(proc, report_dir, progress)
         finally:
             if proc.poll() is None:
                 proc.kill()
