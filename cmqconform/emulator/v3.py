@@ -181,6 +181,9 @@ def _subscription_now(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
 async def create_subscribe(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """CreateSubscribe -> SubscriptionId."""
     rest = attributes(params, "TopicName", "SubscriptionName", "Protocol", "Endpoint")
+    if params["Protocol"] == "queue":
+        # Errata v3-queue-format-default: an omitted format means SIMPLIFIED for a queue.
+        rest.setdefault("NotifyContentFormat", "SIMPLIFIED")
     subscription_id = ctx.backend.subscribe(
         ctx.account, params["TopicName"], params["SubscriptionName"],
         protocol=params["Protocol"], endpoint=params["Endpoint"], attributes=_state(rest))
