@@ -7,7 +7,8 @@ runs pay nothing.
 Allure labels (allure-pytest reads them from ``allure_label`` markers at setup):
 ``epic`` = API surface, ``feature`` = action, ``story`` = clause kind (range, required, pattern,
 error_code, semantics, auth...), ``clause`` = each clause id and ``doc`` = its doc line, plus a
-``tms`` link per clause id so an Allure link pattern can point at the spec.
+``tms`` link per clause id (``--allure-link-pattern tms:URL/{}`` can point it at the spec) and
+a description listing each clause's kind, doc line and text.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ RUN_META_ENV = "CMQCONFORM_RUN_META"
 #: allure-pytest's marker names (allure_pytest.utils), spelled here to keep the import lazy.
 LABEL_MARK = "allure_label"
 LINK_MARK = "allure_link"
+DESCRIPTION_MARK = "allure_description"
 
 
 def _worker(config: pytest.Config) -> str | None:
@@ -117,6 +119,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         clauses = {}
     label = getattr(pytest.mark, LABEL_MARK)
     link = getattr(pytest.mark, LINK_MARK)
+    describe = getattr(pytest.mark, DESCRIPTION_MARK)
     for item in items:
         by_type: dict[str, list[str]] = {}
         for kind, value in allure_labels(item, clauses):
@@ -125,3 +128,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(label(*dict.fromkeys(values), label_type=kind))
         for cid in by_type.get("clause", []):
             item.add_marker(link(cid, link_type="tms", name=cid))
+        text = description(_clause_ids(item), clauses)
+        if text and not any(item.iter_markers(DESCRIPTION_MARK)):
+            item.add_marker(describe(text))
+
+
+def description(ids: list[str], clauses: dict[str, Any]) -> str:
+    """The clauses a case checks, one per line: id, kind, doc line, the statement."""
+    lines = [f"- {cid} ({clauses[cid].category}, {clauses[cid].source}): {clauses[cid].text}"
+             if cid in clauses else f"- {cid}" for cid in ids]
+    return ("Clauses checked:\n" + "\n".join(lines)) if lines else ""

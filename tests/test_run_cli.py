@@ -150,6 +150,9 @@ def check_four_outputs(real_run: Run) -> None:
     labels = {(lab["name"], lab["value"]) for lab in one["labels"]}
     assert {("epic", "cmq.v3"), ("feature", "CreateQueue"), ("story", "range")} <= labels
     assert ("clause", "cmq.v3.CreateQueue.VisibilityTimeout.range") in labels
+    assert "cmq.v3.CreateQueue.VisibilityTimeout.range (range, cmq-api.txt:" in one["description"]
+    scenario = next(r for r in allure if r["fullName"].startswith("behaviour."))
+    assert {lab["name"] for lab in scenario["labels"]} >= {"epic", "feature", "story", "clause"}
 
     # CI=true: plain lines, each failing case, the summary per surface and the report's path.
     assert f"collected {total} cases" in real_run.output
