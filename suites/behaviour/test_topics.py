@@ -14,6 +14,7 @@ from behaviour_steps import (
     expect_error,
     expect_ok,
     limit,
+    param,
     receive_visible,
 )
 
@@ -69,14 +70,19 @@ def test_fan_out_to_every_queue_subscription(cmq_session: Any, cmq_resources: An
         assert sorted(_received(cmq_session, queue)) == bodies, f"{queue} missed the fan-out"
 
 
+@pytest.mark.parametrize("action", ["PublishMessage", "BatchPublishMessage"])
 @pytest.mark.clause("cmq.legacy.PublishMessage.filter_rule_1",
                     "cmq.legacy.PublishMessage.filter_rule_2",
                     "cmq.legacy.PublishMessage.filter_rule_3",
                     "cmq.legacy.PublishMessage.filter_type_tags",
+                    "cmq.legacy.BatchPublishMessage.filter_rule_1",
+                    "cmq.legacy.BatchPublishMessage.filter_rule_2",
+                    "cmq.legacy.BatchPublishMessage.filter_rule_3",
+                    "cmq.legacy.BatchPublishMessage.filter_type_tags",
                     "cmq.v3.CreateSubscribe.filter_no_tags_receives_all",
                     "cmq.v3.CreateSubscribe.filter_intersection",
                     "cmq.v3.CreateSubscribe.filter_tags_without_msgtag")
-def test_filter_tag_rules(cmq_session: Any, cmq_resources: Any) -> None:
+def test_filter_tag_rules(cmq_session: Any, cmq_resources: Any, action: str) -> None:
     """Rules 1-3: no filterTag gets all; filterTag gets intersecting msgTags, never untagged."""
     res = cmq_resources(LEGACY)
     topic = _topic(res, 1)
@@ -88,7 +94,8 @@ def test_filter_tag_rules(cmq_session: Any, cmq_resources: Any) -> None:
     for body, tags in publishes:
         extra = {"msgtag": tags} if tags else {}
         # routingKey is ignored on a filterType 1 topic.
-        expect_ok(cmq_session, LEGACY, "PublishMessage", topicname=topic, msgbody=body,
+        expect_ok(cmq_session, LEGACY, action, topicname=topic,
+                  msgbody=body if action == "PublishMessage" else [body],
                   routingkey="ignored.key", **extra)
     expected = {every: ["tag-xz", "tag-y", "tag-z", "untagged"], only_x: ["tag-xz"],
                 x_or_y: ["tag-xz", "tag-y"]}
@@ -100,6 +107,8 @@ def test_filter_tag_rules(cmq_session: Any, cmq_resources: Any) -> None:
 @pytest.mark.clause("cmq.legacy.PublishMessage.no_subscription",
                     "cmq.legacy.condition.topic_no_subscription",
                     "cmq.legacy.PublishMessage.no_matching_subscription",
+                    "cmq.legacy.BatchPublishMessage.no_matching_subscription",
+                    "cmq.legacy.condition.no_matching_subscription",
                     "cmq.legacy.BatchPublishMessage.no_subscription")
 def test_publish_without_subscription(cmq_session: Any, cmq_resources: Any) -> None:
     """Publishing to a topic with no subscription answers 6030; with no match, 6030 too."""
@@ -114,6 +123,9 @@ def test_publish_without_subscription(cmq_session: Any, cmq_resources: Any) -> N
     expect_error(cmq_session, LEGACY, "no_matching_subscription", "PublishMessage",
                  "cmq.legacy.PublishMessage.no_matching_subscription", topicname=topic,
                  msgbody="nobody", msgtag=["z"])
+    expect_error(cmq_session, LEGACY, "no_matching_subscription", "BatchPublishMessage",
+                 "cmq.legacy.BatchPublishMessage.no_matching_subscription", topicname=topic,
+                 msgbody=["nobody"], msgtag=["z"])
 
 
 def _words(count: int) -> str:
@@ -158,8 +170,88 @@ def test_binding_key_matches_routing_key(cmq_session: Any, cmq_resources: Any, b
         f"{'delivery' if delivered else 'no delivery'}; received {got}")
 
 
+@pytest.mark.clause("cmq.legacy.BatchPublishMessage.filter_type_binding_key")
+def test_batch_publish_routes_by_binding_key(cmq_session: Any, cmq_resources: Any) -> None:
+    """A batch on a filterType 2 topic reaches exactly the subscriptions whose key matches."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res, 2)
+    star = _subscribe(cmq_session, res, topic, "star", bindingkey=["a.*"])
+    hash_b = _subscribe(cmq_session, res, topic, "hash", bindingkey=["b.#"])
+    expect_ok(cmq_session, LEGACY, "BatchPublishMessage", topicname=topic,
+              msgbody=["r1", "r2"], routingkey="a.x")
+    assert sorted(_received(cmq_session, star)) == ["r1", "r2"]
+    assert drain(cmq_session, hash_b) == [], "bindingKey b.# received routingKey a.x"
+
+
+@pytest.mark.clause("cmq.legacy.Subscribe.binding_key_required",
+                    "cmq.legacy.condition.missing_binding_key",
+                    "cmq.legacy.PublishMessage.routing_key_required",
+                    "cmq.legacy.BatchPublishMessage.routing_key_required",
+                    "cmq.legacy.condition.missing_routing_key")
+def test_filter_type_2_needs_binding_and_routing_keys(cmq_session: Any,
+                                                      cmq_resources: Any) -> None:
+    """On a filterType 2 topic, Subscribe needs bindingKey and a publish needs routingKey."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res, 2)
+    queue = str(res.create("queue", slot="keyless"))
+    name = res.namer.name()
+    res.created.append(("subscription", name, topic))
+    expect_error(cmq_session, LEGACY, "missing_binding_key", "Subscribe",
+                 "cmq.legacy.Subscribe.binding_key_required", topicname=topic,
+                 subscriptionname=name, protocol="queue", endpoint=queue,
+                 notifycontentformat="SIMPLIFIED")
+    keyed = _subscribe(cmq_session, res, topic, "keyed", bindingkey=["#"])
+    expect_error(cmq_session, LEGACY, "missing_routing_key", "PublishMessage",
+                 "cmq.legacy.PublishMessage.routing_key_required", topicname=topic,
+                 msgbody="no key")
+    expect_error(cmq_session, LEGACY, "missing_routing_key", "BatchPublishMessage",
+                 "cmq.legacy.BatchPublishMessage.routing_key_required", topicname=topic,
+                 msgbody=["no key"])
+    assert drain(cmq_session, keyed) == [], "a publish refused for its missing key was delivered"
+
+
+@pytest.mark.parametrize("action", ["PublishMessage", "BatchPublishMessage"])
+@pytest.mark.clause("cmq.legacy.PublishMessage.message_too_large",
+                    "cmq.legacy.BatchPublishMessage.message_too_large",
+                    "cmq.legacy.condition.message_too_large")
+def test_publish_body_over_topic_max_refused(cmq_session: Any, cmq_resources: Any,
+                                             action: str) -> None:
+    """A body of exactly the topic's maxMsgSize is published; one byte more is refused."""
+    res = cmq_resources(LEGACY)
+    size = int(param(cmq_session, LEGACY, "CreateTopic", "maxMsgSize").min)
+    topic = str(res.create("topic", attrs=(("maxmsgsize", size),)))
+    queue = _subscribe(cmq_session, res, topic, "q")
+
+    def body(text: str) -> Any:
+        return text if action == "PublishMessage" else [text]
+
+    expect_ok(cmq_session, LEGACY, action, topicname=topic, msgbody=body("x" * size))
+    expect_error(cmq_session, LEGACY, "message_too_large", action,
+                 f"cmq.legacy.{action}.message_too_large", topicname=topic,
+                 msgbody=body("y" * (size + 1)))
+    assert _received(cmq_session, queue) == ["x" * size]
+
+
+@pytest.mark.clause("cmq.legacy.SetSubscriptionAttributes.filter_tags_apply")
+def test_new_filter_tags_govern_next_publish(cmq_session: Any, cmq_resources: Any) -> None:
+    """After SetSubscriptionAttributes filterTag, publishes match the new tags, not the old."""
+    res = cmq_resources(LEGACY)
+    topic = _topic(res, 1)
+    queue = _subscribe(cmq_session, res, topic, "x", filtertag=["x"])
+    expect_ok(cmq_session, LEGACY, "SetSubscriptionAttributes", topicname=topic,
+              subscriptionname=res.names[("subscription", "x")], filtertag=["y"])
+    expect_error(cmq_session, LEGACY, "no_matching_subscription", "PublishMessage",
+                 "cmq.legacy.SetSubscriptionAttributes.filter_tags_apply", topicname=topic,
+                 msgbody="old tag", msgtag=["x"])
+    expect_ok(cmq_session, LEGACY, "PublishMessage", topicname=topic, msgbody="new tag",
+              msgtag=["y"])
+    assert _received(cmq_session, queue) == ["new tag"]
+
+
 @pytest.mark.clause("cmq.legacy.condition.too_many_delimiters",
-                    "cmq.v3.condition.too_many_delimiters")
+                    "cmq.v3.condition.too_many_delimiters",
+                    "cmq.legacy.PublishMessage.routing_key_dots",
+                    "cmq.legacy.BatchPublishMessage.routing_key_dots")
 def test_keys_with_one_dot_too_many_refused(cmq_session: Any, cmq_resources: Any) -> None:
     """A binding or routing key of 16 dots (one over 15) is refused on both surfaces."""
     res = cmq_resources(LEGACY)
@@ -174,7 +266,11 @@ def test_keys_with_one_dot_too_many_refused(cmq_session: Any, cmq_resources: Any
                      notifycontentformat="SIMPLIFIED", bindingkey=[over])
     _subscribe(cmq_session, res, topic, "ok", bindingkey=["#"])
     expect_error(cmq_session, LEGACY, "too_many_delimiters", "PublishMessage",
-                 topicname=topic, msgbody="x", routingkey=over)
+                 "cmq.legacy.PublishMessage.routing_key_dots", topicname=topic, msgbody="x",
+                 routingkey=over)
+    expect_error(cmq_session, LEGACY, "too_many_delimiters", "BatchPublishMessage",
+                 "cmq.legacy.BatchPublishMessage.routing_key_dots", topicname=topic,
+                 msgbody=["x"], routingkey=over)
 
 
 @pytest.mark.parametrize("api", [V3, LEGACY])
