@@ -57,7 +57,8 @@ def test_rewind_replays_from_start_time(cmq_session: Any, cmq_resources: Any, ap
 @pytest.mark.parametrize("api", [V3, LEGACY])
 @pytest.mark.clause("cmq.v3.RewindQueue.start_within_window",
                     "cmq.legacy.RewindQueue.time_out_of_window",
-                    "cmq.legacy.condition.rewind_time_invalid")
+                    "cmq.legacy.condition.rewind_time_invalid",
+                    "cmq.v3.condition.rewind_time_invalid")
 def test_rewind_outside_window_refused(cmq_session: Any, cmq_resources: Any, api: str) -> None:
     """A StartConsumeTime older than RewindSeconds (or in the future) is refused."""
     queue = _rewindable(cmq_resources(LEGACY))
@@ -72,7 +73,9 @@ def test_rewind_outside_window_refused(cmq_session: Any, cmq_resources: Any, api
 @pytest.mark.parametrize("api", [V3, LEGACY])
 @pytest.mark.clause("cmq.v3.RewindQueue.rewind_requires_enabled",
                     "cmq.v3.CreateQueue.rewind_disabled_by_default",
-                    "cmq.legacy.RewindQueue.not_enabled")
+                    "cmq.legacy.RewindQueue.not_enabled",
+                    "cmq.v3.condition.rewind_not_enabled",
+                    "cmq.legacy.condition.rewind_not_enabled")
 def test_rewind_needs_rewind_seconds(cmq_session: Any, cmq_resources: Any, api: str) -> None:
     """A queue created without RewindSeconds cannot be rewound."""
     queue = cmq_resources(api).create("queue")
