@@ -11,6 +11,7 @@ import pytest
 from behaviour_steps import (
     LEGACY,
     V3,
+    accepts,
     body_of,
     call,
     check_error,
@@ -257,6 +258,131 @@ def test_partial_batch_delete_lists_failures(cmq_session: Any, cmq_resources: An
         f"errorList should name exactly the stale handle; got {errors}")
     accept = cmq_session.specs.api(LEGACY).conditions["receipt_handle_invalid"].accept
     assert errors[0].get("code") in {ref.code for ref in accept}
+
+
+@pytest.mark.clause("cmq.legacy.BatchDeleteMessage.all_failed")
+def test_batch_delete_with_every_handle_stale(cmq_session: Any, cmq_resources: Any) -> None:
+    """A batch delete whose every handle is spent answers 6020, or 6010 listing every handle."""
+    queue = _queue(cmq_resources(LEGACY), cmq_session)
+    expect_ok(cmq_session, LEGACY, "BatchSendMessage", queuename=queue, msgbody=["a", "b"])
+    handles: list[str] = []
+    for _ in range(4):
+        if len(handles) == 2:
+            break
+        got = expect_ok(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue,
+                        numofmsg=2, pollingwaitseconds=1)
+        handles += [item["receiptHandle"] for item in got.data["msgInfoList"]]
+    for handle in handles:
+        expect_ok(cmq_session, LEGACY, "DeleteMessage", queuename=queue, receipthandle=handle)
+    answer = call(cmq_session, LEGACY, "BatchDeleteMessage", queuename=queue,
+                  receipthandle=handles)
+    listed = sorted(e.get("receiptHandle") for e in body_of(answer).get("errorList") or [])
+    all_failed = (answer.code, answer.module) in ((6020, 10290), ("6020", "10290"))
+    partial_listing_all = (accepts(cmq_session, LEGACY, "batch_delete_partial", answer)
+                           and listed == sorted(handles))
+    assert all_failed or partial_listing_all, (
+        "BatchDeleteMessage of 2 handles of deleted messages: expected 6020/10290, or 6010 "
+        "with both handles in errorList (cmq.legacy.BatchDeleteMessage.all_failed, "
+        f"cmq-api.txt:5573); received {answer.describe()}, errorList {listed}")
+
+
+@pytest.mark.clause("cmq.legacy.DeleteMessage.malformed_handle")
+def test_malformed_handle_refused(cmq_session: Any, cmq_resources: Any) -> None:
+    """A receiptHandle the queue never issued does not delete anything and is refused."""
+    queue = _queue(cmq_resources(LEGACY), cmq_session)
+    send(cmq_session, queue, "kept")
+    got = call(cmq_session, LEGACY, "DeleteMessage", queuename=queue,
+               receipthandle="not-a-receipt-handle")
+    # The clause names 4000/10470 beside the receipt_handle_invalid code (cmq-api.txt:6716).
+    assert accepts(cmq_session, LEGACY, "receipt_handle_invalid", got) or (
+        str(got.code), str(got.module)) == ("4000", "10470"), (
+        "DeleteMessage receiptHandle=not-a-receipt-handle: expected 4430/10260 or 4000/10470 "
+        f"(cmq.legacy.DeleteMessage.malformed_handle); received {got.describe()}")
+    assert _receive_when_visible(cmq_session, queue) is not None, "the message was deleted"
+
+
+@pytest.mark.clause("cmq.legacy.BatchReceiveMessage.visibility_timeout",
+                    "cmq.legacy.BatchReceiveMessage.empty_receive")
+def test_batch_receive_hides_until_visibility_timeout(cmq_session: Any,
+                                                      cmq_resources: Any) -> None:
+    """Batch-received messages are hidden until visibilityTimeout; an empty batch answers 7000."""
+    queue = _queue(cmq_resources(LEGACY), cmq_session)
+    got = call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue, numofmsg=2,
+               pollingwaitseconds=0)
+    check_error(cmq_session, LEGACY, "no_message", got, "BatchReceiveMessage on an empty queue",
+                "cmq.legacy.BatchReceiveMessage.empty_receive")
+    expect_ok(cmq_session, LEGACY, "BatchSendMessage", queuename=queue, msgbody=["a", "b"])
+    seen: list[str] = []
+    for _ in range(4):
+        if len(seen) == 2:
+            break
+        got = expect_ok(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue,
+                        numofmsg=2, pollingwaitseconds=1)
+        seen += [item["msgBody"] for item in got.data["msgInfoList"]]
+    hidden = call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue, numofmsg=2,
+                  pollingwaitseconds=0)
+    check_error(cmq_session, LEGACY, "no_message", hidden,
+                "BatchReceiveMessage inside the visibility timeout",
+                "cmq.legacy.BatchReceiveMessage.visibility_timeout")
+
+    def both_back() -> list[str] | None:
+        got = call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue, numofmsg=2,
+                   pollingwaitseconds=0)
+        if got.ok:
+            back.extend(item["msgBody"] for item in got.data["msgInfoList"])
+        return back if len(back) >= 2 else None
+
+    back: list[str] = []
+    assert sorted(wait_for(both_back, SETTLE) or back) == ["a", "b"], (
+        f"after the visibility timeout: received again {back}")
+
+
+def _raw_call(session: Any, action: str, params: dict[str, Any], base: int | None = None) -> Any:
+    """A legacy call with parameters as given (pre-flattened names travel unchanged)."""
+    return session.call(LEGACY, action, params, array_base=base)
+
+
+@pytest.mark.clause("cmq.legacy.BatchSendMessage.index_bases",
+                    "cmq.legacy.BatchDeleteMessage.index_bases",
+                    "cmq.legacy.condition.array_not_contiguous",
+                    "cmq.legacy.protocol.array_encoding")
+def test_array_indexes_from_0_or_1_and_contiguous(cmq_session: Any, cmq_resources: Any) -> None:
+    """name.n from 0 and from 1 both work for batch send and delete; a gap answers 10380."""
+    queue = _queue(cmq_resources(LEGACY), cmq_session, visibilitytimeout=30)
+    for base in (0, 1):
+        got = _raw_call(cmq_session, "BatchSendMessage",
+                        {"queueName": queue, "msgBody": [f"b{base}-0", f"b{base}-1"]}, base)
+        assert got.ok, f"BatchSendMessage msgBody.{base}.. : {got.describe()}"
+    gap = _raw_call(cmq_session, "BatchSendMessage",
+                    {"queueName": queue, "msgBody.0": "gap-0", "msgBody.2": "gap-2"})
+    check_error(cmq_session, LEGACY, "array_not_contiguous", gap,
+                "BatchSendMessage msgBody.0 and msgBody.2",
+                "cmq.legacy.BatchSendMessage.index_bases")
+    handles: dict[str, str] = {}
+    for _ in range(6):
+        if len(handles) >= 4:
+            break
+        got = expect_ok(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue,
+                        numofmsg=16, pollingwaitseconds=1)
+        handles.update({item["msgBody"]: item["receiptHandle"]
+                        for item in got.data["msgInfoList"]})
+    assert sorted(handles) == ["b0-0", "b0-1", "b1-0", "b1-1"], (
+        f"received {sorted(handles)}: the refused gap batch was enqueued or a batch lost")
+    ordered = [handles[body] for body in sorted(handles)]
+    gap = _raw_call(cmq_session, "BatchDeleteMessage",
+                    {"queueName": queue, "receiptHandle.1": ordered[0],
+                     "receiptHandle.3": ordered[1]})
+    check_error(cmq_session, LEGACY, "array_not_contiguous", gap,
+                "BatchDeleteMessage receiptHandle.1 and receiptHandle.3",
+                "cmq.legacy.BatchDeleteMessage.index_bases")
+    for base, pair in ((0, ordered[:2]), (1, ordered[2:])):
+        got = _raw_call(cmq_session, "BatchDeleteMessage",
+                        {"queueName": queue, "receiptHandle": pair}, base)
+        assert got.ok, f"BatchDeleteMessage receiptHandle.{base}.. : {got.describe()}"
+    stats = queue_legacy(cmq_session, queue)
+    assert (stats["activeMsgNum"], stats["inactiveMsgNum"]) == (0, 0), (
+        f"after deleting all 4: active {stats['activeMsgNum']}, inactive "
+        f"{stats['inactiveMsgNum']}")
 
 
 @pytest.mark.parametrize("action", ["SendMessage", "BatchSendMessage"])
