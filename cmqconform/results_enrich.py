@@ -133,10 +133,9 @@ def target_kind(target: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
 def enrich(doc: dict[str, Any], meta: Mapping[str, Any]) -> None:
     """Add the derived fields to an assembled results document, in place."""
     secrets = env_secrets()
-    target = dict(doc.get("target") or {})
+    # A URL target is named after its URL, and a URL may carry user:password.
+    target = redact(dict(doc.get("target") or {}), secrets)
     target["kind"] = target_kind(target, meta)
-    if target.get("url"):
-        target["url"] = redact_text(str(target["url"]), secrets)
     if meta.get("mutant"):
         target["mutant"] = str(meta["mutant"])
     doc["target"] = target

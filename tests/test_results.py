@@ -23,7 +23,8 @@ from cmqconform.spec import load_specs
 from cmqconform.verdicts import Verdict
 
 COVERAGE = {"clauses_total": 1, "clauses_tested": 1, "clauses_ineligible": 0}
-INFO = RunInfo({"name": "t", "embedded": False, "url": "http://u:pw@127.0.0.1:1"},
+INFO = RunInfo({"name": "http://u:pw@127.0.0.1:1", "embedded": False,
+                "url": "http://u:pw@127.0.0.1:1"},
                "2026-01-01T00:00:00+00:00", ("cmq.v3", "cmq.legacy"))
 
 
@@ -90,7 +91,7 @@ def test_assembled_document_carries_what_reports_need(tmp_path: Path) -> None:
     assert behaviour["kind"] == "semantics" and behaviour["expected_codes"] is None
     # Metadata: versions, workers, argv and target URL without the password.
     assert doc["run"]["workers"] == 2 and doc["run"]["python"]
-    assert "pw" not in json.dumps(doc["run"]) and "pw" not in doc["target"]["url"]
+    assert "pw" not in json.dumps(doc["run"]) and "pw" not in json.dumps(doc["target"])
     assert doc["target"]["kind"] == "url"
     ids = {e["id"] for e in doc["errata"]}
     assert ids == set(specs.errata) and all(e["reading"] for e in doc["errata"])
