@@ -222,8 +222,10 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     run.add_argument("--target", help="NAME, URL or target FILE (default: embedded emulator)")
     run.add_argument("--api", choices=["all", *APIS], default="all")
     run.add_argument("-n", "--workers", type=int, default=1, help="pytest-xdist workers")
-    run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR))
-    run.add_argument("-k", help="pytest -k expression selecting cases")
+    run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), metavar="DIR",
+                     help="where results.json, report.html, junit.xml and allure/ go "
+                          f"(default: {DEFAULT_REPORT_DIR})")
+    run.add_argument("-k", metavar="EXPR", help="pytest -k expression selecting cases")
     run.add_argument("--fuzz", action="store_true", help="add property-based fuzz cases")
     run.add_argument("--expectations", help="expectations file (xfail/disabled per target)")
     run.add_argument("--slow", action="store_true",
