@@ -36,6 +36,8 @@ class Receiver:
     pushes: list[Pushed] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: When set to an Event, each push is held unanswered until it is set (at most 10 s).
+    gate: threading.Event | None = None
 
     def record(self, push: Pushed) -> int:
         """Keep a push; the next scripted status, 200 once the script is used up."""
@@ -59,6 +61,8 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status = box.record(Pushed("POST", self.path,
                                        {k.lower(): v for k, v in self.headers.items()}, body))
+            if box.gate is not None:
+                box.gate.wait(10)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -201,3 +205,27 @@ def test_backoff_gives_up_after_retries(cmq_session: Any, cmq_resources: Any,
     time.sleep(spec["interval_max_seconds"] * cmq_push_time_scale * 2 + 0.5)
     assert receiver.count() == attempts, f"BACKOFF_RETRY: {receiver.count()} attempts, " \
                                          f"expected {attempts}"
+
+
+@pytest.mark.clause("cmq.legacy.GetSubscriptionAttributes.msg_count_pending")
+def test_msg_count_counts_undelivered(cmq_session: Any, cmq_resources: Any,
+                                      receiver: Receiver) -> None:
+    """msgCount is 1 while a push waits for the receiver's answer, and 0 once it is answered."""
+    topic, sub = _http_topic(cmq_session, cmq_resources(LEGACY), receiver.url)
+
+    def pending() -> int:
+        return int(expect_ok(cmq_session, LEGACY, "GetSubscriptionAttributes", topicname=topic,
+                             subscriptionname=sub).data["msgCount"])
+
+    assert pending() == 0
+    receiver.gate = threading.Event()
+    try:
+        expect_ok(cmq_session, LEGACY, "PublishMessage", topicname=topic, msgbody="held")
+        assert wait_for(lambda: receiver.count() or None, SETTLE), "no push within 5 s"
+        held = pending()
+        assert held == 1, (f"msgCount {held} while the only push is unanswered "
+                           "(cmq.legacy.GetSubscriptionAttributes.msg_count_pending)")
+    finally:
+        receiver.gate.set()
+    assert wait_for(lambda: True if pending() == 0 else None, SETTLE), (
+        f"msgCount still {pending()} after the push was answered 200")
