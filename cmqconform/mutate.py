@@ -41,6 +41,8 @@ INFRASTRUCTURE = re.compile(
     re.IGNORECASE)
 #: Verdicts of a test that passed.
 PASSED = frozenset({"pass"})
+#: Most catching tests ``--confirm`` runs again per mutant.
+CONFIRM_MAX = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +119,11 @@ def collect_paths(select: Sequence[str]) -> list[Path]:
     return paths or [SUITES]
 
 
-def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str]) -> list[str]:
-    """The pytest command line of one run."""
-    argv = [sys.executable, "-m", "pytest", *map(str, collect_paths(select)),
+def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
+                nodeids: Sequence[str] = ()) -> list[str]:
+    """The pytest command line of one run (``nodeids``: exactly these tests instead)."""
+    paths = [f"{SUITES}/{n}" for n in nodeids] or [str(p) for p in collect_paths(select)]
+    argv = [sys.executable, "-m", "pytest", *paths,
             "-c", str(SUITES / "pytest.ini"),
             "--rootdir", str(SUITES), "-q", "--no-header", "-p", "no:xdist",
             "-p", "cmqconform.mutate_select", "-m", "not slow",
@@ -175,7 +179,7 @@ def _target_file(folder: Path, port: int, category: Category) -> Path:
 
 
 def run_selection(category: Category, mutant: str | None, work: Path, *,
-                  full: bool = False) -> RunResult:
+                  full: bool = False, nodeids: Sequence[str] = ()) -> RunResult:
     """Run ``category``'s tests against an emulator with ``mutant`` (None: the reference)."""
     from cmqconform.plugin_run import embedded_credentials
     from cmqconform.targets import SECRET_ID_ENV, SECRET_KEY_ENV
@@ -195,7 +199,8 @@ def run_selection(category: Category, mutant: str | None, work: Path, *,
             target = [f"--cmq-target={_target_file(work, port, category)}"]
         else:
             target = [f"--cmq-emulator-mutant={mutant}"] if mutant else []
-        argv = pytest_argv(report_dir, selectors(category, full), target)
+        select = [] if nodeids else selectors(category, full)
+        argv = pytest_argv(report_dir, select, target, nodeids)
         with (work / "pytest.log").open("wb") as log:
             proc = subprocess.run(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   timeout=RUN_TIMEOUT, check=False)
@@ -291,8 +296,26 @@ class Report:
         return doc
 
 
+def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False,
+          confirm: bool = False) -> Outcome:
+    """Run one mutant's selection and find its catches (``confirm``: they must fail twice)."""
+    category = CATEGORIES[mutant.category]
+    result = run_selection(category, mutant.name, root / mutant.name, full=full)
+    error = result.error or (f"baseline: {baseline.error}" if baseline.error else None)
+    caught = () if error else catches(baseline.cases, result.cases)
+    seconds = result.seconds
+    if caught and confirm:
+        # A timing scenario can fail once on a loaded machine; a real catch fails again.
+        again = run_selection(category, mutant.name, root / f"{mutant.name}-confirm",
+                              nodeids=[c.test for c in caught[:CONFIRM_MAX]])
+        repeated = {c.test for c in catches(baseline.cases, again.cases)}
+        caught = tuple(c for c in caught[:CONFIRM_MAX] if c.test in repeated)
+        seconds += again.seconds
+    return Outcome(mutant, caught, len(result.cases), seconds, error)
+
+
 def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
-           work: Path | None = None) -> Report:
+           work: Path | None = None, confirm: bool = False) -> Report:
     """Baselines per category, then every countable mutant; ``jobs`` runs at a time."""
     started = time.monotonic()
     counted = [m for m in mutants if m.equivalent is None]
@@ -305,15 +328,9 @@ def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
         runs = {key: pool.submit(run_selection, CATEGORIES[names[0] if full else key], None,
                                  root / f"baseline-{key}", full=full) for key in keys if names}
         baselines = {key: future.result() for key, future in runs.items()}
-        futures = [(m, pool.submit(run_selection, CATEGORIES[m.category], m.name,
-                                   root / m.name, full=full)) for m in counted]
-        outcomes = []
-        for mutant, future in futures:
-            result = future.result()
-            base = baselines["full" if full else mutant.category]
-            error = result.error or (f"baseline: {base.error}" if base.error else None)
-            caught = () if error else catches(base.cases, result.cases)
-            outcomes.append(Outcome(mutant, caught, len(result.cases), result.seconds, error))
+        futures = [pool.submit(judge, m, baselines["full" if full else m.category], root,
+                               full=full, confirm=confirm) for m in counted]
+        outcomes = [future.result() for future in futures]
     if work is None:
         shutil.rmtree(root, ignore_errors=True)
     return Report(tuple(outcomes), equivalent, baselines, time.monotonic() - started, jobs, full)
@@ -388,7 +405,7 @@ def cmd_mutate(args: argparse.Namespace) -> int:
         raise ConfigError(f"-j must be >= 1: {args.jobs}")
     chosen = [lookup(name) for name in args.only] if args.only else list(CATALOG)
     work = Path(args.keep) if args.keep else None
-    report = mutate(chosen, jobs=args.jobs, full=args.full, work=work)
+    report = mutate(chosen, jobs=args.jobs, full=args.full, work=work, confirm=args.confirm)
     write_report(report, Path(args.report_dir))
     if args.json:
         print(json.dumps(report.summary(), indent=2))
@@ -409,6 +426,9 @@ def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("-j", "--jobs", type=int, default=2, help="runs at a time (default 2)")
     p.add_argument("--full", action="store_true",
                    help="run every non-slow test per mutant instead of its category's selection")
+    p.add_argument("--confirm", action="store_true",
+                   help=f"run up to {CONFIRM_MAX} catching tests of each mutant again; only "
+                        "tests that fail twice count (guards against load-induced flakes)")
     p.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR))
     p.add_argument("--keep", metavar="DIR", help="keep every run's logs and results in DIR")
     p.add_argument("--list", action="store_true", help="print the catalog as a markdown table")

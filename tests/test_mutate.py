@@ -92,10 +92,10 @@ def test_unknown_only_is_a_usage_error() -> None:
 
 
 def test_mutate_two_mutants_end_to_end(tmp_path: Path) -> None:
-    """Two cheap mutants run against their own emulators: both caught, reports written."""
+    """Two cheap mutants against their own emulators: both caught (twice), reports written."""
     names = ["delay-ignored", "v3-filter-tags-hidden"]
     report = tmp_path / "mutation"
-    argv = [sys.executable, "-m", "cmqconform.cli", "mutate", "--json", "-j", "2",
+    argv = [sys.executable, "-m", "cmqconform.cli", "mutate", "--json", "-j", "2", "--confirm",
             "--report-dir", str(report), *(f"--only={n}" for n in names)]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
