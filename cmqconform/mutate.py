@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -134,8 +135,6 @@ def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -144,8 +143,6 @@ def _free_port() -> int:
 def _start_server(mutant: str | None, options: Sequence[str], env: Mapping[str, str],
                   log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
     """``cmqconform serve`` with ``options`` (and the mutant) on a free port, once it listens."""
-    import socket
-
     port = _free_port()
     argv = [sys.executable, "-m", "cmqconform.cli", "serve", "--host", "127.0.0.1", "--port",
             str(port), "--log-level", "warning", *options,
