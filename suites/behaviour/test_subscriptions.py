@@ -404,3 +404,29 @@ def test_legacy_subscription_attributes_change(cmq_session: Any, cmq_resources: 
             "(cmq.legacy.SetSubscriptionAttributes.sets_attributes)")
         assert now["lastModifyTime"] >= start["lastModifyTime"]
         assert now["createTime"] == start["createTime"] and now["endpoint"] == UNUSED_ENDPOINT
+
+
+
+@pytest.mark.clause("cmq.legacy.Subscribe.endpoint_format", "cmq.legacy.condition.endpoint_format",
+                    "cmq.legacy.Subscribe.endpoint_no_blanks",
+                    "cmq.legacy.condition.endpoint_blank",
+                    "cmq.v3.CreateSubscribe.endpoint_queue_name")
+def test_endpoint_must_suit_the_protocol(cmq_session: Any, cmq_resources: Any) -> None:
+    """An http endpoint needs http:// and no blanks; a queue endpoint names the queue fed."""
+    res = cmq_resources(V3)
+    topic = str(res.create("topic"))
+    queue = str(res.create("queue"))
+    _, got = _subscribe(cmq_session, res, LEGACY, topic, protocol="http",
+                        endpoint="127.0.0.1/cmqc-no-scheme")
+    check_error(cmq_session, LEGACY, "endpoint_format", got, "Subscribe endpoint without http://",
+                "cmq.legacy.Subscribe.endpoint_format")
+    _, got = _subscribe(cmq_session, res, LEGACY, topic, protocol="http",
+                        endpoint="http://127.0.0.1/cmqc blank")
+    check_error(cmq_session, LEGACY, "endpoint_blank", got, "Subscribe endpoint with a blank",
+                "cmq.legacy.Subscribe.endpoint_no_blanks")
+    _, got = _subscribe(cmq_session, res, V3, topic, protocol="queue", endpoint=queue)
+    assert got.ok, f"CreateSubscribe Protocol=queue Endpoint={queue}: {got.describe()}"
+    expect_ok(cmq_session, LEGACY, "PublishMessage", topicname=topic, msgbody="to the queue")
+    got = expect_ok(cmq_session, LEGACY, "ReceiveMessage", "cmq.v3.CreateSubscribe."
+                    "endpoint_queue_name", queuename=queue, pollingwaitseconds=5)
+    assert got.data["msgBody"] == "to the queue"

@@ -251,7 +251,11 @@ def test_new_filter_tags_govern_next_publish(cmq_session: Any, cmq_resources: An
 @pytest.mark.clause("cmq.legacy.condition.too_many_delimiters",
                     "cmq.v3.condition.too_many_delimiters",
                     "cmq.legacy.PublishMessage.routing_key_dots",
-                    "cmq.legacy.BatchPublishMessage.routing_key_dots")
+                    "cmq.legacy.BatchPublishMessage.routing_key_dots",
+                    "cmq.legacy.Subscribe.binding_key_dots",
+                    "cmq.v3.CreateSubscribe.binding_key_dots",
+                    "cmq.legacy.SetSubscriptionAttributes.binding_key_dots",
+                    "cmq.v3.ModifySubscriptionAttribute.binding_key_dots")
 def test_keys_with_one_dot_too_many_refused(cmq_session: Any, cmq_resources: Any) -> None:
     """A binding or routing key of 16 dots (one over 15) is refused on both surfaces."""
     res = cmq_resources(LEGACY)
@@ -265,6 +269,12 @@ def test_keys_with_one_dot_too_many_refused(cmq_session: Any, cmq_resources: Any
                      subscriptionname=name, protocol="queue", endpoint=queue,
                      notifycontentformat="SIMPLIFIED", bindingkey=[over])
     _subscribe(cmq_session, res, topic, "ok", bindingkey=["#"])
+    name = res.names[("subscription", "ok")]
+    for api, action in ((LEGACY, "SetSubscriptionAttributes"),
+                        (V3, "ModifySubscriptionAttribute")):
+        expect_error(cmq_session, api, "too_many_delimiters", action,
+                     f"{api}.{action}.binding_key_dots", topicname=topic,
+                     subscriptionname=name, bindingkey=[over])
     expect_error(cmq_session, LEGACY, "too_many_delimiters", "PublishMessage",
                  "cmq.legacy.PublishMessage.routing_key_dots", topicname=topic, msgbody="x",
                  routingkey=over)
