@@ -157,10 +157,9 @@ def _violation(api: ApiSpec, action: ActionSpec, param: ParamSpec | None, kind: 
                      f"{api.api}.{action.name}.{param.name}.{carried}", detail)
 
 
-def _gapped(param: ParamSpec, value: Any) -> bool:
-    # Items that encode to nothing (null, [], {}) leave holes in the name.n indices.
-    return param.item_type is not None and isinstance(value, dict) and bool(value) \
-        and all(k.isascii() and k.isdigit() for k in value)
+def _encoded_wrong(param: ParamSpec, value: Any) -> bool:
+    """A flat-encoded array that reads back as no list (holes in name.n, or name.x keys)."""
+    return param.array_bases is not None and isinstance(value, dict) and bool(value)
 
 
 def violations(api: ApiSpec, action: ActionSpec, view: Mapping[str, Any]) -> list[Violation]:
@@ -189,8 +188,9 @@ def violations(api: ApiSpec, action: ActionSpec, view: Mapping[str, Any]) -> lis
             continue
         kind = (_ITEM_KIND.get(str(error.validator), "type") if nested
                 else _KIND.get(str(error.validator), "type"))
-        if not nested and kind == "type" and _gapped(param, view[path[0]]):
-            kind = "array_encoding"
+        if not nested and kind == "type" and _encoded_wrong(param, view[path[0]]):
+            # name.x or holes in name.n: a wrong type and a broken array encoding at once.
+            add(param, "array_encoding", f"{path[0]}: not name.n from an accepted base")
         where = "/".join(str(p) for p in path)
         add(param, kind, f"{where}: {error.message[:200]}")
     return list(found.values())
