@@ -48,8 +48,9 @@ def _changed_value(session: Any, api: str, name: str) -> int:
     return low + 1 if low + 1 != param.default else low
 
 
-@pytest.mark.clause(*_default_clauses(V3), "cmq.v3.CreateQueue.creates_queue",
-                    "cmq.v3.CreateQueue.rewind_disabled_by_default")
+# Literal ids first: the static coverage scan reads a marker up to its first parenthesis.
+@pytest.mark.clause("cmq.v3.CreateQueue.creates_queue",
+                    "cmq.v3.CreateQueue.rewind_disabled_by_default", *_default_clauses(V3))
 def test_v3_defaults(cmq_session: Any, cmq_resources: Any) -> None:
     """A v3 queue created with only a name reports every documented default."""
     queue = cmq_resources(V3).create("queue")
@@ -61,8 +62,9 @@ def test_v3_defaults(cmq_session: Any, cmq_resources: Any) -> None:
             f"{got[param.name.lower()]!r}")
 
 
-@pytest.mark.clause(*_default_clauses(LEGACY), "cmq.legacy.CreateQueue.creates_queue",
-                    "cmq.legacy.GetQueueAttributes.reflects_attributes")
+@pytest.mark.clause("cmq.legacy.CreateQueue.creates_queue",
+                    "cmq.legacy.GetQueueAttributes.reflects_attributes",
+                    *_default_clauses(LEGACY))
 def test_legacy_defaults(cmq_session: Any, cmq_resources: Any) -> None:
     """A legacy queue created with only a name reports every documented default."""
     queue = cmq_resources(LEGACY).create("queue")
@@ -120,11 +122,23 @@ def test_names_unique_ignoring_case(cmq_session: Any, cmq_resources: Any, api: s
                      f"{api}.CreateQueue.name_unique", queuename=variant)
 
 
+@pytest.mark.clause("cmq.legacy.CreateQueue.name_no_underscore")
+def test_underscore_in_queue_name_refused(cmq_session: Any, cmq_resources: Any) -> None:
+    """A legacy queue name with an underscore is a name format error, not a new queue."""
+    res = cmq_resources(LEGACY)
+    name = res.namer.name().replace("-", "_", 1)
+    res.created.append(("queue", name, None))
+    expect_error(cmq_session, LEGACY, "queue_name_format", "CreateQueue",
+                 "cmq.legacy.CreateQueue.name_no_underscore", queuename=name)
+
+
 @pytest.mark.parametrize("api", [V3, LEGACY])
 @pytest.mark.clause("cmq.v3.DeleteQueue.name_release_window",
                     "cmq.v3.DeleteQueue.deletes_queue", "cmq.legacy.DeleteQueue.deletes_queue",
                     "cmq.legacy.CreateQueue.name_release_window",
-                    "cmq.legacy.DeleteQueue.name_release_window")
+                    "cmq.legacy.DeleteQueue.name_release_window",
+                    "cmq.v3.condition.name_in_release_window",
+                    "cmq.legacy.condition.name_in_release_window")
 def test_deleted_name_refused_inside_release_window(cmq_session: Any, cmq_resources: Any,
                                                     api: str) -> None:
     """A deleted queue is gone, and its name cannot be created again at once."""

@@ -85,3 +85,17 @@ def test_rewind_needs_rewind_seconds(cmq_session: Any, cmq_resources: Any, api: 
                 {V3: "cmq.v3.RewindQueue.rewind_requires_enabled",
                  LEGACY: "cmq.legacy.RewindQueue.not_enabled"}[api])
     assert drain(cmq_session, queue) == []
+
+
+@pytest.mark.clause("cmq.legacy.SetQueueAttributes.rewind_exceeds_retention",
+                    "cmq.legacy.SetQueueAttributes.rule.rewind_within_retention")
+def test_rewind_seconds_above_stored_retention_refused(cmq_session: Any,
+                                                       cmq_resources: Any) -> None:
+    """SetQueueAttributes rewindSeconds alone, above the queue's stored retention, is refused."""
+    queue = str(cmq_resources(LEGACY).create("queue", attrs=(("msgretentionseconds", WINDOW),)))
+    expect_error(cmq_session, LEGACY, "rewind_exceeds_retention", "SetQueueAttributes",
+                 "cmq.legacy.SetQueueAttributes.rewind_exceeds_retention", queuename=queue,
+                 rewindseconds=WINDOW + 60)
+    got = expect_ok(cmq_session, LEGACY, "GetQueueAttributes", queuename=queue).data
+    assert got["rewindSeconds"] == 0, f"the refused rewindSeconds was stored: {got}"
+    expect_ok(cmq_session, LEGACY, "SetQueueAttributes", queuename=queue, rewindseconds=WINDOW)

@@ -309,7 +309,9 @@ def _declared(target: Any, key: str) -> int:
 
 
 @pytest.mark.clause("cmq.legacy.Subscribe.subscription_quota",
-                    "cmq.v3.CreateSubscribe.subscription_quota")
+                    "cmq.v3.CreateSubscribe.subscription_quota",
+                    "cmq.legacy.condition.subscription_quota",
+                    "cmq.v3.condition.subscription_quota")
 def test_subscriptions_per_topic_quota(cmq_session: Any, cmq_resources: Any) -> None:
     """A topic holds the declared number of subscriptions; one more is refused."""
     most = _declared(cmq_session.target, "subscriptions_per_topic")
@@ -327,10 +329,17 @@ def test_subscriptions_per_topic_quota(cmq_session: Any, cmq_resources: Any) -> 
                protocol="queue", endpoint=queue, notifycontentformat="SIMPLIFIED")
     check_error(cmq_session, LEGACY, "subscription_quota", got, f"Subscribe number {most + 1}",
                 "cmq.legacy.Subscribe.subscription_quota")
+    name = res.namer.name()
+    res.created.append(("subscription", name, topic))
+    got = call(cmq_session, V3, "CreateSubscribe", topicname=topic, subscriptionname=name,
+               protocol="queue", endpoint=queue, notifycontentformat="SIMPLIFIED")
+    check_error(cmq_session, V3, "subscription_quota", got,
+                f"CreateSubscribe number {most + 1}", "cmq.v3.CreateSubscribe.subscription_quota")
 
 
 @pytest.mark.slow
-@pytest.mark.clause("cmq.legacy.CreateTopic.topic_quota")
+@pytest.mark.clause("cmq.legacy.CreateTopic.topic_quota", "cmq.legacy.condition.topic_quota",
+                    "cmq.v3.condition.topic_quota")
 def test_topics_per_account_quota(cmq_second_session: Any, cmq_resources: Any) -> None:
     """An account holds the declared number of topics; one more is refused.
 
@@ -347,5 +356,9 @@ def test_topics_per_account_quota(cmq_second_session: Any, cmq_resources: Any) -
         res.created.append(("topic", name, None))
         expect_error(session, LEGACY, "topic_quota", "CreateTopic",
                      "cmq.legacy.CreateTopic.topic_quota", topicname=name)
+        name = res.namer.name()
+        res.created.append(("topic", name, None))
+        expect_error(session, V3, "topic_quota", "CreateTopic", "cmq.v3.condition.topic_quota",
+                     topicname=name)
     finally:
         res.cleanup()
