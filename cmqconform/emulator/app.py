@@ -58,14 +58,14 @@ class RateLimiter:
     per_second: int
     _windows: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
 
-    def admit(self, key: tuple[str, str, str], now: float) -> bool:
-        """Count one request; False when it is over the limit."""
+    def admit(self, key: tuple[str, str, str], now: float, cost: int = 1) -> bool:
+        """Count one request of ``cost`` units; False when it is over the limit."""
         second = int(now)
         window, count = self._windows.get(key, (second, 0))
         if window != second:
             window, count = second, 0
-        self._windows[key] = (window, count + 1)
-        return count < self.per_second
+        self._windows[key] = (window, count + cost)
+        return count + cost <= self.per_second
 
 
 class Gateway:
@@ -176,8 +176,11 @@ class Gateway:
         handler = self.handlers[api].get(name)
         if action is None or handler is None:
             raise Fault("unknown_action", f"action name {name} is not existed", "Action")
+        # Legacy QPS counts messages: a batch counts each of its items (cmq-api.txt:4008).
+        cost = max(1, sum(k.split(".")[0].lower() in ("msgbody", "receipthandle")
+                          for k in wire.flat)) if api == LEGACY_API else 1
         if self.limiter is not None and not self.limiter.admit((account, api, name),
-                                                               self.clock.now()) \
+                                                               self.clock.now(), cost) \
                 and not mutants.active("throttle-never"):
             raise Fault("topic_quota" if mutants.active("throttle-quota-code") else "rate_limited",
                         f"{name}: more than {self.limiter.per_second} requests per second", None)
