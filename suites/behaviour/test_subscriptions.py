@@ -51,8 +51,9 @@ def test_legacy_topic_reads_back(cmq_session: Any, cmq_resources: Any) -> None:
     res = cmq_resources(LEGACY)
     size = param(cmq_session, LEGACY, "CreateTopic", "maxMsgSize")
     retention = param(cmq_session, V3, "CreateTopic", "MsgRetentionSeconds").max
+    filter_type = param(cmq_session, LEGACY, "CreateTopic", "filterType").default
     given = {"maxmsgsize": size.min, "filtertype": 2}
-    for attrs, expected in ((given, (size.min, 2)), ({}, (size.default, 1))):
+    for attrs, expected in ((given, (size.min, 2)), ({}, (size.default, filter_type))):
         name, topic_id = _new_topic(cmq_session, res, LEGACY, **attrs)
         got = expect_ok(cmq_session, LEGACY, "GetTopicAttributes", topicname=name).data
         assert (got["maxMsgSize"], got["filterType"]) == expected, (
@@ -179,6 +180,9 @@ def test_topic_listing_pages_and_filters(cmq_session: Any, cmq_resources: Any) -
     first = expect_ok(cmq_session, V3, "DescribeTopicDetail", filters=filters)
     page = [t["TopicName"] for t in first.data["TopicSet"]]
     assert len(page) == default.default, f"no Limit: {len(page)} listed, expected 20"
+    zero = expect_ok(cmq_session, V3, "DescribeTopicDetail", filters=filters, offset=0,
+                     limit=default.default)
+    assert [t["TopicName"] for t in zero.data["TopicSet"]] == page, "no Offset is not Offset 0"
     everything = [t["TopicName"] for t in expect_ok(
         cmq_session, V3, "DescribeTopicDetail", filters=filters,
         limit=default.max).data["TopicSet"]]
@@ -200,6 +204,9 @@ def test_topic_listing_pages_and_filters(cmq_session: Any, cmq_resources: Any) -
     legacy = expect_ok(cmq_session, LEGACY, "ListTopic", searchword=word).data
     assert len(legacy["topicList"]) == default.default
     assert legacy["totalCount"] == len(everything)
+    zero = expect_ok(cmq_session, LEGACY, "ListTopic", searchword=word, offset=0,
+                     limit=default.default).data
+    assert zero["topicList"] == legacy["topicList"], "ListTopic without offset is not offset 0"
     pages: list[str] = []
     for offset in range(0, len(everything), 9):
         got = expect_ok(cmq_session, LEGACY, "ListTopic", searchword=word, offset=offset,
@@ -240,6 +247,8 @@ def test_subscription_listing_pages_and_filters(cmq_session: Any, cmq_resources:
     total, page = _v3_subscriptions(cmq_session, topic)
     assert (total, len(page)) == (len(names), default.default), (
         f"no Limit: TotalCount {total}, {len(page)} listed; expected {len(names)} and 20")
+    assert _v3_subscriptions(cmq_session, topic, offset=0, limit=default.default)[1] == page, (
+        "DescribeSubscriptionDetail without Offset is not Offset 0")
     seen: list[str] = []
     for offset in range(0, len(names), 8):
         total, page = _v3_subscriptions(cmq_session, topic, offset=offset, limit=8)
@@ -254,6 +263,10 @@ def test_subscription_listing_pages_and_filters(cmq_session: Any, cmq_resources:
     legacy = expect_ok(cmq_session, LEGACY, "ListSubscriptionByTopic", topicname=topic).data
     assert len(legacy["subscriptionList"]) == default.default
     assert legacy["totalCount"] == len(names)
+    zero = expect_ok(cmq_session, LEGACY, "ListSubscriptionByTopic", topicname=topic, offset=0,
+                     limit=default.default).data
+    assert zero["subscriptionList"] == legacy["subscriptionList"], (
+        "ListSubscriptionByTopic without offset is not offset 0")
     pages: list[str] = []
     for offset in range(0, len(names), 9):
         got = expect_ok(cmq_session, LEGACY, "ListSubscriptionByTopic", topicname=topic,
