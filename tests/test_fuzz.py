@@ -24,6 +24,7 @@ from cmqconform.fuzz.wire import Ambiguous, violations, wire_view
 from cmqconform.models import LEGACY, V3, SpecSet
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
+from cmqconform.spec.rules import condition_for
 from cmqconform.verdicts import Case, Exchange, Expected
 
 SID, KEY = "AKIDfuzzTest0000", "fuzz-test-key"
@@ -68,6 +69,14 @@ def test_legacy_holes_in_indices_are_array_encoding(specs: SpecSet) -> None:
     found = violations(api, batch, view)
     assert {(v.param, v.condition) for v in found} == {("msgBody", "array_not_contiguous"),
                                                       ("msgBody", "invalid_type")}
+
+
+def test_an_empty_batch_item_breaks_the_item_length(specs: SpecSet) -> None:
+    api = specs.api(LEGACY)
+    batch = api.action("BatchSendMessage")
+    found = violations(api, batch, wire_view(api, batch, {"queueName": "q1", "msgBody": [""]}))
+    assert [(v.kind, v.condition) for v in found] == [
+        ("item_min_length", condition_for(batch.param("msgBody"), "item_min_length"))]
 
 
 def test_legacy_names_that_collide_with_the_encoding_are_not_judged(specs: SpecSet) -> None:
