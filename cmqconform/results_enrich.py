@@ -10,6 +10,7 @@ cheap, and it keeps the pytest plugin out of this.
 
 from __future__ import annotations
 
+import ast
 import platform
 import sys
 from collections.abc import Iterable, Mapping
@@ -53,9 +54,24 @@ def clause_kind(clause_ids: Iterable[str], clauses: Mapping[str, Clause]) -> str
     return next((clauses[c].category for c in clause_ids if c in clauses), None)
 
 
+def skip_reason(message: str) -> str:
+    """The reason of a skip whose message is pytest's ``(path, line, 'Skipped: reason')``."""
+    if not (message.startswith("(") and message.endswith(")")):
+        return message
+    try:
+        value = ast.literal_eval(message)
+    except (ValueError, SyntaxError):
+        return message
+    if isinstance(value, tuple) and len(value) == 3 and isinstance(value[2], str):
+        return value[2].removeprefix("Skipped: ")
+    return message
+
+
 def enrich_case(rec: dict[str, Any], clauses: Mapping[str, Clause],
                 generated: Mapping[tuple[str, str], Case]) -> None:
     """Add ``kind``, ``errata``, ``expected_codes`` (and ``case_kind``) to one record."""
+    if rec.get("verdict") in ("skip", "disabled", "xfail") and rec.get("message"):
+        rec["message"] = skip_reason(str(rec["message"]))
     ids = [str(c) for c in rec.get("clause_ids") or ()]
     rec["kind"] = clause_kind(ids, clauses)
     errata = [e for c in ids if c in clauses and (e := clauses[c].errata)]

@@ -122,3 +122,12 @@ def test_tail_reads_only_whole_new_lines(tmp_path: Path) -> None:
     write_collected(tmp_path, "gw0", 40)
     write_collected(tmp_path, "gw1", 40)
     assert tail.collected() == 40
+
+
+def test_a_skip_message_is_its_reason() -> None:
+    from cmqconform.results_enrich import skip_reason
+
+    raw = "('/w/suites/behaviour/test_x.py', 23, 'Skipped: the target declares no legacy rate')"
+    assert skip_reason(raw) == "the target declares no legacy rate"
+    assert skip_reason("(not a tuple") == "(not a tuple"
+    assert skip_reason("plain reason") == "plain reason"
