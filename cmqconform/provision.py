@@ -78,11 +78,14 @@ class Resources:
             self.created.append((kind, name, None))
         elif kind == "subscription":
             topic = self.get("topic")
-            queue = self.get("queue", "endpoint")
+            # A queue subscription unless the case asks for another protocol (``attrs``).
+            given = dict(attrs)
+            if "endpoint" not in given:
+                given.update(protocol="queue", endpoint=self.get("queue", "endpoint"),
+                             notifycontentformat="SIMPLIFIED")
             name = self.namer.name(length)
             self._must(self._call(actions[kind], topicname=topic, subscriptionname=name,
-                                  protocol="queue", endpoint=queue,
-                                  notifycontentformat="SIMPLIFIED"), "subscribe")
+                                  **given), "subscribe")
             self.created.append((kind, name, topic))
         elif kind == "message":
             queue = self.get("queue")

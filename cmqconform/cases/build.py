@@ -104,6 +104,7 @@ def _fix(api: ApiSpec, action: ActionSpec, rule: Rule, params: dict[str, Any],
     target = str(req.get("param", ""))
     if "equals" in req and target not in keep:
         params[target] = req["equals"]
+        couple(action, params)
         return
     for op, bound in (("lt", "max"), ("le", "max"), ("gt", "min"), ("ge", "min")):
         other = req.get(op)

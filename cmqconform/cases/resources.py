@@ -63,6 +63,9 @@ _SUBSCRIBE = Recipe(
             "notifycontentformat": "SIMPLIFIED"},
     couplings={"protocol": {"http": {"endpoint": _HTTP_ENDPOINT}}},
 )
+#: A subscription that pushes to http, so either NotifyContentFormat is valid on it.
+_HTTP_SUBSCRIPTION = (Need("subscription", attrs=(("protocol", "http"),
+                                                   ("endpoint", _HTTP_ENDPOINT))),)
 _REWIND_ON = (("msgretentionseconds", "max"), ("rewindseconds", "max"))
 _REWIND = Recipe(needs=(Need("queue", attrs=_REWIND_ON),),
                  values={"startconsumetime": Now(-10)})
@@ -80,6 +83,8 @@ RECIPES: Mapping[str, Recipe] = {
     "batchreceivemessage": Recipe(needs=(Need("message"),)),
     "deletemessage": Recipe(needs=(Need("receipt"),)),
     "batchdeletemessage": Recipe(needs=(Need("receipt"),)),
+    "modifysubscriptionattribute": Recipe(needs=_HTTP_SUBSCRIPTION),
+    "setsubscriptionattributes": Recipe(needs=_HTTP_SUBSCRIPTION),
     "publishmessage": Recipe(needs=(Need("subscription"),)),
     "batchpublishmessage": Recipe(needs=(Need("subscription"),)),
 }

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from cmqconform.emulator import mutants
-from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.handlers import (
     Context,
     Handler,
@@ -225,11 +224,6 @@ def _subscription_now(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
 async def subscribe(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """Subscribe -> subscriptionId."""
     rest = attributes(params, "topicName", "subscriptionName", "protocol", "endpoint")
-    endpoint = str(arg(params, "endpoint"))
-    if arg(params, "protocol") == "http" and any(c.isspace() for c in endpoint):
-        raise Fault("endpoint_blank", "the endpoint contains blanks", "endpoint")
-    if arg(params, "protocol") == "http" and not endpoint.startswith(("http://", "https://")):
-        raise Fault("endpoint_format", "an http endpoint begins with http://", "endpoint")
     subscription_id = ctx.backend.subscribe(
         ctx.account, arg(params, "topicName"), arg(params, "subscriptionName"),
         protocol=arg(params, "protocol"), endpoint=arg(params, "endpoint"), attributes=rest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,11 @@ def _routing_filter_type(specs: SpecSet) -> int | None:
     return None
 
 
+def _pattern(specs: SpecSet, name: str) -> re.Pattern[str] | None:
+    entry = specs.service.get("patterns", {}).get(name)
+    return re.compile(entry["regex"]) if entry is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """What the state enforces, read once from the spec set."""
@@ -81,6 +87,8 @@ class Limits:
     topic_defaults: Mapping[str, Any]
     subscription_attributes: Mapping[str, str]
     subscription_defaults: Mapping[str, Any]
+    #: What an http subscription's endpoint must match (service.yaml ``patterns``).
+    http_endpoint: re.Pattern[str] | None = None
 
     @classmethod
     def from_specs(cls, specs: SpecSet) -> Limits:
@@ -115,6 +123,7 @@ class Limits:
             queue_attributes=queue_names, queue_defaults=queue_defaults,
             topic_attributes=topic_names, topic_defaults=topic_defaults,
             subscription_attributes=sub_names, subscription_defaults=sub_defaults,
+            http_endpoint=_pattern(specs, "http_endpoint"),
         )
 
     def replace(self, **changes: Any) -> Limits:

@@ -227,6 +227,8 @@ class TopicOps:
             attrs.update(self._attributes(attributes, self.limits.subscription_attributes))
             attrs["protocol"] = protocol
             attrs["endpoint"] = endpoint
+            if protocol == "http":
+                self._check_http_endpoint(endpoint)
             if self._routed(found) and not attrs.get("bindingKey"):
                 raise Fault("missing_binding_key", "parameter bindingKey is missing",
                             "bindingKey")
@@ -237,6 +239,14 @@ class TopicOps:
             sub = Subscription(resource_id("subsc"), name, attrs)
             found.subscriptions[name.lower()] = sub
             return sub.subscription_id
+
+    def _check_http_endpoint(self, endpoint: str) -> None:
+        if any(c.isspace() for c in endpoint):
+            raise Fault("endpoint_blank", "the endpoint contains blanks", "endpoint")
+        pattern = self.limits.http_endpoint
+        if pattern is not None and not pattern.search(endpoint):
+            raise Fault("endpoint_format", f"an http endpoint must match {pattern.pattern}",
+                        "endpoint")
 
     def unsubscribe(self, account: str, topic: str, name: str) -> None:
         """Delete a subscription."""
@@ -266,6 +276,10 @@ class TopicOps:
         with self._lock:
             found, sub = self._subscription(account, topic, name)
             changes = self._attributes(attributes, self.limits.subscription_attributes)
+            if sub.attributes.get("protocol") == "queue" and changes.get(
+                    "notifyContentFormat", "SIMPLIFIED") != "SIMPLIFIED":
+                raise Fault("queue_protocol_format", "a queue subscription pushes SIMPLIFIED "
+                            "messages only", "notifyContentFormat")
             self._check_delimiters(changes.get("bindingKey") or (),
                                    self.limits.binding_key_max_dots, "bindingKey")
             sub.attributes.update(changes)

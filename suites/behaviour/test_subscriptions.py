@@ -350,6 +350,32 @@ def test_v3_queue_subscription_refuses_json(cmq_session: Any, cmq_resources: Any
                 "cmq.v3.condition.queue_protocol_format")
 
 
+@pytest.mark.clause("cmq.v3.ModifySubscriptionAttribute.queue_protocol_simplified",
+                    "cmq.legacy.SetSubscriptionAttributes.queue_protocol_simplified")
+@pytest.mark.parametrize("api", [V3, LEGACY])
+def test_queue_subscription_cannot_switch_to_json(cmq_session: Any, cmq_resources: Any,
+                                                  api: str) -> None:
+    """Changing a queue subscription's NotifyContentFormat to JSON is refused; it stays SIMPLIFIED."""
+    res = cmq_resources(api)
+    topic = str(res.create("topic"))
+    queue = str(res.create("queue"))
+    name, got = _subscribe(cmq_session, res, api, topic, protocol="queue", endpoint=queue,
+                           notifycontentformat="SIMPLIFIED")
+    assert got.ok, got.describe()
+    action = "ModifySubscriptionAttribute" if api == V3 else "SetSubscriptionAttributes"
+    clause = f"{api}.{action}.queue_protocol_simplified"
+    got = call(cmq_session, api, action, topicname=topic, subscriptionname=name,
+               notifycontentformat="JSON")
+    check_error(cmq_session, api, "queue_protocol_format", got,
+                f"{action} NotifyContentFormat=JSON on a queue subscription", clause)
+    if api == V3:
+        listed = _v3_subscriptions(cmq_session, topic)[1][0]["NotifyContentFormat"]
+    else:
+        listed = expect_ok(cmq_session, api, "GetSubscriptionAttributes", topicname=topic,
+                           subscriptionname=name).data["notifyContentFormat"]
+    assert listed == "SIMPLIFIED", f"after the refused {action}: {listed} ({clause})"
+
+
 @pytest.mark.clause("cmq.v3.CreateSubscribe.http_default_json",
                     "cmq.v3.CreateSubscribe.NotifyStrategy.default",
                     "cmq.v3.ModifySubscriptionAttribute.modifies_attributes",
@@ -423,12 +449,19 @@ def test_legacy_subscription_attributes_change(cmq_session: Any, cmq_resources: 
 @pytest.mark.clause("cmq.legacy.Subscribe.endpoint_format", "cmq.legacy.condition.endpoint_format",
                     "cmq.legacy.Subscribe.endpoint_no_blanks",
                     "cmq.legacy.condition.endpoint_blank",
-                    "cmq.v3.CreateSubscribe.endpoint_queue_name")
+                    "cmq.v3.CreateSubscribe.endpoint_queue_name",
+                    "cmq.v3.CreateSubscribe.endpoint_http_prefix",
+                    "cmq.v3.condition.endpoint_format")
 def test_endpoint_must_suit_the_protocol(cmq_session: Any, cmq_resources: Any) -> None:
     """An http endpoint needs http:// and no blanks; a queue endpoint names the queue fed."""
     res = cmq_resources(V3)
     topic = str(res.create("topic"))
     queue = str(res.create("queue"))
+    _, got = _subscribe(cmq_session, res, V3, topic, protocol="http",
+                        endpoint="127.0.0.1/cmqc-no-scheme")
+    check_error(cmq_session, V3, "endpoint_format", got,
+                "CreateSubscribe Protocol=http Endpoint without http://",
+                "cmq.v3.CreateSubscribe.endpoint_http_prefix")
     _, got = _subscribe(cmq_session, res, LEGACY, topic, protocol="http",
                         endpoint="127.0.0.1/cmqc-no-scheme")
     check_error(cmq_session, LEGACY, "endpoint_format", got, "Subscribe endpoint without http://",
