@@ -16,14 +16,15 @@ SENDERS = 8
 
 
 @pytest.mark.clause("cmq.legacy.condition.rate_limited")
-def test_legacy_burst_answers_rate_limited(cmq_session: Any) -> None:
+def test_legacy_burst_answers_rate_limited(cmq_throttled_session: Session) -> None:
     """Past the declared legacy requests per second, the target answers the throttling code."""
-    rate = cmq_session.target.declared_limits.get("legacy_requests_per_second")
+    session = cmq_throttled_session
+    rate = session.target.declared_limits.get("legacy_requests_per_second")
     if rate is None:
         pytest.skip("the target declares no legacy rate (declared_limits."
                     "legacy_requests_per_second)")
     # A session of its own: the run's shared limiter would keep the burst under the limit.
-    with Session(cmq_session.specs, cmq_session.target) as burst:
+    with Session(session.specs, session.target) as burst:
         params = named(burst, LEGACY, "ListQueue", limit=1)
         with ThreadPoolExecutor(SENDERS) as pool:
             answers = list(pool.map(lambda _: burst.call(LEGACY, "ListQueue", params),
@@ -31,9 +32,9 @@ def test_legacy_burst_answers_rate_limited(cmq_session: Any) -> None:
     throttled = [a for a in answers if not a.ok]
     assert throttled, f"{len(answers)} ListQueue at once, limit {rate}/s: none was throttled"
     for answer in throttled:
-        check_error(cmq_session, LEGACY, "rate_limited", answer, "ListQueue burst",
+        check_error(session, LEGACY, "rate_limited", answer, "ListQueue burst",
                     "cmq.legacy.condition.rate_limited")
-    assert all(a.ok or accepts(cmq_session, LEGACY, "rate_limited", a) for a in answers)
+    assert all(a.ok or accepts(session, LEGACY, "rate_limited", a) for a in answers)
 
 
 @pytest.mark.clause("cmq.legacy.protocol.qps_counts_messages")
