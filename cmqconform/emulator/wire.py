@@ -32,7 +32,7 @@ SDK_EXTRAS: Mapping[str, frozenset[str]] = {
     LEGACY: frozenset({"UserpollingWaitSeconds", "clientRequestId"}),
 }
 
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?[0-9]+$")  # ASCII only: int() would also take "٣"
 _BOOLS = {"true": True, "false": False}
 
 

@@ -156,3 +156,9 @@ def test_shape_projects_case_insensitively_and_nests() -> None:
         "TotalCount": 1,
         "QueueSet": [{"QueueId": "q-1", "Tags": [{"Name": "k", "Values": ["v"]}]}],
     }
+
+
+@pytest.mark.parametrize("text", ["\u0663", "1\u0660", "\uff15"])
+def test_non_ascii_digits_are_not_integers(text: str) -> None:
+    """Arabic-Indic or full-width digits in a form value stay text (the type check refuses them)."""
+    assert scalar(text, "integer") == text
