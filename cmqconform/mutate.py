@@ -90,6 +90,7 @@ class Outcome:
         m = self.mutant
         return {"mutant": m.name, "category": m.category, "description": m.description,
                 "clauses": list(m.clauses), "caught": self.caught,
+                "state": "caught" if self.caught else ("error" if self.error else "survived"),
                 "caught_by": [c.to_json() for c in self.caught_by],
                 "tests_run": self.tests_run, "seconds": round(self.seconds, 1),
                 "error": self.error}
@@ -177,7 +178,21 @@ def _target_file(folder: Path, port: int, category: Category) -> Path:
 
 def run_selection(category: Category, mutant: str | None, work: Path, *,
                   full: bool = False, nodeids: Sequence[str] = ()) -> RunResult:
-    """Run ``category``'s tests against an emulator with ``mutant`` (None: the reference)."""
+    """Run ``category``'s tests against an emulator with ``mutant`` (None: the reference).
+
+    A run that ends without a single result (the emulator or pytest failed to start) is tried
+    once more before it is reported as an error.
+    """
+    first = _run_once(category, mutant, work, full=full, nodeids=nodeids)
+    if first.cases:
+        return first
+    again = _run_once(category, mutant, work / "retry", full=full, nodeids=nodeids)
+    again.seconds += first.seconds
+    return again
+
+
+def _run_once(category: Category, mutant: str | None, work: Path, *,
+              full: bool = False, nodeids: Sequence[str] = ()) -> RunResult:
     from cmqconform.plugin_run import embedded_credentials
     from cmqconform.targets import SECRET_ID_ENV, SECRET_KEY_ENV
 
@@ -345,7 +360,7 @@ def markdown(report: Report) -> str:
     for o in report.outcomes:
         first = o.caught_by[0] if o.caught_by else None
         verdict = f"caught by {len(o.caught_by)}" if o.caught else (
-            f"SURVIVED ({o.error})" if o.error else "SURVIVED")
+            f"ERROR (not judged: {o.error})" if o.error else "SURVIVED")
         test = f"`{first.test}`" if first else ""
         clauses = ", ".join(first.clause_ids[:3]) if first else ""
         lines.append(f"| `{o.mutant.name}` | {o.mutant.category} | {verdict} | {test} | "
@@ -370,8 +385,10 @@ def print_report(report: Report, shown: int = 3) -> None:
           f"{report.seconds:.0f} s wall, -j {report.jobs}")
     for o in report.outcomes:
         if not o.caught:
-            reason = f" ({o.error})" if o.error else ""
-            print(f"  SURVIVED  {o.mutant.name} [{o.mutant.category}]{reason}")
+            # A run that could not judge is not a hole in the suite: say which it was.
+            state = f"ERROR     {o.mutant.name} [{o.mutant.category}] ({o.error})" if o.error \
+                else f"SURVIVED  {o.mutant.name} [{o.mutant.category}]"
+            print(f"  {state}")
             continue
         print(f"  caught    {o.mutant.name} [{o.mutant.category}] by {len(o.caught_by)} "
               f"test(s):")
