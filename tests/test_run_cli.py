@@ -146,7 +146,7 @@ def check_four_outputs(real_run: Run) -> None:
 
     allure = [json.loads(p.read_text()) for p in (report_dir / "allure").glob("*-result.json")]
     assert len(allure) == total
-    one = next(r for r in allure if r["name"].startswith("CreateQueue[VisibilityTimeout="))
+    one = next(r for r in allure if r["name"] == "CreateQueue[VisibilityTimeout=43201]")
     labels = {(lab["name"], lab["value"]) for lab in one["labels"]}
     assert {("epic", "cmq.v3"), ("feature", "CreateQueue"), ("story", "range")} <= labels
     assert ("clause", "cmq.v3.CreateQueue.VisibilityTimeout.range") in labels
