@@ -50,7 +50,7 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     if not args.slow:
         argv += ["-m", "not slow"]
     if args.fuzz:
-        argv.append("--cmq-fuzz")
+        argv += ["--cmq-fuzz", f"--cmq-fuzz-examples={args.fuzz_examples}"]
     if args.expectations:
         argv.append(f"--cmq-expectations={args.expectations}")
     if args.mutant:
@@ -134,6 +134,14 @@ def per_api(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
         row["total"] += 1
         row[case["verdict"]] = row.get(case["verdict"], 0) + 1
     return dict(sorted(out.items()))
+
+
+def _positive(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -227,6 +235,8 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                           f"(default: {DEFAULT_REPORT_DIR})")
     run.add_argument("-k", metavar="EXPR", help="pytest -k expression selecting cases")
     run.add_argument("--fuzz", action="store_true", help="add property-based fuzz cases")
+    run.add_argument("--fuzz-examples", type=_positive, default=20, metavar="N",
+                     help="with --fuzz: examples per action (default 20)")
     run.add_argument("--expectations", help="expectations file (xfail/disabled per target)")
     run.add_argument("--slow", action="store_true",
                      help="include the scenarios marked slow (minutes of waiting on timers)")

@@ -49,6 +49,14 @@ def test_argv_carries_every_option(tmp_path: Path) -> None:
     assert argv[argv.index("-k") + 1] == "CreateQueue"
 
 
+def test_fuzz_examples_reach_the_plugin(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["run", "--report-dir", str(tmp_path), "--fuzz",
+                                      "--fuzz-examples", "7"])
+    assert {"--cmq-fuzz", "--cmq-fuzz-examples=7"} <= set(pytest_argv(args))
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--fuzz-examples", "0"])
+
+
 def test_slow_scenarios_only_with_slow(tmp_path: Path) -> None:
     base = ["run", "--report-dir", str(tmp_path)]
     default = pytest_argv(build_parser().parse_args(base))
