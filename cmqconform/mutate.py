@@ -29,6 +29,7 @@ from typing import Any
 
 from cmqconform.emulator.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
 from cmqconform.errors import ConfigError
+from cmqconform.plugin_run import stop_process
 from cmqconform.results import now_iso, read_cases
 from cmqconform.run import SUITES
 
@@ -227,11 +228,7 @@ def _run_once(category: Category, mutant: str | None, work: Path, *,
         return RunResult([], str(exc), time.monotonic() - started)
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_process(server)
 
 
 # -- judging ---------------------------------------------------------------------------------

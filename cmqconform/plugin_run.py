@@ -70,6 +70,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a child server, killing it when it has not stopped within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def start_embedded(secret_id: str, secret_key: str, mutant: str | None = None, *,
                    extra: Sequence[str] = ()) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``cmqconform serve`` (plus ``extra`` options) on a free loopback port.
@@ -309,11 +318,7 @@ class CmqRun:
         self._extra.clear()
         for server in (self._server, self._throttled_server):
             if server is not None:
-                server.terminate()
-                try:
-                    server.wait(10)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                stop_process(server)
         self._server = self._throttled_server = None
         if self._secrets_dir is not None:
             shutil.rmtree(self._secrets_dir, ignore_errors=True)

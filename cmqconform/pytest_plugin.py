@@ -26,7 +26,7 @@ from cmqconform.models import LEGACY, V3
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources
 from cmqconform.results import RunInfo, assemble, record
-from cmqconform.runner import ContractFailure
+from cmqconform.runner import ContractFailure, SuiteFault
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange, Verdict
 
@@ -84,6 +84,25 @@ class _XdistHooks:
         """Called in the controller for each worker before it starts."""
         self.run.prepare_controller()
         node.workerinput["cmq"] = self.run.shared()
+
+
+class VerdictItem(pytest.Item):
+    """A suite item judged by one Verdict (a generated case, a fuzzed action)."""
+
+    def settle(self, verdict: Verdict) -> None:
+        """Keep ``verdict`` for the results; raise ContractFailure on fail, SuiteFault on error."""
+        self.stash[VERDICT_KEY] = verdict
+        if verdict.verdict == "fail":
+            raise ContractFailure(verdict.message)
+        if verdict.verdict == "error":
+            raise SuiteFault(verdict.message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        """The verdict message, without a traceback."""
+        if isinstance(excinfo.value, ContractFailure | SuiteFault):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
 
 
 def get_run(config: pytest.Config) -> CmqRun:

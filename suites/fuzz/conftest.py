@@ -16,8 +16,7 @@ import pytest
 
 from cmqconform.fuzz import fuzz_action, fuzz_id
 from cmqconform.fuzz.engine import base_clauses
-from cmqconform.pytest_plugin import VERDICT_KEY, get_run
-from cmqconform.runner import ContractFailure, SuiteFault
+from cmqconform.pytest_plugin import VerdictItem, get_run
 from cmqconform.spec import load_specs
 
 
@@ -42,7 +41,7 @@ class FuzzFile(pytest.File):
                                        clause_ids=base_clauses(spec, action))
 
 
-class FuzzItem(pytest.Item):
+class FuzzItem(VerdictItem):
     """N generated requests for one action, judged as one verdict."""
 
     def __init__(self, *, api: str, action: str, clause_ids: tuple[str, ...],
@@ -59,20 +58,9 @@ class FuzzItem(pytest.Item):
         run = get_run(self.config)
         verdict = fuzz_action(run.session, run.namer, self.api, self.action,
                               examples=self.config.option.cmq_fuzz_examples, strict=run.strict)
-        self.stash[VERDICT_KEY] = verdict
         # The clauses the examples actually exercised (rejected invalid input included).
         self.clause_ids = verdict.clause_ids
-        if verdict.verdict == "fail":
-            raise ContractFailure(verdict.message)
-        if verdict.verdict == "error":
-            raise SuiteFault(verdict.message)
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        """The verdict message, without a traceback."""
-        if isinstance(excinfo.value, ContractFailure | SuiteFault):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
+        self.settle(verdict)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Where the item comes from, for pytest's report."""

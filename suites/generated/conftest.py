@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from cmqconform.cases import generate
-from cmqconform.pytest_plugin import VERDICT_KEY, get_run
-from cmqconform.runner import ContractFailure, SuiteFault, execute
+from cmqconform.pytest_plugin import VerdictItem, get_run
+from cmqconform.runner import execute
 from cmqconform.spec import load_specs
 from cmqconform.verdicts import Case
 
@@ -39,7 +39,7 @@ class SpecFile(pytest.File):
             yield CaseItem.from_parent(self, name=case.id, case=case)
 
 
-class CaseItem(pytest.Item):
+class CaseItem(VerdictItem):
     """One generated case run against the target."""
 
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
@@ -54,19 +54,7 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         """Execute the case; a fail raises ContractFailure, an error SuiteFault."""
         run = get_run(self.config)
-        verdict = execute(self.case, run.session, run.namer, strict=run.strict)
-        self.stash[VERDICT_KEY] = verdict
-        if verdict.verdict == "fail":
-            raise ContractFailure(verdict.message)
-        if verdict.verdict == "error":
-            raise SuiteFault(verdict.message)
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        """The verdict message, without a traceback."""
-        if isinstance(excinfo.value, ContractFailure | SuiteFault):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
+        self.settle(execute(self.case, run.session, run.namer, strict=run.strict))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Where the case comes from, for pytest's report."""
