@@ -43,6 +43,7 @@ from cmqconform.targets import (
     load_target,
     target_from_url,
 )
+from cmqconform.verdicts import Exchange
 
 EMBEDDED = ("emulator", "embedded")
 STARTUP_SECONDS = 30.0
@@ -223,6 +224,16 @@ class CmqRun:
         self.ensure()
         assert self._session is not None
         return self._session
+
+    def calls_made(self) -> int:
+        """How many calls the run's main session has sent (0 before it exists)."""
+        return self._session.calls if self._session is not None else 0
+
+    def last_exchange_since(self, calls: int) -> Exchange | None:
+        """The main session's latest exchange, when it sent any after ``calls`` calls."""
+        if self._session is None or self._session.calls <= calls:
+            return None
+        return self._session.last
 
     def second_session(self) -> Session | None:
         """A session with the target's second account; None when it declares none."""

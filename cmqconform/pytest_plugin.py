@@ -33,6 +33,7 @@ from cmqconform.verdicts import Exchange, Verdict
 RUN_KEY = pytest.StashKey["CmqRun"]()
 EXPECT_KEY = pytest.StashKey[Expectation]()
 VERDICT_KEY = pytest.StashKey[Verdict]()
+CALLS_KEY = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -146,6 +147,14 @@ def clause_ids_of(item: pytest.Item) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Note how many calls the run has sent, to find the exchanges this item makes."""
+    run = item.config.stash.get(RUN_KEY, None)
+    if run is not None:
+        item.stash[CALLS_KEY] = run.calls_made()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
@@ -184,13 +193,18 @@ def item_record(item: pytest.Item, report: pytest.TestReport,
         if report.passed:
             text = ""
         elif excinfo is not None and not report.skipped:
-            # The exception itself, not the traceback's last line ("provision.py:64: SetupError").
-            text = f"{excinfo.typename}: {excinfo.value}"
+            # The exception itself, not the traceback's last line ("provision.py:64: SetupError"),
+            # and of an assertion only its message, not pytest's "assert None + where" rewrite.
+            text = f"{excinfo.typename}: {excinfo.value}".split("\nassert ")[0]
         else:
             lines = str(report.longreprtext).strip().splitlines()
             text = lines[-1] if lines else ""
-        verdict = Verdict(item.nodeid, "pass", clause_ids_of(item), "", "", text[:2000],
-                          api=getattr(item, "api", None), action=getattr(item, "action", None))
+        # A scenario keeps no verdict of its own: its last exchange is the evidence.
+        last = None if state not in ("fail", "error") else \
+            item.config.stash[RUN_KEY].last_exchange_since(item.stash.get(CALLS_KEY, 0))
+        verdict = Verdict(item.nodeid, state, clause_ids_of(item), "", "", text[:2000],
+                          api=getattr(item, "api", None), action=getattr(item, "action", None),
+                          evidence=last.evidence if last is not None else None)
     rec = record(verdict, duration=report.duration)
     rec["id"] = item.nodeid
     rec["verdict"] = state

@@ -75,6 +75,10 @@ class Session:
         self.target = target
         self.limiter = limiter
         self.client = httpx.Client(timeout=timeout, transport=transport)
+        #: The latest exchange and how many calls were sent: a failing scenario shows the last
+        #: exchange it made as its evidence.
+        self.last: Exchange | None = None
+        self.calls = 0
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -98,6 +102,14 @@ class Session:
              common: Mapping[str, str | None] | None = None, tamper: str | None = None,
              http_method: str = "POST", array_base: int | None = None) -> Exchange:
         """Send one call; never raises for transport or decoding trouble."""
+        self.calls += 1
+        self.last = self._send(api, action, params, common=common, tamper=tamper,
+                               http_method=http_method, array_base=array_base)
+        return self.last
+
+    def _send(self, api: str, action: str, params: Mapping[str, Any], *,
+              common: Mapping[str, str | None] | None, tamper: str | None,
+              http_method: str, array_base: int | None) -> Exchange:
         creds = self._credentials(tamper)
         clock: Callable[[], float] = time.time
         if tamper == "expired_timestamp":

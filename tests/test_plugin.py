@@ -77,7 +77,12 @@ def test_run_writes_results_sweeps_only_prefixed_and_applies_expectations(
     verdicts = {c["id"].split("::")[-1]: c for c in doc["cases"]}
     assert verdicts["test_queue_factory"]["clause_ids"] == ["cmq.v3.CreateQueue.creates_queue"]
     assert verdicts["test_known_deviation"]["verdict"] == "xfail"
-    assert verdicts["test_contract_break_is_a_fail"]["verdict"] == "fail"
+    broken = verdicts["test_contract_break_is_a_fail"]
+    assert broken["verdict"] == "fail"
+    # A failing scenario's evidence is the last exchange it made, redacted.
+    request = broken["evidence"]["request"]
+    assert "1bad" in request["body"] and SECRET_KEY not in json.dumps(broken)
+    assert "evidence" not in verdicts["test_queue_factory"]
     assert doc["summary"]["total"] == 3
     names = _names(session)
     assert "outside-queue" in names
