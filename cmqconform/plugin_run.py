@@ -156,14 +156,16 @@ class CmqRun:
         secrets_file = None
         if arg is None or arg in EMBEDDED:
             (secret_id, secret_key), second = embedded_credentials(), embedded_credentials()
+            # The second account is temporary credentials, so the token scenarios can run.
+            token = secrets.token_urlsafe(24)
             os.environ[SECRET_ID_ENV], os.environ[SECRET_KEY_ENV] = secret_id, secret_key
             # Workers may be running already (xdist starts them before this hook), so the keys
             # reach them in a private file; they never cross the xdist channel.
             secrets_file = self._write_secrets({"main": [secret_id, secret_key],
-                                                "second": list(second)})
+                                                "second": [*second, token]})
             self._server, url = start_embedded(
                 secret_id, secret_key, self.config.option.cmq_emulator_mutant,
-                extra=["--account", ":".join(second),
+                extra=["--account", ":".join(second), "--token", f"{second[0]}:{token}",
                        "--push-time-scale", str(EMBEDDED_PUSH_TIME_SCALE)])
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:

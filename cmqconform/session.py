@@ -96,6 +96,9 @@ class Session:
             return Credentials.of(creds.secret_id, creds.secret_key.reveal() + "x")
         if tamper == "unknown_secret_id":
             return Credentials.of(UNKNOWN_SECRET_ID, creds.secret_key.reveal())
+        if tamper == "bad_token":
+            token = creds.token.reveal() if creds.token is not None else ""
+            return Credentials.of(creds.secret_id, creds.secret_key.reveal(), token + "x")
         return creds
 
     def call(self, api: str, action: str, params: Mapping[str, Any], *,

@@ -20,6 +20,14 @@ def parse_account(text: str) -> tuple[str, str]:
     return secret_id, key
 
 
+def parse_token(text: str) -> tuple[str, str]:
+    """``ID:TOKEN`` -> (id, token); the token is never echoed in the error."""
+    secret_id, sep, token = text.partition(":")
+    if not sep or not secret_id or not token:
+        raise argparse.ArgumentTypeError("--token must look like SECRET_ID:SESSION_TOKEN")
+    return secret_id, token
+
+
 def accounts_from(args: argparse.Namespace) -> dict[str, str]:
     """Every account the options and the environment name: SecretId -> SecretKey."""
     accounts: dict[str, str] = {}
@@ -53,8 +61,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"--push-time-scale must be > 0: {args.push_time_scale}")
     options = ServerOptions(rate_limit=args.rate_limit,
                             name_release_seconds=args.name_release_seconds,
-                            push_time_scale=args.push_time_scale)
-    serve(accounts_from(args), args.host, args.port, options, log_level=args.log_level)
+                            push_time_scale=args.push_time_scale,
+                            tokens=dict(args.token or ()))
+    accounts = accounts_from(args)
+    unknown = sorted(set(options.tokens) - set(accounts))
+    if unknown:
+        raise ConfigError(f"--token names no account: {', '.join(unknown)}")
+    serve(accounts, args.host, args.port, options, log_level=args.log_level)
     return 0
 
 
@@ -69,6 +82,9 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--secret-key", help=f"its SecretKey (or ${ENV_KEY})")
     p.add_argument("--account", action="append", type=parse_account, metavar="ID:KEY",
                    help="another account with isolated resources (repeatable)")
+    p.add_argument("--token", action="append", type=parse_token, metavar="ID:TOKEN",
+                   help="make account ID temporary credentials: API 3.0 requests must carry "
+                        "this session token (X-TC-Token / Token) (repeatable)")
     p.add_argument("--rate-limit", type=int, metavar="N",
                    help="requests per second per action and account (default: off)")
     p.add_argument("--name-release-seconds", type=float, metavar="S",

@@ -309,6 +309,9 @@ CATALOG: tuple[Mutant, ...] = (
     _m("signature-unchecked", "signature",
        "Any signature is accepted from a known SecretId (only the SecretId is looked up).",
        "cmq.v3.auth.signature_failure", "cmq.legacy.auth.signature_failure"),
+    _m("session-token-unchecked", "signature",
+       "Temporary credentials are accepted with any session token (only the key is checked).",
+       "cmq.v3.auth.invalid_token", "cmq.v3.condition.invalid_token"),
     # -- throttling ------------------------------------------------------------------------------
     _m("throttle-never", "throttling",
        "The configured request rate is never enforced.",

@@ -17,7 +17,7 @@ import signal
 import socket
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 
 import uvicorn
@@ -47,6 +47,8 @@ class ServerOptions:
     rate_limit: int | None = None
     name_release_seconds: float | None = None
     push_time_scale: float = 1.0
+    #: SecretId -> session token: those accounts are temporary credentials.
+    tokens: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_app(accounts: Mapping[str, str], options: ServerOptions, *,
@@ -55,7 +57,7 @@ def build_app(accounts: Mapping[str, str], options: ServerOptions, *,
     specs = specs or load_specs()
     backend = Backend(specs, clock=clock, name_release_seconds=options.name_release_seconds,
                       push_time_scale=options.push_time_scale)
-    return create_app(backend, Credentials(dict(accounts)), specs=specs,
+    return create_app(backend, Credentials(dict(accounts), dict(options.tokens)), specs=specs,
                       rate_limit=options.rate_limit, clock=clock)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ from behaviour_steps import LEGACY, V3, accepts, call, check_error, expect_error
 
 from cmqconform.dialects import Call, decode
 from cmqconform.provision import Resources, named
+from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
 
 #: Session tamperings and the errors.yaml condition each must answer.
@@ -85,3 +87,21 @@ def test_two_accounts_are_isolated(cmq_session: Any, cmq_second_session: Any,
                          queuename=queue).data["activeMsgNum"] == 0
     finally:
         other.cleanup()
+
+
+@pytest.mark.clause("cmq.v3.auth.invalid_token", "cmq.v3.condition.invalid_token")
+@pytest.mark.parametrize("method", ["TC3-HMAC-SHA256", "HmacSHA256"])
+def test_temporary_credentials_need_their_own_token(cmq_second_session: Any, method: str) -> None:
+    """With temporary credentials the right token is accepted and a wrong one is refused."""
+    session = cmq_second_session
+    if session.target.credentials.token is None:
+        pytest.skip("the target's second account is not temporary credentials (a target "
+                    "file's [second_credentials] token_env)")
+    target = replace(session.target, signature={**session.target.signature, V3: method})
+    with Session(session.specs, target) as signed:
+        params = named(signed, V3, "DescribeQueueDetail", offset=0, limit=1)
+        got = signed.call(V3, "DescribeQueueDetail", params)
+        assert got.ok, f"{method} with the account's own session token: {got.describe()}"
+        got = signed.call(V3, "DescribeQueueDetail", params, tamper="bad_token")
+        check_error(signed, V3, "invalid_token", got, f"{method} with a wrong session token",
+                    "cmq.v3.auth.invalid_token")

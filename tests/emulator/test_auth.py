@@ -109,3 +109,36 @@ def test_missing_signature_or_secret_id() -> None:
 
 def test_credentials_repr_hides_keys() -> None:
     assert SKEY not in repr(CREDS) and SID in repr(CREDS)
+
+
+TOKEN = "session-token-1"
+TEMPORARY = Credentials({SID: SKEY}, {SID: TOKEN})
+
+
+def _tc3_with_token(token: str | None):  # type: ignore[no-untyped-def]
+    request = _tc3()
+    if token is not None:
+        request.headers["x-tc-token"] = token  # not a signed header
+    return request
+
+
+def _v1_with_token(token: str | None, v1: bool = True):  # type: ignore[no-untyped-def]
+    params = {"QueueName": "q1", **({"Token": token} if token is not None else {})}
+    flat = hmac_params("ClearQueue", params, HOST, timestamp=NOW, v1=v1)
+    return read_request("POST", "/", "", {"host": HOST}, urlencode(flat).encode(), LEGACY_PATH)
+
+
+@pytest.mark.parametrize("build", [_tc3_with_token, _v1_with_token])
+def test_temporary_credentials_need_their_own_token(build) -> None:  # type: ignore[no-untyped-def]
+    assert verify(build(TOKEN), TEMPORARY, NOW, SKEW) == SID
+    for wrong in ("session-token-2", None):
+        with pytest.raises(Fault) as info:
+            verify(build(wrong), TEMPORARY, NOW, SKEW)
+        assert info.value.condition == "invalid_token" and TOKEN not in str(info.value)
+    # A permanent key needs no token.
+    assert verify(build(None), CREDS, NOW, SKEW) == SID
+
+
+def test_legacy_requests_are_not_token_checked() -> None:
+    # The legacy doc names a Token parameter but no code for a wrong one (cmq-api.txt:4507).
+    assert verify(_v1_with_token("wrong", v1=False), TEMPORARY, NOW, SKEW) == SID

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from cmqconform.emulator.cli import accounts_from, parse_account
+from cmqconform.emulator.cli import accounts_from, parse_account, parse_token
 from cmqconform.emulator.server import EmulatorServer, free_port
 from cmqconform.errors import ConfigError
 
@@ -41,6 +41,13 @@ def test_parse_account() -> None:
     with pytest.raises(argparse.ArgumentTypeError) as info:
         parse_account("nokey")
     assert "nokey" not in str(info.value)
+
+
+def test_parse_token_never_echoes_the_token() -> None:
+    assert parse_token("AKID1:tok:en") == ("AKID1", "tok:en")
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        parse_token("secret-token-only")
+    assert "secret-token-only" not in str(info.value)
 
 
 def test_accounts_from_options_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
