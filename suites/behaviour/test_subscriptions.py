@@ -355,7 +355,7 @@ def test_v3_queue_subscription_refuses_json(cmq_session: Any, cmq_resources: Any
 @pytest.mark.parametrize("api", [V3, LEGACY])
 def test_queue_subscription_cannot_switch_to_json(cmq_session: Any, cmq_resources: Any,
                                                   api: str) -> None:
-    """Changing a queue subscription's NotifyContentFormat to JSON is refused; it stays SIMPLIFIED."""
+    """A queue subscription cannot switch NotifyContentFormat to JSON; it stays SIMPLIFIED."""
     res = cmq_resources(api)
     topic = str(res.create("topic"))
     queue = str(res.create("queue"))
