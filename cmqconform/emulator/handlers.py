@@ -91,6 +91,19 @@ def by_spec_names(action: ActionSpec, data: Mapping[str, Any] | None) -> dict[st
     return {p.name: folded[p.name.lower()] for p in action.request if p.name.lower() in folded}
 
 
+def current_of(read: Callable[..., Mapping[str, Any]], *names: str,
+               view: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> Current:
+    """A ``current=`` hook: ``read(backend, account, *values of names)`` re-keyed to the action's
+    parameter names (and first through ``view``); None when a name is absent or not found."""
+    def current(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any] | None:
+        keys = [arg(params, name) for name in names]
+        if not all(isinstance(key, str) for key in keys):
+            return None
+        found = quietly(lambda: read(ctx.backend, ctx.account, *keys))
+        return by_spec_names(ctx.action, view(found) if found is not None and view else found)
+    return current
+
+
 def quietly(read: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """``read()``, or None when the resource does not exist (validation still runs first)."""
     try:

@@ -17,11 +17,11 @@ from cmqconform.emulator.handlers import (
     Handler,
     arg,
     attributes,
-    by_spec_names,
+    current_of,
     message_record,
-    quietly,
     registry,
 )
+from cmqconform.emulator.state import Backend
 
 HANDLERS: dict[str, Handler]
 HANDLERS, action = registry()
@@ -49,13 +49,6 @@ def _list(items: Any) -> list[Any]:
 
 
 # -- queues --------------------------------------------------------------------------------------
-def _queue_now(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any] | None:
-    name = arg(params, "queueName")
-    if not isinstance(name, str):
-        return None
-    return by_spec_names(ctx.action, quietly(lambda: ctx.backend.get_queue(ctx.account, name)))
-
-
 @action("CreateQueue")
 async def create_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """CreateQueue -> queueId."""
@@ -84,7 +77,7 @@ async def get_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return ctx.backend.get_queue(ctx.account, arg(params, "queueName"))
 
 
-@action("SetQueueAttributes", current=_queue_now)
+@action("SetQueueAttributes", current=current_of(Backend.get_queue, "queueName"))
 async def set_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """SetQueueAttributes -> the attributes after the change."""
     return ctx.backend.set_queue_attributes(ctx.account, arg(params, "queueName"),
@@ -151,13 +144,6 @@ async def batch_delete(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any
 
 
 # -- topics --------------------------------------------------------------------------------------
-def _topic_now(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any] | None:
-    name = arg(params, "topicName")
-    if not isinstance(name, str):
-        return None
-    return by_spec_names(ctx.action, quietly(lambda: ctx.backend.get_topic(ctx.account, name)))
-
-
 @action("CreateTopic")
 async def create_topic(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """CreateTopic -> topicId."""
@@ -186,7 +172,7 @@ async def get_topic(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return ctx.backend.get_topic(ctx.account, arg(params, "topicName"))
 
 
-@action("SetTopicAttributes", current=_topic_now)
+@action("SetTopicAttributes", current=current_of(Backend.get_topic, "topicName"))
 async def set_topic(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """SetTopicAttributes."""
     return ctx.backend.set_topic_attributes(ctx.account, arg(params, "topicName"),
@@ -212,14 +198,6 @@ async def batch_publish(ctx: Context, params: dict[str, Any]) -> Mapping[str, An
 
 
 # -- subscriptions -------------------------------------------------------------------------------
-def _subscription_now(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any] | None:
-    topic, name = arg(params, "topicName"), arg(params, "subscriptionName")
-    if not isinstance(topic, str) or not isinstance(name, str):
-        return None
-    found = quietly(lambda: ctx.backend.get_subscription(ctx.account, topic, name))
-    return by_spec_names(ctx.action, found)
-
-
 @action("Subscribe")
 async def subscribe(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """Subscribe -> subscriptionId."""
@@ -253,7 +231,8 @@ async def get_subscription(ctx: Context, params: dict[str, Any]) -> Mapping[str,
                                                  arg(params, "subscriptionName")))
 
 
-@action("SetSubscriptionAttributes", current=_subscription_now)
+@action("SetSubscriptionAttributes",
+        current=current_of(Backend.get_subscription, "topicName", "subscriptionName"))
 async def set_subscription(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """SetSubscriptionAttributes."""
     return _renamed(ctx.backend.set_subscription_attributes(

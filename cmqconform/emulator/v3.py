@@ -15,11 +15,11 @@ from cmqconform.emulator.handlers import (
     Context,
     Handler,
     attributes,
-    by_spec_names,
+    current_of,
     filter_values,
-    quietly,
     registry,
 )
+from cmqconform.emulator.state import Backend
 
 HANDLERS: dict[str, Handler]
 HANDLERS, action = registry()
@@ -43,13 +43,6 @@ def _page(ctx: Context, params: Mapping[str, Any]) -> tuple[int, int | None]:
 
 
 # -- queues --------------------------------------------------------------------------------------
-def _queue_now(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any] | None:
-    name = params.get("QueueName")
-    if not isinstance(name, str):
-        return None
-    return by_spec_names(ctx.action, quietly(lambda: ctx.backend.get_queue(ctx.account, name)))
-
-
 @action("CreateQueue")
 async def create_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """CreateQueue -> QueueId."""
@@ -65,7 +58,7 @@ async def delete_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any
     return {}
 
 
-@action("ModifyQueueAttribute", current=_queue_now)
+@action("ModifyQueueAttribute", current=current_of(Backend.get_queue, "QueueName"))
 async def modify_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """ModifyQueueAttribute."""
     if mutants.active("v3-modify-not-shared"):  # stored under the API 3.0 spelling only
@@ -126,13 +119,6 @@ async def dead_letter_sources(ctx: Context, params: dict[str, Any]) -> Mapping[s
 
 
 # -- topics --------------------------------------------------------------------------------------
-def _topic_now(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any] | None:
-    name = params.get("TopicName")
-    if not isinstance(name, str):
-        return None
-    return by_spec_names(ctx.action, quietly(lambda: ctx.backend.get_topic(ctx.account, name)))
-
-
 @action("CreateTopic")
 async def create_topic(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """CreateTopic -> TopicId."""
@@ -148,7 +134,7 @@ async def delete_topic(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any
     return {}
 
 
-@action("ModifyTopicAttribute", current=_topic_now)
+@action("ModifyTopicAttribute", current=current_of(Backend.get_topic, "TopicName"))
 async def modify_topic(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """ModifyTopicAttribute."""
     ctx.backend.set_topic_attributes(ctx.account, params["TopicName"],
@@ -169,14 +155,6 @@ async def describe_topics(ctx: Context, params: dict[str, Any]) -> Mapping[str, 
 
 
 # -- subscriptions -------------------------------------------------------------------------------
-def _subscription_now(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any] | None:
-    topic, name = params.get("TopicName"), params.get("SubscriptionName")
-    if not isinstance(topic, str) or not isinstance(name, str):
-        return None
-    found = quietly(lambda: ctx.backend.get_subscription(ctx.account, topic, name))
-    return by_spec_names(ctx.action, _v3(found) if found is not None else None)
-
-
 @action("CreateSubscribe")
 async def create_subscribe(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """CreateSubscribe -> SubscriptionId."""
@@ -197,7 +175,8 @@ async def delete_subscribe(ctx: Context, params: dict[str, Any]) -> Mapping[str,
     return {}
 
 
-@action("ModifySubscriptionAttribute", current=_subscription_now)
+@action("ModifySubscriptionAttribute",
+        current=current_of(Backend.get_subscription, "TopicName", "SubscriptionName", view=_v3))
 async def modify_subscription(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """ModifySubscriptionAttribute."""
     ctx.backend.set_subscription_attributes(
