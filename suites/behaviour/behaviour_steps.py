@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from cmqconform.models import LEGACY, V3
@@ -70,6 +71,29 @@ def check_error(session: Session, api: str, condition: str, got: Exchange, what:
     assert accepts(session, api, condition, got), (
         f"{what}: expected {codes} ({condition}){_where(session, api, clause)}; "
         f"received {got.describe()}")
+
+
+#: Concurrent senders of a burst (bounded; enough to beat one wall second on any target).
+BURST_SENDERS = 8
+
+
+def burst(session: Session, api: str, action: str, count: int,
+          **lowered: Any) -> list[Exchange]:
+    """``count`` copies of one call sent at once, from a session of its own (the run's shared
+    limiter would keep the burst under the target's limit)."""
+    with Session(session.specs, session.target) as own:
+        params = named(own, api, action, **lowered)
+        with ThreadPoolExecutor(BURST_SENDERS) as pool:
+            return list(pool.map(lambda _: own.call(api, action, params), range(count)))
+
+
+def check_throttled(session: Session, api: str, answers: list[Exchange], what: str,
+                    clause: str) -> None:
+    """Require that some of ``answers`` were throttled, each with the rate-limit code."""
+    throttled = [a for a in answers if not a.ok]
+    assert throttled, f"{what}: none of {len(answers)} was throttled ({clause})"
+    for answer in throttled:
+        check_error(session, api, "rate_limited", answer, what, clause)
 
 
 def _short(params: Mapping[str, Any]) -> dict[str, Any]:
