@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.cases.resources import SUITE_PREFIX, Namer, Now
+from cmqconform.cases.resources import SUITE_PREFIX, Namer, Now, recipe
 from cmqconform.errors import CmqConformError
 from cmqconform.models import LEGACY, V3, ActionSpec
 from cmqconform.session import Session
@@ -78,11 +78,11 @@ class Resources:
             self.created.append((kind, name, None))
         elif kind == "subscription":
             topic = self.get("topic")
-            # A queue subscription unless the case asks for another protocol (``attrs``).
+            # The subscribe recipe's subscription (to a queue) unless ``attrs`` asks for another.
             given = dict(attrs)
             if "endpoint" not in given:
-                given.update(protocol="queue", endpoint=self.get("queue", "endpoint"),
-                             notifycontentformat="SIMPLIFIED")
+                given = {key: self.get(value.kind, value.slot) if isinstance(value, Ref)
+                         else value for key, value in recipe(actions[kind]).values.items()}
             name = self.namer.name(length)
             self._must(self._call(actions[kind], topicname=topic, subscriptionname=name,
                                   **given), "subscribe")
