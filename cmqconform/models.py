@@ -1,20 +1,16 @@
-"""Frozen records shared by every stage: the spec model and its clauses.
+"""Frozen records shared by every stage: products, surfaces, the spec model and its clauses.
 
 These depend on nothing else in the package. They are built once by :mod:`cmqconform.spec.loader`
-and then only read: by the case generators, the dialects, the emulator and the reports.
+and then only read: by the case generators, the dialects, the emulator and the reports. Nothing
+here names a product or a surface: those are data, read from ``specs/<product>/product.yaml``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-#: API surfaces, by their clause-id prefix.
-V3 = "cmq.v3"
-LEGACY = "cmq.legacy"
-APIS = (V3, LEGACY)
 
 #: Scalar type names; composite types are ``array<X>`` or a struct name from types.yaml.
 SCALARS = ("string", "integer", "boolean")
@@ -130,6 +126,8 @@ class ParamSpec:
     where: Where | None = None
     #: Constraint kind -> the doc line stating it, when not the parameter's own ``source``.
     sources: Mapping[str, Cite] = field(default_factory=dict)
+    #: The resource kind (product.yaml ``resources``) whose name this parameter carries.
+    resource: str | None = None
 
     @property
     def item_type(self) -> str | None:
@@ -279,6 +277,8 @@ class ActionSpec:
     host: str | None = None
     rate_limit: int | None = None
     where: Where | None = None
+    #: What must exist before the action can succeed (product.yaml ``recipes``).
+    recipe: Recipe = field(default_factory=lambda: Recipe())
 
     def param(self, name: str) -> ParamSpec:
         """The request parameter called ``name``; KeyError if absent."""
@@ -308,16 +308,240 @@ class Erratum:
 
 
 @dataclass(frozen=True, slots=True)
+class Ref:
+    """A placeholder for a resource name the case's setup provides (``queue``, ``topic``...).
+
+    ``length`` asks for a name of exactly that many characters (a boundary on a name that must
+    exist); ``fresh`` asks for a new, never-created name (the name a Create action takes).
+    """
+
+    kind: str
+    length: int | None = None
+    fresh: bool = False
+    #: A suffix that makes the name break the pattern while keeping the run prefix.
+    tail: str = ""
+    #: A key telling apart several resources of one kind in one case (``dlq``).
+    slot: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A resource the case's setup creates before the call, in order."""
+
+    kind: str
+    slot: str = ""
+    #: Extra create parameters (lower-cased spec names, value or "max"), e.g. rewind enabled.
+    attrs: tuple[tuple[str, Any], ...] = ()
+    length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Now:
+    """A UNIX timestamp relative to the moment the case runs."""
+
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """How to make one action succeed: what exists first, and parameter values to use."""
+
+    #: Resource kind the action creates (its name parameter is fresh, not pre-created).
+    creates: str | None = None
+    #: Extra setup beyond the referenced names (a message to receive, a subscription).
+    needs: tuple[Need, ...] = ()
+    #: Baseline values for parameters (spec names, lower-cased keys); may hold Ref and Now.
+    values: Mapping[str, Any] = field(default_factory=dict)
+    #: Parameter (lower-cased) -> value -> other values that must come with it.
+    couplings: Mapping[str, Mapping[Any, Mapping[str, Any]]] = field(default_factory=dict)
+    #: The resource slot a member names (``deadletterqueuename`` -> ``dlq``).
+    slots: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """How a resource kind is listed: the action, the response array and its name member."""
+
+    action: str
+    items: str
+    name: str
+    #: Request members (lower-cased) for paging, and the page size.
+    offset: str = "offset"
+    limit: str = "limit"
+    page_size: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceKind:
+    """A kind of resource the suite creates (product.yaml ``resources``)."""
+
+    name: str
+    #: Request members (lower-cased) that carry this kind's name.
+    members: tuple[str, ...] = ()
+    #: Surface -> the action that creates / deletes it.
+    create: Mapping[str, str] = field(default_factory=dict)
+    delete: Mapping[str, str] = field(default_factory=dict)
+    #: Surface -> how to list it (the sweeper's source).
+    listing: Mapping[str, Listing] = field(default_factory=dict)
+    #: The kind it lives inside (its name is sent with every call on it).
+    parent: str | None = None
+    #: Kinds that must exist before one can be made.
+    needs: tuple[str, ...] = ()
+    #: Parameters (lower-cased) sent on create; a value may be a Ref to a needed kind.
+    params: Mapping[str, Any] = field(default_factory=dict)
+    #: The response member that identifies what was made, when not a fresh name.
+    id_member: str | None = None
+
+    @property
+    def name_member(self) -> str | None:
+        """The request member (lower-cased) that carries a new resource's name."""
+        return self.members[0] if self.members else None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A documented base URL of a surface (``{region}`` is a placeholder)."""
+
+    name: str
+    url: str
+    source: Cite
+    region: str | None = None
+    #: A surface with several hosts (legacy CMQ: ``queue`` and ``topic``) names the host.
+    host: str | None = None
+    network: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A region a surface serves."""
+
+    id: str
+    name: str
+    source: Cite
+    errata: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureMethod:
+    """A documented way to sign requests, and the signer (wire variant) that implements it."""
+
+    name: str
+    signer: str
+    source: Cite
+    default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommonParam:
+    """A parameter every request of a surface carries (``Action``, ``X-TC-Timestamp``...)."""
+
+    name: str
+    type: str
+    required: bool
+    #: The signers (wire variants) that send it.
+    signers: tuple[str, ...]
+    #: ``header`` or ``query_or_body``.
+    location: str
+    source: Cite
+
+
+@dataclass(frozen=True, slots=True)
+class SurfaceFacts:
+    """Everything product.yaml (and the vendor facts it shares) states about one surface."""
+
+    id: str
+    product: str
+    #: The dialect's registry name (``tencent_v3``, ``cmq_legacy``).
+    dialect: str
+    #: The product's service name as signed and addressed (``cmq``).
+    service: str
+    version: str
+    path: str
+    methods: tuple[str, ...]
+    endpoints: tuple[Endpoint, ...]
+    regions: tuple[Region, ...]
+    signature_methods: tuple[SignatureMethod, ...]
+    #: Request kind (``get``, ``post``, ``post_tc3``...) -> the largest accepted, in bytes.
+    request_size_bytes: Mapping[str, int]
+    timestamp_skew_seconds: int | None
+    common_params: tuple[CommonParam, ...]
+    #: The credential kind a client needs (``tencent_secret``).
+    credentials: str
+    #: The vendor fact set it starts from (``tencent.api3``), if any.
+    shares: str | None = None
+    #: How arrays travel: ``json`` (JSON arrays, flattened ``X.0`` by v1) or ``name.n`` (each
+    #: item a ``name.<index>`` pair whose index base the spec states).
+    array_encoding: str = "json"
+
+    @property
+    def default_signature_method(self) -> str:
+        """The method marked ``default``, else the first."""
+        return next((m.name for m in self.signature_methods if m.default),
+                    self.signature_methods[0].name if self.signature_methods else "")
+
+    def signer_of(self, method: str) -> str | None:
+        """The signer implementing ``method``, or None when the surface does not document it."""
+        return next((m.signer for m in self.signature_methods if m.name == method), None)
+
+    @property
+    def region_ids(self) -> tuple[str, ...]:
+        """The ids of every region served."""
+        return tuple(r.id for r in self.regions)
+
+    def common_names(self, signer: str, *, headers: bool = False) -> frozenset[str]:
+        """Names of the common parameters ``signer`` sends (outside headers unless asked)."""
+        return frozenset(p.name for p in self.common_params if signer in p.signers
+                         and (headers or p.location != "header"))
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A documented number (``batch_max_messages = 16``) and the surfaces it applies to."""
+
+    name: str
+    value: int | float
+    text: str
+    source: Cite
+    apis: tuple[str, ...] = ()
+    unit: str | None = None
+    errata: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A named regular expression parameters refer to (``resource_name``)."""
+
+    name: str
+    regex: str
+    text: str
+    source: Cite
+    errata: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ApiSpec:
     """Everything specified for one API surface."""
 
-    api: str
+    id: str
     version: str
     actions: Mapping[str, ActionSpec]
     types: Mapping[str, TypeSpec]
     codes: tuple[ErrorCode, ...]
     conditions: Mapping[str, Condition]
     clauses: tuple[Clause, ...]
+    facts: SurfaceFacts
+    #: The surface's HTTP push contract (push.yaml), when it has one.
+    push: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def product(self) -> str:
+        """The product this surface belongs to."""
+        return self.facts.product
+
+    @property
+    def dialect(self) -> str:
+        """The registry name of the dialect this surface speaks."""
+        return self.facts.dialect
 
     def action(self, name: str) -> ActionSpec:
         """The action called ``name``; KeyError if absent."""
@@ -332,18 +556,55 @@ class ApiSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductSpec:
+    """One product (``specs/<product>/product.yaml``): identity, surfaces, resources, facts."""
+
+    id: str
+    vendor: str
+    service: str
+    title: str
+    surfaces: tuple[str, ...]
+    resources: Mapping[str, ResourceKind] = field(default_factory=dict)
+    limits: Mapping[str, Limit] = field(default_factory=dict)
+    patterns: Mapping[str, Pattern] = field(default_factory=dict)
+    where: Where | None = None
+
+    def limit(self, name: str) -> int | float:
+        """The value of a documented limit; KeyError if absent."""
+        return self.limits[name].value
+
+    def kind_created_by(self, surface: str, action: str) -> ResourceKind | None:
+        """The resource kind ``action`` creates on ``surface``, if any."""
+        return next((k for k in self.resources.values() if k.create.get(surface) == action),
+                    None)
+
+
+@dataclass(frozen=True, slots=True)
 class SpecSet:
-    """The whole of ``specs/cmq``: both surfaces, the service facts and the errata."""
+    """Every product under ``specs/``: their surfaces, facts and the errata in force."""
 
     root: str
+    products: Mapping[str, ProductSpec]
     apis: Mapping[str, ApiSpec]
-    service: Mapping[str, Any]
     errata: Mapping[str, Erratum]
-    push: Mapping[str, Any]
 
     def api(self, name: str) -> ApiSpec:
-        """The surface called ``name`` (``cmq.v3`` or ``cmq.legacy``)."""
+        """The surface called ``name`` (``<product>.<surface>``); KeyError if absent."""
         return self.apis[name]
+
+    def product(self, name: str) -> ProductSpec:
+        """The product called ``name``; KeyError if absent."""
+        return self.products[name]
+
+    def product_of(self, surface: str) -> ProductSpec:
+        """The product a surface belongs to."""
+        return self.products[self.apis[surface].product]
+
+    def surfaces(self, products: Iterable[str] | None = None) -> tuple[str, ...]:
+        """Surface ids of the given products (all when None), in product.yaml order."""
+        wanted = set(self.products if products is None else products)
+        return tuple(s for p in self.products.values() if p.id in wanted for s in p.surfaces
+                     if s in self.apis)
 
     def all_clauses(self) -> tuple[Clause, ...]:
         """Every clause of every surface."""

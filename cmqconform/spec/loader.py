@@ -1,6 +1,8 @@
-"""Read ``specs/cmq`` into the frozen :mod:`cmqconform.models`.
+"""Read ``specs/`` into the frozen :mod:`cmqconform.models`: every product, every surface.
 
-Every file is first validated against its meta-schema (``schemas/*.json``); then records are
+A product is a folder with a ``product.yaml`` (discovered, never listed here); its surfaces are
+sub-folders of action files. Facts a vendor's products share live once under
+``specs/vendors/<vendor>/<set>/`` and are merged into each surface that ``shares`` them. Every file is first validated against its meta-schema (``schemas/*.json``); then records are
 built and clauses derived. Problems are collected, not raised one by one, so ``spec lint`` can
 report all of them; :func:`load_specs` raises the first with the total count.
 """
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,28 +23,62 @@ from referencing import Registry, Resource
 
 from cmqconform.errors import SpecError
 from cmqconform.models import (
-    APIS,
-    LEGACY,
     ActionSpec,
     ApiSpec,
     Cite,
     Clause,
+    CommonParam,
     Condition,
+    Endpoint,
     Erratum,
     ErrorCode,
     ErrorRef,
     FieldSpec,
+    Limit,
+    Listing,
+    Need,
+    Now,
     ParamSpec,
+    Pattern,
+    ProductSpec,
+    Recipe,
+    Ref,
+    Region,
+    ResourceKind,
     Rule,
+    SignatureMethod,
     SpecSet,
+    SurfaceFacts,
     TypeSpec,
     Where,
     category_of,
 )
 from cmqconform.spec.yamlio import LineDict, LineList, load_yaml
 
-SURFACE_DIRS = {"cmq.v3": "v3", "cmq.legacy": "legacy"}
-SCHEMA_NAMES = ("common", "action", "types", "errors", "errata", "service", "push")
+SCHEMA_NAMES = ("common", "action", "types", "errors", "errata", "service", "push", "product",
+                "vendor")
+
+
+@dataclass(frozen=True, slots=True)
+class SharedFacts:
+    """A vendor fact set (``tencent.api3``): surface facts, common codes, conditions, errata."""
+
+    id: str
+    dialect: str
+    facts: Mapping[str, Any]
+    codes: tuple[ErrorCode, ...]
+    conditions: Mapping[str, Condition]
+    errata: Mapping[str, Erratum]
+    file: str
+
+
+def _value(raw: Any) -> Any:
+    """A product.yaml value: ``{ref: kind, slot: s}`` a Ref, ``{now: s}`` a Now, else itself."""
+    if isinstance(raw, Mapping) and "ref" in raw:
+        return Ref(str(raw["ref"]), slot=str(raw.get("slot", "")))
+    if isinstance(raw, Mapping) and "now" in raw:
+        return Now(int(raw["now"]))
+    return raw
 
 
 def default_root() -> Path:
@@ -50,7 +87,7 @@ def default_root() -> Path:
     if env:
         return Path(env)
     checkout = Path(__file__).resolve().parents[2] / "specs"
-    if (checkout / "cmq").is_dir():
+    if any(checkout.glob("*/product.yaml")):
         return checkout
     return Path(str(resources.files("cmqconform") / "_specs"))
 
@@ -114,11 +151,12 @@ class SpecBuilder:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[SpecError] = []
-        self.service: LineDict = LineDict()
+        #: The named patterns of the product being read.
         self.patterns: dict[str, str] = {}
-        self.push_clauses: list[Clause] = []
         # Until service.yaml has loaded, pattern names cannot be judged; its own problem says so.
         self.service_loaded = False
+        #: Every line-numbered document read, by kind, for lint rules that walk raw facts.
+        self.documents: list[tuple[str, str, LineDict]] = []
 
     # -- problem reporting -------------------------------------------------------------------
     def display(self, path: Path) -> str:
@@ -152,6 +190,7 @@ class SpecBuilder:
         if not isinstance(doc, LineDict):
             self.problem("top level must be a mapping", name, 1, "meta.type")
             return None
+        self.documents.append((schema, name, doc))
         errors = _schema_errors(schema, path.read_bytes(), doc)
         for error in errors:
             where = "/".join(str(p) for p in error.absolute_path) or "<root>"
@@ -160,29 +199,190 @@ class SpecBuilder:
         return None if errors else doc
 
     def build(self) -> SpecSet:
-        """Read everything under ``root/cmq``."""
-        base = self.root / "cmq"
-        if not base.is_dir():
-            self.problem("no cmq/ directory", self.display(self.root), None, "layout")
-            return SpecSet(str(self.root), {}, {}, {}, {})
-        service = self.read(base / "service.yaml", "service")
-        if service is not None:
-            self.service = service
-            self.patterns = {k: v["regex"] for k, v in service["patterns"].items()}
-            self.service_loaded = True
-        errata = self.build_errata(base / "errata.yaml")
-        push_path = base / "legacy" / "push.yaml"
-        push: LineDict = LineDict()
-        if push_path.exists():
-            push = self.read(push_path, "push") or LineDict()
-        self.push_clauses = [
-            Clause(f"{LEGACY}.push.{item['id']}", LEGACY, item["category"], item["text"],
-                   self.cite(item["source"], self.display(push_path), item.line),
-                   errata=item.get("errata"), where=Where(self.display(push_path), item.line))
-            for item in push.get("clauses", ())
-        ]
-        apis = {api: self.build_api(api, base / SURFACE_DIRS[api]) for api in APIS}
-        return SpecSet(str(self.root), apis, self.service, errata, push)
+        """Read every vendor fact set and every product under ``root``."""
+        shared = {}
+        for path in sorted(self.root.glob("vendors/*/*/facts.yaml")):
+            vendor = self.build_vendor(path.parent)
+            if vendor is not None:
+                shared[vendor.id] = vendor
+        products: dict[str, ProductSpec] = {}
+        apis: dict[str, ApiSpec] = {}
+        errata: dict[str, Erratum] = {}
+        for vendor in shared.values():
+            self.merge_errata(errata, vendor.errata)
+        for path in sorted(self.root.glob("*/product.yaml")):
+            built = self.build_product(path.parent, shared, errata)
+            if built is not None:
+                product, surfaces = built
+                products[product.id] = product
+                apis.update(surfaces)
+        if not products:
+            self.problem("no product: expected specs/<product>/product.yaml",
+                         self.display(self.root), None, "layout")
+        return SpecSet(str(self.root), products, apis, errata)
+
+    def merge_errata(self, into: dict[str, Erratum], errata: Mapping[str, Erratum]) -> None:
+        """Add errata, recording a problem for an id defined twice."""
+        for key, erratum in errata.items():
+            if key in into:
+                where = erratum.where
+                self.problem(f"duplicate erratum id {key!r} (first at {into[key].where})",
+                             where.file if where else "errata.yaml", where.line if where else None,
+                             "errata.unique")
+            else:
+                into[key] = erratum
+
+    def build_vendor(self, folder: Path) -> SharedFacts | None:
+        """A vendor fact set: ``facts.yaml``, optional ``errors.yaml`` and ``errata.yaml``."""
+        doc = self.read(folder / "facts.yaml", "vendor")
+        if doc is None:
+            return None
+        set_id = str(doc["shared"])
+        codes: tuple[ErrorCode, ...] = ()
+        conditions: dict[str, Condition] = {}
+        if (folder / "errors.yaml").exists():
+            codes, conditions = self.build_errors(set_id, folder / "errors.yaml")
+        errata = self.build_errata(folder / "errata.yaml") \
+            if (folder / "errata.yaml").exists() else {}
+        return SharedFacts(set_id, str(doc["dialect"]), doc["facts"], codes, conditions, errata,
+                           self.display(folder / "facts.yaml"))
+
+    def build_product(self, folder: Path, shared: Mapping[str, SharedFacts],
+                      errata: dict[str, Erratum]
+                      ) -> tuple[ProductSpec, dict[str, ApiSpec]] | None:
+        """One product folder: product.yaml, service.yaml, errata.yaml and a folder per surface."""
+        path = folder / "product.yaml"
+        doc = self.read(path, "product")
+        if doc is None:
+            return None
+        name = self.display(path)
+        product_id = str(doc["product"])
+        if product_id != folder.name:
+            self.problem(f"product {product_id!r} does not match its folder {folder.name!r}",
+                         name, doc.line_of("product"), "layout.product")
+        service: LineDict = LineDict()
+        self.service_loaded = True
+        if (folder / "service.yaml").exists():
+            read = self.read(folder / "service.yaml", "service")
+            self.service_loaded = read is not None
+            service = read or LineDict()
+        service_name = self.display(folder / "service.yaml")
+        self.patterns = {k: v["regex"] for k, v in service.get("patterns", {}).items()}
+        if (folder / "errata.yaml").exists():
+            self.merge_errata(errata, self.build_errata(folder / "errata.yaml"))
+        resources = self.build_resources(doc.get("resources", LineDict()), name)
+        recipes = self.build_recipes(doc.get("recipes", LineDict()), name)
+        surfaces: dict[str, ApiSpec] = {}
+        for surface_id, body in doc["surfaces"].items():
+            line = doc["surfaces"].line_of(surface_id)
+            if not surface_id.startswith(product_id + "."):
+                self.problem(f"surface {surface_id!r} does not start with {product_id + '.'!r}",
+                             name, line, "layout.surface")
+            vendor = shared.get(body["shares"]) if "shares" in body else None
+            if "shares" in body and vendor is None:
+                self.problem(f"{surface_id}: unknown shared fact set {body['shares']!r} "
+                             f"(known: {', '.join(sorted(shared)) or 'none'})", name,
+                             body.line_of("shares"), "ref.shares")
+            facts = self.surface_facts(surface_id, product_id, str(doc["service"]), body,
+                                       vendor, name)
+            clauses = [self.surface_clause(item, service_name)
+                       for item in service.get("clauses", ()) if item["api"] == surface_id]
+            surfaces[surface_id] = self.build_api(facts, folder / str(body["folder"]), vendor,
+                                                  clauses, resources, recipes)
+        product = ProductSpec(
+            product_id, str(doc["vendor"]), str(doc["service"]), str(doc.get("title", "")),
+            tuple(surfaces), resources,
+            {k: Limit(k, v["value"], v["text"], self.cite(v["source"], service_name, v.line),
+                      tuple(v.get("apis", ())), v.get("unit"), v.get("errata"))
+             for k, v in service.get("limits", {}).items()},
+            {k: Pattern(k, v["regex"], v["text"], self.cite(v["source"], service_name, v.line),
+                        v.get("errata"))
+             for k, v in service.get("patterns", {}).items()},
+            Where(name, doc.line))
+        return product, surfaces
+
+    def surface_facts(self, surface_id: str, product: str, service: str, body: LineDict,
+                      vendor: SharedFacts | None, file: str) -> SurfaceFacts:
+        """Typed facts of one surface: the vendor set's, overridden by the surface's own."""
+        facts: dict[str, Any] = dict(vendor.facts) if vendor is not None else {}
+        facts.update(body)
+        where = vendor.file if vendor is not None else file
+
+        def cite(item: Any) -> Cite:
+            return self.cite(item["source"], file if item in body.values() else where,
+                             getattr(item, "line", 1))
+
+        def value(key: str, default: Any = None) -> Any:
+            item = facts.get(key)
+            return item["value"] if isinstance(item, Mapping) else default
+
+        skew = value("timestamp_skew_seconds")
+        return SurfaceFacts(
+            id=surface_id, product=product, dialect=str(body["dialect"]), service=service,
+            version=str(value("version", "")), path=str(value("path", "/")),
+            methods=tuple(value("methods", ("POST",))),
+            endpoints=tuple(Endpoint(e["name"], e["url"], self.cite(e["source"], file, e.line),
+                                     e.get("region"), e.get("host"), e.get("network"))
+                            for e in facts.get("endpoints", ())),
+            regions=tuple(Region(r["id"], r["name"], self.cite(r["source"], file, r.line),
+                                 r.get("errata")) for r in facts.get("regions", ())),
+            signature_methods=tuple(
+                SignatureMethod(m["name"], m.get("signer", body["dialect"]), cite(m),
+                                bool(m.get("default", False)))
+                for m in facts.get("signature_methods", ())),
+            request_size_bytes={k: int(v["value"])
+                                for k, v in facts.get("request_size_bytes", {}).items()},
+            timestamp_skew_seconds=int(skew) if skew is not None else None,
+            common_params=tuple(
+                CommonParam(p["name"], p["type"], bool(p["required"]),
+                            tuple(p.get("signers", ())), p.get("location", "query_or_body"),
+                            cite(p))
+                for p in facts.get("common_params", ())),
+            credentials=str(body["credentials"]), shares=body.get("shares"),
+            array_encoding=str(value("array_encoding", "json")),
+        )
+
+    def build_resources(self, doc: LineDict, file: str) -> dict[str, ResourceKind]:
+        """product.yaml ``resources``."""
+        out = {}
+        for kind, body in doc.items():
+            out[kind] = ResourceKind(
+                kind, tuple(body.get("members", ())), dict(body["create"]),
+                dict(body.get("delete", {})),
+                {s: Listing(v["action"], v["items"], v["name"], v.get("offset", "offset"),
+                            v.get("limit", "limit"), v.get("page_size", 50))
+                 for s, v in body.get("list", {}).items()},
+                body.get("parent"), tuple(body.get("needs", ())),
+                {k: _value(v) for k, v in body.get("params", {}).items()},
+                body.get("id_member"))
+        for kind in out.values():
+            for other in (kind.parent, *kind.needs):
+                if other is not None and other not in out:
+                    self.problem(f"resource {kind.name!r} names unknown kind {other!r}", file,
+                                 doc.line_of(kind.name), "ref.resource")
+        return out
+
+    def build_recipes(self, doc: LineDict, file: str) -> dict[str, Recipe]:
+        """product.yaml ``recipes``, keyed by lower-cased action name."""
+        out: dict[str, Recipe] = {}
+        for action, body in doc.items():
+            if "like" in body:
+                if body["like"] not in doc:
+                    self.problem(f"recipe {action!r}: like {body['like']!r} names no recipe",
+                                 file, body.line_of("like"), "ref.recipe")
+                    continue
+                body = doc[body["like"]]
+            out[action.lower()] = Recipe(
+                creates=body.get("creates"),
+                needs=tuple(Need(n["kind"], n.get("slot", ""),
+                                 tuple((k, _value(v)) for k, v in n.get("attrs", {}).items()))
+                            for n in body.get("needs", ())),
+                values={k: _value(v) for k, v in body.get("values", {}).items()},
+                couplings={k: {when: {a: _value(b) for a, b in then.items()}
+                               for when, then in by.items()}
+                           for k, by in body.get("couplings", {}).items()},
+                slots=dict(body.get("slots", {})))
+        return out
 
     def build_errata(self, path: Path) -> dict[str, Erratum]:
         """Read errata.yaml."""
@@ -201,40 +401,47 @@ class SpecBuilder:
                                       tuple(item.get("alternatives", ())), Where(name, item.line))
         return out
 
-    def build_api(self, api: str, folder: Path) -> ApiSpec:
+    def build_api(self, facts: SurfaceFacts, folder: Path, vendor: SharedFacts | None,
+                  clauses: list[Clause], resources: Mapping[str, ResourceKind],
+                  recipes: Mapping[str, Recipe]) -> ApiSpec:
         """Read one surface's folder."""
-        version = ""
-        if "apis" in self.service:
-            version = str(self.service["apis"][api]["version"]["value"])
+        api = facts.id
         types = self.build_types(folder / "types.yaml")
         codes, conditions = self.build_errors(api, folder / "errors.yaml")
+        if vendor is not None:
+            codes = vendor.codes + codes
+            conditions = {**vendor.conditions, **conditions}
+        members = {m: kind.name for kind in resources.values() for m in kind.members}
         actions: dict[str, ActionSpec] = {}
         for path in sorted(folder.glob("*.yaml")):
             if path.stem[:1].isupper():
-                action = self.build_action(api, path)
+                action = self.build_action(api, path, members, recipes)
                 if action is not None:
                     actions[action.name] = action
-        clauses = [
-            self.surface_clause(item)
-            for item in self.service.get("clauses", ())
-            if item["api"] == api
-        ]
-        if api == LEGACY:
-            clauses += self.push_clauses
+        push: LineDict = LineDict()
+        push_path = folder / "push.yaml"
+        if push_path.exists():
+            push = self.read(push_path, "push") or LineDict()
+            clauses += [
+                Clause(f"{api}.push.{item['id']}", api, item["category"], item["text"],
+                       self.cite(item["source"], self.display(push_path), item.line),
+                       errata=item.get("errata"), where=Where(self.display(push_path), item.line))
+                for item in push.get("clauses", ())
+            ]
         clauses += [
             Clause(f"{api}.condition.{c.name}", api, "error_code",
                    f"{c.name} is answered with {' or '.join(map(str, c.accept))}",
                    c.source, errata=c.errata, where=c.where)
             for c in conditions.values()
         ]
-        return ApiSpec(api, version, actions, types, codes, conditions, tuple(clauses))
+        return ApiSpec(api, facts.version, actions, types, codes, conditions, tuple(clauses),
+                       facts, push)
 
-    def surface_clause(self, item: LineDict) -> Clause:
+    def surface_clause(self, item: LineDict, file: str) -> Clause:
         """A surface-level clause from service.yaml."""
-        name = self.display(self.root / "cmq" / "service.yaml")
         return Clause(item["id"], item["api"], item["category"], item["text"],
-                      self.cite(item["source"], name, item.line), errata=item.get("errata"),
-                      where=Where(name, item.line))
+                      self.cite(item["source"], file, item.line), errata=item.get("errata"),
+                      where=Where(file, item.line))
 
     def build_types(self, path: Path) -> dict[str, TypeSpec]:
         """Read types.yaml."""
@@ -295,7 +502,8 @@ class SpecBuilder:
                          doc.line_of("api"), "layout.api")
         return codes, conditions
 
-    def build_action(self, api: str, path: Path) -> ActionSpec | None:
+    def build_action(self, api: str, path: Path, members: Mapping[str, str],
+                     recipes: Mapping[str, Recipe]) -> ActionSpec | None:
         """Read one action file and derive its clauses."""
         doc = self.read(path, "action")
         if doc is None:
@@ -308,7 +516,7 @@ class SpecBuilder:
         if doc["api"] != api:
             self.problem(f"api is {doc['api']!r} but the folder is {api!r}", name,
                          doc.line_of("api"), "layout.api")
-        request = tuple(self.param(item, name) for item in doc["request"])
+        request = tuple(self.param(item, name, members) for item in doc["request"])
         response = tuple(self.field(item, name) for item in doc["response"])
         rules = tuple(
             Rule(item["id"], dict(item["when"]), dict(item["require"]),
@@ -353,10 +561,10 @@ class SpecBuilder:
             response=response, rules=rules, errors=errors,
             error_tables=tuple(doc.get("error_tables", ())), clauses=tuple(clauses),
             host=doc.get("host"), rate_limit=rate["per_second"] if rate else None,
-            where=Where(name, doc.line),
+            where=Where(name, doc.line), recipe=recipes.get(str(action).lower(), Recipe()),
         )
 
-    def param(self, item: LineDict, file: str) -> ParamSpec:
+    def param(self, item: LineDict, file: str, members: Mapping[str, str]) -> ParamSpec:
         """One request parameter, with named patterns resolved."""
 
         def regex(key: str) -> str | None:
@@ -386,6 +594,7 @@ class SpecBuilder:
             description=item.get("description", ""), where=Where(file, item.line),
             sources={kind: self.cite(text, file, item.line)
                      for kind, text in item.get("sources", {}).items()},
+            resource=members.get(str(item["name"]).lower()),
         )
 
 
