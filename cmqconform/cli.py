@@ -8,8 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cmqconform.errors import CmqConformError
-from cmqconform.models import APIS
+from cmqconform.errors import CmqConformError, ConfigError
 
 
 def _spec_root(args: argparse.Namespace) -> Path | None:
@@ -53,6 +52,9 @@ def cmd_spec_export(args: argparse.Namespace) -> int:
     from cmqconform.spec.openapi import openapi_document
 
     specs = load_specs(_spec_root(args))
+    if args.api not in specs.apis:
+        raise ConfigError(f"--api {args.api}: no such surface; the specs define "
+                          f"{', '.join(specs.apis)}")
     doc = openapi_document(specs, [args.api]) if args.format == "openapi" \
         else export(specs, args.api)
     print(json.dumps(doc, indent=2))
@@ -73,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats_p.add_argument("--json", action="store_true")
     stats_p.set_defaults(func=cmd_spec_stats)
     export_p = spec.add_parser("export", help="normalised JSON document of one surface")
-    export_p.add_argument("--api", choices=APIS, required=True)
+    export_p.add_argument("--api", required=True, metavar="SURFACE",
+                          help="a surface id from the specs (cmqconform spec stats lists them)")
     export_p.add_argument("--format", choices=["json", "openapi"], default="json",
                           help="json: the normalised document; openapi: OpenAPI 3.1, one "
                                "synthetic path per action")

@@ -44,6 +44,12 @@ _CATEGORY_OF_CONSTRAINT = {
 _ARRAY = re.compile(r"^array<(?P<item>[A-Za-z][A-Za-z0-9]*)>$")
 
 
+def surface_of(clause_id: str) -> str | None:
+    """The surface a clause id names: ``cmq.v3`` of ``cmq.v3.CreateQueue.X.range``."""
+    parts = clause_id.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 and all(parts[:2]) else None
+
+
 def array_item(type_name: str) -> str | None:
     """The item type of ``array<X>``, or None when ``type_name`` is not an array."""
     match = _ARRAY.match(type_name)
@@ -472,6 +478,15 @@ class SurfaceFacts:
     #: How arrays travel: ``json`` (JSON arrays, flattened ``X.0`` by v1) or ``name.n`` (each
     #: item a ``name.<index>`` pair whose index base the spec states).
     array_encoding: str = "json"
+    #: ``json`` (values keep their JSON types) or ``text`` (every value travels as text).
+    wire_types: str = "json"
+    #: ``refused`` or ``ignored``: what a parameter the action does not define gets.
+    unknown_params: str = "refused"
+    #: The answer's shape: ``wrapper`` (the member holding everything), ``request_id``, ``code``,
+    #: ``message``, ``error`` (the member holding code and message), ``success_code``.
+    envelope: Mapping[str, Any] = field(default_factory=dict)
+    #: Fact name -> the erratum that decided its reading (``unknown_params``...).
+    errata: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def default_signature_method(self) -> str:
@@ -532,6 +547,8 @@ class ApiSpec:
     facts: SurfaceFacts
     #: The surface's HTTP push contract (push.yaml), when it has one.
     push: Mapping[str, Any] = field(default_factory=dict)
+    #: Error tables every action may answer from (``every_action: true`` in errors.yaml).
+    common_tables: frozenset[str] = frozenset()
 
     @property
     def product(self) -> str:

@@ -29,23 +29,25 @@ from cmqconform.coverage import coverage, load_ineligible
 from cmqconform.dialects import Credentials
 from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
-from cmqconform.models import APIS, SpecSet
+from cmqconform.models import SpecSet
 from cmqconform.provision import sweep
 from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.results import CaseLog, now_iso, read_cases, reset
 from cmqconform.session import Session
 from cmqconform.spec import load_specs
+from cmqconform.spec.select import select_surfaces
 from cmqconform.targets import (
     SECRET_ID_ENV,
     SECRET_KEY_ENV,
     Target,
-    default_region,
     load_target,
     target_from_url,
 )
 from cmqconform.verdicts import Exchange
 
 EMBEDDED = ("emulator", "embedded")
+#: The product whose hand-written emulator ``cmqconform serve`` runs.
+EMBEDDED_PRODUCT = "cmq"
 STARTUP_SECONDS = 30.0
 TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
 #: The embedded emulator scales its push retry waits by this (BACKOFF_RETRY's 10-20 s become
@@ -114,14 +116,14 @@ def resolve_target(arg: str | None, specs: SpecSet) -> Target:
     """``NAME|URL|FILE`` -> Target (URL credentials from the environment)."""
     assert arg is not None
     if arg.startswith(("http://", "https://")):
-        return target_from_url(arg, region=default_region(specs))
+        return target_from_url(arg, specs=specs)
     path = Path(arg)
     if path.is_file():
-        return load_target(path)
+        return load_target(path, specs=specs)
     for folder in (Path("targets"), Path(__file__).resolve().parents[1] / "targets"):
         candidate = folder / f"{arg}.toml"
         if candidate.is_file():
-            return load_target(candidate)
+            return load_target(candidate, specs=specs)
     raise ConfigError(f"--cmq-target {arg!r}: not a URL, a file, or a name in targets/")
 
 
@@ -142,8 +144,9 @@ class CmqRun:
         self.started_at = str(shared.get("started_at", now_iso()))
         report = config.option.cmq_report_dir
         self.report_dir = Path(report) if report else None
-        api = config.option.cmq_api
-        self.apis = APIS if api == "all" else (api,)
+        self.specs = load_specs()
+        self.apis = select_surfaces(self.specs, config.option.cmq_product,
+                                    config.option.cmq_api)
 
     # -- controller -------------------------------------------------------------------------
     def prepare_controller(self) -> None:
@@ -191,6 +194,10 @@ class CmqRun:
         """What workers receive (no secrets)."""
         return dict(self._shared)
 
+    def embedded_surfaces(self) -> tuple[str, ...]:
+        """The surfaces the embedded emulator serves: those of its product (CMQ)."""
+        return tuple(s for s in self.specs.surfaces([EMBEDDED_PRODUCT]))
+
     # -- lazily built -------------------------------------------------------------------------
     def ensure(self) -> None:
         """Build specs, target and session on first use."""
@@ -198,18 +205,18 @@ class CmqRun:
             return
         if not self._shared:
             self.prepare_controller()
-        self.specs = load_specs()
         url = self._shared.get("url")
         self.embedded = url is not None
         if url:
             accounts = self._embedded_accounts()
-            limits = self.specs.service["limits"]
+            limits = {name: limit.value for product in self.specs.products.values()
+                      for name, limit in product.limits.items()}
             self.target = replace(
-                target_from_url(url, region=default_region(self.specs), name="embedded emulator",
-                                credentials=accounts["main"]),
+                target_from_url(url, name="embedded emulator", credentials=accounts["main"],
+                                specs=self.specs, surfaces=self.embedded_surfaces()),
                 push_time_scale=EMBEDDED_PUSH_TIME_SCALE, second_credentials=accounts["second"],
-                declared_limits={key: int(limits[name]["value"])
-                                 for key, name in EMBEDDED_LIMITS.items()})
+                declared_limits={key: int(limits[name]) for key, name in EMBEDDED_LIMITS.items()
+                                 if name in limits})
         else:
             self.target = resolve_target(self._shared["target"], self.specs)
         limiter = None
@@ -265,8 +272,8 @@ class CmqRun:
                     creds.secret_id, creds.secret_key.reveal(),
                     self.config.option.cmq_emulator_mutant,
                     extra=["--rate-limit", str(EMBEDDED_RATE_LIMIT)])
-                endpoints = target_from_url(url, region=self.target.region,
-                                            credentials=creds).endpoints
+                endpoints = target_from_url(url, credentials=creds, specs=self.specs,
+                                            surfaces=self.target.surfaces).endpoints
                 session = Session(self.specs, replace(
                     self.target, name="embedded emulator (throttled)", endpoints=endpoints,
                     declared_limits=dict.fromkeys(RATE_KEYS, EMBEDDED_RATE_LIMIT)))
@@ -312,7 +319,8 @@ class CmqRun:
         """The target as results.json shows it (never a secret)."""
         self.ensure()
         return {"name": self.target.name, "embedded": self.embedded,
-                "url": self.target.endpoints.v3, "region": self.target.region}
+                "url": next(iter(self.target.endpoints.urls.values())),
+                "region": self.target.region}
 
     def coverage(self) -> dict[str, Any]:
         """Clause coverage of what ran."""

@@ -1,6 +1,7 @@
 """Create the resources a case needs, clean them up, and sweep leftovers of earlier runs.
 
-Every name comes from a :class:`~cmqconform.cases.resources.Namer`, so it starts with the suite
+What to create, delete and list is the product's data (``product.yaml`` ``resources``). Every
+name comes from a :class:`~cmqconform.cases.resources.Namer`, so it starts with the suite
 prefix; the sweeper deletes only names with that prefix and nothing else, ever.
 """
 
@@ -10,20 +11,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.cases.resources import SUITE_PREFIX, Namer, Now, recipe
+from cmqconform.cases.resources import SUITE_PREFIX, Namer
 from cmqconform.errors import CmqConformError
-from cmqconform.models import LEGACY, V3, ActionSpec
+from cmqconform.models import ActionSpec, Need, Now, ProductSpec, Ref, ResourceKind
 from cmqconform.session import Session
-from cmqconform.verdicts import Exchange, Need, Ref
-
-#: Actions (lower-cased) that create / delete / list each kind, per surface.
-ACTIONS: Mapping[str, Mapping[str, str]] = {
-    V3: {"queue": "CreateQueue", "topic": "CreateTopic", "subscription": "CreateSubscribe",
-         "-queue": "DeleteQueue", "-topic": "DeleteTopic", "-subscription": "DeleteSubscribe"},
-    LEGACY: {"queue": "CreateQueue", "topic": "CreateTopic", "subscription": "Subscribe",
-             "-queue": "DeleteQueue", "-topic": "DeleteTopic", "-subscription": "Unsubscribe",
-             "message": "SendMessage", "receipt": "ReceiveMessage"},
-}
+from cmqconform.verdicts import Exchange
 
 
 class SetupError(CmqConformError):
@@ -51,8 +43,9 @@ class Resources:
         self.session = session
         self.api = api
         self.namer = namer
+        self.product: ProductSpec = session.specs.product_of(api)
         self.names: dict[tuple[str, str], str] = {}
-        #: (kind, name, topic) in creation order, for cleanup in reverse.
+        #: (kind, name, parent's name) in creation order, for cleanup in reverse.
         self.created: list[tuple[str, str, str | None]] = []
 
     def _call(self, action: str, **lowered: Any) -> Exchange:
@@ -64,42 +57,49 @@ class Resources:
             raise SetupError(f"setup {what} failed: {exchange.describe()}")
         return exchange
 
+    def _kind(self, kind: str) -> ResourceKind:
+        found = self.product.resources.get(kind)
+        if found is None:
+            raise SetupError(f"unknown resource kind {kind!r} (product {self.product.id} "
+                             f"declares {', '.join(self.product.resources)})")
+        return found
+
+    def _action(self, kind: ResourceKind, verb: str) -> str | None:
+        return (kind.create if verb == "create" else kind.delete).get(self.api)
+
+    def _resolve(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: self.get(value.kind, value.slot) if isinstance(value, Ref) else value
+                for key, value in values.items()}
+
     def create(self, kind: str, *, slot: str = "", length: int | None = None,
                attrs: tuple[tuple[str, Any], ...] = ()) -> str:
         """Create one resource of ``kind`` and remember it under ``(kind, slot)``."""
-        actions = ACTIONS[self.api]
-        if kind == "queue" or kind == "topic":
+        spec = self._kind(kind)
+        action = self._action(spec, "create")
+        if action is None:
+            raise SetupError(f"no {self.api} action creates a {kind}")
+        for need in spec.needs:
+            self.get(need)
+        action_spec = self.session.specs.api(self.api).actions[action]
+        if spec.name_member is not None and spec.id_member is None:
             name = self.namer.name(length)
-            spec = self.session.specs.api(self.api).actions[actions[kind]]
-            extra = dict(_attr_value(spec, k, v) for k, v in attrs)
-            params = {**named(self.session, self.api, actions[kind],
-                              **{f"{kind}name": name}), **extra}
-            self._must(self.session.call(self.api, actions[kind], params), f"create {kind}")
-            self.created.append((kind, name, None))
-        elif kind == "subscription":
-            topic = self.get("topic")
-            # The subscribe recipe's subscription (to a queue) unless ``attrs`` asks for another.
-            given = dict(attrs)
-            if "endpoint" not in given:
-                given = {key: self.get(value.kind, value.slot) if isinstance(value, Ref)
-                         else value for key, value in recipe(actions[kind]).values.items()}
-            name = self.namer.name(length)
-            self._must(self._call(actions[kind], topicname=topic, subscriptionname=name,
-                                  **given), "subscribe")
-            self.created.append((kind, name, topic))
-        elif kind == "message":
-            queue = self.get("queue")
-            self._must(self._call(actions[kind], queuename=queue, msgbody="cmqc message"),
-                       "send message")
-            name = queue
-        elif kind == "receipt":
-            queue = self.get("queue")
-            self.get("message")
-            got = self._must(self._call(actions[kind], queuename=queue, pollingwaitseconds=1),
-                             "receive message")
-            name = str(got.data.get("receiptHandle", ""))
+            parent = self.get(spec.parent) if spec.parent else None
+            lowered: dict[str, Any] = {spec.name_member: name}
+            if spec.parent:
+                lowered[self._kind(spec.parent).name_member or spec.parent] = parent
+            # The recipe's values (a subscription to a queue) unless ``attrs`` asks for another.
+            extra = dict(_attr_value(action_spec, k, v) for k, v in attrs)
+            if not attrs:
+                lowered.update(self._resolve(action_spec.recipe.values))
+            params = {**named(self.session, self.api, action, **lowered), **extra}
+            self._must(self.session.call(self.api, action, params), f"create {kind}")
+            self.created.append((kind, name, parent))
         else:
-            raise SetupError(f"unknown resource kind {kind!r}")
+            params = self._resolve(spec.params)
+            got = self._must(self._call(action, **params), f"create {kind}")
+            refs = [v for k, v in params.items() if isinstance(spec.params[k], Ref)]
+            name = (str(got.data.get(spec.id_member, "")) if spec.id_member
+                    else str(refs[0]) if refs else "")
         self.names[(kind, slot)] = name
         return name
 
@@ -118,7 +118,9 @@ class Resources:
     def resolve(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Replace placeholders: names of provided resources, fresh names, timestamps."""
         out: dict[str, Any] = {}
-        topic = self.names.get(("topic", ""))
+        # A fresh name of a kind that lives in a parent is cleaned with the provided parent.
+        parents = {k.name: self.names.get((k.parent, "")) for k in self.product.resources.values()
+                   if k.parent}
         for key, value in params.items():
             if isinstance(value, list) and any(isinstance(v, Ref) for v in value):
                 out[key] = list(self.resolve({str(i): v for i, v in enumerate(value)}).values())
@@ -127,7 +129,7 @@ class Resources:
                     name = self.namer.name(value.length) + value.tail
                     # A target that wrongly accepts the name must not leak it: clean it too.
                     if not value.tail:
-                        self.created.append((value.kind, name, topic))
+                        self.created.append((value.kind, name, parents.get(value.kind)))
                     out[key] = name
                 else:
                     out[key] = self.names[(value.kind, value.slot)]
@@ -138,18 +140,22 @@ class Resources:
         return out
 
     def cleanup(self) -> list[str]:
-        """Delete everything created, newest first; returns the problems met (never raises)."""
+        """Delete everything created, children first, newest first; returns the problems met."""
         problems = []
-        actions = ACTIONS[self.api]
-        order = {"subscription": 0, "topic": 1, "queue": 2}
-        pending = sorted(reversed(self.created), key=lambda item: order.get(item[0], 3))
-        for kind, name, topic in pending:
-            if kind not in order or (kind == "subscription" and not topic):
+        kinds = list(self.product.resources.values())
+        # Reverse declaration order: a subscription before its topic, a topic before a queue.
+        order = {k.name: -i for i, k in enumerate(kinds) if self._action(k, "delete")}
+        pending = sorted(reversed(self.created), key=lambda item: order.get(item[0], 1))
+        for kind, name, parent in pending:
+            spec = self.product.resources.get(kind)
+            action = self._action(spec, "delete") if spec is not None else None
+            if spec is None or action is None or spec.name_member is None \
+                    or (spec.parent and not parent):
                 continue
-            args: dict[str, Any] = {f"{kind}name": name}
-            if kind == "subscription":
-                args["topicname"] = topic
-            exchange = self._call(actions["-" + kind], **args)
+            args: dict[str, Any] = {spec.name_member: name}
+            if spec.parent:
+                args[self._kind(spec.parent).name_member or spec.parent] = parent
+            exchange = self._call(action, **args)
             if exchange.fault:
                 problems.append(f"delete {kind} {name}: {exchange.fault}")
         self.created.clear()
@@ -157,42 +163,53 @@ class Resources:
         return problems
 
 
-def _pages(session: Session, action: str, key: str, name_key: str,
-           **extra: Any) -> list[str]:
+def _pages(session: Session, api: str, kind: ResourceKind, **extra: Any) -> list[str]:
+    """Every name a kind's listing returns on ``api``, page by page (bounded)."""
+    listing = kind.listing[api]
     names: list[str] = []
     offset = 0
     for _ in range(200):
-        got = session.call(V3, action, named(session, V3, action, offset=offset, limit=50,
-                                             **extra))
+        params = named(session, api, listing.action,
+                       **{listing.offset: offset, listing.limit: listing.page_size}, **extra)
+        got = session.call(api, listing.action, params)
         if not got.ok:
             break
-        items = got.data.get(key) or []
-        names += [str(item.get(name_key, "")) for item in items if isinstance(item, dict)]
+        items = got.data.get(listing.items) or []
+        names += [str(item.get(listing.name, "")) for item in items if isinstance(item, dict)]
         offset += len(items)
-        if len(items) < 50:
+        if len(items) < listing.page_size:
             break
     return names
 
 
 def sweep(session: Session, prefix: str = SUITE_PREFIX + "-") -> list[str]:
-    """Delete every queue and topic (with its subscriptions) whose name starts with ``prefix``.
+    """Delete every resource whose name starts with ``prefix``, on every product served.
 
-    Uses API 3.0 listing; names without the prefix are never touched. Returns what was deleted.
+    One loop over the listings product.yaml declares: each top-level kind (children first) on
+    the first surface that lists it; names without the prefix are never touched. Returns what
+    was deleted.
     """
     if not prefix.startswith(SUITE_PREFIX):
         raise ValueError(f"refusing to sweep names without the suite prefix {SUITE_PREFIX!r}")
     deleted = []
-    for topic in _pages(session, "DescribeTopicDetail", "TopicSet", "TopicName"):
-        if not topic.startswith(prefix):
-            continue
-        for sub in _pages(session, "DescribeSubscriptionDetail", "SubscriptionSet",
-                          "SubscriptionName", topicname=topic):
-            session.call(V3, "DeleteSubscribe", named(session, V3, "DeleteSubscribe",
-                                                      topicname=topic, subscriptionname=sub))
-        session.call(V3, "DeleteTopic", named(session, V3, "DeleteTopic", topicname=topic))
-        deleted.append(f"topic {topic}")
-    for queue in _pages(session, "DescribeQueueDetail", "QueueSet", "QueueName"):
-        if queue.startswith(prefix):
-            session.call(V3, "DeleteQueue", named(session, V3, "DeleteQueue", queuename=queue))
-            deleted.append(f"queue {queue}")
+    served = set(session.target.surfaces)
+    for product in session.specs.products.values():
+        kinds = list(product.resources.values())
+        for kind in reversed(kinds):
+            api = next((s for s in kind.listing if s in served and s in kind.delete), None)
+            if kind.parent or api is None or kind.name_member is None:
+                continue
+            children = [c for c in kinds if c.parent == kind.name and api in c.listing
+                        and api in c.delete and c.name_member]
+            for name in _pages(session, api, kind):
+                if not name.startswith(prefix):
+                    continue
+                for child in children:
+                    for sub in _pages(session, api, child, **{kind.name_member: name}):
+                        session.call(api, child.delete[api], named(
+                            session, api, child.delete[api],
+                            **{kind.name_member: name, str(child.name_member): sub}))
+                session.call(api, kind.delete[api], named(session, api, kind.delete[api],
+                                                          **{kind.name_member: name}))
+                deleted.append(f"{kind.name} {name}")
     return deleted

@@ -2,13 +2,15 @@
 
 Options: ``--cmq-target NAME|URL|FILE`` (default: the embedded reference emulator on a free
 loopback port, in a child process, stopped at the end), ``--cmq-report-dir DIR`` (write
-``DIR/results.json`` as the run goes), ``--cmq-api``, ``--cmq-expectations FILE``.
+``DIR/results.json`` as the run goes), ``--cmq-product``, ``--cmq-api``,
+``--cmq-expectations FILE``.
 
-Fixtures: ``cmq_specs``, ``cmq_target``, ``cmq_session``, ``cmq_v3`` / ``cmq_legacy`` (a client
+Fixtures: ``cmq_specs``, ``cmq_target``, ``cmq_session``, ``cmq_client(surface)`` (a client
 per surface), ``cmq_second_session`` (a second account), ``cmq_throttled_session`` (a target
 with a declared rate limit), ``cmq_push_time_scale``, ``cmq_resources`` (run-prefixed resources
-cleaned after the test) and the ``cmq_queue`` / ``cmq_topic`` / ``cmq_subscription`` factories.
-Mark hand-written tests with ``@pytest.mark.clause("cmq.v3.CreateQueue.VisibilityTimeout.range")``.
+cleaned after the test); :func:`resource_factory` makes a product's per-kind factories. Mark
+hand-written tests with the clause ids they check:
+``@pytest.mark.clause("<surface>.CreateQueue.VisibilityTimeout.range")``.
 
 Everything heavy starts lazily, so the plugin costs nothing in runs that do not use it.
 """
@@ -22,7 +24,6 @@ import pytest
 
 from cmqconform.cases.resources import SUITE_PREFIX
 from cmqconform.expectations import Expectation, lookup
-from cmqconform.models import LEGACY, V3
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources
 from cmqconform.results import RunInfo, assemble, record
@@ -43,8 +44,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="target to test (default: the embedded reference emulator)")
     group.addoption("--cmq-report-dir", default=None, metavar="DIR",
                     help="write DIR/results.json (one record per case, as the run goes)")
-    group.addoption("--cmq-api", default="all", choices=["all", V3, LEGACY],
-                    help="API surface(s) of the generated cases")
+    group.addoption("--cmq-product", default="all", metavar="PRODUCT",
+                    help="product whose surfaces run (default: all the specs define)")
+    group.addoption("--cmq-api", default="all", metavar="SURFACE",
+                    help="one surface of the generated cases (default: all)")
     group.addoption("--cmq-expectations", default=None, metavar="FILE",
                     help="expectations file (overrides the target's)")
     group.addoption("--cmq-emulator-mutant", default=None, metavar="NAME",
@@ -272,15 +275,16 @@ def cmq_session(cmq_run: CmqRun) -> Session:
 
 
 @pytest.fixture(scope="session")
-def cmq_v3(cmq_session: Session) -> Client:
-    """An API 3.0 client."""
-    return Client(cmq_session, V3)
+def cmq_client(cmq_session: Session) -> Callable[[str], Client]:
+    """Factory: a client of one surface of the target, ``cmq_client("cmq.v3")``."""
+    clients: dict[str, Client] = {}
 
-
-@pytest.fixture(scope="session")
-def cmq_legacy(cmq_session: Session) -> Client:
-    """A legacy API client."""
-    return Client(cmq_session, LEGACY)
+    def client(api: str) -> Client:
+        if api not in cmq_session.specs.apis:
+            raise pytest.UsageError(f"cmq_client({api!r}): no such surface; the specs define "
+                                    f"{', '.join(cmq_session.specs.apis)}")
+        return clients.setdefault(api, Client(cmq_session, api))
+    return client
 
 
 @pytest.fixture(scope="session")
@@ -314,7 +318,7 @@ def cmq_resources(cmq_run: CmqRun) -> Iterator[Callable[[str], Resources]]:
     """Factory of per-surface resource sets, all run-prefixed, deleted after the test."""
     made: list[Resources] = []
 
-    def make(api: str = V3) -> Resources:
+    def make(api: str) -> Resources:
         resources = Resources(cmq_run.session, api, cmq_run.namer)
         made.append(resources)
         return resources
@@ -324,17 +328,17 @@ def cmq_resources(cmq_run: CmqRun) -> Iterator[Callable[[str], Resources]]:
         resources.cleanup()
 
 
-def _factory(kind: str) -> Callable[..., Any]:
+def resource_factory(kind: str, default_api: str) -> Callable[..., Any]:
+    """A fixture creating run-prefixed resources of ``kind`` (``api=``, create attributes).
+
+    A product's scenarios declare theirs in a conftest:
+    ``cmq_queue = resource_factory("queue", "cmq.v3")``.
+    """
     def fixture(cmq_resources: Callable[[str], Resources]) -> Callable[..., str]:
-        def create(api: str = V3, **attrs: Any) -> str:
+        def create(api: str = default_api, **attrs: Any) -> str:
             resources = cmq_resources(api)
             return resources.create(kind, attrs=tuple((k.lower(), v) for k, v in attrs.items()))
         return create
     fixture.__name__ = f"cmq_{kind}"
     fixture.__doc__ = f"Factory: create a run-prefixed {kind} (``api=``, create attributes)."
     return pytest.fixture(fixture)
-
-
-cmq_queue = _factory("queue")
-cmq_topic = _factory("topic")
-cmq_subscription = _factory("subscription")

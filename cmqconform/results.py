@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from cmqconform.models import APIS
+from cmqconform.models import surface_of
 from cmqconform.verdicts import VERDICTS, Verdict
 
 SCHEMA_VERSION = "1.1"
@@ -112,7 +112,7 @@ def derive_api_action(clause_ids: Iterable[str]) -> tuple[str | None, str | None
     """Surface and action named by clause ids (``cmq.v3.CreateQueue.X.range``), when any is."""
     api = action = None
     for cid in clause_ids:
-        known = next((a for a in APIS if cid.startswith(a + ".")), None)
+        known = surface_of(cid)
         if known is None:
             continue
         api = api or known

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cmqconform.models import APIS
 from cmqconform.reporting.progress import RunProgress
 from cmqconform.reporting.redact import env_secrets, redact_text
 from cmqconform.results import CaseTail, reset
+from cmqconform.spec.select import select_surfaces
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
 DEFAULT_REPORT_DIR = Path("reports/latest")
@@ -36,6 +36,7 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     argv = [sys.executable, "-m", "pytest", str(SUITES), "-c", str(SUITES / "pytest.ini"),
             "--rootdir", str(SUITES), "-q", "--no-header",
             f"--cmq-report-dir={report_dir}", f"--cmq-api={args.api}",
+            f"--cmq-product={args.product}",
             f"--junitxml={report_dir / 'junit.xml'}",
             # Captured output is not evidence and may hold whatever a test printed: keep it out.
             f"--alluredir={allure_dir(args)}", "--clean-alluredir", "--allure-no-capture"]
@@ -156,7 +157,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites against a target; 0 no fail/error, 1 some, 2 usage or config error."""
     from cmqconform.plugin_report import RUN_META_ENV  # imports pytest: only when running
     from cmqconform.reporting.html import write_html
+    from cmqconform.spec import load_specs
 
+    select_surfaces(load_specs(), args.product, args.api)
     report_dir = Path(args.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     results = report_dir / "results.json"
@@ -211,7 +214,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from cmqconform.spec import load_specs
 
     specs = load_specs(Path(args.specs) if getattr(args, "specs", None) else None)
-    figures = static_coverage(specs, APIS if args.api == "all" else (args.api,))
+    figures = static_coverage(specs, select_surfaces(specs, args.product, args.api))
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
@@ -228,7 +231,10 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     """Register ``run``."""
     run = sub.add_parser("run", help="run the conformance suites against a target")
     run.add_argument("--target", help="NAME, URL or target FILE (default: embedded emulator)")
-    run.add_argument("--api", choices=["all", *APIS], default="all")
+    run.add_argument("--product", default="all", metavar="PRODUCT",
+                     help="a product id from the specs (default: every product)")
+    run.add_argument("--api", default="all", metavar="SURFACE",
+                     help="one surface id (default: every surface of the products)")
     run.add_argument("-n", "--workers", type=int, default=1, help="pytest-xdist workers")
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), metavar="DIR",
                      help="where results.json, report.html, junit.xml and allure/ go "
@@ -253,6 +259,7 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def add_coverage_parser(spec: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``spec coverage``."""
     cov = spec.add_parser("coverage", help="clause coverage: tested, ineligible, uncovered")
-    cov.add_argument("--api", choices=["all", *APIS], default="all")
+    cov.add_argument("--product", default="all", metavar="PRODUCT")
+    cov.add_argument("--api", default="all", metavar="SURFACE")
     cov.add_argument("--json", action="store_true")
     cov.set_defaults(func=cmd_coverage)

@@ -8,7 +8,6 @@ an ``error`` verdict.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -16,10 +15,16 @@ from typing import Any, Protocol
 
 import httpx
 
-from cmqconform.dialects import Call, Credentials, DecodeFailure, decode, redact_request
-from cmqconform.dialects.envelope import Evidence as RawEvidence
-from cmqconform.models import LEGACY, V3, SpecSet
-from cmqconform.targets import Target, default_region, target_from_url
+from cmqconform.dialects import (
+    Call,
+    Credentials,
+    DecodeFailure,
+    WireEvidence,
+    get_dialect,
+    redact_request,
+)
+from cmqconform.models import SpecSet
+from cmqconform.targets import Target, target_from_url
 from cmqconform.verdicts import Evidence, Exchange
 
 #: How far back an "expired" signature is dated: well past any documented skew.
@@ -34,19 +39,13 @@ class Limiter(Protocol):
         """Wait for a slot."""
 
 
-def apis_of(target: Target) -> tuple[str, ...]:
-    """The surfaces a target serves (every target of targets.py serves both)."""
-    return (V3, LEGACY)
-
-
 def url_target(url: str, credentials: Credentials, specs: SpecSet, *,
                name: str | None = None) -> Target:
-    """A target serving both surfaces at one address (the ``--cmq-target URL`` shorthand)."""
-    return target_from_url(url, region=default_region(specs), credentials=credentials,
-                           name=name)
+    """A target serving every surface at one address (the ``--cmq-target URL`` shorthand)."""
+    return target_from_url(url, credentials=credentials, name=name, specs=specs)
 
 
-def _evidence(request: httpx.Request | None, raw: RawEvidence | None,
+def _evidence(request: httpx.Request | None, raw: WireEvidence | None,
               secrets: tuple[str, ...]) -> Evidence:
     req = redact_request(request, secrets) if request is not None else None
     return Evidence(
@@ -56,14 +55,6 @@ def _evidence(request: httpx.Request | None, raw: RawEvidence | None,
         response_headers=dict(raw.headers) if raw else {},
         response_body=raw.text() if raw else "",
     )
-
-
-def _body(api: str, raw: bytes) -> dict[str, Any]:
-    """The members a response schema describes: v3 the Response object, legacy the whole body."""
-    doc = json.loads(raw)
-    if api == V3:
-        doc = doc.get("Response", {})
-    return dict(doc) if isinstance(doc, dict) else {}
 
 
 class Session:
@@ -137,12 +128,13 @@ class Session:
         except httpx.HTTPError as exc:
             return Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
                             evidence=_evidence(request, None, secrets))
-        decoded = decode(api, response)
+        dialect = get_dialect(self.specs.api(api).dialect)
+        decoded = dialect.decode(response)
         evidence = _evidence(response.request, decoded.evidence, secrets)
         if isinstance(decoded, DecodeFailure):
             return Exchange(False, fault=str(decoded), evidence=evidence)
         if decoded.error is not None:
             return Exchange(False, decoded.request_id, {}, decoded.error.code,
                             decoded.error.module, decoded.error.message, evidence=evidence)
-        return Exchange(True, decoded.request_id, _body(api, decoded.evidence.body),
+        return Exchange(True, decoded.request_id, dialect.members(decoded.evidence.body),
                         evidence=evidence)

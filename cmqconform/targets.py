@@ -21,64 +21,60 @@ import httpx
 
 from cmqconform.dialects import (
     BOOL_TEXT_DOC,
-    SIGNATURE_METHODS,
     Call,
+    Clock,
     Credentials,
+    NonceSource,
     Prepared,
-    prepare,
+    get_dialect,
+    random_nonce,
+    system_clock,
 )
-from cmqconform.dialects.call import Clock, NonceSource, random_nonce, system_clock
 from cmqconform.errors import ConfigError
-from cmqconform.models import LEGACY, V3, SpecSet
+from cmqconform.models import SpecSet, SurfaceFacts
 from cmqconform.spec import load_specs
 
 SECRET_ID_ENV = "TENCENTCLOUD_SECRET_ID"
 SECRET_KEY_ENV = "TENCENTCLOUD_SECRET_KEY"
 TOKEN_ENV = "TENCENTCLOUD_SESSION_TOKEN"
-#: Endpoint keys, one per surface and legacy host.
-SURFACES = ("v3", "legacy_queue", "legacy_topic")
-_SIGNATURE_KEYS = {"v3": V3, "legacy": LEGACY}
 _TOP_KEYS = {"name", "url", "region", "rate_limit", "expectations", "strict_undocumented_fields",
-             "endpoints", "signature", "legacy", "credentials", "declared_limits",
-             "push_time_scale", "second_credentials"}
+             "surfaces", "credentials", "declared_limits", "push_time_scale",
+             "second_credentials"}
+_SURFACE_KEYS = {"url", "hosts", "region", "signature"}
 _CREDENTIAL_KEYS = {"secret_id_env", "secret_key_env", "token_env"}
 
 
-def default_signature_methods(specs: SpecSet | None = None) -> dict[str, str]:
-    """Per surface, the signature method service.yaml marks ``default: true``."""
-    apis = (specs or load_specs()).service["apis"]
-    return {api: next(str(m["name"]) for m in apis[api]["signature_methods"] if m.get("default"))
-            for api in (V3, LEGACY)}
+def needs_region(facts: SurfaceFacts) -> bool:
+    """Whether the surface's requests must carry a region (a required ``Region`` parameter)."""
+    return any(p.required and p.name in ("Region", "X-TC-Region") for p in facts.common_params)
 
 
 @dataclass(frozen=True, slots=True)
 class Endpoints:
-    """Base URLs per surface: API 3.0, the legacy queue host and the legacy topic host."""
+    """Base URLs per surface id; a surface served by several hosts maps each host."""
 
-    v3: str
-    legacy_queue: str
-    legacy_topic: str
+    urls: Mapping[str, str]
+    #: ``(surface, host) -> base URL`` (legacy CMQ: the ``queue`` and ``topic`` hosts).
+    hosts: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def for_call(self, api: str, host: str | None) -> str:
-        """The base URL serving ``api`` (and, for legacy, ``host``: queue or topic)."""
-        if api == V3:
-            return self.v3
-        return self.legacy_topic if host == "topic" else self.legacy_queue
+        """The base URL serving ``api`` (and, on a multi-host surface, ``host``)."""
+        if host is not None and (api, host) in self.hosts:
+            return self.hosts[(api, host)]
+        return self.urls[api]
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Everything the suite needs to talk to one CMQ-compatible service."""
+    """Everything the suite needs to talk to one compatible service, for each surface."""
 
     name: str
     endpoints: Endpoints
-    #: API 3.0 ``Region`` (``ap-guangzhou``).
-    region: str
+    #: The region requests carry, per surface (None sends none, as the legacy CMQ SDK does).
+    regions: Mapping[str, str | None]
     credentials: Credentials
-    #: Signature method per surface (``cmq.v3`` / ``cmq.legacy``).
-    signature: Mapping[str, str] = field(default_factory=default_signature_methods)
-    #: Legacy ``Region`` common parameter (``gz``); None sends none, as the official SDK does.
-    legacy_region: str | None = None
+    #: Signature method per surface id.
+    signature: Mapping[str, str]
     #: Requests per second over the whole run; None for no limit.
     rate_limit: float | None = None
     expectations: Path | None = None
@@ -94,13 +90,14 @@ class Target:
     second_credentials: Credentials | None = None
 
     @property
-    def signature_methods(self) -> Mapping[str, str]:
-        """Signature method per surface (alias of ``signature``)."""
-        return self.signature
+    def surfaces(self) -> tuple[str, ...]:
+        """The surface ids this target serves."""
+        return tuple(self.endpoints.urls)
 
-    def base_url(self, api: str, host: str | None) -> str:
-        """The base URL for a surface (and, for legacy, the ``queue`` or ``topic`` host)."""
-        return self.endpoints.for_call(api, host)
+    @property
+    def region(self) -> str | None:
+        """The first region any surface carries (what reports show as the target's region)."""
+        return next((r for r in self.regions.values() if r), None)
 
     def prepare(self, call: Call, specs: SpecSet, *, host: str | None = None,
                 language: str | None = None, clock: Clock = system_clock,
@@ -108,21 +105,18 @@ class Target:
                 bool_text: tuple[str, str] = BOOL_TEXT_DOC) -> Prepared:
         """Encode and pair ``call`` with its signer for this target.
 
-        Version, path, service and wire names come from ``specs``; a legacy action's host comes
-        from its spec unless ``host`` overrides it (unknown actions default to the queue host).
+        The dialect, version, path, service and wire names come from ``specs``; an action's
+        host comes from its spec unless ``host`` overrides it.
         """
         api = specs.api(call.api)
-        facts = specs.service["apis"][call.api]
         action = api.actions.get(call.action)
-        if host is None:
-            host = action.host if action is not None and action.host else "queue"
-        return prepare(call, base_url=self.endpoints.for_call(call.api, host),
-                       credentials=self.credentials, signature_method=self.signature[call.api],
-                       region=self.region if call.api == V3 else self.legacy_region,
-                       version=str(facts["version"]["value"]),
-                       service=str(specs.service["service"]),
-                       path=str(facts["path"]["value"]), action=action, language=language,
-                       clock=clock, nonce=nonce, bool_text=bool_text)
+        if host is None and action is not None:
+            host = action.host
+        return get_dialect(api.dialect).prepare(
+            call, api.facts, base_url=self.endpoints.for_call(call.api, host),
+            credentials=self.credentials, signature_method=self.signature[call.api],
+            region=self.regions.get(call.api), action=action, language=language, clock=clock,
+            nonce=nonce, bool_text=bool_text)
 
 
 class _Problems:
@@ -196,37 +190,62 @@ def _table(doc: Mapping[str, Any], key: str, allowed: set[str] | None,
 
 def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path | None = None,
                         env: Mapping[str, str] | None = None,
-                        credentials: Credentials | None = None) -> Target:
-    """Validate a parsed target document; one ConfigError lists every bad field."""
+                        credentials: Credentials | None = None,
+                        specs: SpecSet | None = None) -> Target:
+    """Validate a parsed target document; one ConfigError lists every bad field.
+
+    Surfaces come from ``specs``: a top-level ``url`` serves every surface of every product;
+    ``[surfaces."<id>"]`` overrides one surface's url, hosts, region and signature method.
+    """
     env = os.environ if env is None else env
+    specs = specs or load_specs()
     problems = _Problems(source)
     for extra in sorted(set(doc) - _TOP_KEYS):
         problems.add(extra, f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
     shared = _url(doc["url"], "url", problems) if "url" in doc else None
-    endpoint_doc = _table(doc, "endpoints", set(SURFACES), problems)
-    endpoints: dict[str, str] = {}
-    for surface in SURFACES:
-        if surface in endpoint_doc:
-            url = _url(endpoint_doc[surface], f"endpoints.{surface}", problems)
-            if url:
-                endpoints[surface] = url
-        elif shared:
-            endpoints[surface] = shared
-        elif "url" not in doc:
-            problems.add(f"endpoints.{surface}", "missing (or give 'url' for all surfaces)")
     region = _str(doc, "region", problems)
-    if region is None and "region" not in doc:
-        problems.add("region", "missing (the API 3.0 Region, e.g. ap-guangzhou)")
-    signature = default_signature_methods()
-    for key, method in _table(doc, "signature", set(_SIGNATURE_KEYS), problems).items():
-        api = _SIGNATURE_KEYS[key]
-        if method not in SIGNATURE_METHODS[api]:
-            problems.add(f"signature.{key}", f"expected one of "
-                                             f"{', '.join(SIGNATURE_METHODS[api])}, got {method!r}")
-        else:
-            signature[api] = method
-    legacy = _table(doc, "legacy", {"region"}, problems)
-    legacy_region = _str(legacy, "region", problems, "legacy.")
+    surface_doc = _table(doc, "surfaces", set(specs.apis), problems)
+    urls: dict[str, str] = {}
+    hosts: dict[tuple[str, str], str] = {}
+    regions: dict[str, str | None] = {}
+    signature: dict[str, str] = {}
+    for surface, api in specs.apis.items():
+        key = f"surfaces.{surface}"
+        own = surface_doc.get(surface, {})
+        if not isinstance(own, dict):
+            problems.add(key, f"expected a table, got {type(own).__name__}")
+            own = {}
+        for extra in sorted(set(own) - _SURFACE_KEYS):
+            problems.add(f"{key}.{extra}",
+                         f"unknown key (known: {', '.join(sorted(_SURFACE_KEYS))})")
+        url = _url(own["url"], f"{key}.url", problems) if "url" in own else shared
+        if url is None:
+            if surface in surface_doc or "url" not in doc:
+                problems.add(f"{key}.url", "missing (or give 'url' for every surface)")
+            continue
+        urls[surface] = url
+        host_doc = own.get("hosts", {})
+        known_hosts = {e.host for e in api.facts.endpoints if e.host}
+        if not isinstance(host_doc, dict):
+            problems.add(f"{key}.hosts", f"expected a table, got {type(host_doc).__name__}")
+            host_doc = {}
+        for host, value in host_doc.items():
+            if host not in known_hosts:
+                problems.add(f"{key}.hosts.{host}", f"unknown host (known: "
+                                                    f"{', '.join(sorted(known_hosts)) or 'none'})")
+            elif (host_url := _url(value, f"{key}.hosts.{host}", problems)) is not None:
+                hosts[(surface, host)] = host_url
+        own_region = _str(own, "region", problems, key + ".")
+        regions[surface] = own_region or (region if needs_region(api.facts) else None)
+        if regions[surface] is None and needs_region(api.facts):
+            problems.add("region", f"missing (requests to {surface} carry a region, e.g. "
+                                   f"{api.facts.region_ids[0] if api.facts.region_ids else 'r'})")
+        method = own.get("signature", api.facts.default_signature_method)
+        if method not in get_dialect(api.dialect).signers or api.facts.signer_of(method) is None:
+            methods = [m.name for m in api.facts.signature_methods]
+            problems.add(f"{key}.signature", f"expected one of {', '.join(methods)}, "
+                                             f"got {method!r}")
+        signature[surface] = str(method)
     rate = doc.get("rate_limit")
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)
                              or rate <= 0):
@@ -276,9 +295,11 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
     second = _second_credentials(doc, env, source, problems)
     name = _str(doc, "name", problems) or Path(source).stem
     problems.raise_if_any()
-    assert credentials is not None and region is not None
-    return Target(name=name, endpoints=Endpoints(**endpoints), region=region,
-                  credentials=credentials, signature=signature, legacy_region=legacy_region,
+    assert credentials is not None
+    if not urls:
+        raise ConfigError(f"{source}: invalid target: no surface has a URL")
+    return Target(name=name, endpoints=Endpoints(urls, hosts), regions=regions,
+                  credentials=credentials, signature=signature,
                   rate_limit=float(rate) if rate is not None else None,
                   expectations=expectations, strict_undocumented_fields=strict,
                   declared_limits=limits, source=source, push_time_scale=float(scale),
@@ -309,7 +330,7 @@ def _second_credentials(doc: Mapping[str, Any], env: Mapping[str, str], source: 
 
 
 def load_target(path: str | Path, *, env: Mapping[str, str] | None = None,
-                credentials: Credentials | None = None) -> Target:
+                credentials: Credentials | None = None, specs: SpecSet | None = None) -> Target:
     """Load a target TOML file; ConfigError names the file and every bad field."""
     path = Path(path)
     try:
@@ -319,19 +340,30 @@ def load_target(path: str | Path, *, env: Mapping[str, str] | None = None,
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return target_from_mapping(doc, source=str(path), base_dir=path.parent, env=env,
-                               credentials=credentials)
+                               credentials=credentials, specs=specs)
 
 
-def target_from_url(url: str, *, region: str, env: Mapping[str, str] | None = None,
+def target_from_url(url: str, *, region: str | None = None,
+                    env: Mapping[str, str] | None = None,
                     credentials: Credentials | None = None, name: str | None = None,
-                    rate_limit: float | None = None) -> Target:
-    """A target serving API 3.0 and both legacy hosts at one address (``--cmq-target URL``)."""
-    doc: dict[str, Any] = {"url": url, "region": region, "name": name or url}
+                    rate_limit: float | None = None, specs: SpecSet | None = None,
+                    surfaces: tuple[str, ...] | None = None) -> Target:
+    """A target serving every surface (or ``surfaces``) and every host at one address.
+
+    ``region`` defaults to :func:`default_region` of the specs.
+    """
+    specs = specs or load_specs()
+    doc: dict[str, Any] = {"region": region or default_region(specs), "name": name or url}
+    if surfaces is None:
+        doc["url"] = url
+    else:
+        doc["surfaces"] = {s: {"url": url} for s in surfaces}
     if rate_limit is not None:
         doc["rate_limit"] = rate_limit
-    return target_from_mapping(doc, source=url, env=env, credentials=credentials)
+    return target_from_mapping(doc, source=url, env=env, credentials=credentials, specs=specs)
 
 
 def default_region(specs: SpecSet) -> str:
-    """The first API 3.0 region service.yaml lists, for URL targets given none."""
-    return str(specs.service["apis"][V3]["regions"][0]["id"])
+    """The first region listed by the first surface whose requests carry one."""
+    return next((a.facts.region_ids[0] for a in specs.apis.values()
+                 if needs_region(a.facts) and a.facts.region_ids), "")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmqconform.models import Cite, ErrorRef
+from cmqconform.models import Cite, ErrorRef, Need
 
 #: Every verdict, in report order. ``error`` is suite or transport trouble, never a fail.
 VERDICTS = ("pass", "fail", "error", "skip", "disabled", "xfail", "xpass")
@@ -63,34 +63,6 @@ class Expected:
             "errata": list(self.errata),
             "source": str(self.source) if self.source else None,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A placeholder for a resource name the case's setup provides (``queue``, ``topic``...).
-
-    ``length`` asks for a name of exactly that many characters (a boundary on a name that must
-    exist); ``fresh`` asks for a new, never-created name (the name a Create action takes).
-    """
-
-    kind: str
-    length: int | None = None
-    fresh: bool = False
-    #: A suffix that makes the name break the pattern while keeping the run prefix.
-    tail: str = ""
-    #: A key telling apart several resources of one kind in one case (``dlq``).
-    slot: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Need:
-    """A resource the case's setup creates before the call, in order."""
-
-    kind: str
-    slot: str = ""
-    #: Extra create parameters (lower-cased spec names, value or "max"), e.g. rewind enabled.
-    attrs: tuple[tuple[str, Any], ...] = ()
-    length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

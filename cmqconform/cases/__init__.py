@@ -8,16 +8,16 @@ from dataclasses import replace
 from cmqconform.cases.boundaries import action_cases
 from cmqconform.cases.negatives import negative_cases
 from cmqconform.cases.values import typical
-from cmqconform.models import APIS, ActionSpec, ApiSpec, SpecSet
+from cmqconform.models import ActionSpec, ApiSpec, SpecSet
 from cmqconform.verdicts import Case
 
 __all__ = ["generate"]
 
 
-def generate(specs: SpecSet, apis: Iterable[str] = APIS) -> list[Case]:
-    """Every generated case of the given surfaces, in spec order, with unique ids per surface."""
+def generate(specs: SpecSet, apis: Iterable[str] | None = None) -> list[Case]:
+    """Every generated case of the given surfaces (default: all), in spec order, ids unique."""
     out: list[Case] = []
-    for api_name in apis:
+    for api_name in specs.surfaces() if apis is None else apis:
         api = specs.api(api_name)
         seen: dict[str, int] = {}
         for action in api.actions.values():
@@ -47,7 +47,7 @@ def array_base_cases(api: ApiSpec, action: ActionSpec, case: Case) -> list[Case]
             params = dict(case.params)
             if param.name not in params:
                 params[param.name] = typical(api, param)
-            clause = f"{api.api}.{action.name}.{param.name}.array_encoding"
+            clause = f"{api.id}.{action.name}.{param.name}.array_encoding"
             extra.append(replace(case, id=f"{action.name}[{param.name}.{base}...]",
                                  params=params, clause_ids=(clause,), array_base=base,
                                  label=f"{param.name} from index {base}"))

@@ -15,11 +15,10 @@ from cmqconform.cases.build import (
     setup_for,
     slotted,
 )
-from cmqconform.cases.resources import Now, recipe
 from cmqconform.cases.values import Probe, probes, violated
-from cmqconform.models import ActionSpec, ApiSpec, ParamSpec
+from cmqconform.models import ActionSpec, ApiSpec, Now, ParamSpec, Ref
 from cmqconform.spec.rules import condition_for
-from cmqconform.verdicts import Case, Expected, Ref
+from cmqconform.verdicts import Case, Expected
 
 
 def show(value: Any) -> str:
@@ -56,7 +55,7 @@ def baseline_case(api: ApiSpec, action: ActionSpec) -> Case:
 
 def param_cases(api: ApiSpec, action: ActionSpec, param: ParamSpec) -> Iterator[Case]:
     """Every probe of one parameter as a case with its expected outcome."""
-    rec = recipe(action.name)
+    rec = action.recipe
     for probe in probes(api, param, creates=rec.creates):
         params = baseline(api, action)
         if probe.valid and probe.note == "typical" and param.name.lower() in rec.values:
@@ -73,7 +72,7 @@ def param_cases(api: ApiSpec, action: ActionSpec, param: ParamSpec) -> Iterator[
             kind = "valid"
             params = fixed
         else:
-            kinds = violated(param, probe.value, api.api) or [probe.kind]
+            kinds = violated(param, probe.value, api.facts.wire_types == "json") or [probe.kind]
             conditions = [condition_for(param, k) for k in kinds]
             fixed = repair(api, action, params, fixed=[param.name])
             if fixed is None:

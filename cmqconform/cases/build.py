@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cmqconform.cases.resources import Now, recipe, ref_kind
 from cmqconform.cases.values import typical
 from cmqconform.errors import SpecError
-from cmqconform.models import ActionSpec, ApiSpec, Cite, ErrorRef, ParamSpec, Rule
+from cmqconform.models import ActionSpec, ApiSpec, Cite, ErrorRef, Need, Now, ParamSpec, Ref, Rule
 from cmqconform.spec.rules import rule_holds
-from cmqconform.verdicts import Expected, Need, Ref
+from cmqconform.verdicts import Expected
 
 _CREATOR = {"queue": "createqueue", "topic": "createtopic"}
 
 
 def baseline(api: ApiSpec, action: ActionSpec) -> dict[str, Any]:
     """Parameters that make ``action`` succeed: required ones plus the recipe's values."""
-    rec = recipe(action.name)
+    rec = action.recipe
     params: dict[str, Any] = {}
     for param in action.request:
         value = rec.values.get(param.name.lower())
@@ -30,7 +29,7 @@ def baseline(api: ApiSpec, action: ActionSpec) -> dict[str, Any]:
 
 def slotted(action: ActionSpec, params: dict[str, Any]) -> dict[str, Any]:
     """Give name placeholders the slot the recipe assigns (a dead-letter queue is another queue)."""
-    slots = recipe(action.name).slots
+    slots = action.recipe.slots
     for name, value in list(params.items()):
         slot = slots.get(name.lower())
         if slot and isinstance(value, Ref) and not value.slot:
@@ -40,7 +39,7 @@ def slotted(action: ActionSpec, params: dict[str, Any]) -> dict[str, Any]:
 
 def couple(action: ActionSpec, params: dict[str, Any]) -> dict[str, Any]:
     """Add the values a chosen value brings along (Protocol http needs an http Endpoint)."""
-    couplings = recipe(action.name).couplings
+    couplings = action.recipe.couplings
     for name, value in list(params.items()):
         extra = couplings.get(name.lower(), {}).get(value) if _hashable(value) else None
         for other, other_value in (extra or {}).items():
@@ -62,7 +61,7 @@ def fallback(api: ApiSpec, action: ActionSpec) -> dict[str, Any]:
     """Values a rule may compare against when a parameter is not sent: the spec defaults."""
     out: dict[str, Any] = {}
     for param in action.request:
-        kind = ref_kind(param.name)
+        kind = param.resource
         creator = _CREATOR.get(kind or "")
         for other in api.actions.values():
             if creator and other.name.lower() == creator:
@@ -145,7 +144,7 @@ def expect_error(api: ApiSpec, conditions: Iterable[str], source: Cite | None,
         try:
             condition = api.conditions[name]
         except KeyError:
-            raise SpecError(f"condition {name!r} is not defined in {api.api} errors.yaml",
+            raise SpecError(f"condition {name!r} is not defined in {api.id} errors.yaml",
                             rule="ref.condition") from None
         accept.extend(ErrorRef(r.code, r.module) for r in condition.accept)
         if condition.errata:
@@ -163,7 +162,7 @@ def setup_for(action: ActionSpec, params: Mapping[str, Any]) -> tuple[Need, ...]
         for ref in value if isinstance(value, list) else [value]:
             if isinstance(ref, Ref) and not ref.fresh and not ref.tail:
                 needs[(ref.kind, ref.slot)] = Need(ref.kind, ref.slot, length=ref.length)
-    for need in recipe(action.name).needs:
+    for need in action.recipe.needs:
         # The recipe's attributes (rewind enabled...) apply to the referenced resource.
         have = needs.get((need.kind, need.slot))
         needs[(need.kind, need.slot)] = Need(need.kind, need.slot, need.attrs,

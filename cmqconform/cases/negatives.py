@@ -7,11 +7,10 @@ from itertools import product
 from typing import Any
 
 from cmqconform.cases.build import baseline, broken_rules, expect_error, repair, setup_for
-from cmqconform.cases.resources import recipe, ref_kind
 from cmqconform.cases.values import is_created_name, typical
-from cmqconform.models import LEGACY, ActionSpec, ApiSpec, Rule
+from cmqconform.models import ActionSpec, ApiSpec, Ref, Rule
 from cmqconform.spec.rules import condition_for, rule_condition
-from cmqconform.verdicts import Case, Expected, Ref
+from cmqconform.verdicts import Case, Expected
 
 #: Protocol negatives: label -> (condition, common-parameter overrides). Sent without setup.
 PROTOCOL = {
@@ -27,7 +26,6 @@ AUTH = {
 }
 UNKNOWN_PARAM = "CmqcUnknownParam"
 #: The legacy reading: unknown parameters are ignored (the SDKs send some), or refused.
-LEGACY_UNKNOWN_ERRATUM = "legacy-unknown-parameter"
 
 
 def surface_clauses(api: ApiSpec, condition: str,
@@ -37,7 +35,7 @@ def surface_clauses(api: ApiSpec, condition: str,
     ids = [c.id for c in api.clauses if c.id.rsplit(".", 1)[-1] == condition]
     if action is not None:
         ids += [c.id for c in action.clauses if c.condition == condition]
-    return tuple(dict.fromkeys([*ids, f"{api.api}.condition.{condition}"]))
+    return tuple(dict.fromkeys([*ids, f"{api.id}.condition.{condition}"]))
 
 
 def missing_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
@@ -56,13 +54,18 @@ def missing_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
 
 def unknown_param_case(api: ApiSpec, action: ActionSpec) -> Case:
     """The baseline plus a parameter no spec knows."""
-    name = UNKNOWN_PARAM if api.api != LEGACY else UNKNOWN_PARAM[0].lower() + UNKNOWN_PARAM[1:]
+    # Spelled in the surface's own convention (lowerCamel where most parameters are).
+    names = [p.name for a in api.actions.values() for p in a.request]
+    lower = sum(n[:1].islower() for n in names) > len(names) / 2
+    name = UNKNOWN_PARAM[0].lower() + UNKNOWN_PARAM[1:] if lower else UNKNOWN_PARAM
     params = baseline(api, action)
     params[name] = "x"
     expected = expect_error(api, ["unknown_parameter"], action.source)
-    if api.api == LEGACY:
+    if api.facts.unknown_params == "ignored":
         expected = Expected(False, expected.accept, expected.conditions,
-                            (*expected.errata, LEGACY_UNKNOWN_ERRATUM), expected.source,
+                            (*expected.errata,
+                             *filter(None, [api.facts.errata.get("unknown_params")])),
+                            expected.source,
                             or_success=True)
     clauses = surface_clauses(api, "unknown_parameter")
     return Case(f"{action.name}[unknown parameter]", action.api, action.name, "unknown_param",
@@ -155,9 +158,9 @@ def protocol_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
 
 def resource_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
     """A name that does not exist (``<kind>_not_found``), or that already does (``_exists``)."""
-    rec = recipe(action.name)
+    rec = action.recipe
     for param in action.request:
-        kind = ref_kind(param.name)
+        kind = param.resource
         # An optional name is a listing filter (DescribeQueueDetail QueueName), not a reference.
         if kind not in ("queue", "topic", "subscription") or param.item_type is not None \
                 or not param.required:

@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cmqconform.cases.resources import ref_kind
-from cmqconform.models import LEGACY, ApiSpec, ParamSpec
-from cmqconform.verdicts import Ref
+from cmqconform.models import ApiSpec, ParamSpec, Ref
 
 WRONG_TYPE_TEXT = "not-a-number"
 
@@ -36,7 +34,7 @@ def _item(param: ParamSpec, length: int | None = None) -> str:
 
 def typical(api: ApiSpec, param: ParamSpec, *, creates: str | None = None) -> Any:
     """A valid, ordinary value for ``param`` (a resource placeholder for name parameters)."""
-    kind = ref_kind(param.name)
+    kind = param.resource
     if kind is not None:
         ref = Ref(kind, fresh=is_created_name(param, creates))
         return [ref] if param.item_type is not None else ref
@@ -84,8 +82,11 @@ def struct_value(api: ApiSpec, type_name: str) -> dict[str, Any]:
     return out
 
 
-def violated(param: ParamSpec, value: Any, api: str) -> list[str]:
-    """The constraint kinds ``value`` breaks (placeholders count as well-formed names)."""
+def violated(param: ParamSpec, value: Any, typed: bool = True) -> list[str]:
+    """The constraint kinds ``value`` breaks (placeholders count as well-formed names).
+
+    ``typed`` is False on a surface whose wire carries every value as text.
+    """
     if isinstance(value, Ref):
         out = []
         if value.length is not None and param.max_length is not None \
@@ -110,7 +111,7 @@ def violated(param: ParamSpec, value: Any, api: str) -> list[str]:
         return [] if isinstance(value, bool) else ["type"]
     if param.type == "string":
         if not isinstance(value, str):
-            return [] if api == LEGACY else ["type"]
+            return [] if not typed else ["type"]
         out = []
         if param.enum is not None and value not in param.enum:
             out.append("enum")
@@ -148,7 +149,7 @@ def probes(api: ApiSpec, param: ParamSpec, *, creates: str | None = None) -> Ite
 
 
 def _valid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Probe]:
-    kind = ref_kind(param.name)
+    kind = param.resource
     if param.type == "integer":
         if param.min is not None:
             yield Probe(param.min, "range", True, "min")
@@ -190,7 +191,7 @@ def _valid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Prob
 
 
 def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Probe]:
-    kind = ref_kind(param.name)
+    kind = param.resource
     if param.type == "integer":
         if param.min is not None:
             yield Probe(param.min - 1, "range", False, "min-1")
@@ -200,7 +201,7 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
             yield Probe(max(param.enum) + 1, "enum", False)
         yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")
     elif param.type == "boolean":
-        if api.api != LEGACY:
+        if api.facts.wire_types == "json":
             yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")
     elif param.type == "string":
         if param.max_length is not None:
@@ -214,7 +215,7 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
             yield Probe("NOT-" + str(param.enum[0]), "enum", False)
         if param.min_length or param.pattern is not None:
             yield Probe("", "min_length" if param.min_length else "pattern", False, "empty")
-        if api.api != LEGACY:
+        if api.facts.wire_types == "json":
             yield Probe(12345, "type", False, "wrong type")
     elif param.item_type is not None:
         if param.max_items is not None and param.item_type == "string":
@@ -226,5 +227,5 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
         if param.item_max_length is not None:
             yield Probe([_item(param, param.item_max_length + 1)], "item_max_length", False,
                         "over-long item")
-        if api.api != LEGACY:
+        if api.facts.wire_types == "json":
             yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")

@@ -11,7 +11,6 @@ from cmqconform.models import ActionSpec, ApiSpec
 from cmqconform.spec.schema import response_schema
 from cmqconform.verdicts import Case, Exchange, Failure
 
-_COMMON_V3_TABLES = frozenset({"responses", "error_codes"})
 _validators: dict[tuple[int, str, bool], Draft202012Validator] = {}
 
 
@@ -27,8 +26,7 @@ def documented_codes(api: ApiSpec, action: ActionSpec | None) -> set[tuple[Any, 
     """(code, module) pairs the action may answer with; module None matches any module."""
     out: set[tuple[Any, Any]] = set()
     tables = set(action.error_tables) if action else set()
-    if api.api == "cmq.v3":
-        tables |= _COMMON_V3_TABLES
+    tables |= api.common_tables
     for row in api.codes:
         if tables & set(row.tables):
             out.add((row.code, row.module))

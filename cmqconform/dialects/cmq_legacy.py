@@ -8,6 +8,11 @@ the legacy path (cmq-api.txt:4650-4760).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
 import httpx
 
 from cmqconform.dialects.call import (
@@ -23,10 +28,13 @@ from cmqconform.dialects.call import (
     wire_name,
 )
 from cmqconform.dialects.credentials import Credentials
+from cmqconform.dialects.envelope import CMQ_LEGACY, Decoded, WireEvidence, decode_legacy
+from cmqconform.dialects.protocol import Prepared, register
+from cmqconform.dialects.signing import HMAC_METHODS
 from cmqconform.dialects.tcv1 import FORM_CONTENT, HmacAuth, build
-from cmqconform.models import ActionSpec
+from cmqconform.models import ActionSpec, SurfaceFacts
 
-NAME = "cmq_legacy"
+NAME = CMQ_LEGACY
 HOSTS = ("queue", "topic")
 
 
@@ -61,3 +69,38 @@ def encode(call: Call, base_url: str, *, action: ActionSpec | None = None,
     request = build(call.http_method, httpx.URL(base_url).copy_with(path=path), pairs, headers)
     request.headers.update(call.headers)
     return request
+
+
+class CmqLegacy:
+    """The legacy CMQ dialect: one signer, the numeric envelope, ``name.n`` arrays."""
+
+    name = NAME
+    signers: Mapping[str, str] = MappingProxyType({m: NAME for m in HMAC_METHODS})
+    secret_params = frozenset({"Signature", "Token", "SecretKey"})
+    secret_headers: frozenset[str] = frozenset()
+    auth_tampers: tuple[str, ...] = ("bad_signature", "unknown_secret_id", "expired_timestamp",
+                                     "missing_auth")
+    envelope_clause = "protocol.envelope"
+
+    def prepare(self, call: Call, facts: SurfaceFacts, *, base_url: str,
+                credentials: Credentials, signature_method: str, region: str | None,
+                action: ActionSpec | None, language: str | None, clock: Clock,
+                nonce: NonceSource, bool_text: tuple[str, str]) -> Prepared:
+        """A form POST or GET on the action's host, signed with the HMAC method named."""
+        request = encode(call, base_url, action=action, region=region, path=facts.path,
+                         bool_text=bool_text)
+        return Prepared(request, LegacyAuth(credentials, signature_method, clock=clock,
+                                            nonce=nonce), NAME)
+
+    def decode(self, response: httpx.Response | WireEvidence) -> Decoded:
+        """``{"code", "message", "requestId", ...}``, see :func:`~.envelope.decode_legacy`."""
+        evidence = response if isinstance(response, WireEvidence) else WireEvidence.of(response)
+        return decode_legacy(evidence)
+
+    def members(self, body: bytes) -> dict[str, Any]:
+        """The whole body: legacy members sit beside ``code`` and ``message``."""
+        doc = json.loads(body)
+        return dict(doc) if isinstance(doc, dict) else {}
+
+
+register(CmqLegacy())

@@ -20,17 +20,13 @@ import httpx
 
 from cmqconform.dialects.call import rfc3986
 from cmqconform.dialects.credentials import MASK
-from cmqconform.models import LEGACY, V3
 
 _MODULE_CODE = re.compile(r"^\s*\((?P<module>\d+)\)\s*")
-#: Parameters and headers whose values are credentials or derived from them.
-SECRET_PARAMS = frozenset({"Signature", "Token", "SecretKey"})
-SECRET_HEADERS = frozenset({"x-tc-token", "x-tc-secretkey"})
 _AUTH_SIGNATURE = re.compile(r"(Signature=)[^,\s]*")
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
+class WireEvidence:
     """The raw response as received: status, headers (in order) and body bytes."""
 
     status: int
@@ -38,7 +34,7 @@ class Evidence:
     body: bytes
 
     @classmethod
-    def of(cls, response: httpx.Response) -> Evidence:
+    def of(cls, response: httpx.Response) -> WireEvidence:
         """Capture an httpx response (its body must have been read)."""
         return cls(response.status_code, tuple(response.headers.multi_items()), response.content)
 
@@ -73,11 +69,12 @@ class ApiError:
 class Envelope:
     """A decoded response: request id, then success ``data`` or an ``error``, plus evidence."""
 
-    api: str
+    #: The dialect that decoded it.
+    dialect: str
     request_id: str | None
     data: Mapping[str, Any] | None
     error: ApiError | None
-    evidence: Evidence = field(repr=False)
+    evidence: WireEvidence = field(repr=False)
 
     @property
     def ok(self) -> bool:
@@ -89,32 +86,32 @@ class Envelope:
 class DecodeFailure:
     """A body the suite could not read as an envelope: why, and the evidence."""
 
-    api: str
+    dialect: str
     reason: str
-    evidence: Evidence = field(repr=False)
+    evidence: WireEvidence = field(repr=False)
 
     ok = False
 
     def __str__(self) -> str:
-        return (f"undecodable {self.api} response (HTTP {self.evidence.status}, "
+        return (f"undecodable {self.dialect} response (HTTP {self.evidence.status}, "
                 f"Content-Type {self.evidence.content_type!r}): {self.reason}")
 
 
 Decoded = Envelope | DecodeFailure
 
 
-def _json_object(evidence: Evidence, api: str) -> dict[str, Any] | DecodeFailure:
+def _json_object(evidence: WireEvidence, dialect: str) -> dict[str, Any] | DecodeFailure:
     if not evidence.body.strip():
-        return DecodeFailure(api, "empty body", evidence)
+        return DecodeFailure(dialect, "empty body", evidence)
     try:
         doc = json.loads(evidence.body)
     except (ValueError, RecursionError) as exc:
         # UnicodeDecodeError is a ValueError too; RecursionError guards absurdly deep nesting.
         head = evidence.text(80).replace("\n", " ")
-        return DecodeFailure(api, f"body is not JSON ({exc.__class__.__name__}): {head!r}",
+        return DecodeFailure(dialect, f"body is not JSON ({exc.__class__.__name__}): {head!r}",
                              evidence)
     if not isinstance(doc, dict):
-        return DecodeFailure(api, f"body is JSON {type(doc).__name__}, expected an object",
+        return DecodeFailure(dialect, f"body is JSON {type(doc).__name__}, expected an object",
                              evidence)
     return doc
 
@@ -123,33 +120,43 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def decode_v3(evidence: Evidence) -> Decoded:
+#: The dialect names the decoders below record in what they return.
+TENCENT_V3 = "tencent_v3"
+CMQ_LEGACY = "cmq_legacy"
+
+
+def decode_tencent_v3(evidence: WireEvidence) -> Decoded:
     """Decode an API 3.0 ``{"Response": {...}}`` body."""
-    doc = _json_object(evidence, V3)
+    doc = _json_object(evidence, TENCENT_V3)
     if isinstance(doc, DecodeFailure):
         return doc
     response = doc.get("Response")
     if not isinstance(response, dict):
-        return DecodeFailure(V3, f"'Response' is {_kind(response)}, expected an object", evidence)
+        return DecodeFailure(
+            TENCENT_V3, f"'Response' is {_kind(response)}, expected an object", evidence)
     request_id = response.get("RequestId")
     if request_id is not None and not isinstance(request_id, str):
-        return DecodeFailure(V3, f"'Response.RequestId' is {_kind(request_id)}, expected a "
+        return DecodeFailure(
+            TENCENT_V3, f"'Response.RequestId' is {_kind(request_id)}, expected a "
                                  f"string", evidence)
     if "Error" not in response:
         data = {k: v for k, v in response.items() if k != "RequestId"}
-        return Envelope(V3, request_id, data, None, evidence)
+        return Envelope(TENCENT_V3, request_id, data, None, evidence)
     error = response["Error"]
     if not isinstance(error, dict):
-        return DecodeFailure(V3, f"'Response.Error' is {_kind(error)}, expected an object",
+        return DecodeFailure(
+            TENCENT_V3, f"'Response.Error' is {_kind(error)}, expected an object",
                              evidence)
     code, message = error.get("Code"), error.get("Message", "")
     if not isinstance(code, str) or not code:
-        return DecodeFailure(V3, f"'Response.Error.Code' is {code!r}, expected a non-empty "
+        return DecodeFailure(
+            TENCENT_V3, f"'Response.Error.Code' is {code!r}, expected a non-empty "
                                  f"string", evidence)
     if not isinstance(message, str):
-        return DecodeFailure(V3, f"'Response.Error.Message' is {_kind(message)}, expected a "
+        return DecodeFailure(
+            TENCENT_V3, f"'Response.Error.Message' is {_kind(message)}, expected a "
                                  f"string", evidence)
-    return Envelope(V3, request_id, None, ApiError(code, message), evidence)
+    return Envelope(TENCENT_V3, request_id, None, ApiError(code, message), evidence)
 
 
 def module_code(message: str) -> int | None:
@@ -158,44 +165,34 @@ def module_code(message: str) -> int | None:
     return int(match.group("module")) if match else None
 
 
-def decode_legacy(evidence: Evidence) -> Decoded:
+def decode_legacy(evidence: WireEvidence) -> Decoded:
     """Decode a legacy ``{"code": 0, "message": "", "requestId": ...}`` body.
 
     ``code`` must be a JSON integer: the official SDK treats the string ``"0"`` as an error
     (CLIENT-WIRE-NOTES.md), so a string code is undecodable, not a success.
     """
-    doc = _json_object(evidence, LEGACY)
+    doc = _json_object(evidence, CMQ_LEGACY)
     if isinstance(doc, DecodeFailure):
         return doc
     if "code" not in doc:
-        return DecodeFailure(LEGACY, "no 'code' member", evidence)
+        return DecodeFailure(CMQ_LEGACY, "no 'code' member", evidence)
     code = doc["code"]
     if isinstance(code, bool) or not isinstance(code, int):
-        return DecodeFailure(LEGACY, f"'code' is {code!r} ({_kind(code)}), expected an integer",
+        return DecodeFailure(CMQ_LEGACY, f"'code' is {code!r} ({_kind(code)}), expected an integer",
                              evidence)
     message = doc.get("message", "")
     if not isinstance(message, str):
-        return DecodeFailure(LEGACY, f"'message' is {_kind(message)}, expected a string",
+        return DecodeFailure(CMQ_LEGACY, f"'message' is {_kind(message)}, expected a string",
                              evidence)
     request_id = doc.get("requestId")
     if request_id is not None and not isinstance(request_id, str):
-        return DecodeFailure(LEGACY, f"'requestId' is {_kind(request_id)}, expected a string",
+        return DecodeFailure(CMQ_LEGACY, f"'requestId' is {_kind(request_id)}, expected a string",
                              evidence)
     if code == 0:
         data = {k: v for k, v in doc.items() if k not in ("code", "message", "requestId")}
-        return Envelope(LEGACY, request_id, data, None, evidence)
-    return Envelope(LEGACY, request_id, None, ApiError(code, message, module_code(message)),
+        return Envelope(CMQ_LEGACY, request_id, data, None, evidence)
+    return Envelope(CMQ_LEGACY, request_id, None, ApiError(code, message, module_code(message)),
                     evidence)
-
-
-def decode(api: str, response: httpx.Response | Evidence) -> Decoded:
-    """Decode a response of surface ``api`` (``cmq.v3`` or ``cmq.legacy``); never raises."""
-    evidence = response if isinstance(response, Evidence) else Evidence.of(response)
-    if api == V3:
-        return decode_v3(evidence)
-    if api == LEGACY:
-        return decode_legacy(evidence)
-    raise ValueError(f"unknown API surface {api!r}; expected {V3} or {LEGACY}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,23 +213,26 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
-def redact_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Mask Signature, Token and SecretKey values in query or form pairs."""
-    return [(k, MASK if k in SECRET_PARAMS else v) for k, v in pairs]
+def _secret_names() -> tuple[frozenset[str], frozenset[str]]:
+    # The dialects declare their secrets; imported late because they import this module.
+    from cmqconform.dialects.protocol import secret_names
+
+    return secret_names()
 
 
 def redact_query(text: str) -> str:
     """A query string or form body with secret values masked (the mask left unencoded)."""
     pairs = parse_qsl(text, keep_blank_values=True)
-    return "&".join(f"{rfc3986(k)}={MASK if k in SECRET_PARAMS else rfc3986(v)}"
+    secret = _secret_names()[0]
+    return "&".join(f"{rfc3986(k)}={MASK if k in secret else rfc3986(v)}"
                     for k, v in pairs)
 
 
-def _redact_json(value: Any) -> Any:
+def _redact_json(value: Any, secret: frozenset[str]) -> Any:
     if isinstance(value, dict):
-        return {k: MASK if k in SECRET_PARAMS else _redact_json(v) for k, v in value.items()}
+        return {k: MASK if k in secret else _redact_json(v, secret) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact_json(v) for v in value]
+        return [_redact_json(v, secret) for v in value]
     return value
 
 
@@ -241,14 +241,15 @@ def redact_header(name: str, value: str) -> str:
     lower = name.lower()
     if lower == "authorization":
         return _AUTH_SIGNATURE.sub(rf"\g<1>{MASK}", value) if "Signature=" in value else MASK
-    return MASK if lower in SECRET_HEADERS else value
+    return MASK if lower in _secret_names()[1] else value
 
 
 def _redact_body(body: bytes, content_type: str) -> str:
     text = body.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
-            return json.dumps(_redact_json(json.loads(text)), ensure_ascii=False)
+            redacted = _redact_json(json.loads(text), _secret_names()[0])
+            return json.dumps(redacted, ensure_ascii=False)
         except ValueError:
             return text
     if "=" in text and "{" not in text[:1]:
@@ -258,7 +259,7 @@ def _redact_body(body: bytes, content_type: str) -> str:
 
 
 def redact_request(request: httpx.Request, secrets: Iterable[str] = ()) -> RequestEvidence:
-    """Evidence of a sent request with Signature/Authorization/SecretKey/Token values masked.
+    """WireEvidence of a sent request with Signature/Authorization/SecretKey/Token values masked.
 
     ``secrets`` (e.g. ``credentials.secrets()``) are also scrubbed wherever they appear literally.
     """

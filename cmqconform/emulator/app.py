@@ -28,6 +28,7 @@ from cmqconform.emulator.auth import Credentials, verify
 from cmqconform.emulator.clock import Clock, RealClock
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.handlers import Context, Handler
+from cmqconform.emulator.limits import PRODUCT
 from cmqconform.emulator.state import Backend
 from cmqconform.emulator.validate import validate
 from cmqconform.emulator.wire import (
@@ -39,11 +40,14 @@ from cmqconform.emulator.wire import (
     read_request,
     shape,
 )
-from cmqconform.models import LEGACY as LEGACY_API
-from cmqconform.models import V3, ApiSpec, SpecSet
+from cmqconform.models import ApiSpec, SpecSet, SurfaceFacts
 from cmqconform.spec import load_specs
 
 log = logging.getLogger("cmqconform.emulator")
+
+#: The handlers of each dialect's surface of the product.
+HANDLERS_BY_DIALECT: Mapping[str, Mapping[str, Handler]] = {"tencent_v3": v3.HANDLERS,
+                                                              "cmq_legacy": legacy.HANDLERS}
 
 #: The JSON media type without a charset: the API 3.0 Python SDK ignores errors otherwise.
 JSON = "application/json"
@@ -78,19 +82,28 @@ class Gateway:
         self.specs = specs
         self.clock = clock or RealClock()
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
-        service = specs.service["apis"]
-        self.legacy_path = str(service[LEGACY_API]["path"]["value"])
-        self.methods = {api: tuple(service[api]["methods"]["value"]) for api in (V3, LEGACY_API)}
-        #: Per dialect: the common parameters carried with the action's own (never unknown).
-        self.envelope = {
-            dialect: frozenset(p["name"] for api in (V3, LEGACY_API)
-                               for p in service[api].get("common_params", ())
-                               if dialect in p.get("dialects", ())
-                               and p.get("location") != "header")
-            for dialect in (TC3, TCV1, LEGACY)
-        }
-        self.handlers: dict[str, Mapping[str, Handler]] = {V3: v3.HANDLERS,
-                                                           LEGACY_API: legacy.HANDLERS}
+        #: The surfaces served (those of the product), by id.
+        self.surfaces: dict[str, ApiSpec] = {s: specs.api(s) for s in specs.surfaces([PRODUCT])}
+        #: The surface each signer (wire variant) speaks to.
+        self.by_signer = {m.signer: api.id for api in self.surfaces.values()
+                          for m in api.facts.signature_methods}
+        #: Paths other than ``/`` that belong to one surface (legacy CMQ's ``/v2/index.php``).
+        self.paths = {api.facts.path: api.id for api in self.surfaces.values()
+                      if api.facts.path != "/"}
+        #: Per signer: the common parameters carried with the action's own (never unknown).
+        self.envelope = {signer: self.facts(api).common_names(signer)
+                         for signer, api in self.by_signer.items()}
+        self.handlers: dict[str, Mapping[str, Handler]] = {
+            api: HANDLERS_BY_DIALECT[facts.dialect]
+            for api, facts in ((a.id, a.facts) for a in self.surfaces.values())}
+
+    def facts(self, api: str) -> SurfaceFacts:
+        """The facts of a served surface."""
+        return self.surfaces[api].facts
+
+    def surface_of(self, wire: WireRequest) -> str:
+        """The surface a decoded request speaks to: by its path, else by its signer."""
+        return self.paths.get(wire.path) or self.by_signer[wire.dialect]
 
     # -- the pipeline ------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
@@ -101,7 +114,7 @@ class Gateway:
         status = 200
         try:
             wire = await self._read(request)
-            api = V3 if wire.dialect in (TC3, TCV1) else LEGACY_API
+            api = self.surface_of(wire)
             action = wire.action or "-"
             body = await self._dispatch(wire, api, request_id)
         except Fault as fault:
@@ -121,25 +134,25 @@ class Gateway:
 
     def _surface_guess(self, request: Request) -> str:
         """The surface to answer in before the request could be read."""
-        if request.url.path == self.legacy_path:
-            return LEGACY_API
+        if request.url.path in self.paths:
+            return self.paths[request.url.path]
         if "x-tc-action" in request.headers or "Version" in request.query_params:
-            return V3
-        return LEGACY_API if request.url.path != "/" else V3
+            return self.by_signer[TC3]
+        return self.by_signer[LEGACY] if request.url.path != "/" else self.by_signer[TC3]
 
     def _size_limit(self, api: str, key: str) -> int | None:
-        sizes = self.specs.service["apis"][api].get("request_size_bytes", {})
+        sizes = self.facts(api).request_size_bytes
         if key in sizes:
-            return int(sizes[key]["value"])
-        return max((int(v["value"]) for v in sizes.values()), default=None)
+            return sizes[key]
+        return max(sizes.values(), default=None)
 
     async def _read(self, request: Request) -> WireRequest:
-        allowed = self.methods[self._surface_guess(request)]
+        allowed = self.facts(self._surface_guess(request)).methods
         if request.method not in allowed:
             raise Fault("unsupported_method",
                         f"unsupported HTTP method {request.method}; only {', '.join(allowed)}",
                         None)
-        ceiling = max(self._size_limit(api, "") or 0 for api in (V3, LEGACY_API))
+        ceiling = max(self._size_limit(api, "") or 0 for api in self.surfaces)
         body = bytearray()
         async for chunk in request.stream():
             body.extend(chunk)
@@ -149,8 +162,8 @@ class Gateway:
         if mutants.active("signing-host-ignored") and request.scope.get("server"):
             headers["host"] = ":".join(map(str, request.scope["server"]))
         wire = read_request(request.method, request.url.path, request.url.query, headers,
-                            bytes(body), self.legacy_path)
-        api = V3 if wire.dialect in (TC3, TCV1) else LEGACY_API
+                            bytes(body), frozenset(self.paths))
+        api = self.surface_of(wire)
         if request.method == "GET":
             key, size = "get", len(request.url.query.encode())
         else:
@@ -167,25 +180,25 @@ class Gateway:
         name = wire.action
         if not name:
             raise Fault("missing_parameter", "the common parameter Action is missing", "Action")
-        if api == V3:
-            self._check_v3_common(wire, spec)
+        facts = spec.facts
+        self._check_version_and_region(wire, spec)
         self._check_required_common(wire, api)
-        skew = int(self.specs.service["apis"][api]["timestamp_skew_seconds"]["value"])
-        account = verify(wire, self.credentials, self.clock.now(), skew)
+        account = verify(wire, self.credentials, self.clock.now(),
+                         facts.timestamp_skew_seconds or 0)
         action = spec.actions.get(name)
         handler = self.handlers[api].get(name)
         if action is None or handler is None:
             raise Fault("unknown_action", f"action name {name} is not existed", "Action")
         # Legacy QPS counts messages: a batch counts each of its items (cmq-api.txt:4008).
         cost = max(1, sum(k.split(".")[0].lower() in ("msgbody", "receipthandle")
-                          for k in wire.flat)) if api == LEGACY_API else 1
+                          for k in wire.flat)) if wire.dialect == LEGACY else 1
         if self.limiter is not None and not self.limiter.admit((account, api, name),
                                                                self.clock.now(), cost) \
                 and not mutants.active("throttle-never"):
             raise Fault("topic_quota" if mutants.active("throttle-quota-code") else "rate_limited",
                         f"{name}: more than {self.limiter.per_second} requests per second", None)
         decoded = decode_params(wire, action, spec.types, self.envelope[wire.dialect])
-        if decoded.unknown and api == V3:
+        if decoded.unknown and facts.unknown_params == "refused":
             # Legacy ignores unknown parameters (errata legacy-unknown-parameter).
             raise Fault("unknown_parameter",
                         f"the parameter {decoded.unknown[0]} is not recognized",
@@ -194,22 +207,30 @@ class Gateway:
         fallback = handler.current(ctx, decoded.params) if handler.current else None
         validate(action, decoded.params, fallback=fallback, types=spec.types)
         result = await handler.run(ctx, decoded.params)
-        if api == V3:
+        shape_of = facts.envelope
+        if "wrapper" in shape_of:
             shaped = shape(result, action.response, spec.types)
             if mutants.active("total-count-stringified") and "TotalCount" in shaped:
                 shaped["TotalCount"] = str(shaped["TotalCount"])
-            return {"Response": {**shaped, "RequestId": request_id}}
-        envelope = {**result, "code": 0, "message": "", "requestId": request_id}
-        shaped = shape(envelope, action.response, spec.types)
+            return {shape_of["wrapper"]: {**shaped, shape_of["request_id"]: request_id}}
+        # A flat envelope: the members sit beside the code, message and request id, which the
+        # SDKs need whatever the spec's member list says.
+        head = {shape_of["code"]: shape_of.get("success_code", 0), shape_of["message"]: "",
+                shape_of["request_id"]: request_id}
+        shaped = shape({**result, **head}, action.response, spec.types)
         if mutants.active("legacy-msgid-renamed") and "msgId" in shaped:
             shaped["MsgId"] = shaped.pop("msgId")
-        # The legacy SDK needs these three whatever the spec's member list says.
-        answer = {"code": 0, "message": "", "requestId": request_id, **shaped}
+        answer = {**head, **shaped}
         if mutants.active("legacy-request-id-missing"):
-            del answer["requestId"]
+            del answer[shape_of["request_id"]]
         return answer
 
-    def _check_v3_common(self, wire: WireRequest, spec: ApiSpec) -> None:
+    def _check_version_and_region(self, wire: WireRequest, spec: ApiSpec) -> None:
+        """A surface whose signer must send Version and Region: both present and served."""
+        required = {p.name.removeprefix("X-TC-") for p in spec.facts.common_params
+                    if p.required and wire.dialect in p.signers}
+        if "Version" not in required:
+            return
         version = wire.common("Version")
         if not version:
             raise Fault("missing_parameter", "the common parameter Version is missing",
@@ -221,18 +242,18 @@ class Gateway:
         region = wire.common("Region")
         if not region:
             raise Fault("missing_parameter", "the common parameter Region is missing", "Region")
-        regions = [r["id"] for r in self.specs.service["apis"][V3].get("regions", ())]
+        regions = spec.facts.region_ids
         if regions and region not in regions:
             raise Fault("unsupported_region", f"Region {region} is not supported", "Region")
 
     def _check_required_common(self, wire: WireRequest, api: str) -> None:
-        for param in self.specs.service["apis"][api].get("common_params", ()):
-            if not param.get("required") or wire.dialect not in param.get("dialects", ()):
+        for param in self.facts(api).common_params:
+            if not param.required or wire.dialect not in param.signers:
                 continue
-            name = param["name"]
+            name = param.name
             if name in AUTH_PARAMS:
                 continue  # auth answers missing_auth for these
-            if param.get("location") == "header":
+            if param.location == "header":
                 value = wire.headers.get(name.lower())
             else:
                 value = wire.flat.get(name)
@@ -242,13 +263,16 @@ class Gateway:
     # -- errors ------------------------------------------------------------------------------
     def _error(self, api: str, fault: Fault, request_id: str) -> dict[str, Any]:
         code, module = self.code_of(api, fault.condition)
-        if api == V3:
-            if mutants.active("v3-error-request-id-missing"):
-                return {"Response": {"Error": {"Code": code, "Message": fault.message}}}
-            return {"Response": {"Error": {"Code": code, "Message": fault.message},
-                                 "RequestId": request_id}}
-        body: dict[str, Any] = {"code": code, "message": legacy_message(module, fault.message),
-                                "requestId": request_id}
+        shape_of = self.facts(api).envelope
+        if "error" in shape_of:
+            error: dict[str, Any] = {shape_of["error"]: {shape_of["code"]: code,
+                                                         shape_of["message"]: fault.message}}
+            if not mutants.active("v3-error-request-id-missing"):
+                error[shape_of["request_id"]] = request_id
+            return {shape_of["wrapper"]: error} if "wrapper" in shape_of else error
+        body: dict[str, Any] = {shape_of["code"]: code,
+                                shape_of["message"]: legacy_message(module, fault.message),
+                                shape_of["request_id"]: request_id}
         if fault.errors:
             body["errorList"] = [
                 {"code": self.code_of(api, item.condition)[0],
@@ -297,8 +321,7 @@ def create_app(backend: Backend, credentials: Credentials, *, specs: SpecSet | N
             await backend.aclose()
 
     every = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-    routes = [Route("/", gateway.handle, methods=every),
-              Route(gateway.legacy_path, gateway.handle, methods=every)]
+    routes = [Route(path, gateway.handle, methods=every) for path in ("/", *gateway.paths)]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.gateway = gateway
     return app

@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cmqconform.models import APIS, SpecSet
+from cmqconform.models import ProductSpec, SpecSet
+
+#: The product whose semantics this package emulates.
+PRODUCT = "cmq"
 
 _QUEUE_ACTIONS = ("CreateQueue", "SetQueueAttributes", "ModifyQueueAttribute")
 _TOPIC_ACTIONS = ("CreateTopic", "SetTopicAttributes", "ModifyTopicAttribute")
@@ -32,7 +35,7 @@ def _attributes(specs: SpecSet, actions: tuple[str, ...]) -> tuple[dict[str, str
     names: dict[str, str] = dict(_ALIASES)
     defaults: dict[str, Any] = {}
     # Legacy first: its lowerCamel spelling is the stored one.
-    for api in reversed(APIS):
+    for api in reversed(specs.product(PRODUCT).surfaces):
         surface = specs.apis.get(api)
         if surface is None:
             continue
@@ -53,7 +56,7 @@ def _attributes(specs: SpecSet, actions: tuple[str, ...]) -> tuple[dict[str, str
 
 def _routing_filter_type(specs: SpecSet) -> int | None:
     """The filterType that is not the default (the default filters by tag, cmq-api.txt:5633)."""
-    for api in APIS:
+    for api in specs.product(PRODUCT).surfaces:
         surface = specs.apis.get(api)
         topic = surface.actions.get("CreateTopic") if surface else None
         for param in topic.request if topic else ():
@@ -64,9 +67,9 @@ def _routing_filter_type(specs: SpecSet) -> int | None:
     return None
 
 
-def _pattern(specs: SpecSet, name: str) -> re.Pattern[str] | None:
-    entry = specs.service.get("patterns", {}).get(name)
-    return re.compile(entry["regex"]) if entry is not None else None
+def _pattern(product: ProductSpec, name: str) -> re.Pattern[str] | None:
+    entry = product.patterns.get(name)
+    return re.compile(entry.regex) if entry is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +96,11 @@ class Limits:
     @classmethod
     def from_specs(cls, specs: SpecSet) -> Limits:
         """Limits from service.yaml ``limits``; attribute names and defaults from the actions."""
-        table: Mapping[str, Any] = specs.service.get("limits", {})
+        product = specs.product(PRODUCT)
 
         def value(key: str) -> int | None:
-            entry = table.get(key)
-            return int(entry["value"]) if entry is not None else None
+            entry = product.limits.get(key)
+            return int(entry.value) if entry is not None else None
 
         queue_names, queue_defaults = _attributes(specs, _QUEUE_ACTIONS)
         topic_names, topic_defaults = _attributes(specs, _TOPIC_ACTIONS)
@@ -123,7 +126,7 @@ class Limits:
             queue_attributes=queue_names, queue_defaults=queue_defaults,
             topic_attributes=topic_names, topic_defaults=topic_defaults,
             subscription_attributes=sub_names, subscription_defaults=sub_defaults,
-            http_endpoint=_pattern(specs, "http_endpoint"),
+            http_endpoint=_pattern(product, "http_endpoint"),
         )
 
     def replace(self, **changes: Any) -> Limits:

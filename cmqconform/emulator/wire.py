@@ -74,12 +74,12 @@ def parse_flat(text: str) -> dict[str, str]:
 
 
 def detect_dialect(path: str, headers: Mapping[str, str], flat: Mapping[str, str],
-                   legacy_path: str) -> str:
+                   legacy_paths: frozenset[str]) -> str:
     """TC3 has an ``X-TC-Action`` header or a TC3 Authorization; v1 a ``Version``; else legacy.
 
     The legacy path always means legacy: ``/v2/index.php`` serves no API 3.0 request.
     """
-    if path == legacy_path:
+    if path in legacy_paths:
         return LEGACY
     if "x-tc-action" in headers or headers.get("authorization", "").startswith("TC3-"):
         return TC3
@@ -89,7 +89,7 @@ def detect_dialect(path: str, headers: Mapping[str, str], flat: Mapping[str, str
 
 
 def read_request(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
-                 legacy_path: str) -> WireRequest:
+                 legacy_paths: frozenset[str]) -> WireRequest:
     """Decode the parameters of a request and detect its dialect.
 
     ``headers`` must have lower-case names. POST bodies of the flat dialects are read as a form
@@ -97,7 +97,7 @@ def read_request(method: str, path: str, query: str, headers: Mapping[str, str],
     """
     host = headers.get("host", "")
     tc3 = "x-tc-action" in headers or headers.get("authorization", "").startswith("TC3-")
-    if tc3 and path != legacy_path:
+    if tc3 and path not in legacy_paths:
         return WireRequest(TC3, method, path, host, headers, query, body,
                                flat=parse_flat(query), payload=_json_object(body))
     try:
@@ -108,7 +108,7 @@ def read_request(method: str, path: str, query: str, headers: Mapping[str, str],
     if method == "POST" and query:
         # A POST may still carry parameters in its URL; the body wins on a clash.
         flat = {**parse_flat(query), **flat}
-    dialect = detect_dialect(path, headers, flat, legacy_path)
+    dialect = detect_dialect(path, headers, flat, legacy_paths)
     return WireRequest(dialect, method, path, host, headers, query, body, flat=flat)
 
 

@@ -14,15 +14,18 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from cmqconform.checks import CheckContext, Registry
-from cmqconform.models import LEGACY, V3, ApiSpec
+from cmqconform.dialects import get_dialect
+from cmqconform.models import ApiSpec
 from cmqconform.spec.openapi import error_envelope_schema, operation
 from cmqconform.verdicts import Case, Exchange, Failure
 
 FUZZ_CHECKS = Registry()
 
-#: The surface clause stating what every answer looks like (cmq-api.txt:1878, 4400).
-ENVELOPE_CLAUSES = {V3: "cmq.v3.protocol.content_type_json",
-                    LEGACY: "cmq.legacy.protocol.envelope"}
+
+
+def envelope_clause(api: ApiSpec) -> str:
+    """The surface clause stating what every answer looks like (its dialect names it)."""
+    return f"{api.id}.{get_dialect(api.dialect).envelope_clause}"
 
 _validators: dict[int, Draft202012Validator] = {}
 _statuses: dict[tuple[int, str], tuple[str, ...]] = {}
@@ -41,13 +44,13 @@ def _error_body(ctx: CheckContext, exchange: Exchange) -> Any:
         doc = json.loads(exchange.evidence.response_body)
     except ValueError:
         doc = None
+    shape = ctx.api.facts.envelope
     if isinstance(doc, dict):
-        return doc.get("Response") if ctx.api.api == V3 else doc
-    if ctx.api.api == V3:
-        return {"Error": {"Code": exchange.code, "Message": exchange.message},
-                "RequestId": exchange.request_id}
-    return {"code": exchange.code, "message": exchange.message,
-            "requestId": exchange.request_id}
+        return doc.get(shape["wrapper"]) if "wrapper" in shape else doc
+    error = {shape["code"]: exchange.code, shape["message"]: exchange.message}
+    if "error" in shape:
+        return {shape["error"]: error, shape["request_id"]: exchange.request_id}
+    return {**error, shape["request_id"]: exchange.request_id}
 
 
 def is_invalid(case: Case) -> bool:
@@ -59,7 +62,7 @@ def is_invalid(case: Case) -> bool:
 def envelope_well_formed(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
     """Whatever the input, the target answers with its surface's envelope."""
     if exchange.fault and exchange.evidence.status is not None:
-        clause = ENVELOPE_CLAUSES.get(ctx.api.api, "")
+        clause = envelope_clause(ctx.api)
         return Failure("Malformed envelope", f"{exchange.fault} ({clause})", (clause,))
     return None
 
@@ -76,7 +79,7 @@ def status_code_documented(ctx: CheckContext, case: Case, exchange: Exchange) ->
     documented = _statuses[key]
     if str(status) in documented:
         return None
-    clause = ENVELOPE_CLAUSES.get(ctx.api.api, "")
+    clause = envelope_clause(ctx.api)
     return Failure("Undocumented status code",
                    f"received HTTP {status}, documented: {', '.join(documented)} ({clause})",
                    (clause,))
@@ -93,7 +96,7 @@ def error_envelope_conformance(ctx: CheckContext, case: Case,
         return None
     first = min(errors, key=lambda e: list(map(str, e.absolute_path)))
     where = "/".join(str(p) for p in first.absolute_path) or "<root>"
-    clause = ENVELOPE_CLAUSES.get(ctx.api.api, "")
+    clause = envelope_clause(ctx.api)
     return Failure("Error envelope violates schema",
                    f"{where}: {first.message} (failed {first.validator!r}, {clause})", (clause,))
 

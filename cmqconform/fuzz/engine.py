@@ -23,11 +23,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from cmqconform.cases.build import broken_rules, expect_error
-from cmqconform.cases.negatives import LEGACY_UNKNOWN_ERRATUM
 from cmqconform.cases.resources import Namer
 from cmqconform.checks import CHECKS, CheckContext, run_checks
 from cmqconform.checks import rules as builtin_checks
-from cmqconform.fuzz.checks import ENVELOPE_CLAUSES, FUZZ_CHECKS, is_invalid
+from cmqconform.fuzz.checks import FUZZ_CHECKS, envelope_clause, is_invalid
 from cmqconform.fuzz.transport import FuzzTransport, Sent
 from cmqconform.fuzz.wire import Ambiguous, Violation, violations, wire_view
 from cmqconform.models import ActionSpec, ApiSpec, ErrorRef, SpecSet
@@ -66,14 +65,13 @@ def base_clauses(api: ApiSpec, action: ActionSpec) -> tuple[str, ...]:
     """Clauses every fuzz item of an action checks: response members, errors, the envelope."""
     own = [c.id for c in action.clauses if c.category == "response"
            or c.id == f"{action.api}.{action.name}.errors"]
-    return (*own, ENVELOPE_CLAUSES[api.api])
+    return (*own, envelope_clause(api))
 
 
 def expectation(api: ApiSpec, action: ActionSpec, view: Mapping[str, Any],
                 found: Sequence[Violation]) -> tuple[Expected, tuple[str, ...]]:
     """What the target must answer to what reached the wire, and the clauses that says."""
-    unknown = api.conditions.get("unknown_parameter")
-    if unknown is not None and unknown.errata == LEGACY_UNKNOWN_ERRATUM:
+    if api.facts.unknown_params == "ignored":
         # The errata reading: this surface ignores unknown parameters (or refuses them).
         found = [v for v in found if v.kind != "unknown"]
     if not found:
@@ -130,7 +128,7 @@ class Fuzzer:
         view = wire_view(self.api, self.action, sent.params, self.transport.common)
         expected, clauses = expectation(self.api, self.action, view,
                                         violations(self.api, self.action, view))
-        case = Case(self.id, self.api.api, self.action.name, "fuzz", sent.params, expected,
+        case = Case(self.id, self.api.id, self.action.name, "fuzz", sent.params, expected,
                     clauses or base_clauses(self.api, self.action), label(body))
         exchange = sent.exchange
         if exchange is None or (exchange.fault and exchange.evidence.status is None):
@@ -154,7 +152,7 @@ class Fuzzer:
         @settings(max_examples=examples, database=None, deadline=None,
                   phases=(Phase.generate,), suppress_health_check=list(HealthCheck),
                   verbosity=Verbosity.quiet)
-        @given(bodies(specs, self.api.api, self.action.name))
+        @given(bodies(specs, self.api.id, self.action.name))
         def one(body: dict[str, Any]) -> None:
             try:
                 outcomes.append(self.example(body))
@@ -201,7 +199,7 @@ def verdict(fuzzer: Fuzzer, outcomes: Sequence[Outcome]) -> Verdict:
         own = tuple(c for f in first.failures for c in f.clause_ids if c)
         evidence = first.sent.exchange.evidence if first.sent.exchange else None
         return Verdict(fuzzer.id, "fail", tuple(dict.fromkeys((*own, *clauses))), expected,
-                       received, message, source, api.api, name, tuple(first.failures), evidence)
+                       received, message, source, api.id, name, tuple(first.failures), evidence)
     faulty = [o for o in outcomes if o.fault]
     if faulty or not outcomes:
         why = (f"{faulty[0].case.label}: {faulty[0].fault}" if faulty
@@ -209,8 +207,8 @@ def verdict(fuzzer: Fuzzer, outcomes: Sequence[Outcome]) -> Verdict:
         evidence = faulty[0].sent.exchange.evidence if faulty and faulty[0].sent.exchange \
             else None
         return Verdict(fuzzer.id, "error", clauses, expected, received, f"{name} {why}", source,
-                       api.api, name, evidence=evidence)
-    return Verdict(fuzzer.id, "pass", clauses, expected, received, received, source, api.api,
+                       api.id, name, evidence=evidence)
+    return Verdict(fuzzer.id, "pass", clauses, expected, received, received, source, api.id,
                    name)
 
 

@@ -18,13 +18,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from cmqconform.cases.build import setup_for
-from cmqconform.cases.resources import Namer, recipe, ref_kind
+from cmqconform.cases.resources import Namer
 from cmqconform.cases.values import is_created_name
-from cmqconform.models import LEGACY, ActionSpec, ApiSpec
+from cmqconform.models import ActionSpec, ApiSpec, Ref
 from cmqconform.provision import Resources, SetupError
 from cmqconform.session import Session
 from cmqconform.spec.openapi import param_schema
-from cmqconform.verdicts import Exchange, Ref
+from cmqconform.verdicts import Exchange
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +46,20 @@ class FuzzTransport:
         self.action: ActionSpec = self.api.action(action)
         self._name_ok = {p.wire_name: Draft202012Validator(_name_schema(self.api, p.wire_name,
                                                                         self.action))
-                         for p in self.action.request if ref_kind(p.name) is not None}
-        common = session.specs.service["apis"][api].get("common_params", ())
-        #: Names the dialect itself sends (legacy forms carry them beside the parameters).
-        self.common = frozenset(str(p["name"]) for p in common) if api == LEGACY \
-            else frozenset()
+                         for p in self.action.request if p.resource is not None}
+        #: Names the dialect itself sends beside the parameters (a name.n form carries them).
+        facts = self.api.facts
+        self.common = frozenset(p.name for p in facts.common_params) \
+            if facts.array_encoding == "name.n" else frozenset()
 
     def placeholders(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The body with every schema-valid resource name replaced by a placeholder."""
-        rec = recipe(self.action.name)
+        rec = self.action.recipe
         by_wire = {p.wire_name: p for p in self.action.request}
         out: dict[str, Any] = {}
         for name, value in body.items():
             param = by_wire.get(name)
-            kind = ref_kind(param.name) if param is not None else None
+            kind = param.resource if param is not None else None
             if param is None or kind is None:
                 out[name] = value
                 continue
@@ -78,14 +78,14 @@ class FuzzTransport:
     def send(self, body: Mapping[str, Any]) -> Sent:
         """Provide the resources the example names, send it signed, clean up; never raises."""
         params = self.placeholders(body)
-        resources = Resources(self.session, self.api.api, self.namer)
+        resources = Resources(self.session, self.api.id, self.namer)
         try:
             try:
                 resources.provide(setup_for(self.action, params))
             except SetupError as exc:
                 return Sent(params, None, str(exc))
             resolved = resources.resolve(params)
-            exchange = self.session.call(self.api.api, self.action.name, resolved)
+            exchange = self.session.call(self.api.id, self.action.name, resolved)
             self._track_accepted(resources, resolved, exchange)
             return Sent(resolved, exchange)
         finally:
@@ -94,7 +94,7 @@ class FuzzTransport:
     def _track_accepted(self, resources: Resources, params: Mapping[str, Any],
                         exchange: Exchange) -> None:
         # A target that wrongly creates a resource under a generated name must not keep it.
-        creates = recipe(self.action.name).creates
+        creates = self.action.recipe.creates
         if not exchange.ok or creates is None:
             return
         for param in self.action.request:

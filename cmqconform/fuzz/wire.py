@@ -19,7 +19,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from cmqconform.dialects.call import BOOL_TEXT_DOC, array_base_for, flatten
-from cmqconform.models import LEGACY, ActionSpec, ApiSpec, ParamSpec, array_item
+from cmqconform.models import ActionSpec, ApiSpec, ParamSpec, array_item
 from cmqconform.spec.openapi import request_schema
 from cmqconform.spec.rules import condition_for
 
@@ -118,7 +118,7 @@ def wire_view(api: ApiSpec, action: ActionSpec, params: Mapping[str, Any],
     parameter of that name would collide with the dialect's own.
     """
     by_wire = {p.wire_name: p for p in action.request}
-    if api.api != LEGACY:
+    if api.facts.array_encoding != "name.n":
         # An unknown name stays unknown whatever its value, null included.
         return {k: _drop_nulls(v, by_wire[k].type, api) if k in by_wire else v
                 for k, v in params.items() if v is not None or k not in by_wire}
@@ -151,10 +151,10 @@ def _violation(api: ApiSpec, action: ActionSpec, param: ParamSpec | None, kind: 
                detail: str) -> Violation:
     if param is None:
         condition = "unknown_parameter" if kind == "unknown" else "invalid_type"
-        return Violation(None, kind, condition, f"{api.api}.condition.{condition}", detail)
+        return Violation(None, kind, condition, f"{api.id}.condition.{condition}", detail)
     carried = kind if kind in param.constraints else "type"
     return Violation(param.name, kind, condition_for(param, kind),
-                     f"{api.api}.{action.name}.{param.name}.{carried}", detail)
+                     f"{api.id}.{action.name}.{param.name}.{carried}", detail)
 
 
 def _encoded_wrong(param: ParamSpec, value: Any) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cmqconform.errors import CmqConformError
-from cmqconform.models import APIS, CATEGORIES, Clause
+from cmqconform.models import CATEGORIES, Clause, surface_of
 from cmqconform.reporting.redact import redact, redact_text
 
 #: Every verdict, in report order (the engine's list; repeated in docs/results.md).
@@ -176,11 +176,7 @@ def _api_of(case: Mapping[str, Any], clause_ids: Sequence[str]) -> str:
     api = case.get("api")
     if isinstance(api, str) and api:
         return api
-    for cid in clause_ids:
-        for known in APIS:
-            if cid.startswith(known + "."):
-                return known
-    return "unknown"
+    return next((s for s in map(surface_of, clause_ids) if s), "unknown")
 
 
 def _action_of(case: Mapping[str, Any], clause_ids: Sequence[str], api: str) -> str:

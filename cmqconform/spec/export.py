@@ -68,9 +68,20 @@ def field_record(member: FieldSpec) -> dict[str, Any]:
 def export(specs: SpecSet, api_name: str) -> dict[str, Any]:
     """The normalised document of one surface, as ``spec export`` prints it."""
     api: ApiSpec = specs.api(api_name)
+    facts = api.facts
     return {
-        "api": api.api,
+        "api": api.id,
+        "product": api.product,
+        "dialect": api.dialect,
         "version": api.version,
+        "service": facts.service,
+        "path": facts.path,
+        "methods": list(facts.methods),
+        "regions": list(facts.region_ids),
+        "signature_methods": [m.name for m in facts.signature_methods],
+        "common_params": [{"name": p.name, "type": p.type, "required": p.required,
+                           "location": p.location, "signers": list(p.signers)}
+                          for p in facts.common_params],
         "actions": {
             name: {
                 "host": action.host,
@@ -90,4 +101,6 @@ def export(specs: SpecSet, api_name: str) -> dict[str, Any]:
                   for name, t in sorted(api.types.items())},
         "errors": [{"code": c.code, "module": c.module, "message": c.message}
                    for c in api.codes],
+        "conditions": {name: [{"code": r.code, "module": r.module} for r in c.accept]
+                       for name, c in api.conditions.items()},
     }

@@ -15,7 +15,6 @@ from typing import Any
 
 from cmqconform.errors import SpecError
 from cmqconform.models import (
-    LEGACY,
     SCALARS,
     ActionSpec,
     ApiSpec,
@@ -29,7 +28,7 @@ from cmqconform.models import (
     array_item,
 )
 from cmqconform.spec.lint_service import ServiceLinter
-from cmqconform.spec.loader import collect
+from cmqconform.spec.loader import SpecBuilder, default_root
 from cmqconform.spec.rules import DEFAULT_CONDITIONS, rule_params
 
 #: How far from the cited line a name may appear (tables wrap across lines in the PDF text).
@@ -71,9 +70,11 @@ def _duplicates(items: list[tuple[str, Where | None]], what: str) -> Iterator[Sp
 class Linter:
     """Runs every cross-file rule over one SpecSet."""
 
-    def __init__(self, specs: SpecSet) -> None:
+    def __init__(self, specs: SpecSet, documents: Iterable[tuple[str, str, Any]] = ()) -> None:
         self.specs = specs
         self.reference = Path(specs.root) / "reference"
+        #: (schema, file, line-numbered document) of every file read, for the fact rules.
+        self.documents = tuple(documents)
 
     def run(self) -> list[SpecError]:
         """All problems found."""
@@ -91,14 +92,10 @@ class Linter:
         for erratum in self.specs.errata.values():
             for cite, _ in erratum.sources:
                 problems += self.check_cite(cite, erratum.where, None)
-        problems += ServiceLinter(self.specs.service, self.display("service.yaml"),
-                                  self.check_cite, self.check_erratum).run()
+        for schema, file, doc in self.documents:
+            if schema in ("service", "product", "vendor"):
+                problems += ServiceLinter(doc, file, self.check_cite, self.check_erratum).run()
         return problems
-
-    def display(self, name: str) -> str:
-        """A file of ``specs/cmq`` as the loader names it in messages."""
-        root = Path(self.specs.root)
-        return str((root / "cmq" / name).relative_to(root.parent))
 
     # -- references --------------------------------------------------------------------------
     def check_erratum(self, erratum: str | None, where: Where | None) -> Iterator[SpecError]:
@@ -133,7 +130,7 @@ class Linter:
         name = array_item(type_name) or type_name
         if name not in SCALARS and name not in api.types:
             yield _err(f"unknown type {type_name!r} (not a scalar, not in "
-                       f"{api.api} types.yaml)", where, "ref.type")
+                       f"{api.id} types.yaml)", where, "ref.type")
 
     def check_code(self, api: ApiSpec, ref: ErrorRef) -> Iterator[SpecError]:
         """An error reference names a row of the surface's error tables."""
@@ -141,16 +138,17 @@ class Linter:
         plain = {code.code for code in api.codes}
         if (ref.code, ref.module) in keys:
             return
-        if ref.module is None and ref.code in plain and api.api != LEGACY:
+        # A numeric code is only whole with its module; a string code is whole on its own.
+        if ref.module is None and ref.code in plain and isinstance(ref.code, str):
             return
-        yield _err(f"error {ref} is not in {api.api} errors.yaml", ref.where, "ref.error")
+        yield _err(f"error {ref} is not in {api.id} errors.yaml", ref.where, "ref.error")
 
     # -- per surface -------------------------------------------------------------------------
     def check_api(self, api: ApiSpec) -> Iterator[SpecError]:
         """Everything of one surface."""
         for name in sorted(set(DEFAULT_CONDITIONS.values())):
             if name not in api.conditions:
-                yield _err(f"{api.api} errors.yaml lacks condition {name!r}", None,
+                yield _err(f"{api.id} errors.yaml lacks condition {name!r}", None,
                            "ref.condition")
         for cond in api.conditions.values():
             yield from self.check_erratum(cond.errata, cond.where)
@@ -197,7 +195,7 @@ class Linter:
             yield from self.check_erratum(rule.errata, rule.where)
             if rule.condition is not None and rule.condition not in api.conditions:
                 yield _err(f"rule {rule.id!r}: condition {rule.condition!r} is not in "
-                           f"{api.api} errors.yaml", rule.where, "ref.condition")
+                           f"{api.id} errors.yaml", rule.where, "ref.condition")
             for used in rule_params(rule):
                 if used not in names:
                     yield _err(f"rule {rule.id!r} names unknown parameter {used!r}", rule.where,
@@ -207,7 +205,7 @@ class Linter:
         for clause in action.clauses:
             if clause.condition is not None and clause.condition not in api.conditions:
                 yield _err(f"clause {clause.id!r}: condition {clause.condition!r} is not in "
-                           f"{api.api} errors.yaml", clause.where, "ref.condition")
+                           f"{api.id} errors.yaml", clause.where, "ref.condition")
 
     def check_param(self, api: ApiSpec, action: ActionSpec,
                     param: ParamSpec) -> Iterator[SpecError]:
@@ -219,7 +217,7 @@ class Linter:
         for kind, cond in param.conditions.items():
             if cond not in api.conditions:
                 yield _err(f"{param.name}: condition {cond!r} for {kind} is not in "
-                           f"{api.api} errors.yaml", where, "ref.condition")
+                           f"{api.id} errors.yaml", where, "ref.condition")
         if param.min is not None and param.max is not None and param.min > param.max:
             yield _err(f"{param.name}: min {param.min} > max {param.max}", where, "range.order")
         if (param.min_length is not None and param.max_length is not None
@@ -244,12 +242,14 @@ class Linter:
         if param.max_items is not None and param.item_type is None:
             yield _err(f"{param.name}: max_items on a non-array type {param.type}", where,
                        "range.type")
-        if api.api == LEGACY and param.item_type is not None and param.array_bases is None:
-            yield _err(f"{param.name}: a legacy array needs its name.n encoding ('array')",
-                       where, "legacy.array")
-        if api.api != LEGACY and param.array_bases is not None:
-            yield _err(f"{param.name}: 'array' (name.n encoding) is for legacy arrays only; "
-                       f"API 3.0 sends JSON arrays", where, "v3.array")
+        indexed = api.facts.array_encoding == "name.n"
+        if indexed and param.item_type is not None and param.array_bases is None:
+            yield _err(f"{param.name}: an array on {api.id} (name.n encoding) needs its index "
+                       f"bases ('array')", where, "legacy.array")
+        if not indexed and param.array_bases is not None:
+            yield _err(f"{param.name}: 'array' (name.n encoding) is for surfaces whose "
+                       f"array_encoding is name.n; {api.id} sends JSON arrays", where,
+                       "v3.array")
         if param.array_bases is not None and param.item_type is None:
             yield _err(f"{param.name}: 'array' on a non-array type {param.type}", where,
                        "range.type")
@@ -282,9 +282,10 @@ class Linter:
 
 def lint(root: Path | None = None) -> list[SpecError]:
     """Every structural and cross-reference problem under ``root``."""
-    specs, problems = collect(root)
+    builder = SpecBuilder(root or default_root())
+    specs = builder.build()
     # One fault can surface through several records (a parameter and its clauses); say it once.
     unique: dict[str, SpecError] = {}
-    for problem in problems + Linter(specs).run():
+    for problem in builder.problems + Linter(specs, builder.documents).run():
         unique.setdefault(str(problem), problem)
     return list(unique.values())

@@ -93,8 +93,10 @@ class ServiceLinter:
         """Every problem of the service file."""
         for pattern in self.service.get("patterns", {}).values():
             yield from self.fact(pattern, None)
-        for surface in self.service.get("apis", {}).values():
+        for surface in self.service.get("surfaces", {}).values():
             yield from self.surface(surface)
+        if isinstance(self.service.get("facts"), Mapping):
+            yield from self.surface(self.service["facts"])
         for limit in self.service.get("limits", {}).values():
             yield from self.fact(limit, number_names(limit.get("value")))
         clauses = self.service.get("clauses", ())

@@ -2,7 +2,9 @@
 
 A product is a folder with a ``product.yaml`` (discovered, never listed here); its surfaces are
 sub-folders of action files. Facts a vendor's products share live once under
-``specs/vendors/<vendor>/<set>/`` and are merged into each surface that ``shares`` them. Every file is first validated against its meta-schema (``schemas/*.json``); then records are
+``specs/vendors/<vendor>/<set>/`` and are merged into each surface that ``shares`` them.
+
+Every file is first validated against its meta-schema (``schemas/*.json``); then records are
 built and clauses derived. Problems are collected, not raised one by one, so ``spec lint`` can
 report all of them; :func:`load_specs` raises the first with the total count.
 """
@@ -68,6 +70,7 @@ class SharedFacts:
     facts: Mapping[str, Any]
     codes: tuple[ErrorCode, ...]
     conditions: Mapping[str, Condition]
+    common_tables: frozenset[str]
     errata: Mapping[str, Erratum]
     file: str
 
@@ -240,12 +243,13 @@ class SpecBuilder:
         set_id = str(doc["shared"])
         codes: tuple[ErrorCode, ...] = ()
         conditions: dict[str, Condition] = {}
+        common: frozenset[str] = frozenset()
         if (folder / "errors.yaml").exists():
-            codes, conditions = self.build_errors(set_id, folder / "errors.yaml")
+            codes, conditions, common = self.build_errors(set_id, folder / "errors.yaml")
         errata = self.build_errata(folder / "errata.yaml") \
             if (folder / "errata.yaml").exists() else {}
-        return SharedFacts(set_id, str(doc["dialect"]), doc["facts"], codes, conditions, errata,
-                           self.display(folder / "facts.yaml"))
+        return SharedFacts(set_id, str(doc["dialect"]), doc["facts"], codes, conditions, common,
+                           errata, self.display(folder / "facts.yaml"))
 
     def build_product(self, folder: Path, shared: Mapping[str, SharedFacts],
                       errata: dict[str, Erratum]
@@ -340,14 +344,19 @@ class SpecBuilder:
                 for p in facts.get("common_params", ())),
             credentials=str(body["credentials"]), shares=body.get("shares"),
             array_encoding=str(value("array_encoding", "json")),
+            wire_types=str(value("wire_types", "json")),
+            unknown_params=str(value("unknown_params", "refused")),
+            envelope=dict(value("envelope", {})),
+            errata={k: str(v["errata"]) for k, v in facts.items()
+                    if isinstance(v, Mapping) and "errata" in v},
         )
 
     def build_resources(self, doc: LineDict, file: str) -> dict[str, ResourceKind]:
         """product.yaml ``resources``."""
-        out = {}
-        for kind, body in doc.items():
-            out[kind] = ResourceKind(
-                kind, tuple(body.get("members", ())), dict(body["create"]),
+        out: dict[str, ResourceKind] = {}
+        for name, body in doc.items():
+            out[name] = ResourceKind(
+                name, tuple(body.get("members", ())), dict(body["create"]),
                 dict(body.get("delete", {})),
                 {s: Listing(v["action"], v["items"], v["name"], v.get("offset", "offset"),
                             v.get("limit", "limit"), v.get("page_size", 50))
@@ -407,10 +416,11 @@ class SpecBuilder:
         """Read one surface's folder."""
         api = facts.id
         types = self.build_types(folder / "types.yaml")
-        codes, conditions = self.build_errors(api, folder / "errors.yaml")
+        codes, conditions, common = self.build_errors(api, folder / "errors.yaml")
         if vendor is not None:
             codes = vendor.codes + codes
             conditions = {**vendor.conditions, **conditions}
+            common |= vendor.common_tables
         members = {m: kind.name for kind in resources.values() for m in kind.members}
         actions: dict[str, ActionSpec] = {}
         for path in sorted(folder.glob("*.yaml")):
@@ -435,7 +445,7 @@ class SpecBuilder:
             for c in conditions.values()
         ]
         return ApiSpec(api, facts.version, actions, types, codes, conditions, tuple(clauses),
-                       facts, push)
+                       facts, push, common)
 
     def surface_clause(self, item: LineDict, file: str) -> Clause:
         """A surface-level clause from service.yaml."""
@@ -475,15 +485,15 @@ class SpecBuilder:
         source = self.cite(item["source"], file, item.line) if "source" in item else None
         return ErrorRef(item["code"], item.get("module"), source, Where(file, item.line))
 
-    def build_errors(self, api: str,
-                     path: Path) -> tuple[tuple[ErrorCode, ...], dict[str, Condition]]:
+    def build_errors(self, api: str, path: Path
+                     ) -> tuple[tuple[ErrorCode, ...], dict[str, Condition], frozenset[str]]:
         """Read errors.yaml."""
         if not path.exists():
             self.problem("missing errors.yaml", self.display(path), None, "layout")
-            return (), {}
+            return (), {}, frozenset()
         doc = self.read(path, "errors")
         if doc is None:
-            return (), {}
+            return (), {}, frozenset()
         name = self.display(path)
         codes = tuple(
             ErrorCode(item["code"], item.get("module"), item["message"], tuple(item["tables"]),
@@ -500,7 +510,8 @@ class SpecBuilder:
         if doc["api"] != api:
             self.problem(f"api is {doc['api']!r} but the folder is {api!r}", name,
                          doc.line_of("api"), "layout.api")
-        return codes, conditions
+        common = frozenset(k for k, v in doc.get("tables", {}).items() if v.get("every_action"))
+        return codes, conditions, common
 
     def build_action(self, api: str, path: Path, members: Mapping[str, str],
                      recipes: Mapping[str, Recipe]) -> ActionSpec | None:

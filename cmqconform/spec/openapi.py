@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cmqconform.models import LEGACY, V3, ActionSpec, ApiSpec, ParamSpec, SpecSet
+from cmqconform.models import ActionSpec, ApiSpec, ParamSpec, SpecSet
 from cmqconform.spec.schema import response_schema
 
 OPENAPI_VERSION = "3.1.0"
@@ -94,63 +94,66 @@ def _plain(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def error_envelope_schema(api: ApiSpec) -> dict[str, Any]:
-    """The error answer of a surface (v3 ``Response.Error``; legacy non-zero ``code``)."""
-    if api.api == V3:
-        return {
-            "type": "object",
-            "title": "error",
-            "properties": {
-                "Error": {"type": "object",
-                          "properties": {"Code": {"type": "string", "minLength": 1},
-                                         "Message": {"type": "string"}},
-                          "required": ["Code", "Message"]},
-                "RequestId": {"type": "string", "minLength": 1},
-            },
-            "required": ["Error", "RequestId"],
-        }
+    """The error answer of a surface, from its ``envelope`` fact (wrapped or flat)."""
+    shape = api.facts.envelope
+    request_id = {"type": "string", "minLength": 1}
+    if "error" in shape:
+        error = {"type": "object",
+                 "properties": {shape["code"]: {"type": "string", "minLength": 1},
+                                shape["message"]: {"type": "string"}},
+                 "required": [shape["code"], shape["message"]]}
+        return {"type": "object", "title": "error",
+                "properties": {shape["error"]: error, shape["request_id"]: request_id},
+                "required": [shape["error"], shape["request_id"]]}
     return {
         "type": "object",
         "title": "error",
-        "properties": {"code": {"type": "integer", "not": {"const": 0}},
-                       "message": {"type": "string"},
-                       "requestId": {"type": "string", "minLength": 1}},
-        "required": ["code", "message", "requestId"],
+        "properties": {shape["code"]: {"type": "integer",
+                                       "not": {"const": shape.get("success_code", 0)}},
+                       shape["message"]: {"type": "string"},
+                       shape["request_id"]: request_id},
+        "required": [shape["code"], shape["message"], shape["request_id"]],
     }
 
 
 def envelope_schema(api: ApiSpec, action: ActionSpec, *, strict: bool = True) -> dict[str, Any]:
     """The whole body of any answer to ``action``: its success or the error envelope."""
+    shape = api.facts.envelope
     success = _plain(response_schema(api, action, strict=strict))
     error = error_envelope_schema(api)
-    if api.api == V3:
-        # A success Response carries no Error member; only then must it match the members.
-        success = {"allOf": [success, {"not": {"required": ["Error"]}}]}
-        return {"type": "object",
-                "properties": {"Response": {"oneOf": [success, error]}},
-                "required": ["Response"]}
-    # Legacy: the success members include code, which is 0 exactly when it is a success.
-    success = {"allOf": [success, {"properties": {"code": {"const": 0}}}]}
+    if "error" in shape:
+        # A success carries no error member; only then must it match the members.
+        success = {"allOf": [success, {"not": {"required": [shape["error"]]}}]}
+        either = {"oneOf": [success, error]}
+        if "wrapper" not in shape:
+            return either
+        return {"type": "object", "properties": {shape["wrapper"]: either},
+                "required": [shape["wrapper"]]}
+    # A flat envelope: the success members include the code, which is the success code
+    # exactly when it is a success.
+    success = {"allOf": [success, {"properties": {
+        shape["code"]: {"const": shape.get("success_code", 0)}}}]}
     return {"oneOf": [success, error]}
 
 
 def operation(api: ApiSpec, action: ActionSpec, *, strict: bool = True) -> dict[str, Any]:
     """The OpenAPI operation object of one action."""
     op: dict[str, Any] = {
-        "operationId": f"{api.api}.{action.name}",
+        "operationId": f"{api.id}.{action.name}",
         "summary": action.summary,
         "description": f"{action.summary} ({action.source})",
-        "tags": [api.api],
+        "tags": [api.id],
         "requestBody": {"required": True, "content": {
             BODY_MEDIA_TYPE: {"schema": request_schema(api, action)}}},
         "responses": {"200": {
             "description": "Every answer, success or error, is HTTP 200 with the envelope.",
             "content": {"application/json": {"schema": envelope_schema(api, action,
                                                                         strict=strict)}}}},
-        "x-cmq-api": api.api,
+        "x-cmq-api": api.id,
         "x-cmq-action": action.name,
         "x-cmq-source": str(action.source),
     }
-    if api.api == LEGACY and action.host:
+    if action.host:
         op["x-cmq-host"] = action.host
     return op
 
@@ -169,11 +172,11 @@ def openapi_document(specs: SpecSet, apis: Iterable[str] | None = None, *,
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
-            "title": "Tencent Cloud CMQ (synthetic RPC paths)",
+            "title": f"{', '.join(names)} (synthetic RPC paths)",
             "version": versions,
-            "description": "Generated from specs/cmq by cmqconform. Each path stands for one "
-                           "action; the real wire format is the surface's dialect (API 3.0: "
-                           "TC3-signed JSON POST to /; legacy: signed form to /v2/index.php).",
+            "description": "Generated from specs/ by cmqconform. Each path stands for one "
+                           "action; the real wire format is the surface's dialect "
+                           f"({', '.join(f'{n}: {specs.api(n).dialect}' for n in names)}).",
         },
         "tags": [{"name": n} for n in names],
         "paths": paths,

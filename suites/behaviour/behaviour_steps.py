@@ -13,15 +13,15 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from cmqconform.models import LEGACY, V3
 from cmqconform.provision import named
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
 
 T = TypeVar("T")
 
-#: Re-exported so scenarios import every step from one place.
-__all__ = ["LEGACY", "V3"]
+#: CMQ's surfaces, as specs/cmq/product.yaml names them.
+V3 = "cmq.v3"
+LEGACY = "cmq.legacy"
 
 
 def call(session: Session, api: str, action: str, **lowered: Any) -> Exchange:
@@ -122,7 +122,7 @@ def wait_for(probe: Callable[[], T | None], timeout: float, step: float = 0.2) -
 
 def limit(session: Session, name: str) -> int:
     """A limit of service.yaml ``limits`` (``batch_max_messages`` -> 16)."""
-    return int(session.specs.service["limits"][name]["value"])
+    return int(session.specs.product_of(V3).limit(name))
 
 
 def param(session: Session, api: str, action: str, name: str) -> Any:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from behaviour_steps import LEGACY, V3, accepts, call, check_error, expect_error, expect_ok
 
-from cmqconform.dialects import Call, decode
+from cmqconform.dialects import Call, get_dialect
 from cmqconform.provision import Resources, named
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
@@ -47,7 +47,7 @@ def _signed_for_other_host(session: Any, api: str) -> Exchange:
     port = httpx.URL(str(signed.url)).port
     signed.headers["Host"] = f"cmqc-other-host.invalid:{port}"
     response = session.client.send(signed)
-    decoded = decode(api, response)
+    decoded = get_dialect(session.specs.api(api).dialect).decode(response)
     error = getattr(decoded, "error", None)
     if error is None:
         return Exchange(True)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from behaviour_steps import LEGACY, V3, call, check_error, expect_ok, queue_legacy
 
-from cmqconform.dialects import Call, decode
+from cmqconform.dialects import Call, get_dialect
 from cmqconform.provision import named
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
@@ -29,7 +29,7 @@ def _signed(session: Any, api: str, action: str, params: dict[str, Any],
 
 
 def _send(session: Any, api: str, request: httpx.Request) -> Exchange:
-    decoded = decode(api, session.client.send(request))
+    decoded = get_dialect(session.specs.api(api).dialect).decode(session.client.send(request))
     error = getattr(decoded, "error", None)
     if error is None:
         return Exchange(getattr(decoded, "request_id", None) is not None)
@@ -74,13 +74,13 @@ def test_legacy_region_parameter_does_not_move_the_request(cmq_session: Any,
                                                            cmq_resources: Any) -> None:
     """A legacy Region parameter naming another region still reaches the host's queue."""
     queue = str(cmq_resources(LEGACY).create("queue", attrs=(("visibilitytimeout", 7),)))
-    regions = [str(r["id"]) for r in cmq_session.specs.service["apis"][LEGACY]["regions"]]
-    other = next(r for r in regions if r != cmq_session.target.legacy_region)
+    regions = cmq_session.specs.api(LEGACY).facts.region_ids
+    other = next(r for r in regions if r != cmq_session.target.regions[LEGACY])
     got = cmq_session.call(LEGACY, "GetQueueAttributes", {"queueName": queue},
                            common={"Region": other})
     assert got.ok and got.data["visibilityTimeout"] == 7, (
         f"GetQueueAttributes with Region={other} on the "
-        f"{cmq_session.target.legacy_region} host: expected the queue's attributes "
+        f"{cmq_session.target.regions[LEGACY]} host: expected the queue's attributes "
         f"(cmq.legacy.protocol.region_from_host, cmq-api.txt:4404); received {got.describe()}")
     assert queue_legacy(cmq_session, queue)["visibilityTimeout"] == 7
 

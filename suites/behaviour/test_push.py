@@ -91,11 +91,11 @@ def _http_topic(session: Any, res: Any, url: str, **extra: Any) -> tuple[str, st
 
 
 def _strategy(session: Any, name: str) -> dict[str, Any]:
-    return dict(session.specs.push["retry_strategies"][name])
+    return dict(session.specs.api(LEGACY).push["retry_strategies"][name])
 
 
 def _header(session: Any, carries: str) -> dict[str, Any]:
-    return next(h for h in session.specs.push["headers"] if h.get("carries") == carries)
+    return next(h for h in session.specs.api(LEGACY).push["headers"] if h.get("carries") == carries)
 
 
 SETTLE = 5.0
@@ -114,9 +114,9 @@ def test_json_push(cmq_session: Any, cmq_resources: Any, receiver: Receiver) -> 
                           msgtag=["a", "b"])
     assert wait_for(lambda: receiver.count() or None, SETTLE), "no push within 5 s"
     push = receiver.pushes[0]
-    assert push.method == cmq_session.specs.push["method"]
+    assert push.method == cmq_session.specs.api(LEGACY).push["method"]
     doc = json.loads(push.body)
-    fields = [f["name"] for f in cmq_session.specs.push["formats"]["JSON"]["fields"]]
+    fields = [f["name"] for f in cmq_session.specs.api(LEGACY).push["formats"]["JSON"]["fields"]]
     assert sorted(doc) == sorted(fields), f"JSON push fields {sorted(doc)}; documented {fields}"
     assert doc["msgBody"] == body and doc["topicName"] == topic and doc["subscriptionName"] == sub
     assert doc["msgId"] == published.data["msgId"]
@@ -149,7 +149,7 @@ def test_default_strategy(cmq_session: Any, cmq_resources: Any, receiver: Receiv
     topic, sub = _http_topic(cmq_session, cmq_resources(LEGACY), receiver.url)
     got = expect_ok(cmq_session, LEGACY, "GetSubscriptionAttributes", topicname=topic,
                     subscriptionname=sub)
-    default = next(n for n, s in cmq_session.specs.push["retry_strategies"].items()
+    default = next(n for n, s in cmq_session.specs.api(LEGACY).push["retry_strategies"].items()
                    if s.get("default"))
     assert got.data["notifyStrategy"] == default
 

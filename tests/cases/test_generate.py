@@ -6,9 +6,8 @@ import pytest
 
 from cmqconform.cases import generate
 from cmqconform.cases.values import violated
-from cmqconform.models import LEGACY, V3
+from cmqconform.models import LEGACY, V3, Ref
 from cmqconform.spec import load_specs
-from cmqconform.verdicts import Ref
 
 
 @pytest.fixture(scope="module")

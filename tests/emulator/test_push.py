@@ -77,8 +77,8 @@ def test_success_status_pattern(status: int | None, ok: bool) -> None:
 
 def test_unknown_push_attribute_is_refused() -> None:
     specs = load_specs()
-    broken = dict(specs.push)
-    broken["headers"] = [*specs.push["headers"], {"name": "x-new", "carries": "nothing"}]
+    broken = dict(specs.api("cmq.legacy").push)
+    broken["headers"] = [*specs.api("cmq.legacy").push["headers"], {"name": "x-new", "carries": "nothing"}]
     with pytest.raises(ValueError, match="nothing"):
         PushContract.from_specs(dataclasses.replace(specs, push=broken))
 
@@ -106,7 +106,7 @@ def test_tag_header_absent_without_tags() -> None:
 
 def test_json_body_validates_against_push_schema() -> None:
     specs = load_specs()
-    schema = push_body_schema(specs.api("cmq.legacy"), specs.push)
+    schema = push_body_schema(specs.api("cmq.legacy"), specs.api("cmq.legacy").push)
     _, body = contract().request(delivery(JSON_FORMAT))
     payload = json.loads(body)
     jsonschema.validate(payload, schema)
