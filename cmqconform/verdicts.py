@@ -15,10 +15,6 @@ from cmqconform.models import Cite, ErrorRef
 #: Every verdict, in report order. ``error`` is suite or transport trouble, never a fail.
 VERDICTS = ("pass", "fail", "error", "skip", "disabled", "xfail", "xpass")
 
-#: What kinds of generated case exist (for reports and ``-k``).
-CASE_KINDS = ("valid", "invalid", "missing", "unknown_param", "rule", "resource", "protocol",
-              "auth", "fuzz")
-
 
 @dataclass(frozen=True, slots=True)
 class Expected:

@@ -216,11 +216,6 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
-def redact_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Mask Signature, Token and SecretKey values in query or form pairs."""
-    return [(k, MASK if k in SECRET_PARAMS else v) for k, v in pairs]
-
-
 def redact_query(text: str) -> str:
     """A query string or form body with secret values masked (the mask left unencoded)."""
     pairs = parse_qsl(text, keep_blank_values=True)
