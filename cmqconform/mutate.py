@@ -72,7 +72,7 @@ class RunResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class MutantOutcome:
     """How one mutant fared."""
 
     mutant: Mutant
@@ -262,7 +262,7 @@ def catches(baseline: Iterable[Mapping[str, Any]],
 class Report:
     """A whole mutate run."""
 
-    outcomes: tuple[Outcome, ...]
+    outcomes: tuple[MutantOutcome, ...]
     equivalent: tuple[Mutant, ...]
     baselines: Mapping[str, RunResult]
     seconds: float
@@ -306,7 +306,7 @@ class Report:
 
 
 def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False,
-          confirm: bool = False) -> Outcome:
+          confirm: bool = False) -> MutantOutcome:
     """Run one mutant's selection and find its catches (``confirm``: they must fail twice)."""
     category = CATEGORIES[mutant.category]
     result = run_selection(category, mutant.name, root / mutant.name, full=full)
@@ -320,7 +320,7 @@ def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False
         repeated = {c.test for c in catches(baseline.cases, again.cases)}
         caught = tuple(c for c in caught[:CONFIRM_MAX] if c.test in repeated)
         seconds += again.seconds
-    return Outcome(mutant, caught, len(result.cases), seconds, error)
+    return MutantOutcome(mutant, caught, len(result.cases), seconds, error)
 
 
 def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import httpx
 
 from cmqconform.dialects import Call, Credentials, DecodeFailure, decode, redact_request
-from cmqconform.dialects.envelope import Evidence as RawEvidence
+from cmqconform.dialects.envelope import WireEvidence
 from cmqconform.models import LEGACY, V3, SpecSet
 from cmqconform.targets import Target, default_region, target_from_url
 from cmqconform.verdicts import Evidence, Exchange
@@ -46,7 +46,7 @@ def url_target(url: str, credentials: Credentials, specs: SpecSet, *,
                            name=name)
 
 
-def _evidence(request: httpx.Request | None, raw: RawEvidence | None,
+def _evidence(request: httpx.Request | None, raw: WireEvidence | None,
               secrets: tuple[str, ...]) -> Evidence:
     req = redact_request(request, secrets) if request is not None else None
     return Evidence(

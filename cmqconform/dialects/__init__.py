@@ -37,8 +37,8 @@ from cmqconform.dialects.envelope import (
     Decoded,
     DecodeFailure,
     Envelope,
-    Evidence,
     RequestEvidence,
+    WireEvidence,
     decode,
     redact_request,
 )
@@ -50,7 +50,7 @@ SIGNATURE_METHODS = {V3: (TC3_ALGORITHM, *HMAC_METHODS), LEGACY: tuple(HMAC_METH
 
 __all__ = [
     "BOOL_TEXT_DOC", "BOOL_TEXT_PYTHON", "SIGNATURE_METHODS", "ApiError", "Call", "Credentials",
-    "DecodeFailure", "Decoded", "Envelope", "Evidence", "Prepared", "RequestEvidence", "Secret",
+    "DecodeFailure", "Decoded", "Envelope", "Prepared", "RequestEvidence", "Secret", "WireEvidence",
     "decode", "dialect_for", "prepare", "redact_request",
 ]
 

@@ -30,7 +30,7 @@ _AUTH_SIGNATURE = re.compile(r"(Signature=)[^,\s]*")
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
+class WireEvidence:
     """The raw response as received: status, headers (in order) and body bytes."""
 
     status: int
@@ -38,7 +38,7 @@ class Evidence:
     body: bytes
 
     @classmethod
-    def of(cls, response: httpx.Response) -> Evidence:
+    def of(cls, response: httpx.Response) -> WireEvidence:
         """Capture an httpx response (its body must have been read)."""
         return cls(response.status_code, tuple(response.headers.multi_items()), response.content)
 
@@ -77,7 +77,7 @@ class Envelope:
     request_id: str | None
     data: Mapping[str, Any] | None
     error: ApiError | None
-    evidence: Evidence = field(repr=False)
+    evidence: WireEvidence = field(repr=False)
 
     @property
     def ok(self) -> bool:
@@ -91,7 +91,7 @@ class DecodeFailure:
 
     api: str
     reason: str
-    evidence: Evidence = field(repr=False)
+    evidence: WireEvidence = field(repr=False)
 
     ok = False
 
@@ -103,7 +103,7 @@ class DecodeFailure:
 Decoded = Envelope | DecodeFailure
 
 
-def _json_object(evidence: Evidence, api: str) -> dict[str, Any] | DecodeFailure:
+def _json_object(evidence: WireEvidence, api: str) -> dict[str, Any] | DecodeFailure:
     if not evidence.body.strip():
         return DecodeFailure(api, "empty body", evidence)
     try:
@@ -123,7 +123,7 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def decode_v3(evidence: Evidence) -> Decoded:
+def decode_v3(evidence: WireEvidence) -> Decoded:
     """Decode an API 3.0 ``{"Response": {...}}`` body."""
     doc = _json_object(evidence, V3)
     if isinstance(doc, DecodeFailure):
@@ -158,7 +158,7 @@ def module_code(message: str) -> int | None:
     return int(match.group("module")) if match else None
 
 
-def decode_legacy(evidence: Evidence) -> Decoded:
+def decode_legacy(evidence: WireEvidence) -> Decoded:
     """Decode a legacy ``{"code": 0, "message": "", "requestId": ...}`` body.
 
     ``code`` must be a JSON integer: the official SDK treats the string ``"0"`` as an error
@@ -188,9 +188,9 @@ def decode_legacy(evidence: Evidence) -> Decoded:
                     evidence)
 
 
-def decode(api: str, response: httpx.Response | Evidence) -> Decoded:
+def decode(api: str, response: httpx.Response | WireEvidence) -> Decoded:
     """Decode a response of surface ``api`` (``cmq.v3`` or ``cmq.legacy``); never raises."""
-    evidence = response if isinstance(response, Evidence) else Evidence.of(response)
+    evidence = response if isinstance(response, WireEvidence) else WireEvidence.of(response)
     if api == V3:
         return decode_v3(evidence)
     if api == LEGACY:
