@@ -29,6 +29,7 @@ from typing import Any
 
 from cmqconform.emulator.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
 from cmqconform.errors import ConfigError
+from cmqconform.netutil import free_port
 from cmqconform.plugin_run import stop_process
 from cmqconform.results import now_iso, read_cases
 from cmqconform.run import SUITES
@@ -136,16 +137,10 @@ def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
     return argv
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_server(mutant: str | None, options: Sequence[str], env: Mapping[str, str],
                   log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
     """``cmqconform serve`` with ``options`` (and the mutant) on a free port, once it listens."""
-    port = _free_port()
+    port = free_port()
     argv = [sys.executable, "-m", "cmqconform.cli", "serve", "--host", "127.0.0.1", "--port",
             str(port), "--log-level", "warning", *options,
             *(["--mutant", mutant] if mutant else [])]

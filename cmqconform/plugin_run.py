@@ -30,6 +30,7 @@ from cmqconform.dialects import Credentials
 from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
 from cmqconform.models import APIS, SpecSet
+from cmqconform.netutil import free_port
 from cmqconform.provision import sweep
 from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.results import CaseLog, now_iso, read_cases, reset
@@ -65,12 +66,6 @@ def embedded_credentials() -> tuple[str, str]:
     return f"AKIDcmqc{secrets.token_hex(8)}", secrets.token_urlsafe(24)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
     """Terminate a child server, killing it when it has not stopped within 10 s."""
     proc.terminate()
@@ -86,7 +81,7 @@ def start_embedded(secret_id: str, secret_key: str, mutant: str | None = None, *
 
     Returns the process and its URL.
     """
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, **{SECRET_ID_ENV: secret_id, SECRET_KEY_ENV: secret_key})
     # A file, not a pipe: an unread pipe fills up and blocks the emulator mid-run.
     handle, name = tempfile.mkstemp(prefix="cmqc-emulator-", suffix=".log")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 
 from cmqconform.dialects import Credentials
 from cmqconform.models import V3
+from cmqconform.netutil import free_port
 from cmqconform.results import CASES_DIR
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
@@ -46,12 +46,6 @@ def test_create_then_wait(n, cmq_queue, cmq_v3):
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env() -> dict[str, str]:
     return {**os.environ, "TENCENTCLOUD_SECRET_ID": SECRET_ID,
             "TENCENTCLOUD_SECRET_KEY": SECRET_KEY}
@@ -60,7 +54,7 @@ def _env() -> dict[str, str]:
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A ``cmqconform serve`` child on a free loopback port: (url, process)."""
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "cmqconform", "serve", "--port", str(port), "--secret-id",

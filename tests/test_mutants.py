@@ -17,9 +17,10 @@ from cmqconform import cli
 from cmqconform.dialects import Credentials
 from cmqconform.emulator import mutants
 from cmqconform.emulator.mutants import CATALOG, CATEGORIES
-from cmqconform.emulator.server import EmulatorServer, free_port
+from cmqconform.emulator.server import EmulatorServer
 from cmqconform.errors import ConfigError
 from cmqconform.models import V3
+from cmqconform.netutil import free_port
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 
@@ -109,7 +110,7 @@ def _total_count(base_url: str) -> object:
 @pytest.fixture
 def mutant_server() -> Iterator[str]:
     """``cmqconform serve --mutant total-count-stringified`` on a free loopback port."""
-    port = free_port("127.0.0.1")
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "cmqconform.cli", "serve", "--port", str(port), "--secret-id",
          SID, "--secret-key", SKEY, "--mutant", "total-count-stringified", "--log-level",

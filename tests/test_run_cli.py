@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from cmqconform.cli import build_parser, main
+from cmqconform.netutil import free_port
 from cmqconform.run import pytest_argv
 
 SECRET_ID, SECRET_KEY = "AKIDcmqcRunCliTest01", "RunCliS3cretKeyNeverShown0042"
@@ -83,19 +83,13 @@ class Run:
     serve_log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     """``cmqconform run -n 2 -k SELECTION`` against a serve child with known credentials."""
     folder = tmp_path_factory.mktemp("run")
     env = {**os.environ, "TENCENTCLOUD_SECRET_ID": SECRET_ID,
            "TENCENTCLOUD_SECRET_KEY": SECRET_KEY, "CI": "true"}
-    port, serve_log = _free_port(), folder / "serve.log"
+    port, serve_log = free_port(), folder / "serve.log"
     with serve_log.open("wb") as log:
         # info: one line per request, the emulator's own log is an artifact to search too.
         serve = subprocess.Popen([sys.executable, "-m", "cmqconform", "serve", "--port",
