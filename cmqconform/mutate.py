@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmqconform.coverage import SUITES
 from cmqconform.emulator.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
 from cmqconform.errors import ConfigError
 from cmqconform.netutil import free_port
 from cmqconform.plugin_run import stop_process
 from cmqconform.results import now_iso, read_cases
-from cmqconform.run import SUITES
 
 DEFAULT_REPORT_DIR = Path("reports/mutation")
 #: Longest one pytest run may take before it is stopped and reported as an error.

@@ -44,11 +44,10 @@ from cmqconform.targets import (
     load_target,
     target_from_url,
 )
-from cmqconform.verdicts import Exchange
+from cmqconform.verdicts import TESTED, Exchange
 
 EMBEDDED = ("emulator", "embedded")
 STARTUP_SECONDS = 30.0
-TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
 #: The embedded emulator scales its push retry waits by this (BACKOFF_RETRY's 10-20 s become
 #: 0.1-0.2 s), so the retry scenarios finish in seconds; it declares the factor to the suite.
 EMBEDDED_PUSH_TIME_SCALE = 0.01

@@ -14,6 +14,8 @@ from cmqconform.models import Cite, ErrorRef
 
 #: Every verdict, in report order. ``error`` is suite or transport trouble, never a fail.
 VERDICTS = ("pass", "fail", "error", "skip", "disabled", "xfail", "xpass")
+#: Verdicts whose cases exercised their clauses (what run coverage counts as tested).
+TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
 
 
 @dataclass(frozen=True, slots=True)
