@@ -26,7 +26,7 @@ import httpx
 
 from cmqconform.dialects.cmq_legacy import LegacyAuth
 from cmqconform.dialects.credentials import Credentials
-from cmqconform.emulator.server import free_port
+from cmqconform.netutil import free_port
 
 SID, SKEY = "AKIDbench00000000001", "bench-secret-key"
 PATH = "/v2/index.php"
@@ -53,7 +53,7 @@ class Legacy:
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
     """``cmqconform serve`` on a free port; returns the process and its base URL."""
-    port = free_port("127.0.0.1")
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--port",
                              str(port), "--secret-id", SID, "--secret-key", SKEY,
                              "--log-level", "warning"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,15 +100,3 @@ def static_coverage(specs: SpecSet, apis: Iterable[str] | None = None) -> dict[s
     tested = {c for case in generate(specs, apis) for c in case.clause_ids}
     tested |= marked_clauses()
     return coverage(specs, tested, load_ineligible(), apis)
-
-
-def reasons(specs: SpecSet, rules: Iterable[Ineligible]) -> Mapping[str, str]:
-    """Clause id -> the reason it is ineligible."""
-    rules = list(rules)
-    out = {}
-    for clause in specs.all_clauses():
-        for rule in rules:
-            if rule.matches(clause):
-                out[clause.id] = rule.reason
-                break
-    return out

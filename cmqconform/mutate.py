@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmqconform.coverage import SUITES
 from cmqconform.emulator.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
 from cmqconform.errors import ConfigError
+from cmqconform.netutil import free_port
 from cmqconform.plugin_run import stop_process
 from cmqconform.results import now_iso, read_cases
-from cmqconform.run import SUITES
 
 DEFAULT_REPORT_DIR = Path("reports/mutation")
 #: Longest one pytest run may take before it is stopped and reported as an error.
@@ -72,7 +73,7 @@ class RunResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class MutantOutcome:
     """How one mutant fared."""
 
     mutant: Mutant
@@ -136,16 +137,10 @@ def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
     return argv
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_server(mutant: str | None, options: Sequence[str], env: Mapping[str, str],
                   log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
     """``cmqconform serve`` with ``options`` (and the mutant) on a free port, once it listens."""
-    port = _free_port()
+    port = free_port()
     argv = [sys.executable, "-m", "cmqconform.cli", "serve", "--host", "127.0.0.1", "--port",
             str(port), "--log-level", "warning", *options,
             *(["--mutant", mutant] if mutant else [])]
@@ -262,7 +257,7 @@ def catches(baseline: Iterable[Mapping[str, Any]],
 class Report:
     """A whole mutate run."""
 
-    outcomes: tuple[Outcome, ...]
+    outcomes: tuple[MutantOutcome, ...]
     equivalent: tuple[Mutant, ...]
     baselines: Mapping[str, RunResult]
     seconds: float
@@ -306,7 +301,7 @@ class Report:
 
 
 def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False,
-          confirm: bool = False) -> Outcome:
+          confirm: bool = False) -> MutantOutcome:
     """Run one mutant's selection and find its catches (``confirm``: they must fail twice)."""
     category = CATEGORIES[mutant.category]
     result = run_selection(category, mutant.name, root / mutant.name, full=full)
@@ -320,7 +315,7 @@ def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False
         repeated = {c.test for c in catches(baseline.cases, again.cases)}
         caught = tuple(c for c in caught[:CONFIRM_MAX] if c.test in repeated)
         seconds += again.seconds
-    return Outcome(mutant, caught, len(result.cases), seconds, error)
+    return MutantOutcome(mutant, caught, len(result.cases), seconds, error)
 
 
 def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,

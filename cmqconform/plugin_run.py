@@ -30,6 +30,7 @@ from cmqconform.dialects import Credentials
 from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
 from cmqconform.models import SpecSet
+from cmqconform.netutil import free_port
 from cmqconform.provision import sweep
 from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.results import CaseLog, now_iso, read_cases, reset
@@ -43,13 +44,12 @@ from cmqconform.targets import (
     load_target,
     target_from_url,
 )
-from cmqconform.verdicts import Exchange
+from cmqconform.verdicts import TESTED, Exchange
 
 EMBEDDED = ("emulator", "embedded")
 #: The product whose hand-written emulator ``cmqconform serve`` runs.
 EMBEDDED_PRODUCT = "cmq"
 STARTUP_SECONDS = 30.0
-TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
 #: The embedded emulator scales its push retry waits by this (BACKOFF_RETRY's 10-20 s become
 #: 0.1-0.2 s), so the retry scenarios finish in seconds; it declares the factor to the suite.
 EMBEDDED_PUSH_TIME_SCALE = 0.01
@@ -67,12 +67,6 @@ def embedded_credentials() -> tuple[str, str]:
     return f"AKIDcmqc{secrets.token_hex(8)}", secrets.token_urlsafe(24)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
     """Terminate a child server, killing it when it has not stopped within 10 s."""
     proc.terminate()
@@ -88,7 +82,7 @@ def start_embedded(secret_id: str, secret_key: str, mutant: str | None = None, *
 
     Returns the process and its URL.
     """
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, **{SECRET_ID_ENV: secret_id, SECRET_KEY_ENV: secret_key})
     # A file, not a pipe: an unread pipe fills up and blocks the emulator mid-run.
     handle, name = tempfile.mkstemp(prefix="cmqc-emulator-", suffix=".log")

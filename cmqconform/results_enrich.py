@@ -20,10 +20,8 @@ from cmqconform import __version__
 from cmqconform.errors import CmqConformError
 from cmqconform.models import Clause, SpecSet
 from cmqconform.reporting.redact import env_secrets, redact, redact_text
-from cmqconform.verdicts import Case
+from cmqconform.verdicts import TESTED, Case
 
-#: Verdicts whose cases exercised their clauses (as :mod:`cmqconform.coverage` counts them).
-_TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
 #: pytest node ids of generated items: ``generated/cmq.v3.spec::CreateQueue[...]``.
 _SPEC_FILE = ".spec::"
 
@@ -106,7 +104,7 @@ def ineligible_list(specs: SpecSet, apis: Iterable[str],
     """Clauses no case tested that ``suites/ineligible.yaml`` excuses, with the reason."""
     from cmqconform.coverage import load_ineligible
 
-    tested = {c for case in cases if case.get("verdict") in _TESTED
+    tested = {c for case in cases if case.get("verdict") in TESTED
               for c in case.get("clause_ids") or ()}
     rules = load_ineligible()
     out = []

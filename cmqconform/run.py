@@ -14,12 +14,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cmqconform.coverage import SUITES
 from cmqconform.reporting.progress import RunProgress
 from cmqconform.reporting.redact import env_secrets, redact_text
 from cmqconform.results import CaseTail, reset
 from cmqconform.spec.select import select_surfaces
 
-SUITES = Path(__file__).resolve().parents[1] / "suites"
 DEFAULT_REPORT_DIR = Path("reports/latest")
 #: How often the progress reads the case logs.
 POLL_SECONDS = 0.2

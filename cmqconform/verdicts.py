@@ -14,10 +14,8 @@ from cmqconform.models import Cite, ErrorRef, Need
 
 #: Every verdict, in report order. ``error`` is suite or transport trouble, never a fail.
 VERDICTS = ("pass", "fail", "error", "skip", "disabled", "xfail", "xpass")
-
-#: What kinds of generated case exist (for reports and ``-k``).
-CASE_KINDS = ("valid", "invalid", "missing", "unknown_param", "rule", "resource", "protocol",
-              "auth", "fuzz")
+#: Verdicts whose cases exercised their clauses (what run coverage counts as tested).
+TESTED = frozenset({"pass", "fail", "xfail", "xpass"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from cmqconform.spec.rules import condition_for
 from cmqconform.verdicts import Case, Exchange, Expected
+from tests.processes import run
 
 SID, KEY = "AKIDfuzzTest0000", "fuzz-test-key"
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,11 +194,11 @@ def test_invalid_data_rejected_names_the_broken_clause() -> None:
 
 # -- selection ----------------------------------------------------------------------------
 def _collected(*extra: str) -> list[str]:
-    out = subprocess.run(
+    out = run(
         [sys.executable, "-m", "pytest", str(ROOT / "suites"), "-c",
          str(ROOT / "suites" / "pytest.ini"), "--rootdir", str(ROOT / "suites"),
          "--collect-only", "-q", "-k", "fuzz", *extra],
-        capture_output=True, text=True, check=False, timeout=120)
+        timeout=300)
     return [line for line in out.stdout.splitlines() if "::fuzz[" in line]
 
 

@@ -9,27 +9,31 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
 
 from cmqconform.dialects import Credentials
 from cmqconform.models import V3
+from cmqconform.netutil import free_port
 from cmqconform.results import CASES_DIR
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
+from tests.processes import spawn, stop, tail, wait_exit, wait_serving
 
 SECRET_ID, SECRET_KEY = "AKIDcmqcinterrupt", "interrupt-test-key"
 SCHEMA = Path(__file__).resolve().parents[1] / "cmqconform" / "schemas" / "results.schema.json"
 CASES = 30
+#: Bounds for a loaded two-core machine (``pytest -n 2`` beside other work): the child pytest
+#: imports the package and loads the specs before its first case.
+FIRST_RECORDS_SECONDS = 180.0
+EXIT_SECONDS = 180.0
 
 SUITE = f'''
 import time
@@ -46,12 +50,6 @@ def test_create_then_wait(n, cmq_queue, cmq_v3):
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env() -> dict[str, str]:
     return {**os.environ, "TENCENTCLOUD_SECRET_ID": SECRET_ID,
             "TENCENTCLOUD_SECRET_KEY": SECRET_KEY}
@@ -60,50 +58,63 @@ def _env() -> dict[str, str]:
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A ``cmqconform serve`` child on a free loopback port: (url, process)."""
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cmqconform", "serve", "--port", str(port), "--secret-id",
-         SECRET_ID, "--secret-key", SECRET_KEY, "--log-level", "warning"],
-        stdout=log, stderr=subprocess.STDOUT)
+    port, log_path = free_port(), tmp_path / "serve.log"
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            httpx.get(url, timeout=0.5)
-            break
-        except httpx.TransportError:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-            time.sleep(0.05)
-    else:
-        raise AssertionError(f"cmqconform serve did not answer on {url}")
+    with log_path.open("wb") as log:
+        proc = spawn(
+            [sys.executable, "-m", "cmqconform", "serve", "--port", str(port), "--secret-id",
+             SECRET_ID, "--secret-key", SECRET_KEY, "--log-level", "warning"],
+            stdout=log, stderr=subprocess.STDOUT)
     try:
+        wait_serving(url, proc, "cmqconform serve", log=log_path)
         yield url, proc
     finally:
-        proc.kill()
-        proc.wait(10)
-        log.close()
+        stop(proc)
 
 
-def _start_run(tmp_path: Path, url: str) -> tuple[subprocess.Popen[bytes], Path]:
-    (tmp_path / "test_slow_suite.py").write_text(SUITE, encoding="utf-8")
-    report = tmp_path / "report"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "test_slow_suite.py", "-q", "-p", "no:xdist",
-         "-p", "no:randomly", "-p", "no:cacheprovider", f"--cmq-target={url}",
-         f"--cmq-report-dir={report}"],
-        cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, report
+#: Starts the child pytest run against a URL: (process, report folder, its output log).
+StartRun = Callable[[str], tuple[subprocess.Popen[bytes], Path, Path]]
 
 
-def _wait_for_records(report: Path, count: int) -> None:
-    for _ in range(600):
+@pytest.fixture
+def start_run(tmp_path: Path) -> Iterator[StartRun]:
+    """Starts the slow suite in a child pytest; the child and its group are stopped at teardown."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(url: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
+        (tmp_path / "test_slow_suite.py").write_text(SUITE, encoding="utf-8")
+        report, log_path = tmp_path / "report", tmp_path / "run.log"
+        with log_path.open("wb") as log:
+            proc = spawn(
+                [sys.executable, "-m", "pytest", "test_slow_suite.py", "-q", "-p", "no:xdist",
+                 "-p", "no:randomly", "-p", "no:cacheprovider", f"--cmq-target={url}",
+                 f"--cmq-report-dir={report}"],
+                cwd=tmp_path, env=_env(), stdout=log, stderr=subprocess.STDOUT)
+        started.append(proc)
+        return proc, report, log_path
+
+    try:
+        yield start
+    finally:
+        for proc in started:
+            stop(proc)
+
+
+def _wait_for_records(report: Path, count: int, run: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + FIRST_RECORDS_SECONDS
+    while True:
         lines = sum(len(p.read_text(encoding="utf-8").splitlines())
                     for p in (report / CASES_DIR).glob("*.jsonl")) \
             if (report / CASES_DIR).exists() else 0
         if lines >= count:
             return
+        if run.poll() is not None:
+            raise AssertionError(f"the child pytest exited with {run.returncode} after {lines} "
+                                 f"case records, before {count}" + tail(log))
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{lines} of {count} case records in {report} after "
+                                 f"{FIRST_RECORDS_SECONDS:.0f} s" + tail(log))
         time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} case records appeared in {report}")
 
 
 def _results(report: Path) -> dict[str, Any]:
@@ -120,13 +131,13 @@ def _queue_names(url: str) -> set[str]:
 
 
 def test_sigint_leaves_valid_partial_results_and_still_sweeps(
-        tmp_path: Path, target: tuple[str, subprocess.Popen[bytes]]) -> None:
+        target: tuple[str, subprocess.Popen[bytes]], start_run: StartRun) -> None:
     """SIGINT mid-run: results.json is valid, marked interrupted, and no run queue is left."""
     url, _ = target
-    run, report = _start_run(tmp_path, url)
-    _wait_for_records(report, 3)
+    run, report, log = start_run(url)
+    _wait_for_records(report, 3, run, log)
     run.send_signal(signal.SIGINT)
-    assert run.wait(60) != 0
+    assert wait_exit(run, EXIT_SECONDS, "the child pytest after SIGINT") != 0, tail(log)
     doc = _results(report)
     summary = doc["summary"]
     assert doc["interrupted"] is True
@@ -135,14 +146,14 @@ def test_sigint_leaves_valid_partial_results_and_still_sweeps(
 
 
 def test_a_dying_target_turns_later_cases_into_errors_not_fails(
-        tmp_path: Path, target: tuple[str, subprocess.Popen[bytes]]) -> None:
+        target: tuple[str, subprocess.Popen[bytes]], start_run: StartRun) -> None:
     """Killing the target mid-run: finished cases keep their verdicts, the rest are errors."""
     url, server = target
-    run, report = _start_run(tmp_path, url)
-    _wait_for_records(report, 3)
+    run, report, log = start_run(url)
+    _wait_for_records(report, 3, run, log)
     server.kill()
-    server.wait(10)
-    assert run.wait(120) == 1
+    wait_exit(server, EXIT_SECONDS, "the killed cmqconform serve")
+    assert wait_exit(run, EXIT_SECONDS, "the child pytest after its target died") == 1, tail(log)
     doc = _results(report)
     summary = doc["summary"]
     assert summary["total"] == CASES

@@ -6,22 +6,22 @@ import collections
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from cmqconform import cli
 from cmqconform.dialects import Credentials
 from cmqconform.emulator import mutants
 from cmqconform.emulator.mutants import CATALOG, CATEGORIES
-from cmqconform.emulator.server import EmulatorServer, free_port
+from cmqconform.emulator.server import EmulatorServer
 from cmqconform.errors import ConfigError
 from cmqconform.models import V3
+from cmqconform.netutil import free_port
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
+from tests.processes import spawn, stop, wait_serving
 
 EMULATOR = Path(mutants.__file__).parent
 #: The 18 categories of issue 8.
@@ -107,27 +107,21 @@ def _total_count(base_url: str) -> object:
 
 
 @pytest.fixture
-def mutant_server() -> Iterator[str]:
+def mutant_server(tmp_path: Path) -> Iterator[str]:
     """``cmqconform serve --mutant total-count-stringified`` on a free loopback port."""
-    port = free_port("127.0.0.1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cmqconform.cli", "serve", "--port", str(port), "--secret-id",
-         SID, "--secret-key", SKEY, "--mutant", "total-count-stringified", "--log-level",
-         "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    port, log_path = free_port(), tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        proc = spawn(
+            [sys.executable, "-m", "cmqconform.cli", "serve", "--port", str(port),
+             "--secret-id", SID, "--secret-key", SKEY, "--mutant", "total-count-stringified",
+             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):  # bounded: at most ~30 s for the process to listen
-            try:
-                httpx.get(base_url, timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, "serve --mutant exited at start"
-                time.sleep(0.1)
+        wait_serving(base_url, proc, "cmqconform serve --mutant", log=log_path)
         yield base_url
     finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=20)
-        assert b"MUTANT total-count-stringified is active" in err
+        stop(proc)
+    assert "MUTANT total-count-stringified is active" in log_path.read_text()
 
 
 def test_a_mutant_changes_what_the_wire_shows(mutant_server: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from cmqconform import mutate
 from cmqconform.emulator.mutants import BY_NAME, CATALOG
+from tests.processes import run
 
 pytest_plugins = ["pytester"]
 
@@ -85,8 +85,7 @@ def test_catalog_table_lists_every_mutant() -> None:
 
 def test_unknown_only_is_a_usage_error() -> None:
     """``mutate --only`` with an unknown name exits 2 naming the valid ones."""
-    proc = subprocess.run([sys.executable, "-m", "cmqconform.cli", "mutate", "--only", "nope"],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = run([sys.executable, "-m", "cmqconform.cli", "mutate", "--only", "nope"], timeout=120)
     assert proc.returncode == 2
     assert "unknown mutant 'nope'" in proc.stderr and "delay-ignored" in proc.stderr
 
@@ -97,7 +96,7 @@ def test_mutate_two_mutants_end_to_end(tmp_path: Path) -> None:
     report = tmp_path / "mutation"
     argv = [sys.executable, "-m", "cmqconform.cli", "mutate", "--json", "-j", "2", "--confirm",
             "--report-dir", str(report), *(f"--only={n}" for n in names)]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    proc = run(argv, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     summary = json.loads(proc.stdout)
     assert (summary["mutants"], summary["caught"], summary["score"]) == (2, 2, 1.0)

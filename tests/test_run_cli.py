@@ -12,21 +12,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
 from cmqconform.cli import build_parser, main
+from cmqconform.netutil import free_port
 from cmqconform.run import pytest_argv
+from tests.processes import run, spawn, stop, wait_serving
 
 SECRET_ID, SECRET_KEY = "AKIDcmqcRunCliTest01", "RunCliS3cretKeyNeverShown0042"
 SCHEMA = Path(__file__).resolve().parents[1] / "cmqconform" / "schemas" / "results.schema.json"
@@ -83,41 +82,28 @@ class Run:
     serve_log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     """``cmqconform run -n 2 -k SELECTION`` against a serve child with known credentials."""
     folder = tmp_path_factory.mktemp("run")
     env = {**os.environ, "TENCENTCLOUD_SECRET_ID": SECRET_ID,
            "TENCENTCLOUD_SECRET_KEY": SECRET_KEY, "CI": "true"}
-    port, serve_log = _free_port(), folder / "serve.log"
+    port, serve_log = free_port(), folder / "serve.log"
     with serve_log.open("wb") as log:
         # info: one line per request, the emulator's own log is an artifact to search too.
-        serve = subprocess.Popen([sys.executable, "-m", "cmqconform", "serve", "--port",
-                                  str(port), "--log-level", "info", "--mutant", MUTANT],
-                                 env=env, stdout=log, stderr=subprocess.STDOUT)
+        serve = spawn([sys.executable, "-m", "cmqconform", "serve", "--port", str(port),
+                       "--log-level", "info", "--mutant", MUTANT],
+                      env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                httpx.get(url, timeout=0.5)
-                break
-            except httpx.TransportError:
-                assert serve.poll() is None, serve_log.read_text()
-                time.sleep(0.05)
-        done = subprocess.run(
+        wait_serving(url, serve, "cmqconform serve", log=serve_log)
+        done = run(
             [sys.executable, "-m", "cmqconform", "run", "--target", url, "-n", "2",
              "--report-dir", str(folder / "report"), "-k", SELECTION],
-            env=env, capture_output=True, text=True, timeout=600, check=False)
+            timeout=900, env=env)
         yield Run(done.returncode, done.stdout + done.stderr, folder / "report", serve_log)
     finally:
-        serve.terminate()
-        serve.wait(10)
+        stop(serve)
 
 
 def test_a_real_run_writes_four_outputs_and_no_credential(real_run: Run) -> None:

@@ -158,7 +158,7 @@ class PushContract:
 
     @classmethod
     def from_specs(cls, specs: SpecSet) -> PushContract:
-        """Read the surface push contract (push.yaml); a field or header the emulator cannot fill is a ValueError."""
+        """Read push.yaml; a field or header the emulator cannot fill is a ValueError."""
         push = next((api.push for api in specs.apis.values() if api.push), {})
         if not push:
             raise ValueError("specs/cmq/legacy/push.yaml is missing: the push contract is unknown")

@@ -61,13 +61,6 @@ def build_app(accounts: Mapping[str, str], options: ServerOptions, *,
                       rate_limit=options.rate_limit, clock=clock)
 
 
-def free_port(host: str) -> int:
-    """A port the OS reports free on ``host`` (racy by nature; only for display)."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 class EmulatorServer:
     """The emulator on ``host:port`` in a daemon thread; ``port=0`` picks a free port."""
 

@@ -86,7 +86,7 @@ def expectation(api: ApiSpec, action: ActionSpec, view: Mapping[str, Any],
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class FuzzOutcome:
     """One example: its case, what was sent and received, and what the checks found."""
 
     case: Case
@@ -121,7 +121,7 @@ class Fuzzer:
         self.ctx = CheckContext(self.api, self.action, strict=strict)
         self.id = fuzz_id(api, action)
 
-    def example(self, body: Mapping[str, Any]) -> Outcome:
+    def example(self, body: Mapping[str, Any]) -> FuzzOutcome:
         """Send one generated body and judge the answer; Ambiguous when it cannot be judged."""
         wire_view(self.api, self.action, body, self.transport.common)
         sent = self.transport.send(body)
@@ -132,7 +132,7 @@ class Fuzzer:
                     clauses or base_clauses(self.api, self.action), label(body))
         exchange = sent.exchange
         if exchange is None or (exchange.fault and exchange.evidence.status is None):
-            return Outcome(case, sent, ())
+            return FuzzOutcome(case, sent, ())
         if exchange.fault:
             names: tuple[str, ...] = (builtin_checks.not_a_server_error.__name__,)
         else:
@@ -140,14 +140,14 @@ class Fuzzer:
         found = [f for f in (check(self.ctx, case, exchange) for check in FUZZ_CHECKS)
                  if f is not None]
         found += run_checks(self.ctx, case, exchange, names)
-        return Outcome(case, sent, tuple(found))
+        return FuzzOutcome(case, sent, tuple(found))
 
-    def run(self, specs: SpecSet, examples: int, seed: int | None = None) -> list[Outcome]:
+    def run(self, specs: SpecSet, examples: int, seed: int | None = None) -> list[FuzzOutcome]:
         """Up to ``examples`` judged examples (fewer when Hypothesis exhausts the inputs).
 
         ``seed`` makes the draw repeatable; None draws afresh each run.
         """
-        outcomes: list[Outcome] = []
+        outcomes: list[FuzzOutcome] = []
 
         @settings(max_examples=examples, database=None, deadline=None,
                   phases=(Phase.generate,), suppress_health_check=list(HealthCheck),
@@ -167,7 +167,7 @@ class Fuzzer:
         return outcomes
 
 
-def summary(outcomes: Sequence[Outcome]) -> str:
+def summary(outcomes: Sequence[FuzzOutcome]) -> str:
     """``20 examples: 11 valid (7 succeeded), 9 invalid (9 refused)``."""
     judged = [o for o in outcomes if o.sent.exchange is not None]
     valid = [o for o in judged if not is_invalid(o.case)]
@@ -181,7 +181,7 @@ def summary(outcomes: Sequence[Outcome]) -> str:
             f"{len(invalid)} invalid ({refused} refused){tail}")
 
 
-def verdict(fuzzer: Fuzzer, outcomes: Sequence[Outcome]) -> Verdict:
+def verdict(fuzzer: Fuzzer, outcomes: Sequence[FuzzOutcome]) -> Verdict:
     """One verdict for all examples: fail on any check failure, else error on any fault."""
     api, action = fuzzer.api, fuzzer.action
     expected = "valid input: success or a documented error; invalid input: refused"

@@ -23,7 +23,6 @@ from cmqconform.reporting.redact import env_secrets, redact, redact_text
 from cmqconform.reporting.view import (
     RAN,
     SURFACE_WIDE,
-    VERDICTS,
     CaseView,
     Tally,
     case_views,
@@ -31,6 +30,7 @@ from cmqconform.reporting.view import (
     summary_counts,
     target_name,
 )
+from cmqconform.verdicts import VERDICTS
 
 #: Category labels as column heads.
 CATEGORY_LABELS = {

@@ -27,7 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cmqconform.reporting.redact import env_secrets, redact_text
-from cmqconform.reporting.view import VERDICTS
+from cmqconform.verdicts import VERDICTS
 
 #: Rich styles per verdict.
 STYLES = {"pass": "green", "fail": "bold red", "error": "bold dark_orange", "skip": "grey50",

@@ -18,9 +18,8 @@ from typing import Any
 from cmqconform.errors import CmqConformError
 from cmqconform.models import CATEGORIES, Clause, surface_of
 from cmqconform.reporting.redact import redact, redact_text
+from cmqconform.verdicts import VERDICTS
 
-#: Every verdict, in report order (the engine's list; repeated in docs/results.md).
-VERDICTS = ("pass", "fail", "error", "skip", "disabled", "xfail", "xpass")
 #: Verdicts that count against a target, for "worst verdict" colouring.
 _SEVERITY = {"fail": 6, "error": 5, "xpass": 4, "xfail": 3, "pass": 2, "skip": 1, "disabled": 0}
 #: The "action" of a case about a whole surface (auth, envelope, limits).

@@ -127,11 +127,6 @@ def _schema_errors(schema: str, content: bytes, doc: LineDict) -> list[Validatio
     return _SCHEMA_ERRORS[key]
 
 
-def meta_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema a spec file of kind ``name`` (``action``, ``errors``...) must satisfy."""
-    return dict(_validators()[name].schema)
-
-
 def _line_at(doc: Any, path: Iterator[Any]) -> int | None:
     """Deepest known line along a JSON path into a LineDict/LineList tree."""
     line = getattr(doc, "line", None)

@@ -12,7 +12,7 @@ from cmqconform.dialects.envelope import (
     ApiError,
     DecodeFailure,
     Envelope,
-    Evidence,
+    WireEvidence,
     decode,
     module_code,
     redact_header,
@@ -21,9 +21,9 @@ from cmqconform.dialects.envelope import (
 from cmqconform.models import LEGACY, V3
 
 
-def ev(body: bytes | str, status: int = 200, ctype: str = "application/json") -> Evidence:
+def ev(body: bytes | str, status: int = 200, ctype: str = "application/json") -> WireEvidence:
     raw = body.encode() if isinstance(body, str) else body
-    return Evidence(status, (("Content-Type", ctype),), raw)
+    return WireEvidence(status, (("Content-Type", ctype),), raw)
 
 
 def test_v3_success() -> None:

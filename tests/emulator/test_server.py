@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from cmqconform.emulator.cli import accounts_from, parse_account, parse_token
-from cmqconform.emulator.server import EmulatorServer, free_port
+from cmqconform.emulator.server import EmulatorServer
 from cmqconform.errors import ConfigError
+from cmqconform.netutil import free_port
 
 from .signed import SID, SKEY, tc3
 
@@ -67,7 +68,7 @@ def test_accounts_from_options_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_command_logs_and_stops_on_signal(sig: signal.Signals) -> None:
-    port = free_port("127.0.0.1")
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(

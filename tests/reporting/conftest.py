@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests import processes
+
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "results"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -45,6 +47,6 @@ def chromium(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
                    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                    "--disable-component-update", "--disable-sync", "--no-first-run",
                    f"--user-data-dir={profile}", *flags, page.resolve().as_uri()]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        return processes.run(command, timeout=120)
 
     return run

@@ -12,7 +12,7 @@ import pytest
 
 import cmqconform
 from cmqconform.reporting.html import context, render_html, write_html
-from cmqconform.reporting.view import VERDICTS, case_views, categories, load_results
+from cmqconform.reporting.view import case_views, categories, load_results
 
 from .conftest import SAMPLES, sample
 
@@ -119,11 +119,6 @@ def test_case_views_accept_the_engines_expected_object() -> None:
 def test_write_html_creates_the_directory(tmp_path: Path, reference: dict[str, Any]) -> None:
     out = write_html(reference, tmp_path / "deep" / "report.html")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-
-
-def test_verdict_order_matches_the_engine() -> None:
-    verdicts = pytest.importorskip("cmqconform.verdicts")
-    assert tuple(verdicts.VERDICTS) == VERDICTS
 
 
 def test_samples_load() -> None:

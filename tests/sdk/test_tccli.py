@@ -9,12 +9,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.processes import run
 
 from .conftest import SID, SKEY
 
@@ -40,10 +41,10 @@ def tccli(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     with (home / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one builder across xdist workers
         if not ready.exists():
-            subprocess.run([sys.executable, "-m", "venv", "--clear", str(home / "venv")],
-                           check=True, timeout=300)
-            pip = subprocess.run([str(home / "venv" / "bin" / "pip"), "install", "-q", *PINS],
-                                 capture_output=True, text=True, timeout=900)
+            venv = run([sys.executable, "-m", "venv", "--clear", str(home / "venv")],
+                       timeout=300)
+            assert venv.returncode == 0, f"python -m venv failed:\n{venv.stderr[-2000:]}"
+            pip = run([str(home / "venv" / "bin" / "pip"), "install", "-q", *PINS], timeout=900)
             if pip.returncode != 0:
                 if any(sign in pip.stderr for sign in UNREACHABLE):
                     pytest.skip(f"pip cannot install {PINS[0]} from the configured index: "
@@ -56,8 +57,8 @@ def tccli(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 def _run(tccli: Path, base_url: str, home: Path, action: str, *args: str) -> dict[str, Any]:
     env = {**os.environ, "HOME": str(home), "TENCENTCLOUD_SECRET_ID": SID,
            "TENCENTCLOUD_SECRET_KEY": SKEY, "TENCENTCLOUD_REGION": "ap-guangzhou"}
-    done = subprocess.run([str(tccli), "cmq", action, *args, "--endpoint", base_url], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = run([str(tccli), "cmq", action, *args, "--endpoint", base_url], timeout=120,
+               env=env)
     assert done.returncode == 0, f"tccli cmq {action} failed: {done.stderr[-800:]}"
     out: dict[str, Any] = json.loads(done.stdout)
     return out
