@@ -50,6 +50,7 @@ class FuzzItem(VerdictItem):
         self.api = api
         self.action = action
         self.clause_ids = clause_ids
+        self.case_kind = "fuzz"
         self.add_marker(pytest.mark.fuzz)
         self.add_marker(pytest.mark.clause(*clause_ids))
 

@@ -45,6 +45,8 @@ class CaseItem(VerdictItem):
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
+        self.expects = case.expected
+        self.case_kind = case.kind
         self.clause_ids = case.clause_ids
         self.api = case.api
         self.action = case.action
