@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from cmqconform.coverage import coverage, load_ineligible
 from cmqconform.dialects import Credentials
 from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
-from cmqconform.models import SpecSet
+from cmqconform.models import Clause, SpecSet
 from cmqconform.netutil import free_port
 from cmqconform.provision import sweep
 from cmqconform.ratelimit import FileRateLimiter
@@ -315,6 +316,12 @@ class CmqRun:
         return {"name": self.target.name, "embedded": self.embedded,
                 "url": next(iter(self.target.endpoints.urls.values())),
                 "region": self.target.region}
+
+    @cached_property
+    def clauses(self) -> dict[str, Clause]:
+        """The specs' clauses by id: each results record names its clause kind and errata."""
+        self.ensure()
+        return {c.id: c for c in self.specs.all_clauses()}
 
     def coverage(self) -> dict[str, Any]:
         """Clause coverage of what ran."""

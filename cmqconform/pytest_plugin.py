@@ -17,7 +17,9 @@ Everything heavy starts lazily, so the plugin costs nothing in runs that do not 
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -29,7 +31,7 @@ from cmqconform.provision import Resources
 from cmqconform.results import RunInfo, assemble, record
 from cmqconform.runner import ContractFailure, SuiteFault
 from cmqconform.session import Session
-from cmqconform.verdicts import Exchange, Verdict
+from cmqconform.verdicts import Exchange, Expected, Verdict
 
 RUN_KEY = pytest.StashKey["CmqRun"]()
 EXPECT_KEY = pytest.StashKey[Expectation]()
@@ -91,7 +93,14 @@ class _XdistHooks:
 
 
 class VerdictItem(pytest.Item):
-    """A suite item judged by one Verdict (a generated case, a fuzzed action)."""
+    """A suite item judged by one Verdict (a generated case, a fuzzed action).
+
+    ``expects`` and ``case_kind`` are what the item's record carries when it ends without a
+    verdict (disabled by the target's expectations, a fixture that failed).
+    """
+
+    expects: Expected | None = None
+    case_kind: str | None = None
 
     def settle(self, verdict: Verdict) -> None:
         """Keep ``verdict`` for the results; raise ContractFailure on fail, SuiteFault on error."""
@@ -207,14 +216,30 @@ def item_record(item: pytest.Item, report: pytest.TestReport,
             item.config.stash[RUN_KEY].last_exchange_since(item.stash.get(CALLS_KEY, 0))
         verdict = Verdict(item.nodeid, state, clause_ids_of(item), "", "", text[:2000],
                           api=getattr(item, "api", None), action=getattr(item, "action", None),
-                          evidence=last.evidence if last is not None else None)
-    rec = record(verdict, duration=report.duration)
-    rec["id"] = item.nodeid
+                          evidence=last.evidence if last is not None else None,
+                          expects=getattr(item, "expects", None),
+                          case_kind=getattr(item, "case_kind", None))
+    verdict = replace(verdict, case_id=item.nodeid, clause_ids=clause_ids_of(item))
+    rec = record(verdict, duration=report.duration, clauses=get_run(item.config).clauses)
     rec["verdict"] = state
-    rec["clause_ids"] = list(clause_ids_of(item))
+    if state in ("skip", "disabled", "xfail") and rec["message"]:
+        rec["message"] = skip_reason(rec["message"])
     if expectation is not None:
         rec["expectation"] = {"status": expectation.status, "reason": expectation.reason}
     return rec
+
+
+def skip_reason(message: str) -> str:
+    """The reason of a skip whose message is pytest's ``(path, line, 'Skipped: reason')``."""
+    if not (message.startswith("(") and message.endswith(")")):
+        return message
+    try:
+        value = ast.literal_eval(message)
+    except (ValueError, SyntaxError):
+        return message
+    if isinstance(value, tuple) and len(value) == 3 and isinstance(value[2], str):
+        return value[2].removeprefix("Skipped: ")
+    return message
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from cmqconform.models import surface_of
+from cmqconform.models import Clause, surface_of
 from cmqconform.verdicts import VERDICTS, Verdict
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 CASES_DIR = ".cases"
 #: Run metadata the controller leaves for :func:`assemble` (argv, workers, versions).
 RUN_META = "run.json"
@@ -31,8 +31,18 @@ def now_iso() -> str:
     return datetime.now(tz=UTC).isoformat(timespec="seconds")
 
 
-def record(verdict: Verdict, *, duration: float | None = None) -> dict[str, Any]:
-    """The results.json form of one verdict."""
+def record(verdict: Verdict, *, duration: float | None = None,
+           clauses: Mapping[str, Clause] | None = None) -> dict[str, Any]:
+    """The results.json form of one verdict, its structured expectation included.
+
+    ``clauses`` (the specs' clauses by id) name the record's clause ``kind`` and the errata
+    readings of its clauses; without them the kind is unknown and only the expectation's
+    errata are listed.
+    """
+    known = clauses or {}
+    expects = verdict.expects
+    outcome = expects.to_json() if expects is not None else None
+    errata = [e for c in verdict.clause_ids if c in known and (e := known[c].errata)]
     out: dict[str, Any] = {
         "id": verdict.case_id,
         "clause_ids": list(verdict.clause_ids),
@@ -42,9 +52,16 @@ def record(verdict: Verdict, *, duration: float | None = None) -> dict[str, Any]
         "expected": verdict.expected,
         "received": verdict.received,
         "message": verdict.message,
-        "source": verdict.source,
+        "source": verdict.source or (outcome or {}).get("source"),
         "failures": [{"title": f.title, "message": f.message} for f in verdict.failures],
+        # The first clause is the one the case is built around.
+        "kind": next((known[c].category for c in verdict.clause_ids if c in known), None),
+        "errata": list(dict.fromkeys((*errata, *(expects.errata if expects else ())))),
+        "expected_codes": list(outcome["accept"]) if outcome is not None else None,
+        "expected_outcome": outcome,
     }
+    if verdict.case_kind is not None:
+        out["case_kind"] = verdict.case_kind
     if duration is not None:
         out["duration"] = round(duration, 4)
     if verdict.evidence is not None and verdict.verdict not in ("pass", "skip", "disabled"):
@@ -146,7 +163,11 @@ def write_run_meta(report_dir: Path, meta: Mapping[str, Any]) -> None:
 
 
 def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> dict[str, Any]:
-    """Write ``results.json`` from the case logs (atomically) and return the document."""
+    """Write ``results.json`` from the case logs (atomically) and return the document.
+
+    Each record already carries its clause kind and structured expectation (:func:`record`);
+    only the run-wide fields are added here (:func:`cmqconform.results_enrich.enrich`).
+    """
     from cmqconform.results_enrich import enrich
 
     cases = read_cases(report_dir)

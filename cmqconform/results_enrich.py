@@ -1,16 +1,14 @@
-"""What results.json adds to the raw case records: clause kinds, errata, codes, run metadata.
+"""What results.json adds to the case records: run-wide errata, ineligible clauses, run metadata.
 
-The case logs hold what each item saw; the finished document also says, for consumers that do
-not load the specs, which kind of clause each case tests, which errata readings decided its
-expected codes, the codes themselves, which readings were in force for the whole run, which
-clauses were ineligible and why, and how the run was made (tool, Python, argv, workers).
-Generated cases are looked up again by (surface, case id): generation is deterministic and
-cheap, and it keeps the pytest plugin out of this.
+Each case record already says which kind of clause it tests, its structured expectation, the
+codes and the errata readings that decided it (:func:`cmqconform.results.record`); the finished
+document also says, for consumers that do not load the specs, which readings were in force for
+the whole run, which clauses were ineligible and why, and how the run was made (tool, Python,
+argv, workers).
 """
 
 from __future__ import annotations
 
-import ast
 import platform
 import sys
 from collections.abc import Iterable, Mapping
@@ -18,12 +16,9 @@ from typing import Any
 
 from cmqconform import __version__
 from cmqconform.errors import CmqConformError
-from cmqconform.models import Clause, SpecSet
+from cmqconform.models import SpecSet
 from cmqconform.reporting.redact import env_secrets, redact, redact_text
-from cmqconform.verdicts import TESTED, Case
-
-#: pytest node ids of generated items: ``generated/cmq.v3.spec::CreateQueue[...]``.
-_SPEC_FILE = ".spec::"
+from cmqconform.verdicts import TESTED
 
 
 def _specs() -> SpecSet | None:
@@ -33,58 +28,6 @@ def _specs() -> SpecSet | None:
         return load_specs()
     except CmqConformError:
         return None
-
-
-def generated_index(specs: SpecSet, apis: Iterable[str]) -> dict[tuple[str, str], Case]:
-    """Every generated case by (surface, case id)."""
-    from cmqconform.cases import generate
-
-    return {(case.api, case.id): case for case in generate(specs, list(apis))}
-
-
-def case_name(record_id: str) -> str:
-    """The generated case id inside a pytest node id (the id itself when it is not one)."""
-    return record_id.split("::", 1)[1] if _SPEC_FILE in record_id else record_id
-
-
-def clause_kind(clause_ids: Iterable[str], clauses: Mapping[str, Clause]) -> str | None:
-    """The kind (category) of the first known clause: the one the case is built around."""
-    return next((clauses[c].category for c in clause_ids if c in clauses), None)
-
-
-def skip_reason(message: str) -> str:
-    """The reason of a skip whose message is pytest's ``(path, line, 'Skipped: reason')``."""
-    if not (message.startswith("(") and message.endswith(")")):
-        return message
-    try:
-        value = ast.literal_eval(message)
-    except (ValueError, SyntaxError):
-        return message
-    if isinstance(value, tuple) and len(value) == 3 and isinstance(value[2], str):
-        return value[2].removeprefix("Skipped: ")
-    return message
-
-
-def enrich_case(rec: dict[str, Any], clauses: Mapping[str, Clause],
-                generated: Mapping[tuple[str, str], Case]) -> None:
-    """Add ``kind``, ``errata``, ``expected_codes`` (and ``case_kind``) to one record."""
-    if rec.get("verdict") in ("skip", "disabled", "xfail") and rec.get("message"):
-        rec["message"] = skip_reason(str(rec["message"]))
-    ids = [str(c) for c in rec.get("clause_ids") or ()]
-    rec["kind"] = clause_kind(ids, clauses)
-    errata = [e for c in ids if c in clauses and (e := clauses[c].errata)]
-    case = generated.get((str(rec.get("api") or ""), case_name(str(rec.get("id", "")))))
-    if case is None:
-        rec["expected_codes"] = None
-    else:
-        rec["case_kind"] = case.kind
-        errata += case.expected.errata
-        rec["expected_codes"] = [
-            {"code": ref.code, "module": ref.module} if ref.module is not None
-            else {"code": ref.code} for ref in case.expected.accept]
-        if not rec.get("source") and case.expected.source is not None:
-            rec["source"] = str(case.expected.source)
-    rec["errata"] = list(dict.fromkeys(errata))
 
 
 def errata_in_force(specs: SpecSet, cases: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -157,11 +100,7 @@ def enrich(doc: dict[str, Any], meta: Mapping[str, Any]) -> None:
     specs = _specs()
     if specs is None:
         return
-    clauses = {c.id: c for c in specs.all_clauses()}
     apis = [a for a in doc.get("apis") or () if a in specs.apis]
-    generated = generated_index(specs, apis)
-    for rec in doc["cases"]:
-        enrich_case(rec, clauses, generated)
     doc["errata"] = errata_in_force(specs, doc["cases"])
     coverage = dict(doc.get("coverage") or {})
     coverage["ineligible"] = ineligible_list(specs, apis, doc["cases"])

@@ -10,7 +10,7 @@ from cmqconform.cases.resources import Namer
 from cmqconform.checks import CheckContext, run_checks
 from cmqconform.provision import Resources, SetupError
 from cmqconform.session import Session
-from cmqconform.verdicts import Case, Exchange, Failure, Verdict
+from cmqconform.verdicts import Case, Evidence, Exchange, Failure, Verdict
 
 
 class ContractFailure(AssertionError):
@@ -26,15 +26,23 @@ def failure_message(case: Case, detail: str) -> str:
     return f"{case.action} {case.label}: {detail}"
 
 
+def case_verdict(case: Case, state: str, received: str, message: str = "", *,
+                 failures: tuple[Failure, ...] = (), clause_ids: tuple[str, ...] | None = None,
+                 evidence: Evidence | None = None) -> Verdict:
+    """A verdict on ``case`` that keeps the case's structured expectation and kind."""
+    source = str(case.expected.source) if case.expected.source else None
+    return Verdict(case.id, state, case.clause_ids if clause_ids is None else clause_ids,
+                   case.expected.describe(), received, message, source, case.api, case.action,
+                   failures, evidence, expects=case.expected, case_kind=case.kind)
+
+
 def judge(case: Case, exchange: Exchange, ctx: CheckContext) -> Verdict:
     """The verdict for an exchange already obtained (pure: no I/O)."""
-    expected = case.expected.describe()
-    source = str(case.expected.source) if case.expected.source else None
 
     def verdict(state: str, message: str = "", failures: tuple[Failure, ...] = (),
                 clause_ids: tuple[str, ...] = case.clause_ids) -> Verdict:
-        return Verdict(case.id, state, clause_ids, expected, exchange.describe(), message,
-                       source, case.api, case.action, failures, exchange.evidence)
+        return case_verdict(case, state, exchange.describe(), message, failures=failures,
+                            clause_ids=clause_ids, evidence=exchange.evidence)
 
     if exchange.fault:
         return verdict("error", failure_message(case, exchange.fault))
@@ -56,10 +64,7 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) 
         try:
             resources.provide(case.setup)
         except SetupError as exc:
-            return Verdict(case.id, "error", case.clause_ids, case.expected.describe(),
-                           "setup failed", failure_message(case, str(exc)),
-                           str(case.expected.source) if case.expected.source else None,
-                           case.api, case.action)
+            return case_verdict(case, "error", "setup failed", failure_message(case, str(exc)))
         params = resources.resolve(case.params)
         exchange = session.call(case.api, case.action, params, common=case.common,
                                 tamper=case.tamper, array_base=case.array_base)

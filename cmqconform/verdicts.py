@@ -156,6 +156,10 @@ class Verdict:
     action: str | None = None
     failures: tuple[Failure, ...] = ()
     evidence: Evidence | None = None
+    #: The structured outcome the case was judged against (None for a scenario).
+    expects: Expected | None = None
+    #: The generator's kind of the case (:data:`CASE_KINDS`; None for a scenario).
+    case_kind: str | None = None
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:

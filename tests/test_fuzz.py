@@ -146,6 +146,9 @@ def test_a_server_that_accepts_everything_fails(specs: SpecSet) -> None:
     assert verdict.verdict == "fail"
     assert "Invalid data accepted" in verdict.message
     assert any(c.startswith("cmq.v3.ModifyTopicAttribute.") for c in verdict.clause_ids)
+    # The verdict keeps the expectation of the example that failed: a refusal.
+    assert verdict.case_kind == "fuzz"
+    assert verdict.expects is not None and not verdict.expects.success
 
 
 def test_a_malformed_envelope_fails_not_errors(specs: SpecSet) -> None:

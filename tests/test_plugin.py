@@ -91,3 +91,40 @@ def test_run_writes_results_sweeps_only_prefixed_and_applies_expectations(
     got = session.call(LEGACY, "ReceiveMessage", {"queueName": "outside-queue",
                                                   "pollingWaitSeconds": 0})
     assert got.ok and got.data["msgBody"] == "keep me"
+
+
+def test_generated_records_carry_their_expectation_even_when_disabled(
+        pytester: pytest.Pytester, emulator: str, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    """A judged case and one disabled before it ran both record their structured expectation."""
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+    suites = Path(__file__).resolve().parents[1] / "suites"
+    pytester.makeini((suites / "pytest.ini").read_text())
+    pytester.makeconftest((suites / "generated" / "conftest.py").read_text())
+    (pytester.path / "cmq.v3.spec").write_text("cmq.v3\n")
+    expectations = tmp_path / "expect.yaml"
+    # Case names are globs: "?" stands for the brackets, which fnmatch reads as a class.
+    expectations.write_text('- {case: "CreateQueue?VisibilityTimeout=0?", status: disabled, '
+                            'reason: slow here}\n')
+    report = tmp_path / "report"
+    result = pytester.runpytest_subprocess(f"--cmq-target={emulator}",
+                                           f"--cmq-report-dir={report}",
+                                           f"--cmq-expectations={expectations}",
+                                           "-k", "CreateQueue and VisibilityTimeout and 0",
+                                           "-p", "no:randomly")
+    result.assert_outcomes(passed=3, skipped=1)  # =0 disabled; =30, =43200, =43201
+    doc = json.loads((report / "results.json").read_text())
+    by_name = {c["id"].split("::")[-1]: c for c in doc["cases"]}
+    disabled = by_name["CreateQueue[VisibilityTimeout=0]"]
+    judged = by_name["CreateQueue[VisibilityTimeout=43200]"]
+    assert disabled["verdict"] == "disabled" and disabled["message"] == "disabled: slow here"
+    assert judged["verdict"] == "pass"
+    for rec in (disabled, judged):
+        assert rec["kind"] == "range" and rec["source"] == "cmq-api.txt:3540"
+    assert disabled["case_kind"] == "invalid" and judged["case_kind"] == "valid"
+    assert disabled["expected_outcome"]["conditions"] == ["out_of_range"]
+    assert {c["code"] for c in disabled["expected_codes"]} == {"InvalidParameter",
+                                                                "InvalidParameterValue"}
+    assert disabled["errata"] == ["v3-validation-code"]
+    assert judged["expected_codes"] == [] and judged["expected_outcome"]["outcome"] == "success"

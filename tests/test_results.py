@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator
 
+from cmqconform import cases
+from cmqconform.cases import generate
+from cmqconform.pytest_plugin import skip_reason
 from cmqconform.results import (
     CaseLog,
     CaseTail,
@@ -19,8 +24,9 @@ from cmqconform.results import (
     write_collected,
     write_run_meta,
 )
+from cmqconform.runner import case_verdict
 from cmqconform.spec import load_specs
-from cmqconform.verdicts import Verdict
+from cmqconform.verdicts import Case, Verdict
 
 COVERAGE = {"clauses_total": 1, "clauses_tested": 1, "clauses_ineligible": 0}
 INFO = RunInfo({"name": "http://u:pw@127.0.0.1:1", "embedded": False,
@@ -67,25 +73,60 @@ def test_behaviour_records_get_surface_and_action_from_clause_ids() -> None:
     assert derive_api_action(["not.a.clause"]) == (None, None)
 
 
-def test_assembled_document_carries_what_reports_need(tmp_path: Path) -> None:
+def _generated(case_id: str) -> Case:
+    return next(c for c in generate(load_specs(), ["cmq.v3"]) if c.id == case_id)
+
+
+def test_a_record_carries_the_structured_expectation() -> None:
+    clauses = {c.id: c for c in load_specs().all_clauses()}
+    case = _generated("CreateQueue[VisibilityTimeout=43201]")
+    rec = record(case_verdict(case, "pass", "InvalidParameter"), clauses=clauses)
+    assert rec["kind"] == "range" and rec["case_kind"] == "invalid"
+    assert rec["expected_codes"] == [{"code": "InvalidParameterValue"},
+                                     {"code": "InvalidParameter"}]
+    assert rec["expected_outcome"] == {
+        "outcome": "error", "accept": rec["expected_codes"], "conditions": ["out_of_range"],
+        "errata": ["v3-validation-code"], "source": rec["source"]}
+    assert rec["source"] == str(case.expected.source) and rec["errata"] == ["v3-validation-code"]
+    # A verdict without a doc line of its own (an item disabled before it ran) takes the
+    # expectation's.
+    bare = Verdict(case.id, "disabled", case.clause_ids, "", "", expects=case.expected)
+    assert record(bare, clauses=clauses)["source"] == str(case.expected.source)
+    scenario = record(Verdict("behaviour/test_auth.py::test_x", "pass",
+                              ("cmq.v3.auth.missing_auth",), "", ""), clauses=clauses)
+    assert scenario["kind"] == "auth" and scenario["errata"] == ["v3-missing-auth-code"]
+    assert scenario["expected_codes"] is None and scenario["expected_outcome"] is None
+    assert "case_kind" not in scenario
+
+
+def test_assembled_document_carries_what_reports_need(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     specs = load_specs()
-    clause = "cmq.v3.CreateQueue.VisibilityTimeout.range"
+    clauses = {c.id: c for c in specs.all_clauses()}
+    case = _generated("CreateQueue[VisibilityTimeout=43201]")
+    node_id = "generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]"
     log = CaseLog(tmp_path, "w0")
-    log.write({**record(Verdict("generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]",
-                                "pass", (clause,), "x", "x", api="cmq.v3",
-                                action="CreateQueue")), "id":
-               "generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]"})
+    log.write(record(replace(case_verdict(case, "pass", "InvalidParameter"), case_id=node_id),
+                     clauses=clauses))
     log.write(record(Verdict("behaviour/test_messages.py::test_long_poll", "fail",
-                             ("cmq.legacy.ReceiveMessage.long_polling",), "", "", "late")))
+                             ("cmq.legacy.ReceiveMessage.long_polling",), "", "", "late"),
+                     clauses=clauses))
     log.close()
     write_run_meta(tmp_path, {"argv": ["cmqconform", "run", "--target", "http://u:pw@h:1"],
                               "workers": 2})
+
+    def no_generation(*args: object) -> None:
+        raise AssertionError("assembling results.json must not generate cases")
+
+    monkeypatch.setattr(cases, "generate", no_generation)
     doc = assemble(tmp_path, INFO, COVERAGE)
     validate(doc)
     generated, behaviour = doc["cases"]
+    assert generated["id"] == node_id
     assert generated["kind"] == "range" and generated["case_kind"] == "invalid"
     codes = {c["code"] for c in generated["expected_codes"]}
     assert "InvalidParameter" in codes
+    assert generated["expected_outcome"]["conditions"] == ["out_of_range"]
     assert "v3-validation-code" in generated["errata"]
     assert behaviour["api"] == "cmq.legacy" and behaviour["action"] == "ReceiveMessage"
     assert behaviour["kind"] == "semantics" and behaviour["expected_codes"] is None
@@ -125,8 +166,6 @@ def test_tail_reads_only_whole_new_lines(tmp_path: Path) -> None:
 
 
 def test_a_skip_message_is_its_reason() -> None:
-    from cmqconform.results_enrich import skip_reason
-
     raw = "('/w/suites/behaviour/test_x.py', 23, 'Skipped: the target declares no legacy rate')"
     assert skip_reason(raw) == "the target declares no legacy rate"
     assert skip_reason("(not a tuple") == "(not a tuple"

@@ -182,7 +182,10 @@ def summary(outcomes: Sequence[FuzzOutcome]) -> str:
 
 
 def verdict(fuzzer: Fuzzer, outcomes: Sequence[FuzzOutcome]) -> Verdict:
-    """One verdict for all examples: fail on any check failure, else error on any fault."""
+    """One verdict for all examples: fail on any check failure, else error on any fault.
+
+    A fail or an error keeps the expectation of the example that decided it.
+    """
     api, action = fuzzer.api, fuzzer.action
     expected = "valid input: success or a documented error; invalid input: refused"
     received = summary(outcomes)
@@ -199,7 +202,8 @@ def verdict(fuzzer: Fuzzer, outcomes: Sequence[FuzzOutcome]) -> Verdict:
         own = tuple(c for f in first.failures for c in f.clause_ids if c)
         evidence = first.sent.exchange.evidence if first.sent.exchange else None
         return Verdict(fuzzer.id, "fail", tuple(dict.fromkeys((*own, *clauses))), expected,
-                       received, message, source, api.id, name, tuple(first.failures), evidence)
+                       received, message, source, api.id, name, tuple(first.failures), evidence,
+                       expects=first.case.expected, case_kind="fuzz")
     faulty = [o for o in outcomes if o.fault]
     if faulty or not outcomes:
         why = (f"{faulty[0].case.label}: {faulty[0].fault}" if faulty
@@ -207,9 +211,10 @@ def verdict(fuzzer: Fuzzer, outcomes: Sequence[FuzzOutcome]) -> Verdict:
         evidence = faulty[0].sent.exchange.evidence if faulty and faulty[0].sent.exchange \
             else None
         return Verdict(fuzzer.id, "error", clauses, expected, received, f"{name} {why}", source,
-                       api.id, name, evidence=evidence)
+                       api.id, name, evidence=evidence,
+                       expects=faulty[0].case.expected if faulty else None, case_kind="fuzz")
     return Verdict(fuzzer.id, "pass", clauses, expected, received, received, source, api.id,
-                   name)
+                   name, case_kind="fuzz")
 
 
 def fuzz_action(session: Session, namer: Namer, api: str, action: str, *, examples: int,
