@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from cmqconform.models import LEGACY, V3, ActionSpec, ApiSpec, Cite
+from cmqconform.models import ActionSpec, ApiSpec, Cite
 from cmqconform.spec import load_specs
 from cmqconform.spec.loader import SURFACE_DIRS, default_root
 from cmqconform.spec.schema import push_body_schema, response_schema
+from tests.surfaces import LEGACY, V3
 
 FIXTURES = Path(__file__).parent / "fixtures" / "doc_examples"
 SURFACE_OF_DIR = {folder: api for api, folder in SURFACE_DIRS.items()}

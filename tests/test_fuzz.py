@@ -20,12 +20,13 @@ from cmqconform.fuzz import fuzz_action, fuzz_id
 from cmqconform.fuzz.checks import invalid_data_rejected
 from cmqconform.fuzz.transport import FuzzTransport
 from cmqconform.fuzz.wire import Ambiguous, violations, wire_view
-from cmqconform.models import LEGACY, V3, SpecSet
+from cmqconform.models import SpecSet
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from cmqconform.spec.rules import condition_for
 from cmqconform.verdicts import Case, Exchange, Expected
 from tests.processes import run
+from tests.surfaces import LEGACY, V3
 
 SID, KEY = "AKIDfuzzTest0000", "fuzz-test-key"
 ROOT = Path(__file__).resolve().parents[1]

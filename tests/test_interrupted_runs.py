@@ -20,12 +20,12 @@ import jsonschema
 import pytest
 
 from cmqconform.dialects import Credentials
-from cmqconform.models import V3
 from cmqconform.netutil import free_port
 from cmqconform.results import CASES_DIR
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from tests.processes import spawn, stop, tail, wait_exit, wait_serving
+from tests.surfaces import V3
 
 SECRET_ID, SECRET_KEY = "AKIDcmqcinterrupt", "interrupt-test-key"
 SCHEMA = Path(__file__).resolve().parents[1] / "cmqconform" / "schemas" / "results.schema.json"

@@ -17,11 +17,11 @@ from cmqconform.emulator import mutants
 from cmqconform.emulator.mutants import CATALOG, CATEGORIES
 from cmqconform.emulator.server import EmulatorServer
 from cmqconform.errors import ConfigError
-from cmqconform.models import V3
 from cmqconform.netutil import free_port
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from tests.processes import spawn, stop, wait_serving
+from tests.surfaces import V3
 
 EMULATOR = Path(mutants.__file__).parent
 #: The 18 categories of issue 8.

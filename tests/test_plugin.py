@@ -10,9 +10,9 @@ import pytest
 
 from cmqconform.dialects import Credentials
 from cmqconform.emulator.server import EmulatorServer
-from cmqconform.models import LEGACY, V3
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
+from tests.surfaces import LEGACY, V3
 
 pytest_plugins = ["pytester"]
 SECRET_ID, SECRET_KEY = "AKIDcmqcplugintest", "plugin-test-key"

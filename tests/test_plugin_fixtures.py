@@ -14,11 +14,11 @@ import pytest
 from cmqconform.dialects import Credentials
 from cmqconform.emulator.server import EmulatorServer
 from cmqconform.errors import ConfigError
-from cmqconform.models import V3
 from cmqconform.plugin_run import EMBEDDED_PUSH_TIME_SCALE
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from cmqconform.targets import target_from_mapping
+from tests.surfaces import V3
 
 pytest_plugins = ["pytester"]
 MAIN = ("AKIDcmqcfixturesmain", "fixtures-main-key")
@@ -27,7 +27,7 @@ SECOND = ("AKIDcmqcfixturessecond", "fixtures-second-key")
 #: Scenarios run inside pytester; {scale} is what cmq_push_time_scale must answer.
 SCENARIOS = '''
 import pytest
-from cmqconform.models import V3
+from tests.surfaces import V3
 
 def test_scale(cmq_push_time_scale):
     assert cmq_push_time_scale == {scale}

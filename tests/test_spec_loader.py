@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from cmqconform.models import V3, Cite
+from cmqconform.models import Cite
 from cmqconform.spec import load_specs
+from tests.surfaces import V3
 
 
 def test_create_queue_visibility_timeout_is_loaded_with_its_source() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from cmqconform.dialects import Call, Credentials
 from cmqconform.errors import ConfigError
-from cmqconform.models import LEGACY, V3, ActionSpec, ApiSpec, Cite, SpecSet
+from cmqconform.models import ActionSpec, ApiSpec, Cite, SpecSet
 from cmqconform.targets import (
     Target,
     default_region,
@@ -18,6 +18,7 @@ from cmqconform.targets import (
     target_from_mapping,
     target_from_url,
 )
+from tests.surfaces import LEGACY, V3
 
 SECRET_KEY = "s3cr3t-key-value-never-shown"
 TOKEN = "t0ken-value-never-shown"

@@ -6,8 +6,9 @@ import pytest
 
 from cmqconform.cases import generate
 from cmqconform.cases.values import violated
-from cmqconform.models import LEGACY, V3, Ref
+from cmqconform.models import Ref
 from cmqconform.spec import load_specs
+from tests.surfaces import LEGACY, V3
 
 
 @pytest.fixture(scope="module")

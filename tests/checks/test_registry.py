@@ -6,10 +6,10 @@ import pytest
 
 from cmqconform.cases import generate
 from cmqconform.checks import CHECKS, CheckContext, Registry, run_checks
-from cmqconform.models import V3
 from cmqconform.runner import judge
 from cmqconform.spec import load_specs
 from cmqconform.verdicts import Case, Evidence, Exchange
+from tests.surfaces import V3
 
 
 def _case(label: str) -> Case:

@@ -10,7 +10,8 @@ import pytest
 from cmqconform.dialects import Call, Credentials, cmq_legacy, prepare, tc3, tcv1
 from cmqconform.dialects.call import decode_pairs, flatten, rfc3986
 from cmqconform.dialects.signing import hmac_base64, tc3_canonical_request, v1_string_to_sign
-from cmqconform.models import LEGACY, V3, ActionSpec, Cite, ParamSpec
+from cmqconform.models import ActionSpec, Cite, ParamSpec
+from tests.surfaces import LEGACY, V3
 
 CREDS = Credentials.of("AKIDtest", "secret-key", "tok")
 SRC = Cite("cmq-api.txt", 1)

@@ -18,7 +18,7 @@ from cmqconform.dialects.envelope import (
     redact_header,
     redact_request,
 )
-from cmqconform.models import LEGACY, V3
+from tests.surfaces import LEGACY, V3
 
 
 def ev(body: bytes | str, status: int = 200, ctype: str = "application/json") -> WireEvidence:

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from cmqconform.dialects import BOOL_TEXT_PYTHON, Call, Credentials, prepare
-from cmqconform.models import LEGACY
 from tests.dialects.conftest import LEGACY_REPLY, Captured, Recorder
+from tests.surfaces import LEGACY
 
 pytestmark = pytest.mark.sdk
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from cmqconform.dialects import BOOL_TEXT_PYTHON, Call, Credentials, prepare
-from cmqconform.models import V3
 from tests.dialects.conftest import Captured, Recorder
+from tests.surfaces import V3
 
 pytestmark = pytest.mark.sdk
 

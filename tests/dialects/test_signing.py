@@ -24,7 +24,7 @@ from cmqconform.dialects.signing import (
     tc3_string_to_sign,
     v1_string_to_sign,
 )
-from cmqconform.models import V3
+from tests.surfaces import V3
 
 # cmq-api.txt:407 and 649: the doc's payload, written as the doc's Python demo writes it.
 DOC_PAYLOAD = b'{"Limit": 1, "Filters": [{"Values": ["unnamed"], "Name": "instance-name"}]}'

@@ -15,8 +15,8 @@ import pytest
 
 from cmqconform.emulator.clock import FakeClock
 from cmqconform.emulator.server import EmulatorServer, ServerOptions
-from cmqconform.models import LEGACY, V3
 from cmqconform.spec import load_specs
+from tests.surfaces import LEGACY, V3
 
 from .signed import LEGACY_PATH, SID, SKEY, form, hmac_params, tc3
 

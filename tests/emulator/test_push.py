@@ -77,10 +77,12 @@ def test_success_status_pattern(status: int | None, ok: bool) -> None:
 
 def test_unknown_push_attribute_is_refused() -> None:
     specs = load_specs()
-    broken = dict(specs.api("cmq.legacy").push)
-    broken["headers"] = [*specs.api("cmq.legacy").push["headers"], {"name": "x-new", "carries": "nothing"}]
+    legacy = specs.api("cmq.legacy")
+    broken = dict(legacy.push)
+    broken["headers"] = [*legacy.push["headers"], {"name": "x-new", "carries": "nothing"}]
+    apis = {**specs.apis, legacy.id: dataclasses.replace(legacy, push=broken)}
     with pytest.raises(ValueError, match="nothing"):
-        PushContract.from_specs(dataclasses.replace(specs, push=broken))
+        PushContract.from_specs(dataclasses.replace(specs, apis=apis))
 
 
 # -- requests ---------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ import pytest
 
 from cmqconform.emulator import Fault, validate
 from cmqconform.emulator.validate import type_ok
-from cmqconform.models import V3, ActionSpec, Cite, ParamSpec, Rule
+from cmqconform.models import ActionSpec, Cite, ParamSpec, Rule
 from cmqconform.spec import load_specs
+from tests.surfaces import V3
 
 SRC = Cite("cmq-api.txt", 1)
 

@@ -19,7 +19,8 @@ from cmqconform.emulator.wire import (
     scalar,
     shape,
 )
-from cmqconform.models import V3, ActionSpec, Cite, FieldSpec, ParamSpec, TypeSpec
+from cmqconform.models import ActionSpec, Cite, FieldSpec, ParamSpec, TypeSpec
+from tests.surfaces import V3
 
 SRC = Cite("cmq-api.txt", 1)
 LEGACY_PATH = "/v2/index.php"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cmqconform.cli import main
-from cmqconform.models import APIS
+from tests.surfaces import APIS
 
 PARAM_KEYS = {"name", "wire_name", "type", "required", "min", "max", "max_length", "pattern",
               "enum", "default", "max_items"}

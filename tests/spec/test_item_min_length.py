@@ -10,12 +10,13 @@ from cmqconform.cases.values import probes, violated
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.validate import validate
 from cmqconform.errors import SpecError
-from cmqconform.models import LEGACY, SpecSet
+from cmqconform.models import SpecSet
 from cmqconform.spec import load_specs
 from cmqconform.spec.export import param_record
 from cmqconform.spec.openapi import param_schema
 from cmqconform.spec.rules import condition_for
 from tests.spec.conftest import SpecTree
+from tests.surfaces import LEGACY
 
 BSM = "legacy/BatchSendMessage.yaml"
 BATCHES = ("BatchSendMessage", "BatchPublishMessage")

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from cmqconform.cli import main
-from cmqconform.models import APIS, LEGACY, V3, SpecSet
+from cmqconform.models import SpecSet
 from cmqconform.spec import load_specs
 from cmqconform.spec.openapi import (
     envelope_schema,
@@ -20,6 +20,7 @@ from cmqconform.spec.openapi import (
     parse_operation_path,
     request_schema,
 )
+from tests.surfaces import APIS, LEGACY, V3
 
 
 @pytest.fixture(scope="module")

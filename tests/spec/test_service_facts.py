@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from cmqconform.models import LEGACY, V3
 from cmqconform.spec import load_specs
+from tests.surfaces import LEGACY, V3
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from cmqconform.cli import main
-from cmqconform.models import LEGACY, V3
 from cmqconform.spec import load_specs
 from cmqconform.spec.export import stats
+from tests.surfaces import LEGACY, V3
 
 #: The legacy actions of the API overview (issue "Specs"): queue, message, topic, subscription.
 LEGACY_ACTIONS = {
