@@ -91,31 +91,60 @@ def test_explicit_credentials_need_no_environment() -> None:
     assert target.credentials is creds
 
 
-@pytest.mark.parametrize(("text", "field"), [
-    ('region = "r"\n', "endpoints.v3"),
-    ('url = "http://h"\n', "region"),
-    ('url = "ftp://h"\nregion = "r"\n', "url"),
-    ('url = "http://h/path"\nregion = "r"\n', "url"),
-    ('url = "http://h"\nregion = ""\n', "region"),
-    ('url = "http://h"\nregion = "r"\nrate_limit = 0\n', "rate_limit"),
-    ('url = "http://h"\nregion = "r"\nrate_limit = true\n', "rate_limit"),
-    ('url = "http://h"\nregion = "r"\n[signature]\nv3 = "MD5"\n', "signature.v3"),
+@pytest.mark.parametrize(("text", "field", "line", "says"), [
+    ('region = "r"\n', "endpoints", None, "missing (give 'url' for every surface"),
+    ('region = "r"\n[endpoints]\nv3 = "http://h"\n', "endpoints.legacy_queue", 2,
+     "missing (or give 'url' for all surfaces)"),
+    ('url = "http://h"\n', "region", None, "missing (the API 3.0 Region"),
+    ('url = "ftp://h"\nregion = "r"\n', "url", 1,
+     "expected http://host[:port] or https://host[:port], got 'ftp://h'"),
+    ('url = "http://h/path"\nregion = "r"\n', "url", 1,
+     "give the base URL only (the dialect adds the path), got 'http://h/path'"),
+    ('url = 8080\nregion = "r"\n', "url", 1, "expected an http(s) URL string, got integer"),
+    ('url = "http://h"\nregion = ""\n', "region", 2, "expected a non-empty string, got ''"),
+    ('url = "http://h"\nregion = "r"\nname = 7\n', "name", 3,
+     "expected a non-empty string, got 7"),
+    ('url = "http://h"\nregion = "r"\nrate_limit = 0\n', "rate_limit", 3,
+     "expected requests per second > 0, got 0"),
+    ('url = "http://h"\nregion = "r"\nrate_limit = true\n', "rate_limit", 3,
+     "expected requests per second > 0, got True"),
+    ('url = "http://h"\nregion = "r"\n[signature]\nv3 = "MD5"\n', "signature.v3", 4,
+     "expected one of TC3-HMAC-SHA256, HmacSHA1, HmacSHA256, got 'MD5'"),
     ('url = "http://h"\nregion = "r"\n[signature]\nlegacy = "TC3-HMAC-SHA256"\n',
-     "signature.legacy"),
-    ('url = "http://h"\nregion = "r"\nexpectations = "missing.toml"\n', "expectations"),
+     "signature.legacy", 4, "expected one of HmacSHA1, HmacSHA256, got 'TC3-HMAC-SHA256'"),
+    ('url = "http://h"\nregion = "r"\nexpectations = "missing.yaml"\n', "expectations", 3,
+     "no such file: "),
     ('url = "http://h"\nregion = "r"\nstrict_undocumented_fields = "yes"\n',
-     "strict_undocumented_fields"),
+     "strict_undocumented_fields", 3, "expected true or false, got 'yes'"),
     ('url = "http://h"\nregion = "r"\n[declared_limits]\nqueues = -1\n',
-     "declared_limits.queues"),
-    ('url = "http://h"\nregion = "r"\nregoin = "x"\n', "regoin"),
-    ('url = "http://h"\nregion = "r"\n[endpoints]\nv4 = "http://h"\n', "endpoints.v4"),
+     "declared_limits.queues", 4, "expected an integer >= 0, got -1"),
+    ('url = "http://h"\nregion = "r"\npush_time_scale = 0\n', "push_time_scale", 3,
+     "expected a factor > 0, got 0"),
+    ('url = "http://h"\nregion = "r"\nregoin = "x"\n', "regoin", 3, "unknown key (known: "),
+    ('url = "http://h"\nregion = "r"\n[endpoints]\nv4 = "http://h"\n', "endpoints.v4", 4,
+     "unknown key (known: legacy_queue, legacy_topic, v3)"),
+    ('url = "http://h"\nregion = "r"\nendpoints.v3 = "ftp://h"\n', "endpoints.v3", 3,
+     "expected http://host[:port]"),
+    ('url = "http://h"\nregion = "r"\nendpoints = "http://h"\n', "endpoints", 3,
+     "expected a table, got string"),
+    ('url = "http://h"\nregion = "r"\nlegacy = { region = 5 }\n', "legacy.region", 3,
+     "expected a non-empty string, got 5"),
+    ('url = "http://h"\nregion = "r"\n\n[second_credentials]\nsecret_id_env = "A"\n',
+     "second_credentials.secret_key_env", 4, "missing (the environment variable name)"),
+    ('url = "http://h"\nregion = "r"\n[credentials]\nsecret_id = "AKID"\n',
+     "credentials.secret_id", 4, "never put credentials in a target file"),
+    ('url = "http://h"\nregion = "r"\n[credentials]\nid_env = "X"\n', "credentials.id_env", 4,
+     "unknown key (known: secret_id_env, secret_key_env, token_env)"),
 ])
-def test_bad_field_is_named_with_the_file(tmp_path: Path, text: str, field: str) -> None:
+def test_bad_field_is_named_with_file_line_and_rule(tmp_path: Path, text: str, field: str,
+                                                    line: int | None, says: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
         load_target(path, env=ENV)
     message = str(info.value)
-    assert str(path) in message and f"- {field}:" in message
+    assert message.startswith(f"{path}: invalid target (")
+    where = f"{path}:{line}: " if line else ""
+    assert f"\n  - {where}{field}: {says}" in message
 
 
 def test_all_problems_in_one_error(tmp_path: Path) -> None:

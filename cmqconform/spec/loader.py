@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,7 +37,7 @@ from cmqconform.models import (
     Where,
     category_of,
 )
-from cmqconform.spec.yamlio import LineDict, LineList, load_yaml
+from cmqconform.spec.yamlio import LineDict, line_at, load_yaml
 
 SURFACE_DIRS = {"cmq.v3": "v3", "cmq.legacy": "legacy"}
 SCHEMA_NAMES = ("common", "action", "types", "errors", "errata", "service", "push")
@@ -92,22 +91,6 @@ def meta_schema(name: str) -> dict[str, Any]:
     return dict(_validators()[name].schema)
 
 
-def _line_at(doc: Any, path: Iterator[Any]) -> int | None:
-    """Deepest known line along a JSON path into a LineDict/LineList tree."""
-    line = getattr(doc, "line", None)
-    node = doc
-    for step in path:
-        if isinstance(node, LineDict) and isinstance(step, str) and step in node:
-            line = node.line_of(step)
-            node = node[step]
-        elif isinstance(node, LineList) and isinstance(step, int) and step < len(node):
-            node = node[step]
-            line = getattr(node, "line", line)
-        else:
-            break
-    return line
-
-
 class SpecBuilder:
     """Builds a SpecSet from a specs root, collecting every problem it meets."""
 
@@ -155,7 +138,7 @@ class SpecBuilder:
         errors = _schema_errors(schema, path.read_bytes(), doc)
         for error in errors:
             where = "/".join(str(p) for p in error.absolute_path) or "<root>"
-            line = _line_at(doc, iter(error.absolute_path))
+            line = line_at(doc, iter(error.absolute_path))
             self.problem(f"{where}: {error.message}", name, line, f"meta.{error.validator}")
         return None if errors else doc
 
