@@ -36,7 +36,7 @@ from cmqconform.spec.yamlio import line_at, parse_yaml
 FieldPath = tuple[str | int, ...]
 LineOf = Callable[[FieldPath], int | None]
 
-_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "table",
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "mapping",
                list: "array", type(None): "null"}
 
 

@@ -8,10 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cmqconform.cli import main
+from cmqconform.configschema import schema
 from cmqconform.dialects import Call, Credentials
 from cmqconform.errors import ConfigError
 from cmqconform.models import LEGACY, V3, ActionSpec, ApiSpec, Cite, SpecSet
 from cmqconform.targets import (
+    SURFACES,
     Target,
     default_region,
     load_target,
@@ -147,10 +150,40 @@ def test_bad_field_is_named_with_file_line_and_rule(tmp_path: Path, text: str, f
     assert f"\n  - {where}{field}: {says}" in message
 
 
-def test_all_problems_in_one_error(tmp_path: Path) -> None:
+def test_all_problems_in_one_error_in_file_order(tmp_path: Path) -> None:
+    path = write(tmp_path, 'rate_limit = -1\n[endpoints]\nv3 = "x"\n')
     with pytest.raises(ConfigError, match=r"5 problems") as info:
-        load_target(write(tmp_path, 'rate_limit = -1\n[endpoints]\nv3 = "x"\n'), env=ENV)
-    assert "rate_limit" in str(info.value) and "region" in str(info.value)
+        load_target(path, env=ENV)
+    assert str(info.value).splitlines()[1:] == [
+        f"  - {path}:1: rate_limit: expected requests per second > 0, got -1",
+        f"  - {path}:2: endpoints.legacy_queue: missing (or give 'url' for all surfaces)",
+        f"  - {path}:2: endpoints.legacy_topic: missing (or give 'url' for all surfaces)",
+        f"  - {path}:3: endpoints.v3: expected http://host[:port] or https://host[:port], "
+        "got 'x'",
+        "  - region: missing (the API 3.0 Region, e.g. ap-guangzhou)",
+    ]
+
+
+def test_schema_knows_every_surface_and_signature_key() -> None:
+    """The schema and the loader agree on the per-surface keys (one list to extend)."""
+    target = schema("target")
+    assert set(target["$defs"]["endpoints"]["properties"]) == set(SURFACES)
+    assert target["then"]["properties"]["endpoints"]["required"] == list(SURFACES)
+    assert set(target["properties"]["signature"]["properties"]) == {"v3", "legacy"}
+
+
+def test_cli_names_the_bad_target_without_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    path = write(tmp_path, 'url = "http://h"\nregion = "r"\npush_time_scale = -2\n')
+    code = main(["run", "--target", str(path), "--report-dir", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"cmqconform: {path}: invalid target (1 problem):\n"
+                          f"  - {path}:3: push_time_scale: expected a factor > 0, got -2")
+    assert not (tmp_path / "out" / "pytest.log").exists()  # refused before pytest started
 
 
 def test_missing_environment_names_the_variables(tmp_path: Path) -> None:
@@ -174,11 +207,16 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
         load_target(tmp_path / "absent.toml", env=ENV)
 
 
-def test_secret_pasted_into_the_file_is_refused_without_echo(tmp_path: Path) -> None:
-    text = f'url = "http://h"\nregion = "r"\n[credentials]\nsecret_key = "{SECRET_KEY}"\n'
+@pytest.mark.parametrize("text", [
+    f'[credentials]\nsecret_key = "{SECRET_KEY}"\n',
+    f'[second_credentials]\nsecret_id_env = "A"\nsecret_key_env = "B"\napi_key = "{SECRET_KEY}"\n',
+    f'credentials = "{SECRET_KEY}"\n',
+    f'credentials = ["{SECRET_KEY}"]\n',
+])
+def test_secret_pasted_into_the_file_is_refused_without_echo(tmp_path: Path, text: str) -> None:
     with pytest.raises(ConfigError) as info:
-        load_target(write(tmp_path, text), env=ENV)
-    assert "credentials.secret_key" in str(info.value)
+        load_target(write(tmp_path, f'url = "http://h"\nregion = "r"\n{text}'), env=ENV)
+    assert "credentials" in str(info.value) and ".toml:" in str(info.value)
     assert SECRET_KEY not in str(info.value)
 
 
