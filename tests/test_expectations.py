@@ -102,3 +102,20 @@ def test_cli_names_the_bad_file_without_traceback(tmp_path: Path,
     assert code == 2 and "Traceback" not in err
     assert err == (f"cmqconform: {path}: invalid expectations (1 problem):\n"
                    f"  - {path}:1: [0].status: expected xfail or disabled, got 'maybe'\n")
+
+
+def test_docs_examples_are_true(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/targets.md: its expectations example loads, its error example is what we print."""
+    text = (Path(__file__).parents[1] / "docs" / "targets.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    entries = load_expectations(write(tmp_path, example))
+    assert [e.status for e in entries] == ["xfail", "disabled"]
+    shown = text.split("invalid expectations (", 1)[0].rsplit("```\n", 1)[1]
+    shown += "invalid expectations (" + text.split("invalid expectations (", 1)[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "expectations").mkdir()
+    write(tmp_path, "- {case: x, status: maybe, reason: r}\n- {status: xfail, reason: r}\n",
+          "expectations/tencent-cloud.yaml")
+    with pytest.raises(ConfigError) as info:
+        load_expectations("expectations/tencent-cloud.yaml")
+    assert str(info.value) == shown.strip()

@@ -75,10 +75,10 @@ def test_docs_example_loads(tmp_path: Path) -> None:
     text = (Path(__file__).parents[1] / "docs" / "targets.md").read_text(encoding="utf-8")
     block = text.split("```toml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "expectations").mkdir()
-    write(tmp_path, "", "expectations/tencent-cloud.toml")
+    write(tmp_path, "", "expectations/tencent-cloud.yaml")
     target = load_target(write(tmp_path, block), env=ENV)
     assert target.endpoints.legacy_queue == "https://cmq-queue-gz.api.qcloud.com"
-    assert target.expectations == tmp_path / "expectations" / "tencent-cloud.toml"
+    assert target.expectations == tmp_path / "expectations" / "tencent-cloud.yaml"
 
 
 def test_url_shorthand_serves_every_surface() -> None:
