@@ -173,8 +173,9 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
     env = os.environ if env is None else env
     problems = Problems(source, "target", line_of)
     problems.extend(schema_problems("target", doc))
-    shared = _base_url(doc["url"], ("url",), problems) if problems.ok("url") and "url" in doc \
-        else None
+    shared = None
+    if "url" in doc and problems.ok("url"):
+        shared = _base_url(doc["url"], ("url",), problems)
     endpoint_doc = doc.get("endpoints", {})
     endpoints: dict[str, str] = {}
     for surface in SURFACES:
@@ -184,8 +185,10 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
         if url:
             endpoints[surface] = url
     signature = default_signature_methods()
-    for key, method in doc.get("signature", {}).items() if problems.ok("signature") else ():
-        api = _SIGNATURE_KEYS[key]
+    for key, api in _SIGNATURE_KEYS.items():
+        if not problems.ok("signature", key) or key not in doc.get("signature", {}):
+            continue
+        method = doc["signature"][key]
         if method not in SIGNATURE_METHODS[api]:
             problems.add(("signature", key), f"expected one of "
                                              f"{', '.join(SIGNATURE_METHODS[api])}, got {method!r}")
