@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from cmqconform.errors import ConfigError
+from cmqconform.configschema import Problems, read_yaml, schema_problems, yaml_lines
 from cmqconform.models import Clause, SpecSet
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
@@ -42,20 +40,22 @@ class Ineligible:
 
 
 def load_ineligible(path: Path | None = None) -> list[Ineligible]:
-    """The ineligible list (``suites/ineligible.yaml`` by default; empty when absent)."""
+    """The ineligible list (``suites/ineligible.yaml`` by default; empty when absent).
+
+    ``schemas/ineligible.schema.json`` states the format; one ConfigError names every bad
+    rule's field and line.
+    """
     path = path or SUITES / "ineligible.yaml"
     if not path.exists():
         return []
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out = []
-    for index, item in enumerate(doc.get("ineligible", ())):
-        if not isinstance(item, dict) or "reason" not in item or not (
-                "clauses" in item or "category" in item):
-            raise ConfigError(f"{path}: ineligible[{index}] needs 'clauses' or 'category' "
-                              f"and a 'reason'")
-        out.append(Ineligible(str(item.get("clauses", "*")), str(item["reason"]),
-                              item.get("category")))
-    return out
+    doc = read_yaml(path, "ineligible list")
+    if doc is None:
+        return []
+    problems = Problems(str(path), "ineligible list", yaml_lines(doc))
+    problems.extend(schema_problems("ineligible", doc))
+    problems.raise_if_any()
+    return [Ineligible(item.get("clauses", "*"), item["reason"], item.get("category"))
+            for item in doc.get("ineligible", ())]
 
 
 def marked_clauses(root: Path | None = None) -> set[str]:

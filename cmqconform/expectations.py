@@ -1,7 +1,8 @@
 """Per-target expectations as data: which cases or clauses are xfail or disabled, and why.
 
 A YAML list; each entry names ``case`` (a test name or node id, globs allowed) or ``clause`` (a
-clause id, globs allowed), a ``status`` (``xfail`` or ``disabled``) and a ``reason``::
+clause id, globs allowed), a ``status`` (``xfail`` or ``disabled``) and a ``reason``
+(``schemas/expectations.schema.json``)::
 
     - {clause: cmq.legacy.GetQueueAttributes.response.Bps, status: xfail, reason: returns null}
     - {case: "CreateQueue[VisibilityTimeout=43201]", status: disabled, reason: slow on this target}
@@ -14,9 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from cmqconform.errors import ConfigError
+from cmqconform.configschema import Problems, read_yaml, schema_problems, yaml_lines
 
 STATUSES = ("xfail", "disabled")
 
@@ -38,33 +37,22 @@ class Expectation:
 
 
 def load_expectations(path: Path | str | None) -> list[Expectation]:
-    """The entries of an expectations file (none when ``path`` is None)."""
+    """The entries of an expectations file (none when ``path`` is None).
+
+    ``schemas/expectations.schema.json`` states the format; one ConfigError names every bad
+    entry's field and line.
+    """
     if path is None:
         return []
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read expectations file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(doc, list):
-        raise ConfigError(f"{path}: expected a list of entries")
-    out = []
-    for index, item in enumerate(doc):
-        where = f"{path}: entry {index + 1}"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{where}: expected a mapping")
-        if item.get("status") not in STATUSES:
-            raise ConfigError(f"{where}: 'status' must be one of {', '.join(STATUSES)}: "
-                              f"{item.get('status')!r}")
-        if not item.get("reason"):
-            raise ConfigError(f"{where}: 'reason' is required")
-        if ("case" in item) == ("clause" in item):
-            raise ConfigError(f"{where}: give exactly one of 'case' or 'clause'")
-        out.append(Expectation(item["status"], str(item["reason"]), item.get("case"),
-                               item.get("clause")))
-    return out
+    doc = read_yaml(path, "expectations")
+    if doc is None:
+        return []
+    problems = Problems(str(path), "expectations", yaml_lines(doc))
+    problems.extend(schema_problems("expectations", doc))
+    problems.raise_if_any()
+    return [Expectation(item["status"], item["reason"], item.get("case"), item.get("clause"))
+            for item in doc]
 
 
 def lookup(entries: Iterable[Expectation], names: Iterable[str],

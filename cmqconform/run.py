@@ -153,6 +153,25 @@ def _tail(path: Path, lines: int = 30) -> str:
     return redact_text("\n".join(text.splitlines()[-lines:]), env_secrets())
 
 
+def check_config(args: argparse.Namespace) -> None:
+    """Load the target, expectations and ineligible list as the plugin will, before pytest.
+
+    A bad file is then one ConfigError naming file, line and field (exit 2), not a traceback
+    at the end of pytest.log.
+    """
+    from cmqconform.coverage import load_ineligible
+    from cmqconform.expectations import load_expectations
+    from cmqconform.plugin_run import EMBEDDED, resolve_target
+    from cmqconform.spec import load_specs
+
+    load_ineligible()
+    expectations = args.expectations
+    if args.target and args.target not in EMBEDDED:
+        target = resolve_target(args.target, load_specs())
+        expectations = expectations or target.expectations
+    load_expectations(expectations)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites against a target; 0 no fail/error, 1 some, 2 usage or config error."""
     from cmqconform.plugin_report import RUN_META_ENV  # imports pytest: only when running
@@ -160,6 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from cmqconform.spec import load_specs
 
     select_surfaces(load_specs(), args.product, args.api)
+    check_config(args)
     report_dir = Path(args.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     results = report_dir / "results.json"

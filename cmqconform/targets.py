@@ -1,7 +1,7 @@
 """Targets: where the suite sends its calls, with which credentials, and how fast.
 
 A target is data, loaded from a TOML file (:func:`load_target`) or a URL shorthand
-(:func:`target_from_url`: one address serving both surfaces, e.g. the emulator). The file format
+(:func:`target_from_url`: one address serving every surface, e.g. the emulator). The file format
 is documented in ``docs/targets.md``. Credentials come from the environment
 (``TENCENTCLOUD_SECRET_ID``, ``TENCENTCLOUD_SECRET_KEY``, optional ``TENCENTCLOUD_SESSION_TOKEN``)
 or an explicit :class:`~cmqconform.dialects.Credentials`; they never appear in a file, a repr,
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from cmqconform.configschema import FieldPath, LineOf, Problems, schema_problems, toml_lines
 from cmqconform.dialects import (
     BOOL_TEXT_DOC,
     Call,
@@ -37,11 +38,6 @@ from cmqconform.spec import load_specs
 SECRET_ID_ENV = "TENCENTCLOUD_SECRET_ID"
 SECRET_KEY_ENV = "TENCENTCLOUD_SECRET_KEY"
 TOKEN_ENV = "TENCENTCLOUD_SESSION_TOKEN"
-_TOP_KEYS = {"name", "url", "region", "rate_limit", "expectations", "strict_undocumented_fields",
-             "surfaces", "credentials", "declared_limits", "push_time_scale",
-             "second_credentials"}
-_SURFACE_KEYS = {"url", "hosts", "region", "signature"}
-_CREDENTIAL_KEYS = {"secret_id_env", "secret_key_env", "token_env"}
 
 
 def needs_region(facts: SurfaceFacts) -> bool:
@@ -119,228 +115,148 @@ class Target:
             nonce=nonce, bool_text=bool_text)
 
 
-class _Problems:
-    """Collects every problem of one target so the user gets one error naming each field."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[str] = []
-
-    def add(self, key: str, message: str) -> None:
-        self.items.append(f"{key}: {message}")
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            lines = "\n".join(f"  - {item}" for item in self.items)
-            raise ConfigError(f"{self.source}: invalid target ({len(self.items)} "
-                              f"problem{'s' if len(self.items) > 1 else ''}):\n{lines}")
-
-
-def _url(value: Any, key: str, problems: _Problems) -> str | None:
-    if not isinstance(value, str):
-        problems.add(key, f"expected an http(s) URL string, got {type(value).__name__}")
-        return None
+def _base_url(value: str, path: FieldPath, problems: Problems) -> str | None:
+    """A base URL the schema accepted, normalised; a problem if httpx cannot parse it."""
     try:
         url = httpx.URL(value)
     except httpx.InvalidURL as exc:
-        problems.add(key, f"not a URL ({exc}): {value!r}")
-        return None
-    if url.scheme not in ("http", "https") or not url.host:
-        problems.add(key, f"expected http://host[:port] or https://host[:port], got {value!r}")
-        return None
-    if url.path not in ("", "/") or url.query or url.fragment:
-        problems.add(key, f"give the base URL only (the dialect adds the path), got {value!r}")
+        problems.add(path, f"not a URL ({exc}): {value!r}")
         return None
     return str(url.copy_with(path="/")).rstrip("/")
+
+
+def _unset(env: Mapping[str, str], names: Iterable[str]) -> list[str]:
+    return [f"environment variable {name} is not set" for name in names if not env.get(name)]
 
 
 def credentials_from_env(env: Mapping[str, str], *, secret_id_env: str = SECRET_ID_ENV,
                          secret_key_env: str = SECRET_KEY_ENV, token_env: str = TOKEN_ENV,
                          source: str = "<environment>") -> Credentials:
     """Credentials from environment variables; ConfigError naming each missing variable."""
-    problems = _Problems(source)
-    for name in (secret_id_env, secret_key_env):
-        if not env.get(name):
-            problems.add("credentials", f"environment variable {name} is not set")
+    problems = Problems(source, "target")
+    problems.extend((("credentials",), text)
+                    for text in _unset(env, (secret_id_env, secret_key_env)))
     problems.raise_if_any()
     return Credentials.of(env[secret_id_env], env[secret_key_env], env.get(token_env) or None)
 
 
-def _str(doc: Mapping[str, Any], key: str, problems: _Problems, prefix: str = "") -> str | None:
-    value = doc.get(key)
-    if value is None:
+def _env_credentials(table: Mapping[str, Any], key: str, env: Mapping[str, str],
+                     problems: Problems, token_env: str) -> Credentials | None:
+    """The account whose variables ``table`` names (defaults for those it does not)."""
+    names = (table.get("secret_id_env", SECRET_ID_ENV), table.get("secret_key_env", SECRET_KEY_ENV))
+    missing = _unset(env, names)
+    problems.extend(((key,), text) for text in missing)
+    if missing:
         return None
-    if not isinstance(value, str) or not value.strip():
-        problems.add(prefix + key, f"expected a non-empty string, got {value!r}")
-        return None
-    return value
+    return Credentials.of(env[names[0]], env[names[1]],
+                          env.get(table.get("token_env", token_env)) or None)
 
 
-def _table(doc: Mapping[str, Any], key: str, allowed: set[str] | None,
-           problems: _Problems) -> dict[str, Any]:
-    value = doc.get(key, {})
-    if not isinstance(value, dict):
-        problems.add(key, f"expected a table, got {type(value).__name__}")
-        return {}
-    if allowed is not None:
-        for extra in sorted(set(value) - allowed):
-            problems.add(f"{key}.{extra}", f"unknown key (known: {', '.join(sorted(allowed))})")
-    return value
-
-
-def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path | None = None,
-                        env: Mapping[str, str] | None = None,
-                        credentials: Credentials | None = None,
-                        specs: SpecSet | None = None) -> Target:
-    """Validate a parsed target document; one ConfigError lists every bad field.
-
-    Surfaces come from ``specs``: a top-level ``url`` serves every surface of every product;
-    ``[surfaces."<id>"]`` overrides one surface's url, hosts, region and signature method.
-    """
-    env = os.environ if env is None else env
-    specs = specs or load_specs()
-    problems = _Problems(source)
-    for extra in sorted(set(doc) - _TOP_KEYS):
-        problems.add(extra, f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
-    shared = _url(doc["url"], "url", problems) if "url" in doc else None
-    region = _str(doc, "region", problems)
-    surface_doc = _table(doc, "surfaces", set(specs.apis), problems)
+def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
+              ) -> tuple[Endpoints, dict[str, str | None], dict[str, str]]:
+    """Endpoints, regions and signature methods per surface of the specs."""
+    shared = _base_url(doc["url"], ("url",), problems) \
+        if "url" in doc and problems.ok("url") else None
+    region = doc.get("region")
+    surface_doc = doc.get("surfaces", {})
+    for unknown in sorted(set(surface_doc) - set(specs.apis)):
+        problems.add(("surfaces", unknown), f"no such surface (the specs define "
+                                            f"{', '.join(specs.apis)})")
     urls: dict[str, str] = {}
     hosts: dict[tuple[str, str], str] = {}
     regions: dict[str, str | None] = {}
     signature: dict[str, str] = {}
     for surface, api in specs.apis.items():
-        key = f"surfaces.{surface}"
         own = surface_doc.get(surface, {})
-        if not isinstance(own, dict):
-            problems.add(key, f"expected a table, got {type(own).__name__}")
-            own = {}
-        for extra in sorted(set(own) - _SURFACE_KEYS):
-            problems.add(f"{key}.{extra}",
-                         f"unknown key (known: {', '.join(sorted(_SURFACE_KEYS))})")
-        url = _url(own["url"], f"{key}.url", problems) if "url" in own else shared
+        if not problems.ok("surfaces", surface):
+            continue
+        url = _base_url(own["url"], ("surfaces", surface, "url"), problems) \
+            if "url" in own else shared
         if url is None:
-            if surface in surface_doc or "url" not in doc:
-                problems.add(f"{key}.url", "missing (or give 'url' for every surface)")
+            if surface in surface_doc:
+                problems.add(("surfaces", surface, "url"),
+                             "missing (or give 'url' for every surface)")
             continue
         urls[surface] = url
-        host_doc = own.get("hosts", {})
         known_hosts = {e.host for e in api.facts.endpoints if e.host}
-        if not isinstance(host_doc, dict):
-            problems.add(f"{key}.hosts", f"expected a table, got {type(host_doc).__name__}")
-            host_doc = {}
-        for host, value in host_doc.items():
+        for host, value in own.get("hosts", {}).items():
             if host not in known_hosts:
-                problems.add(f"{key}.hosts.{host}", f"unknown host (known: "
-                                                    f"{', '.join(sorted(known_hosts)) or 'none'})")
-            elif (host_url := _url(value, f"{key}.hosts.{host}", problems)) is not None:
+                problems.add(("surfaces", surface, "hosts", host),
+                             f"unknown host (known: {', '.join(sorted(known_hosts)) or 'none'})")
+            elif (host_url := _base_url(value, ("surfaces", surface, "hosts", host),
+                                        problems)) is not None:
                 hosts[(surface, host)] = host_url
-        own_region = _str(own, "region", problems, key + ".")
-        regions[surface] = own_region or (region if needs_region(api.facts) else None)
+        regions[surface] = own.get("region") or (region if needs_region(api.facts) else None)
         if regions[surface] is None and needs_region(api.facts):
-            problems.add("region", f"missing (requests to {surface} carry a region, e.g. "
-                                   f"{api.facts.region_ids[0] if api.facts.region_ids else 'r'})")
+            problems.add(("region",), f"missing (requests to {surface} carry a region, e.g. "
+                                      f"{(api.facts.region_ids or ('ap-guangzhou',))[0]})")
         method = own.get("signature", api.facts.default_signature_method)
         if method not in get_dialect(api.dialect).signers or api.facts.signer_of(method) is None:
-            methods = [m.name for m in api.facts.signature_methods]
-            problems.add(f"{key}.signature", f"expected one of {', '.join(methods)}, "
-                                             f"got {method!r}")
+            methods = ", ".join(m.name for m in api.facts.signature_methods)
+            problems.add(("surfaces", surface, "signature"),
+                         f"expected one of {methods}, got {method!r}")
         signature[surface] = str(method)
-    rate = doc.get("rate_limit")
-    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)
-                             or rate <= 0):
-        problems.add("rate_limit", f"expected requests per second > 0, got {rate!r}")
-        rate = None
+    if not urls and problems.ok("url"):
+        problems.add(("url",), "missing (give 'url' for every surface, or a [surfaces] table)")
+    return Endpoints(urls, hosts), regions, signature
+
+
+def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path | None = None,
+                        env: Mapping[str, str] | None = None,
+                        credentials: Credentials | None = None,
+                        line_of: LineOf | None = None, specs: SpecSet | None = None) -> Target:
+    """Validate a parsed target document; one ConfigError lists every bad field.
+
+    The schema (``schemas/target.schema.json``) checks the shape; here remain what it cannot
+    know: the surfaces of the specs (a top-level ``url`` serves every one;
+    ``[surfaces."<id>"]`` overrides one's url, hosts, region and signature method), URLs httpx
+    refuses, signature methods a surface does not document, a missing expectations file,
+    unset environment variables. ``line_of`` places a field in the file.
+    """
+    env = os.environ if env is None else env
+    specs = specs or load_specs()
+    problems = Problems(source, "target", line_of)
+    problems.extend(schema_problems("target", doc))
+    endpoints, regions, signature = _surfaces(doc, specs, problems)
     expectations: Path | None = None
-    if "expectations" in doc:
-        text = _str(doc, "expectations", problems)
-        if text is not None:
-            expectations = (base_dir or Path.cwd()) / text
-            if not expectations.is_file():
-                problems.add("expectations", f"no such file: {expectations}")
-    strict = doc.get("strict_undocumented_fields", True)
-    if not isinstance(strict, bool):
-        problems.add("strict_undocumented_fields", f"expected true or false, got {strict!r}")
-        strict = False
-    limits: dict[str, int] = {}
-    for key, value in _table(doc, "declared_limits", None, problems).items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            problems.add(f"declared_limits.{key}", f"expected an integer >= 0, got {value!r}")
-        else:
-            limits[key] = value
-    cred_doc = _table(doc, "credentials", None, problems)
-    for key in sorted(cred_doc):
-        if key in _CREDENTIAL_KEYS:
-            _str(cred_doc, key, problems, "credentials.")
-        elif "secret" in key or "token" in key or "key" in key:
-            # Never echo the value: it may be the very secret the user pasted.
-            problems.add(f"credentials.{key}", f"never put credentials in a target file; set "
-                                               f"{SECRET_ID_ENV} / {SECRET_KEY_ENV} instead")
-        else:
-            problems.add(f"credentials.{key}",
-                         f"unknown key (known: {', '.join(sorted(_CREDENTIAL_KEYS))})")
-    if credentials is None and not any(
-            item.startswith("credentials.") for item in problems.items):
-        names = {k: cred_doc.get(k, d) for k, d in (("secret_id_env", SECRET_ID_ENV),
-                                                    ("secret_key_env", SECRET_KEY_ENV),
-                                                    ("token_env", TOKEN_ENV))}
-        try:
-            credentials = credentials_from_env(env, source=source, **names)
-        except ConfigError as exc:
-            problems.items.extend(line.strip()[2:] for line in str(exc).splitlines()[1:])
-    scale = doc.get("push_time_scale", 1.0)
-    if isinstance(scale, bool) or not isinstance(scale, int | float) or scale <= 0:
-        problems.add("push_time_scale", f"expected a factor > 0, got {scale!r}")
-        scale = 1.0
-    second = _second_credentials(doc, env, source, problems)
-    name = _str(doc, "name", problems) or Path(source).stem
+    if "expectations" in doc and problems.ok("expectations"):
+        expectations = (base_dir or Path.cwd()) / doc["expectations"]
+        if not expectations.is_file():
+            problems.add(("expectations",), f"no such file: {expectations}")
+    if credentials is None and problems.ok("credentials"):
+        credentials = _env_credentials(doc.get("credentials", {}), "credentials", env, problems,
+                                       TOKEN_ENV)
+    second = None
+    if "second_credentials" in doc and problems.ok("second_credentials"):
+        # No token_env names no variable: the first account's token is not reused.
+        second = _env_credentials(doc["second_credentials"], "second_credentials", env,
+                                  problems, "")
     problems.raise_if_any()
     assert credentials is not None
-    if not urls:
-        raise ConfigError(f"{source}: invalid target: no surface has a URL")
-    return Target(name=name, endpoints=Endpoints(urls, hosts), regions=regions,
-                  credentials=credentials, signature=signature,
+    rate = doc.get("rate_limit")
+    return Target(name=doc.get("name") or Path(source).stem, endpoints=endpoints,
+                  regions=regions, credentials=credentials, signature=signature,
                   rate_limit=float(rate) if rate is not None else None,
-                  expectations=expectations, strict_undocumented_fields=strict,
-                  declared_limits=limits, source=source, push_time_scale=float(scale),
+                  expectations=expectations,
+                  strict_undocumented_fields=doc.get("strict_undocumented_fields", True),
+                  declared_limits=dict(doc.get("declared_limits", {})), source=source,
+                  push_time_scale=float(doc.get("push_time_scale", 1.0)),
                   second_credentials=second)
-
-
-def _second_credentials(doc: Mapping[str, Any], env: Mapping[str, str], source: str,
-                        problems: _Problems) -> Credentials | None:
-    """``[second_credentials]``: the environment variables holding a second account."""
-    if "second_credentials" not in doc:
-        return None
-    table = _table(doc, "second_credentials", set(_CREDENTIAL_KEYS), problems)
-    names = {key: _str(table, key, problems, "second_credentials.") for key in sorted(table)}
-    for key in ("secret_id_env", "secret_key_env"):
-        if key not in table:
-            problems.add(f"second_credentials.{key}", "missing (the environment variable name)")
-    if not all(names.values()) or "secret_id_env" not in names or "secret_key_env" not in names:
-        return None
-    try:
-        return credentials_from_env(env, source=source, secret_id_env=str(names["secret_id_env"]),
-                                    secret_key_env=str(names["secret_key_env"]),
-                                    # "" names no variable: the first account's token is not reused.
-                                    token_env=str(names.get("token_env") or ""))
-    except ConfigError as exc:
-        problems.items.extend("second_" + line.strip()[2:]
-                              for line in str(exc).splitlines()[1:])
-        return None
 
 
 def load_target(path: str | Path, *, env: Mapping[str, str] | None = None,
                 credentials: Credentials | None = None, specs: SpecSet | None = None) -> Target:
-    """Load a target TOML file; ConfigError names the file and every bad field."""
+    """Load a target TOML file; ConfigError names the file and every bad field, with its line."""
     path = Path(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read target file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return target_from_mapping(doc, source=str(path), base_dir=path.parent, env=env,
-                               credentials=credentials, specs=specs)
+                               credentials=credentials, line_of=toml_lines(text), specs=specs)
 
 
 def target_from_url(url: str, *, region: str | None = None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -55,7 +55,7 @@ from cmqconform.models import (
     Where,
     category_of,
 )
-from cmqconform.spec.yamlio import LineDict, LineList, load_yaml
+from cmqconform.spec.yamlio import LineDict, line_at, load_yaml
 
 SCHEMA_NAMES = ("common", "action", "types", "errors", "errata", "service", "push", "product",
                 "vendor")
@@ -127,20 +127,6 @@ def _schema_errors(schema: str, content: bytes, doc: LineDict) -> list[Validatio
     return _SCHEMA_ERRORS[key]
 
 
-def _line_at(doc: Any, path: Iterator[Any]) -> int | None:
-    """Deepest known line along a JSON path into a LineDict/LineList tree."""
-    line = getattr(doc, "line", None)
-    node = doc
-    for step in path:
-        if isinstance(node, LineDict) and isinstance(step, str) and step in node:
-            line = node.line_of(step)
-            node = node[step]
-        elif isinstance(node, LineList) and isinstance(step, int) and step < len(node):
-            node = node[step]
-            line = getattr(node, "line", line)
-        else:
-            break
-    return line
 
 
 class SpecBuilder:
@@ -192,7 +178,7 @@ class SpecBuilder:
         errors = _schema_errors(schema, path.read_bytes(), doc)
         for error in errors:
             where = "/".join(str(p) for p in error.absolute_path) or "<root>"
-            line = _line_at(doc, iter(error.absolute_path))
+            line = line_at(doc, iter(error.absolute_path))
             self.problem(f"{where}: {error.message}", name, line, f"meta.{error.validator}")
         return None if errors else doc
 

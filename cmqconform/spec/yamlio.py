@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +23,10 @@ class LineDict(dict[str, Any]):
 
 
 class LineList(list[Any]):
-    """A sequence from YAML that knows its own line."""
+    """A sequence from YAML that knows its own line and the line of each item."""
 
     line: int
+    item_lines: list[int]
 
 
 # libyaml's parser is ~10x faster than the pure-Python one; ``spec lint`` parses every file.
@@ -55,6 +57,7 @@ class _Loader(_Base):
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:
         out = LineList(self.construct_object(child, deep=True) for child in node.value)
         out.line = node.start_mark.line + 1
+        out.item_lines = [child.start_mark.line + 1 for child in node.value]
         return out
 
 
@@ -63,13 +66,24 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
                         _Loader.construct_sequence)
 
 
-def load_yaml(path: Path, display: str | None = None) -> Any:
-    """Parse one YAML file; a syntax error becomes a SpecError naming ``file:line``."""
-    name = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read: {exc.strerror}", file=name, rule="io") from exc
+def line_at(doc: Any, path: Iterator[Any]) -> int | None:
+    """Deepest known line along a JSON path into a LineDict/LineList tree."""
+    line = getattr(doc, "line", None)
+    node = doc
+    for step in path:
+        if isinstance(node, LineDict) and isinstance(step, str) and step in node:
+            line = node.line_of(step)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
+
+
+def parse_yaml(text: str, name: str) -> Any:
+    """Parse YAML text (from file ``name``); a syntax error becomes a SpecError at its line."""
     loader = _Loader(text)
     loader.name = name
     try:
@@ -81,3 +95,13 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
                         rule="yaml.syntax") from exc
     finally:
         loader.dispose()
+
+
+def load_yaml(path: Path, display: str | None = None) -> Any:
+    """Parse one YAML file; a syntax error becomes a SpecError naming ``file:line``."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror}", file=name, rule="io") from exc
+    return parse_yaml(text, name)
