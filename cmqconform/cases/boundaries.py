@@ -72,7 +72,7 @@ def param_cases(api: ApiSpec, action: ActionSpec, param: ParamSpec) -> Iterator[
             kind = "valid"
             params = fixed
         else:
-            kinds = violated(param, probe.value, api.facts.wire_types == "json") or [probe.kind]
+            kinds = violated(param, probe.value) or [probe.kind]
             conditions = [condition_for(param, k) for k in kinds]
             fixed = repair(api, action, params, fixed=[param.name])
             if fixed is None:

@@ -11,9 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cmqconform.cases.resources import Namer
 from cmqconform.models import ApiSpec, ParamSpec, Ref
+from cmqconform.spec.constraints import violations
 
 WRONG_TYPE_TEXT = "not-a-number"
+#: The run id of the names that stand in for placeholders when a probe is judged.
+STAND_IN_RUN = "000000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,64 +86,21 @@ def struct_value(api: ApiSpec, type_name: str) -> dict[str, Any]:
     return out
 
 
-def violated(param: ParamSpec, value: Any, typed: bool = True) -> list[str]:
-    """The constraint kinds ``value`` breaks (placeholders count as well-formed names).
+def violated(param: ParamSpec, value: Any) -> list[str]:
+    """The constraint kinds ``value`` breaks, each once, in the order a server checks them.
 
-    ``typed`` is False on a surface whose wire carries every value as text.
+    A name placeholder stands for the name the run will send (:func:`stand_in`).
     """
+    return list(dict.fromkeys(v.kind for v in violations(param, stand_in(value))))
+
+
+def stand_in(value: Any) -> Any:
+    """``value`` with each name placeholder replaced by a name of the shape the run sends."""
     if isinstance(value, Ref):
-        out = []
-        if value.length is not None and param.max_length is not None \
-                and value.length > param.max_length:
-            out.append("max_length")
-        if param.pattern and (value.tail or (value.length or 0) > 64):
-            out.append("pattern")
-        return out
-    if value == "" and param.type != "string":
-        return ["type"]
-    if param.type == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            return ["type"]
-        out = []
-        if param.enum is not None and value not in param.enum:
-            out.append("enum")
-        if (param.min is not None and value < param.min) or (
-                param.max is not None and value > param.max):
-            out.append("range")
-        return out
-    if param.type == "boolean":
-        return [] if isinstance(value, bool) else ["type"]
-    if param.type == "string":
-        if not isinstance(value, str):
-            return [] if not typed else ["type"]
-        out = []
-        if param.enum is not None and value not in param.enum:
-            out.append("enum")
-        if param.max_length is not None and len(value) > param.max_length:
-            out.append("max_length")
-        if param.min_length is not None and len(value) < param.min_length:
-            out.append("min_length")
-        if param.pattern and not re.search(param.pattern, value):
-            out.append("pattern")
-        return out
-    if param.item_type is not None:
-        if not isinstance(value, list):
-            return ["type"]
-        out = []
-        if param.max_items is not None and len(value) > param.max_items:
-            out.append("max_items")
-        if param.item_type == "string":
-            if param.item_min_length is not None and any(
-                    len(str(v)) < param.item_min_length for v in value):
-                out.append("item_min_length")
-            if param.item_max_length is not None and any(
-                    len(str(v)) > param.item_max_length for v in value):
-                out.append("item_max_length")
-            if param.item_pattern and any(not re.search(param.item_pattern, str(v))
-                                          for v in value):
-                out.append("item_pattern")
-        return out
-    return []
+        return Namer(STAND_IN_RUN).name(value.length, value.tail)
+    if isinstance(value, list):
+        return [stand_in(v) for v in value]
+    return value
 
 
 def probes(api: ApiSpec, param: ParamSpec, *, creates: str | None = None) -> Iterator[Probe]:
@@ -192,6 +153,9 @@ def _valid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Prob
 
 def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Probe]:
     kind = param.resource
+    # A form carrying text only: 12345 and "12345" are one value, so only an integer (which
+    # must read as digits) can be sent with a wrong type.
+    typed_wire = api.facts.wire_types == "json"
     if param.type == "integer":
         if param.min is not None:
             yield Probe(param.min - 1, "range", False, "min-1")
@@ -201,7 +165,7 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
             yield Probe(max(param.enum) + 1, "enum", False)
         yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")
     elif param.type == "boolean":
-        if api.facts.wire_types == "json":
+        if typed_wire:
             yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")
     elif param.type == "string":
         if param.max_length is not None:
@@ -215,7 +179,7 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
             yield Probe("NOT-" + str(param.enum[0]), "enum", False)
         if param.min_length or param.pattern is not None:
             yield Probe("", "min_length" if param.min_length else "pattern", False, "empty")
-        if api.facts.wire_types == "json":
+        if typed_wire:
             yield Probe(12345, "type", False, "wrong type")
     elif param.item_type is not None:
         if param.max_items is not None and param.item_type == "string":
@@ -227,5 +191,5 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
         if param.item_max_length is not None:
             yield Probe([_item(param, param.item_max_length + 1)], "item_max_length", False,
                         "over-long item")
-        if api.facts.wire_types == "json":
+        if typed_wire:
             yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")

@@ -4,9 +4,9 @@ schemathesis generates JSON values; the dialects carry some of them losslessly (
 and some not (legacy forms carry text only: ``5`` and ``"5"`` are the same ``delaySeconds=5``,
 an empty list is no parameter at all). Judging "invalid input must be refused" on the generated
 value would blame a server for accepting what it could not tell apart, so each body is first
-read back the way the wire shows it (:func:`wire_view`) and only then validated against the
-request schema. Where the wire is ambiguous the reading is lenient: the example counts as valid
-and no refusal is demanded.
+read back the way the wire shows it (:func:`wire_view`) and only then judged by the spec's own
+evaluator (:func:`cmqconform.spec.constraints.violations`). Where the wire is ambiguous the
+reading is lenient: the example counts as valid and no refusal is demanded.
 """
 
 from __future__ import annotations
@@ -16,24 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from cmqconform.dialects.call import BOOL_TEXT_DOC, array_base_for, flatten
 from cmqconform.models import ActionSpec, ApiSpec, ParamSpec, array_item
-from cmqconform.spec.openapi import request_schema
+from cmqconform.spec.constraints import violations as param_violations
 from cmqconform.spec.rules import condition_for
 
 # ASCII digits only: a form's integer is what the doc's examples write, not any Unicode digit.
 _INT_TEXT = re.compile(r"^[+-]?[0-9]+$", re.ASCII)
 _BOOL_TEXT = {"true": True, "false": False}
-
-#: JSON Schema keyword -> the spec's constraint kind, at the parameter itself / inside an item.
-_KIND = {"type": "type", "minimum": "range", "maximum": "range", "minLength": "min_length",
-         "maxLength": "max_length", "pattern": "pattern", "enum": "enum",
-         "maxItems": "max_items"}
-_ITEM_KIND = {"minLength": "item_min_length", "maxLength": "item_max_length",
-              "pattern": "item_pattern"}
-
 
 class Ambiguous(Exception):
     """The wire form of a body cannot be read back unambiguously (the example is not judged)."""
@@ -50,18 +40,23 @@ class Violation:
     detail: str
 
 
-def _drop_nulls(value: Any, type_name: str, api: ApiSpec) -> Any:
-    """JSON null reads as "not sent" (the official SDKs leave None-valued members out).
+def _read_json(value: Any, type_name: str, api: ApiSpec) -> Any:
+    """A JSON value as the doc's types read it.
 
-    Only for members the type knows: an unknown name stays unknown whatever its value.
+    JSON null reads as "not sent" (the official SDKs leave None-valued members out), only for
+    members the type knows: an unknown name stays unknown whatever its value. JSON has one
+    number type: ``5.0`` where an integer belongs may be read as ``5`` (JSON Schema's reading),
+    so it is not judged a wrong type.
     """
     item = array_item(type_name)
     if item is not None and isinstance(value, list):
-        return [_drop_nulls(v, item, api) for v in value]
+        return [_read_json(v, item, api) for v in value]
     if type_name in api.types and isinstance(value, Mapping):
         members = {m.name: m.type for m in api.types[type_name].fields}
-        return {k: _drop_nulls(v, members[k], api) if k in members else v
+        return {k: _read_json(v, members[k], api) if k in members else v
                 for k, v in value.items() if v is not None or k not in members}
+    if type_name == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -120,7 +115,7 @@ def wire_view(api: ApiSpec, action: ActionSpec, params: Mapping[str, Any],
     by_wire = {p.wire_name: p for p in action.request}
     if api.facts.array_encoding != "name.n":
         # An unknown name stays unknown whatever its value, null included.
-        return {k: _drop_nulls(v, by_wire[k].type, api) if k in by_wire else v
+        return {k: _read_json(v, by_wire[k].type, api) if k in by_wire else v
                 for k, v in params.items() if v is not None or k not in by_wire}
     tree: dict[str, Any] = {}
     for name, value in params.items():
@@ -136,17 +131,6 @@ def wire_view(api: ApiSpec, action: ActionSpec, params: Mapping[str, Any],
     return view
 
 
-_validators: dict[tuple[int, str], Draft202012Validator] = {}
-
-
-def _validator(api: ApiSpec, action: ActionSpec) -> Draft202012Validator:
-    # Keyed by the ApiSpec's identity: the spec set is loaded once and never changes.
-    key = (id(api), action.name)
-    if key not in _validators:
-        _validators[key] = Draft202012Validator(request_schema(api, action))
-    return _validators[key]
-
-
 def _violation(api: ApiSpec, action: ActionSpec, param: ParamSpec | None, kind: str,
                detail: str) -> Violation:
     if param is None:
@@ -157,13 +141,11 @@ def _violation(api: ApiSpec, action: ActionSpec, param: ParamSpec | None, kind: 
                      f"{api.id}.{action.name}.{param.name}.{carried}", detail)
 
 
-def _encoded_wrong(param: ParamSpec, value: Any) -> bool:
-    """A flat-encoded array that reads back as no list (holes in name.n, or name.x keys)."""
-    return param.array_bases is not None and isinstance(value, dict) and bool(value)
-
-
 def violations(api: ApiSpec, action: ActionSpec, view: Mapping[str, Any]) -> list[Violation]:
-    """Every constraint of the request schema ``view`` breaks, one per parameter and kind."""
+    """Every constraint ``view`` breaks, one per parameter and kind, parameters in spec order.
+
+    A struct member no type declares is an unknown parameter, as an unknown top-level name is.
+    """
     by_wire = {p.wire_name: p for p in action.request}
     found: dict[tuple[str | None, str], Violation] = {}
 
@@ -172,25 +154,17 @@ def violations(api: ApiSpec, action: ActionSpec, view: Mapping[str, Any]) -> lis
                          _violation(api, action, param, kind, detail))
 
     for param in action.request:
-        if param.required and param.wire_name not in view:
-            add(param, "required", f"{param.wire_name} missing")
+        if view.get(param.wire_name) is None:
+            for broken in param_violations(param, None):
+                add(param, broken.kind, f"{param.wire_name} missing")
     for name in view:
         if name not in by_wire:
             add(None, "unknown", f"unknown parameter {name!r}")
-    for error in _validator(api, action).iter_errors(dict(view)):
-        path = list(error.absolute_path)
-        if not path or not isinstance(path[0], str) or path[0] not in by_wire:
-            continue  # required / additionalProperties at the top: counted above
-        param = by_wire[path[0]]
-        nested = len(path) > 1
-        if nested and error.validator == "additionalProperties":
-            add(None, "unknown", f"{'/'.join(map(str, path))}: {error.message[:200]}")
+    for param in action.request:
+        value = view.get(param.wire_name)
+        if value is None:
             continue
-        kind = (_ITEM_KIND.get(str(error.validator), "type") if nested
-                else _KIND.get(str(error.validator), "type"))
-        if not nested and kind == "type" and _encoded_wrong(param, view[path[0]]):
-            # name.x or holes in name.n: a wrong type and a broken array encoding at once.
-            add(param, "array_encoding", f"{path[0]}: not name.n from an accepted base")
-        where = "/".join(str(p) for p in path)
-        add(param, kind, f"{where}: {error.message[:200]}")
+        for broken in param_violations(param, value, types=api.types):
+            detail = f"{param.wire_name} {broken.message[:200]}"
+            add(None if broken.kind == "unknown" else param, broken.kind, detail)
     return list(found.values())

@@ -27,6 +27,7 @@ from cmqconform.models import (
     Where,
     array_item,
 )
+from cmqconform.spec.constraints import violations
 from cmqconform.spec.lint_service import ServiceLinter
 from cmqconform.spec.loader import SpecBuilder, default_root
 from cmqconform.spec.rules import DEFAULT_CONDITIONS, rule_params
@@ -256,28 +257,15 @@ class Linter:
         yield from self.check_value(param, param.default, "default")
         for value in param.enum or ():
             yield from self.check_value(param, value, "enum value")
-        if (param.default is not None and param.enum is not None
-                and param.default not in param.enum):
-            yield _err(f"{param.name}: default {param.default!r} is not in enum", where,
-                       "range.default")
 
     def check_value(self, param: ParamSpec, value: Any, what: str) -> Iterator[SpecError]:
-        """A default or enum value fits the parameter's type and range."""
+        """A default or enum value breaks none of the parameter's own constraints."""
         if value is None:
             return
-        expected = {"string": str, "integer": int, "boolean": bool}.get(param.type)
-        if expected is not None and (not isinstance(value, expected)
-                                     or (expected is int and isinstance(value, bool))):
-            yield _err(f"{param.name}: {what} {value!r} is not a {param.type}", param.where,
-                       "range.type")
-            return
-        if isinstance(value, int) and not isinstance(value, bool):
-            if param.min is not None and value < param.min:
-                yield _err(f"{param.name}: {what} {value} < min {param.min}", param.where,
-                           "range.default")
-            if param.max is not None and value > param.max:
-                yield _err(f"{param.name}: {what} {value} > max {param.max}", param.where,
-                           "range.default")
+        for broken in violations(param, value):
+            rule = "range.type" if broken.kind == "type" else "range.default"
+            yield _err(f"{param.name}: {what} breaks {broken.kind}: {broken.message}",
+                       param.where, rule)
 
 
 def lint(root: Path | None = None) -> list[SpecError]:

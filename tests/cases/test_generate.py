@@ -65,9 +65,9 @@ def test_legacy_unknown_parameter_may_be_ignored(cases: dict[str, object]) -> No
 
 def test_violated_names_the_broken_constraints() -> None:
     param = load_specs().api(V3).action("CreateQueue").param("VisibilityTimeout")
-    assert violated(param, 0, V3) == ["range"]
-    assert violated(param, "x", V3) == ["type"]
-    assert violated(param, 30, V3) == []
+    assert violated(param, 0) == ["range"]
+    assert violated(param, "x") == ["type"]
+    assert violated(param, 30) == []
 
 
 def test_missing_resource_case_carries_the_actions_error_clause(cases: dict[str, object]) -> None:

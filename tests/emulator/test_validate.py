@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from cmqconform.emulator import Fault, validate
-from cmqconform.emulator.validate import type_ok
 from cmqconform.models import ActionSpec, Cite, ParamSpec, Rule
 from cmqconform.spec import load_specs
 from tests.surfaces import V3
@@ -62,16 +61,6 @@ def test_create_queue_rules_use_defaults_then_fallback() -> None:
 def test_legacy_queue_name_override_condition() -> None:
     action = load_specs().api("cmq.legacy").action("CreateQueue")
     assert _fault(action, {"queueName": "-bad"}).condition == "queue_name_format"
-
-
-@pytest.mark.parametrize(("type_", "value", "ok"), [
-    ("integer", 1, True), ("integer", True, False), ("integer", "1", False),
-    ("boolean", False, True), ("boolean", 0, False), ("string", "x", True),
-    ("string", 3, False), ("array<string>", ["a"], True), ("array<string>", "a", False),
-    ("array<string>", [1], False), ("Filter", {"Name": "x"}, True), ("Filter", [], False),
-])
-def test_type_ok(type_: str, value: object, ok: bool) -> None:
-    assert type_ok(type_, value) is ok
 
 
 def test_each_kind_and_order() -> None:

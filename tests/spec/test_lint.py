@@ -8,6 +8,9 @@ import pytest
 
 from cmqconform.cli import main
 from cmqconform.errors import SpecError
+from cmqconform.models import Cite, ParamSpec
+from cmqconform.spec import load_specs
+from cmqconform.spec.lint import Linter
 from tests.spec.conftest import SpecTree
 
 CQ = "v3/CreateQueue.yaml"
@@ -181,3 +184,20 @@ def test_cli_lint_exit_codes(tree: SpecTree, baseline: set[str],
 def test_cli_lint_of_the_project_specs_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spec", "lint"]) == 0
     assert capsys.readouterr().out.strip() == "specs OK"
+
+
+@pytest.mark.parametrize(("value", "rule", "kind"), [
+    ("a" * 65, "range.default", "max_length"), ("9abc", "range.default", "pattern"),
+    ("other", "range.default", "enum"), (5, "range.type", "type"), ("abc", None, None),
+])
+def test_defaults_and_enum_values_meet_every_constraint(value: object, rule: str | None,
+                                                        kind: str | None) -> None:
+    """check_value asks the constraint evaluator: lengths, pattern and enum, not only range."""
+    param = ParamSpec("Name", "string", False, Cite("cmq-api.txt", 1), "Name", max_length=64,
+                      pattern="^[A-Za-z][A-Za-z0-9-]{0,63}$", enum=("abc", "a" * 65, "9abc"))
+    problems = list(Linter(load_specs()).check_value(param, value, "default"))
+    if rule is None:
+        assert problems == []
+    else:
+        assert problems[0].rule == rule
+        assert any(f"Name: default breaks {kind}: " in str(p) for p in problems)
