@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmqconform.emulator.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
 from cmqconform.errors import ConfigError
 from cmqconform.plugin_run import stop_process
+from cmqconform.products.cmq.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
 from cmqconform.results import now_iso, read_cases
 from cmqconform.run import SUITES
 

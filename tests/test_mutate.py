@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cmqconform import mutate
-from cmqconform.emulator.mutants import BY_NAME, CATALOG
+from cmqconform.products.cmq.mutants import BY_NAME, CATALOG
 
 pytest_plugins = ["pytester"]
 

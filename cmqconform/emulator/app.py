@@ -2,7 +2,7 @@
 
 A request goes through: size limit -> dialect detection -> common parameters (Action, Version,
 Region) -> signature -> action lookup -> rate limit -> typed parameters -> spec validation ->
-the action's handler (:mod:`~cmqconform.emulator.v3`, :mod:`~cmqconform.emulator.legacy`) ->
+the action's handler (:mod:`~cmqconform.products.cmq.v3`, :mod:`~cmqconform.products.cmq.legacy`) ->
 the surface's envelope. Every refusal is a :class:`Fault` whose condition becomes the first code
 errors.yaml accepts for it on that surface; no code is written here.
 """
@@ -23,12 +23,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cmqconform.emulator import legacy, mutants, v3
 from cmqconform.emulator.auth import Credentials, verify
 from cmqconform.emulator.clock import Clock, RealClock
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.handlers import Context, Handler
-from cmqconform.emulator.state import Backend
 from cmqconform.emulator.validate import validate
 from cmqconform.emulator.wire import (
     LEGACY,
@@ -41,6 +39,8 @@ from cmqconform.emulator.wire import (
 )
 from cmqconform.models import LEGACY as LEGACY_API
 from cmqconform.models import V3, ApiSpec, SpecSet
+from cmqconform.products.cmq import legacy, mutants, v3
+from cmqconform.products.cmq.state import Backend
 from cmqconform.spec import load_specs
 
 log = logging.getLogger("cmqconform.emulator")

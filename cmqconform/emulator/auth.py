@@ -24,9 +24,9 @@ from cmqconform.dialects.signing import (
     tc3_string_to_sign,
     v1_string_to_sign,
 )
-from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.wire import LEGACY, TC3, WireRequest
+from cmqconform.products.cmq import mutants
 
 DEFAULT_HMAC = "HmacSHA1"
 

@@ -50,8 +50,8 @@ def accounts_from(args: argparse.Namespace) -> dict[str, str]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve both API surfaces until SIGINT or SIGTERM."""
-    from cmqconform.emulator import mutants
     from cmqconform.emulator.server import ServerOptions, serve
+    from cmqconform.products.cmq import mutants
 
     # Checked before anything starts: an unknown name is a usage error naming the valid ones.
     mutants.activate(args.mutant)

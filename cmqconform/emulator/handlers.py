@@ -11,12 +11,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
-from cmqconform.emulator.records import ReceivedMessage
-from cmqconform.emulator.state import Backend
 from cmqconform.emulator.wire import WireRequest
 from cmqconform.models import ActionSpec, ApiSpec
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.records import ReceivedMessage
+from cmqconform.products.cmq.state import Backend
 
 
 @dataclass(frozen=True, slots=True)

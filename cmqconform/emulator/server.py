@@ -23,12 +23,12 @@ from types import TracebackType
 import uvicorn
 from starlette.applications import Starlette
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.app import create_app
 from cmqconform.emulator.auth import Credentials
 from cmqconform.emulator.clock import Clock
-from cmqconform.emulator.state import Backend
 from cmqconform.models import SpecSet
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.state import Backend
 from cmqconform.spec import load_specs
 
 log = logging.getLogger("cmqconform.emulator")

@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
 from cmqconform.models import ActionSpec, ParamSpec, TypeSpec
+from cmqconform.products.cmq import mutants
 from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rule_params
 
 

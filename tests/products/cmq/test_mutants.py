@@ -15,15 +15,17 @@ import pytest
 
 from cmqconform import cli
 from cmqconform.dialects import Credentials
-from cmqconform.emulator import mutants
-from cmqconform.emulator.mutants import CATALOG, CATEGORIES
+from cmqconform.emulator import app
 from cmqconform.emulator.server import EmulatorServer, free_port
 from cmqconform.errors import ConfigError
 from cmqconform.models import V3
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.mutants import CATALOG, CATEGORIES
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 
-EMULATOR = Path(mutants.__file__).parent
+#: Where hook points live: the product-neutral gateway and CMQ's own package.
+HOOKED = (Path(app.__file__).parent, Path(mutants.__file__).parent)
 #: The 18 categories of issue 8.
 CATEGORY_COUNT = 18
 _HOOK = re.compile(r'mutants\.active\(\s*"([^"]+)"')
@@ -57,8 +59,8 @@ def test_every_mutant_is_described_and_cites_existing_clauses() -> None:
 
 def test_hook_points_match_the_catalog() -> None:
     """Every hook names a catalog mutant, and every mutant has a hook in the emulator."""
-    sources = {p: p.read_text(encoding="utf-8") for p in EMULATOR.glob("*.py")
-               if p.name != "mutants.py"}
+    sources = {p: p.read_text(encoding="utf-8") for folder in HOOKED
+               for p in folder.glob("*.py") if p.name != "mutants.py"}
     hooked = {name for text in sources.values() for name in _HOOK.findall(text)}
     assert hooked <= set(mutants.BY_NAME), hooked - set(mutants.BY_NAME)
     everything = "\n".join(sources.values())

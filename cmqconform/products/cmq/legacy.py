@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.handlers import (
     Context,
     Handler,
@@ -21,7 +20,8 @@ from cmqconform.emulator.handlers import (
     message_record,
     registry,
 )
-from cmqconform.emulator.state import Backend
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.state import Backend
 
 HANDLERS: dict[str, Handler]
 HANDLERS, action = registry()

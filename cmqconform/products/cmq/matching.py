@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from cmqconform.emulator import mutants
+from cmqconform.products.cmq import mutants
 
 #: Fewest words ``#`` matches: 1 is the reading of erratum routing-key-hash, 0 its alternative.
 HASH_MIN_WORDS = 1

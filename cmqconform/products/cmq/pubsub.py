@@ -1,4 +1,4 @@
-"""Topic and subscription operations of :class:`~cmqconform.emulator.state.Backend`.
+"""Topic and subscription operations of :class:`~cmqconform.products.cmq.state.Backend`.
 
 A mixin: the queue side (``_enqueue``, ``_refresh``, ``_wake``) and the plumbing live in
 state.py; publishing to a ``queue`` subscription goes through them under the same lock.
@@ -10,16 +10,16 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
-from cmqconform.emulator.ids import app_id, numeric_id, resource_id
-from cmqconform.emulator.limits import Limits
-from cmqconform.emulator.matching import dots, subscription_matches
-from cmqconform.emulator.namespace import Account, listed, page_of
-from cmqconform.emulator.push import Delivery, PushDeliverer, PushResult
-from cmqconform.emulator.queues import Queue
-from cmqconform.emulator.records import Page
-from cmqconform.emulator.topics import Subscription, Topic
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.ids import app_id, numeric_id, resource_id
+from cmqconform.products.cmq.limits import Limits
+from cmqconform.products.cmq.matching import dots, subscription_matches
+from cmqconform.products.cmq.namespace import Account, listed, page_of
+from cmqconform.products.cmq.push import Delivery, PushDeliverer, PushResult
+from cmqconform.products.cmq.queues import Queue
+from cmqconform.products.cmq.records import Page
+from cmqconform.products.cmq.topics import Subscription, Topic
 
 
 class TopicOps:

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmqconform.emulator import mutants
-from cmqconform.emulator.queues import Queue
-from cmqconform.emulator.records import Page
-from cmqconform.emulator.topics import Topic
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.queues import Queue
+from cmqconform.products.cmq.records import Page
+from cmqconform.products.cmq.topics import Topic
 
 
 @dataclass(slots=True)

@@ -14,18 +14,18 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.clock import Clock, RealClock
 from cmqconform.emulator.faults import Fault, ItemError
-from cmqconform.emulator.ids import app_id, numeric_id, resource_id
-from cmqconform.emulator.limits import Limits, lower_camel
-from cmqconform.emulator.matching import HASH_MIN_WORDS
-from cmqconform.emulator.namespace import Account, listed, page_of
-from cmqconform.emulator.pubsub import TopicOps
-from cmqconform.emulator.push import PushContract, PushDeliverer, PushResult
-from cmqconform.emulator.queues import Message, Queue
-from cmqconform.emulator.records import Page, ReceivedMessage
 from cmqconform.models import SpecSet
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.ids import app_id, numeric_id, resource_id
+from cmqconform.products.cmq.limits import Limits, lower_camel
+from cmqconform.products.cmq.matching import HASH_MIN_WORDS
+from cmqconform.products.cmq.namespace import Account, listed, page_of
+from cmqconform.products.cmq.pubsub import TopicOps
+from cmqconform.products.cmq.push import PushContract, PushDeliverer, PushResult
+from cmqconform.products.cmq.queues import Message, Queue
+from cmqconform.products.cmq.records import Page, ReceivedMessage
 from cmqconform.spec import load_specs
 
 #: Sweep period of the background expiry task, in seconds of the backend's clock.

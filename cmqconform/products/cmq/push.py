@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from cmqconform.emulator import mutants
-from cmqconform.emulator.ids import numeric_id
 from cmqconform.models import SpecSet
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.ids import numeric_id
 
 log = logging.getLogger(__name__)
 

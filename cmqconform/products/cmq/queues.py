@@ -1,6 +1,6 @@
 """One queue's messages: Active, Inactive and Delayed states, receipt handles, expiry, rewind.
 
-Not thread-safe on its own: :class:`~cmqconform.emulator.state.Backend` holds its lock around
+Not thread-safe on its own: :class:`~cmqconform.products.cmq.state.Backend` holds its lock around
 every call. Time is passed in (``now``) so the queue never reads a clock.
 """
 
@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cmqconform.emulator import mutants
-from cmqconform.emulator.ids import numeric_id
-from cmqconform.emulator.records import ReceivedMessage
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.ids import numeric_id
+from cmqconform.products.cmq.records import ReceivedMessage
 
 _INFINITY = float("inf")
 
