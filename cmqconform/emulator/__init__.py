@@ -5,8 +5,8 @@ decoded parameters to a product's handler and writes the surface's envelope. A p
 semantics (state, handlers, mutant catalog) live in :mod:`cmqconform.products`.
 """
 
-from cmqconform.emulator.clock import Clock, FakeClock, RealClock
+from cmqconform.emulator.clock import FakeClock, RealClock, ServerClock
 from cmqconform.emulator.faults import Fault, ItemError
 from cmqconform.emulator.validate import validate
 
-__all__ = ["Clock", "FakeClock", "Fault", "ItemError", "RealClock", "validate"]
+__all__ = ["FakeClock", "Fault", "ItemError", "RealClock", "ServerClock", "validate"]

@@ -11,12 +11,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cmqconform.emulator.faults import Fault
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
 from cmqconform.models import ActionSpec, ParamSpec, TypeSpec
-from cmqconform.products.cmq import mutants
 from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rule_params
 
 
-def _scalar_ok(type_name: str, value: Any) -> bool:
+def _scalar_ok(type_name: str, value: Any, mutants: Mutants) -> bool:
     if type_name == "integer":
         if mutants.active("integer-type-unchecked"):
             return True
@@ -28,21 +28,21 @@ def _scalar_ok(type_name: str, value: Any) -> bool:
     return isinstance(value, Mapping)  # a struct from types.yaml
 
 
-def type_ok(type_name: str, value: Any) -> bool:
+def type_ok(type_name: str, value: Any, mutants: Mutants = NO_MUTANTS) -> bool:
     """Whether ``value`` is a Python value of the spec type (``array<X>``, scalar or struct)."""
     if type_name.startswith("array<"):
         item = type_name[len("array<"):-1]
         return (isinstance(value, Sequence) and not isinstance(value, str | bytes)
-                and all(_scalar_ok(item, v) for v in value))
-    return _scalar_ok(type_name, value)
+                and all(_scalar_ok(item, v, mutants) for v in value))
+    return _scalar_ok(type_name, value, mutants)
 
 
 def _fault(param: ParamSpec, kind: str, message: str) -> Fault:
     return Fault(condition_for(param, kind), f"parameter {param.name} {message}", param.name)
 
 
-def _check_param(param: ParamSpec, value: Any) -> None:
-    if not type_ok(param.type, value):
+def _check_param(param: ParamSpec, value: Any, mutants: Mutants) -> None:
+    if not type_ok(param.type, value, mutants):
         raise _fault(param, "type", f"must be of type {param.type}: {value!r}")
     too_low = param.min is not None and value < param.min
     if mutants.active("range-min-exclusive"):
@@ -63,7 +63,7 @@ def _check_param(param: ParamSpec, value: Any) -> None:
         if param.max_length is not None and len(value) > param.max_length + slack:
             raise _fault(param, "max_length",
                          f"is longer than {param.max_length} characters: {len(value)}")
-        if param.pattern is not None and not _pattern_ok(param.pattern, value):
+        if param.pattern is not None and not _pattern_ok(param.pattern, value, mutants):
             raise _fault(param, "pattern",
                          f"does not match {param.pattern_name or param.pattern}: {value!r}")
     if param.enum is not None and value not in param.enum \
@@ -71,10 +71,10 @@ def _check_param(param: ParamSpec, value: Any) -> None:
         allowed = ", ".join(map(str, param.enum))
         raise _fault(param, "enum", f"must be one of {allowed}: {value!r}")
     if param.item_type is not None:
-        _check_items(param, value)
+        _check_items(param, value, mutants)
 
 
-def _check_items(param: ParamSpec, items: Sequence[Any]) -> None:
+def _check_items(param: ParamSpec, items: Sequence[Any], mutants: Mutants) -> None:
     if param.max_items is not None and len(items) > param.max_items \
             and not mutants.active("batch-max-items-unchecked"):
         raise _fault(param, "max_items", f"has more than {param.max_items} items: {len(items)}")
@@ -91,7 +91,7 @@ def _check_items(param: ParamSpec, items: Sequence[Any]) -> None:
             raise _fault(param, "item_pattern", f"item {index} does not match: {item!r}")
 
 
-def _pattern_ok(pattern: str, value: str) -> bool:
+def _pattern_ok(pattern: str, value: str, mutants: Mutants) -> bool:
     if mutants.active("name-pattern-unchecked"):
         return True
     if mutants.active("name-pattern-prefix-only"):
@@ -109,7 +109,8 @@ def _fallback_for(action: ActionSpec,
             if p.name.lower() in lowered}
 
 
-def _check_members(param: ParamSpec, value: Any, types: Mapping[str, TypeSpec]) -> None:
+def _check_members(param: ParamSpec, value: Any, types: Mapping[str, TypeSpec],
+                   mutants: Mutants) -> None:
     """Members of struct values (``Filters.N``): no unknown member, each of its type."""
     type_name = param.item_type or param.type
     if type_name not in types:
@@ -121,14 +122,15 @@ def _check_members(param: ParamSpec, value: Any, types: Mapping[str, TypeSpec]) 
             if member is None:
                 raise Fault("unknown_parameter",
                             f"the parameter {param.name}.{name} is not recognized", param.name)
-            if member_value is not None and not type_ok(member.type, member_value):
+            if member_value is not None and not type_ok(member.type, member_value, mutants):
                 raise _fault(param, "type", f"member {name} must be of type {member.type}: "
                                             f"{member_value!r}")
 
 
 def validate(action: ActionSpec, params: Mapping[str, Any], *,
              fallback: Mapping[str, Any] | None = None,
-             types: Mapping[str, TypeSpec] | None = None) -> None:
+             types: Mapping[str, TypeSpec] | None = None,
+             mutants: Mutants = NO_MUTANTS) -> None:
     """Raise Fault for the first violated constraint of ``params`` (keyed by spec param name).
 
     Order: every missing required parameter first, then each given parameter's type, range,
@@ -136,6 +138,7 @@ def validate(action: ActionSpec, params: Mapping[str, Any], *,
     ``fallback`` supplies values for parameters not given when a rule compares them (the
     resource's current attributes, keys matched case-insensitively); without it the spec
     defaults are used. ``types`` (the surface's types.yaml) lets struct members be checked.
+    ``mutants`` are the deviations the emulator runs with.
     """
     for param in action.request:
         if mutants.active("required-unchecked"):
@@ -145,9 +148,9 @@ def validate(action: ActionSpec, params: Mapping[str, Any], *,
     for param in action.request:
         value = params.get(param.name)
         if value is not None:
-            _check_param(param, value)
+            _check_param(param, value, mutants)
             if types is not None:
-                _check_members(param, value, types)
+                _check_members(param, value, types, mutants)
     given = {name: value for name, value in params.items() if value is not None}
     known = _fallback_for(action, fallback)
     for rule in action.rules:
