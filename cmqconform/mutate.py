@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from cmqconform.coverage import SUITES
-from cmqconform.emulator.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
 from cmqconform.errors import ConfigError
 from cmqconform.netutil import free_port
 from cmqconform.plugin_run import stop_process
+from cmqconform.products.cmq.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
 from cmqconform.results import now_iso, read_cases
 
 DEFAULT_REPORT_DIR = Path("reports/mutation")

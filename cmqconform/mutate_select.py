@@ -5,7 +5,7 @@ space-separated tokens that must all match: a node-id prefix (``behaviour/test_r
 ``@mark`` (the item carries the marker), ``~prefix`` (a clause id of the item starts with it) or
 ``~*suffix`` (a clause id ends with it, e.g. ``~*.pattern``); a node-id token holding ``*`` is
 a glob (``generated/*baseline*``).
-See :mod:`cmqconform.emulator.mutants` for the per-category selections.
+See :mod:`cmqconform.products.cmq.mutants` for the per-category selections.
 """
 
 from __future__ import annotations

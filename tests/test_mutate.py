@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cmqconform import mutate
-from cmqconform.emulator.mutants import BY_NAME, CATALOG
+from cmqconform.products.cmq.mutants import BY_NAME, CATALOG
 from tests.processes import run
 
 pytest_plugins = ["pytester"]

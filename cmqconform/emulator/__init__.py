@@ -1,13 +1,12 @@
-"""The reference emulator's core: state model, semantics and parameter validation.
+"""The reference emulator's product-neutral gateway: the server side of every dialect.
 
-The HTTP layer (ASGI app, auth, request decoding) sits on top of :class:`Backend`.
+It reads a request, checks its signature, common parameters and spec constraints, hands the
+decoded parameters to a product's handler and writes the surface's envelope. A product's own
+semantics (state, handlers, mutant catalog) live in :mod:`cmqconform.products`.
 """
 
-from cmqconform.emulator.clock import Clock, FakeClock, RealClock
+from cmqconform.emulator.clock import FakeClock, RealClock, ServerClock
 from cmqconform.emulator.faults import Fault, ItemError
-from cmqconform.emulator.records import Page, ReceivedMessage
-from cmqconform.emulator.state import Backend
 from cmqconform.emulator.validate import validate
 
-__all__ = ["Backend", "Clock", "FakeClock", "Fault", "ItemError", "Page", "RealClock",
-           "ReceivedMessage", "validate"]
+__all__ = ["FakeClock", "Fault", "ItemError", "RealClock", "ServerClock", "validate"]

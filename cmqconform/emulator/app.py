@@ -2,7 +2,8 @@
 
 A request goes through: size limit -> dialect detection -> common parameters (Action, Version,
 Region) -> signature -> action lookup -> rate limit -> typed parameters -> spec validation ->
-the action's handler (:mod:`~cmqconform.emulator.v3`, :mod:`~cmqconform.emulator.legacy`) ->
+the action's handler from the product's table for that surface (a
+:class:`~cmqconform.emulator.product.ProductEmulator`, e.g. :mod:`cmqconform.products.cmq.v3`) ->
 the surface's envelope. Every refusal is a :class:`Fault` whose condition becomes the first code
 errors.yaml accepts for it on that surface; no code is written here.
 """
@@ -23,13 +24,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cmqconform.emulator import legacy, mutants, v3
-from cmqconform.emulator.auth import Credentials, verify
-from cmqconform.emulator.clock import Clock, RealClock
+from cmqconform.emulator.auth import AccountKeys, verify
+from cmqconform.emulator.clock import RealClock, ServerClock
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.handlers import Context, Handler
-from cmqconform.emulator.limits import PRODUCT
-from cmqconform.emulator.state import Backend
+from cmqconform.emulator.product import Mutants, ProductEmulator, build_product
 from cmqconform.emulator.validate import validate
 from cmqconform.emulator.wire import (
     LEGACY,
@@ -44,10 +43,6 @@ from cmqconform.models import ApiSpec, SpecSet, SurfaceFacts
 from cmqconform.spec import load_specs
 
 log = logging.getLogger("cmqconform.emulator")
-
-#: The handlers of each dialect's surface of the product.
-HANDLERS_BY_DIALECT: Mapping[str, Mapping[str, Handler]] = {"tencent_v3": v3.HANDLERS,
-                                                              "cmq_legacy": legacy.HANDLERS}
 
 #: The JSON media type without a charset: the API 3.0 Python SDK ignores errors otherwise.
 JSON = "application/json"
@@ -73,17 +68,22 @@ class RateLimiter:
 
 
 class Gateway:
-    """Turns HTTP requests into Backend calls and Backend results into envelopes."""
+    """Turns HTTP requests into a product's handler calls and their results into envelopes.
 
-    def __init__(self, backend: Backend, credentials: Credentials, specs: SpecSet, *,
-                 rate_limit: int | None = None, clock: Clock | None = None) -> None:
-        self.backend = backend
-        self.credentials = credentials
+    The gateway's own hooks read the product's ``mutants``: one value per emulator.
+    """
+
+    def __init__(self, product: ProductEmulator, accounts: AccountKeys, specs: SpecSet, *,
+                 rate_limit: int | None = None, clock: ServerClock | None = None) -> None:
+        self.product = product
+        self.mutants: Mutants = product.mutants
+        self.accounts = accounts
         self.specs = specs
         self.clock = clock or RealClock()
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         #: The surfaces served (those of the product), by id.
-        self.surfaces: dict[str, ApiSpec] = {s: specs.api(s) for s in specs.surfaces([PRODUCT])}
+        self.surfaces: dict[str, ApiSpec] = {
+            s: specs.api(s) for s in specs.surfaces([product.product_id])}
         #: The surface each signer (wire variant) speaks to.
         self.by_signer = {m.signer: api.id for api in self.surfaces.values()
                           for m in api.facts.signature_methods}
@@ -93,9 +93,7 @@ class Gateway:
         #: Per signer: the common parameters carried with the action's own (never unknown).
         self.envelope = {signer: self.facts(api).common_names(signer)
                          for signer, api in self.by_signer.items()}
-        self.handlers: dict[str, Mapping[str, Handler]] = {
-            api: HANDLERS_BY_DIALECT[facts.dialect]
-            for api, facts in ((a.id, a.facts) for a in self.surfaces.values())}
+        self.handlers: Mapping[str, Mapping[str, Handler]] = product.handlers
 
     def facts(self, api: str) -> SurfaceFacts:
         """The facts of a served surface."""
@@ -120,7 +118,7 @@ class Gateway:
         except Fault as fault:
             outcome = fault.condition
             body = self._error(api, fault, request_id)
-            if mutants.active("error-http-400"):
+            if self.mutants.active("error-http-400"):
                 status = 400
         except Exception:  # the emulator must answer, and the log must say what broke
             log.exception("%s internal error", request_id)
@@ -128,7 +126,7 @@ class Gateway:
             body = self._error(api, Fault("internal_error", "internal error"), request_id)
         log.info("%s %s %s %s %s -> %s %.1fms", request_id, request.method, request.url.path,
                  api, action, outcome, (time.perf_counter() - started) * 1000)
-        media = f"{JSON}; charset=utf-8" if mutants.active("content-type-charset") else JSON
+        media = f"{JSON}; charset=utf-8" if self.mutants.active("content-type-charset") else JSON
         return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), status,
                         media_type=media)
 
@@ -159,7 +157,7 @@ class Gateway:
             if ceiling and len(body) > ceiling:
                 raise Fault("request_too_large", f"the request exceeds {ceiling} bytes", None)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        if mutants.active("signing-host-ignored") and request.scope.get("server"):
+        if self.mutants.active("signing-host-ignored") and request.scope.get("server"):
             headers["host"] = ":".join(map(str, request.scope["server"]))
         wire = read_request(request.method, request.url.path, request.url.query, headers,
                             bytes(body), frozenset(self.paths))
@@ -183,10 +181,10 @@ class Gateway:
         facts = spec.facts
         self._check_version_and_region(wire, spec)
         self._check_required_common(wire, api)
-        account = verify(wire, self.credentials, self.clock.now(),
-                         facts.timestamp_skew_seconds or 0)
+        account = verify(wire, self.accounts, self.clock.now(),
+                         facts.timestamp_skew_seconds or 0, mutants=self.mutants)
         action = spec.actions.get(name)
-        handler = self.handlers[api].get(name)
+        handler = self.handlers.get(api, {}).get(name)
         if action is None or handler is None:
             raise Fault("unknown_action", f"action name {name} is not existed", "Action")
         # Legacy QPS counts messages: a batch counts each of its items (cmq-api.txt:4008).
@@ -194,8 +192,9 @@ class Gateway:
                           for k in wire.flat)) if wire.dialect == LEGACY else 1
         if self.limiter is not None and not self.limiter.admit((account, api, name),
                                                                self.clock.now(), cost) \
-                and not mutants.active("throttle-never"):
-            raise Fault("topic_quota" if mutants.active("throttle-quota-code") else "rate_limited",
+                and not self.mutants.active("throttle-never"):
+            raise Fault("topic_quota" if self.mutants.active("throttle-quota-code")
+                        else "rate_limited",
                         f"{name}: more than {self.limiter.per_second} requests per second", None)
         decoded = decode_params(wire, action, spec.types, self.envelope[wire.dialect])
         if decoded.unknown and facts.unknown_params == "refused":
@@ -203,14 +202,15 @@ class Gateway:
             raise Fault("unknown_parameter",
                         f"the parameter {decoded.unknown[0]} is not recognized",
                         decoded.unknown[0])
-        ctx = Context(self.backend, account, action, spec, wire)
+        ctx = Context(self.product.backend, account, action, spec, wire, self.mutants)
         fallback = handler.current(ctx, decoded.params) if handler.current else None
-        validate(action, decoded.params, fallback=fallback, types=spec.types)
+        validate(action, decoded.params, fallback=fallback, types=spec.types,
+                 mutants=self.mutants)
         result = await handler.run(ctx, decoded.params)
         shape_of = facts.envelope
         if "wrapper" in shape_of:
             shaped = shape(result, action.response, spec.types)
-            if mutants.active("total-count-stringified") and "TotalCount" in shaped:
+            if self.mutants.active("total-count-stringified") and "TotalCount" in shaped:
                 shaped["TotalCount"] = str(shaped["TotalCount"])
             return {shape_of["wrapper"]: {**shaped, shape_of["request_id"]: request_id}}
         # A flat envelope: the members sit beside the code, message and request id, which the
@@ -218,10 +218,10 @@ class Gateway:
         head = {shape_of["code"]: shape_of.get("success_code", 0), shape_of["message"]: "",
                 shape_of["request_id"]: request_id}
         shaped = shape({**result, **head}, action.response, spec.types)
-        if mutants.active("legacy-msgid-renamed") and "msgId" in shaped:
+        if self.mutants.active("legacy-msgid-renamed") and "msgId" in shaped:
             shaped["MsgId"] = shaped.pop("msgId")
         answer = {**head, **shaped}
-        if mutants.active("legacy-request-id-missing"):
+        if self.mutants.active("legacy-request-id-missing"):
             del answer[shape_of["request_id"]]
         return answer
 
@@ -267,16 +267,17 @@ class Gateway:
         if "error" in shape_of:
             error: dict[str, Any] = {shape_of["error"]: {shape_of["code"]: code,
                                                          shape_of["message"]: fault.message}}
-            if not mutants.active("v3-error-request-id-missing"):
+            if not self.mutants.active("v3-error-request-id-missing"):
                 error[shape_of["request_id"]] = request_id
             return {shape_of["wrapper"]: error} if "wrapper" in shape_of else error
-        body: dict[str, Any] = {shape_of["code"]: code,
-                                shape_of["message"]: legacy_message(module, fault.message),
+        message = legacy_message(module, fault.message, self.mutants)
+        body: dict[str, Any] = {shape_of["code"]: code, shape_of["message"]: message,
                                 shape_of["request_id"]: request_id}
         if fault.errors:
             body["errorList"] = [
                 {"code": self.code_of(api, item.condition)[0],
-                 "message": legacy_message(self.code_of(api, item.condition)[1], item.message),
+                 "message": legacy_message(self.code_of(api, item.condition)[1], item.message,
+                                           self.mutants),
                  "receiptHandle": item.key}
                 for item in fault.errors
             ]
@@ -285,9 +286,10 @@ class Gateway:
     def code_of(self, api: str, condition: str) -> tuple[Any, int | None]:
         """The first code errors.yaml accepts for ``condition`` on ``api``: (code, module)."""
         conditions = self.specs.api(api).conditions
-        if mutants.active("not-found-invalid-parameter") and condition == "queue_not_found":
+        if self.mutants.active("not-found-invalid-parameter") and condition == "queue_not_found":
             condition = "out_of_range"
-        if mutants.active("receipt-handle-generic-code") and condition == "receipt_handle_invalid":
+        if self.mutants.active("receipt-handle-generic-code") \
+                and condition == "receipt_handle_invalid":
             condition = "rule_violation"
         found = conditions.get(condition)
         if found is None:
@@ -299,18 +301,31 @@ class Gateway:
         return first.code, first.module
 
 
-def legacy_message(module: int | None, text: str) -> str:
+def legacy_message(module: int | None, text: str, mutants: Mutants) -> str:
     """The legacy message: the module code in parentheses, then the text (cmq-api.txt:4639)."""
     if mutants.active("legacy-module-code-missing"):
         return text
     return f"({module}) {text}" if module is not None else text
 
 
-def create_app(backend: Backend, credentials: Credentials, *, specs: SpecSet | None = None,
-               rate_limit: int | None = None, clock: Clock | None = None) -> Starlette:
-    """The ASGI app serving both surfaces; starts and stops ``backend`` with its lifespan."""
-    gateway = Gateway(backend, credentials, specs or load_specs(), rate_limit=rate_limit,
+def create_app(product: ProductEmulator | str, accounts: AccountKeys, *,
+               specs: SpecSet | None = None,
+               mutants: Mutants | None = None, rate_limit: int | None = None,
+               clock: ServerClock | None = None) -> Starlette:
+    """The ASGI app serving every surface of ``product``; starts and stops its backend with the
+    app's lifespan.
+
+    ``product`` is a built :class:`ProductEmulator` (which carries its mutants), or a product id
+    the registry builds a fresh one for, running with ``mutants``.
+    """
+    specs = specs or load_specs()
+    if isinstance(product, str):
+        product = build_product(product, specs, mutants=mutants or Mutants(), clock=clock)
+    elif mutants is not None and mutants != product.mutants:
+        raise ValueError("a built product carries its own mutants: give them to the registry")
+    gateway = Gateway(product, accounts, specs, rate_limit=rate_limit,
                       clock=clock)
+    backend = product.backend
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -24,8 +24,8 @@ from cmqconform.dialects.signing import (
     tc3_string_to_sign,
     v1_string_to_sign,
 )
-from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
 from cmqconform.emulator.wire import LEGACY, TC3, WireRequest
 
 DEFAULT_HMAC = "HmacSHA1"
@@ -37,7 +37,7 @@ _TC3_AUTH = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class Credentials:
+class AccountKeys:
     """The accounts a server knows: SecretId -> SecretKey (the key never leaves this object)."""
 
     keys: Mapping[str, str]
@@ -45,9 +45,10 @@ class Credentials:
     tokens: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return f"Credentials({sorted(self.keys)!r})"
+        return f"AccountKeys({sorted(self.keys)!r})"
 
-    def check_token(self, secret_id: str, given: str | None) -> None:
+    def check_token(self, secret_id: str, given: str | None,
+                    mutants: Mutants = NO_MUTANTS) -> None:
         """Fault ``invalid_token`` unless a temporary ``secret_id`` came with its own token."""
         token = self.tokens.get(secret_id)
         if token is not None and not mutants.active("session-token-unchecked") \
@@ -63,7 +64,7 @@ class Credentials:
             raise Fault("secret_id_not_found", "the SecretId does not exist", "SecretId") from None
 
 
-def _timestamp(text: str | None, name: str, now: float, skew: int) -> int:
+def _timestamp(text: str | None, name: str, now: float, skew: int, mutants: Mutants) -> int:
     if text is None or text == "":
         raise Fault("missing_parameter", f"the common parameter {name} is missing", name)
     try:
@@ -77,14 +78,16 @@ def _timestamp(text: str | None, name: str, now: float, skew: int) -> int:
     return stamp
 
 
-def verify(request: WireRequest, credentials: Credentials, now: float, skew: int) -> str:
+def verify(request: WireRequest, accounts: AccountKeys, now: float, skew: int, *,
+           mutants: Mutants = NO_MUTANTS) -> str:
     """Check the request's signature; return the SecretId it was signed with."""
     if request.dialect == TC3:
-        return _verify_tc3(request, credentials, now, skew)
-    return _verify_hmac(request, credentials, now, skew)
+        return _verify_tc3(request, accounts, now, skew, mutants)
+    return _verify_hmac(request, accounts, now, skew, mutants)
 
 
-def _verify_tc3(request: WireRequest, credentials: Credentials, now: float, skew: int) -> str:
+def _verify_tc3(request: WireRequest, accounts: AccountKeys, now: float, skew: int,
+                mutants: Mutants) -> str:
     header = request.headers.get("authorization")
     if not header:
         raise Fault("missing_auth", "the Authorization header is missing", "Authorization")
@@ -96,8 +99,9 @@ def _verify_tc3(request: WireRequest, credentials: Credentials, now: float, skew
                         "Authorization")
         raise Fault("missing_auth", "the Authorization header is malformed", "Authorization")
     secret_id = match["sid"]
-    key = credentials.key_of(secret_id)
-    stamp = _timestamp(request.headers.get("x-tc-timestamp"), "X-TC-Timestamp", now, skew)
+    key = accounts.key_of(secret_id)
+    stamp = _timestamp(request.headers.get("x-tc-timestamp"), "X-TC-Timestamp", now, skew,
+                       mutants)
     if match["date"] != tc3_date(stamp):
         raise Fault("signature_failure",
                     f"the credential date {match['date']} is not the UTC date of X-TC-Timestamp",
@@ -111,11 +115,12 @@ def _verify_tc3(request: WireRequest, credentials: Credentials, now: float, skew
             and not mutants.active("signature-unchecked"):
         raise Fault("signature_failure", "the signature does not match the request",
                     "Authorization")
-    credentials.check_token(secret_id, request.headers.get("x-tc-token"))
+    accounts.check_token(secret_id, request.headers.get("x-tc-token"), mutants)
     return secret_id
 
 
-def _verify_hmac(request: WireRequest, credentials: Credentials, now: float, skew: int) -> str:
+def _verify_hmac(request: WireRequest, accounts: AccountKeys, now: float, skew: int,
+                 mutants: Mutants) -> str:
     flat = request.flat
     secret_id = flat.get("SecretId")
     signature = flat.get("Signature")
@@ -123,8 +128,8 @@ def _verify_hmac(request: WireRequest, credentials: Credentials, now: float, ske
         raise Fault("missing_auth", "the common parameter SecretId is missing", "SecretId")
     if not signature:
         raise Fault("missing_auth", "the common parameter Signature is missing", "Signature")
-    key = credentials.key_of(secret_id)
-    _timestamp(flat.get("Timestamp"), "Timestamp", now, skew)
+    key = accounts.key_of(secret_id)
+    _timestamp(flat.get("Timestamp"), "Timestamp", now, skew, mutants)
     method = flat.get("SignatureMethod", "")
     if method not in HMAC_METHODS:
         # Both docs: any value other than HmacSHA256 means SHA1 (cmq-api.txt:315, 4650).
@@ -136,5 +141,5 @@ def _verify_hmac(request: WireRequest, credentials: Credentials, now: float, ske
         raise Fault("signature_failure", "the signature does not match the request", "Signature")
     if request.dialect != LEGACY:
         # The legacy doc names a Token parameter (cmq-api.txt:4507) but no code for a wrong one.
-        credentials.check_token(secret_id, flat.get("Token"))
+        accounts.check_token(secret_id, flat.get("Token"), mutants)
     return secret_id

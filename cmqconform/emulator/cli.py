@@ -50,16 +50,16 @@ def accounts_from(args: argparse.Namespace) -> dict[str, str]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve both API surfaces until SIGINT or SIGTERM."""
-    from cmqconform.emulator import mutants
+    from cmqconform.emulator.product import Mutants
     from cmqconform.emulator.server import ServerOptions, serve
 
-    # Checked before anything starts: an unknown name is a usage error naming the valid ones.
-    mutants.activate(args.mutant)
     if args.rate_limit is not None and args.rate_limit < 1:
         raise ConfigError(f"--rate-limit must be >= 1: {args.rate_limit}")
     if args.push_time_scale <= 0:
         raise ConfigError(f"--push-time-scale must be > 0: {args.push_time_scale}")
-    options = ServerOptions(rate_limit=args.rate_limit,
+    # The product checks the mutant against its catalog before anything starts: an unknown
+    # name is a usage error naming the valid ones.
+    options = ServerOptions(mutants=Mutants.of([args.mutant]), rate_limit=args.rate_limit,
                             name_release_seconds=args.name_release_seconds,
                             push_time_scale=args.push_time_scale,
                             tokens=dict(args.token or ()))

@@ -9,7 +9,7 @@ import time
 from typing import Protocol
 
 
-class Clock(Protocol):
+class ServerClock(Protocol):
     """Where the emulator reads the time and waits; seconds as floats since the Unix epoch."""
 
     def now(self) -> float:

@@ -1,37 +1,42 @@
-"""What an action handler receives and returns, and helpers both surfaces' handlers share.
+"""What an action handler receives and returns, and helpers every product's handlers share.
 
-A handler maps an action's validated parameters (keyed by spec name) onto :class:`Backend`
-calls and returns a plain mapping; the app projects it onto the spec's response members, so a
-handler may return more keys, in any case, than the surface shows.
+A handler maps an action's validated parameters (keyed by spec name) onto calls of its product's
+backend and returns a plain mapping; the gateway projects it onto the spec's response members,
+so a handler may return more keys, in any case, than the surface shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
-from cmqconform.emulator.records import ReceivedMessage
-from cmqconform.emulator.state import Backend
 from cmqconform.emulator.wire import WireRequest
 from cmqconform.models import ActionSpec, ApiSpec
 
+if TYPE_CHECKING:
+    from cmqconform.emulator.product import Mutants
+
+#: The product's backend type (a product aliases ``Context[ItsBackend]``).
+B = TypeVar("B")
+
 
 @dataclass(frozen=True, slots=True)
-class Context:
-    """One request's view: the state, the account namespace and the action's spec."""
+class Context(Generic[B]):
+    """One request's view: the product's state, the account namespace, the action's spec and
+    the mutants the emulator runs with."""
 
-    backend: Backend
+    backend: B
     account: str
     action: ActionSpec
     api: ApiSpec
     wire: WireRequest
+    mutants: Mutants
 
     def default(self, name: str) -> Any:
         """The spec default of parameter ``name`` (None when it has none or no such param)."""
-        if mutants.active("limit-default-ignored") and name.lower() == "limit":
+        if self.mutants.active("limit-default-ignored") and name.lower() == "limit":
             return None
         for param in self.action.request:
             if param.name == name:
@@ -39,8 +44,8 @@ class Context:
         return None
 
 
-Run = Callable[[Context, dict[str, Any]], Awaitable[Mapping[str, Any]]]
-Current = Callable[[Context, dict[str, Any]], Mapping[str, Any] | None]
+Run = Callable[[Context[Any], dict[str, Any]], Awaitable[Mapping[str, Any]]]
+Current = Callable[[Context[Any], dict[str, Any]], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +100,7 @@ def current_of(read: Callable[..., Mapping[str, Any]], *names: str,
                view: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> Current:
     """A ``current=`` hook: ``read(backend, account, *values of names)`` re-keyed to the action's
     parameter names (and first through ``view``); None when a name is absent or not found."""
-    def current(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any] | None:
+    def current(ctx: Context[Any], params: dict[str, Any]) -> Mapping[str, Any] | None:
         keys = [arg(params, name) for name in names]
         if not all(isinstance(key, str) for key in keys):
             return None
@@ -120,10 +125,3 @@ def filter_values(filters: Iterable[Mapping[str, Any]] | None, name: str) -> lis
             out.extend(str(v) for v in item.get("Values") or ())
     return out
 
-
-def message_record(message: ReceivedMessage) -> dict[str, Any]:
-    """A received message under the legacy wire names."""
-    return {"msgId": message.msg_id, "receiptHandle": message.receipt_handle,
-            "msgBody": message.body, "enqueueTime": message.enqueue_time,
-            "firstDequeueTime": message.first_dequeue_time,
-            "nextVisibleTime": message.next_visible_time, "dequeueCount": message.dequeue_count}

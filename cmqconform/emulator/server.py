@@ -5,6 +5,9 @@ Embedding (the suite's default target, tests, the benchmark)::
     with EmulatorServer({"AKIDtest": "secret"}) as base_url:
         ...  # http://127.0.0.1:PORT serves both API surfaces
 
+The product (``cmq`` unless :class:`ServerOptions` names another) is built through the registry
+by id, with the mutants the options name.
+
 ``serve`` runs it in the foreground until SIGINT or SIGTERM (uvicorn's own handlers: it stops
 accepting, finishes in-flight requests, then runs the lifespan shutdown).
 """
@@ -23,11 +26,10 @@ from types import TracebackType
 import uvicorn
 from starlette.applications import Starlette
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.app import create_app
-from cmqconform.emulator.auth import Credentials
-from cmqconform.emulator.clock import Clock
-from cmqconform.emulator.state import Backend
+from cmqconform.emulator.auth import AccountKeys
+from cmqconform.emulator.clock import ServerClock
+from cmqconform.emulator.product import DEFAULT_PRODUCT, NO_MUTANTS, Mutants, build_product
 from cmqconform.models import SpecSet
 from cmqconform.spec import load_specs
 
@@ -44,6 +46,10 @@ STARTUP_TIMEOUT = 15.0
 class ServerOptions:
     """The knobs of ``cmqconform serve`` beyond host, port and accounts."""
 
+    #: The product whose emulator serves (its package under :mod:`cmqconform.products`).
+    product: str = DEFAULT_PRODUCT
+    #: The deliberate deviations to run with (checked against the product's catalog).
+    mutants: Mutants = NO_MUTANTS
     rate_limit: int | None = None
     name_release_seconds: float | None = None
     push_time_scale: float = 1.0
@@ -52,12 +58,14 @@ class ServerOptions:
 
 
 def build_app(accounts: Mapping[str, str], options: ServerOptions, *,
-              specs: SpecSet | None = None, clock: Clock | None = None) -> Starlette:
-    """A fresh Backend and the ASGI app serving it for ``accounts`` (SecretId -> SecretKey)."""
+              specs: SpecSet | None = None, clock: ServerClock | None = None) -> Starlette:
+    """A fresh product emulator and the ASGI app serving it for ``accounts`` (SecretId ->
+    SecretKey); ConfigError when the product or a mutant is unknown."""
     specs = specs or load_specs()
-    backend = Backend(specs, clock=clock, name_release_seconds=options.name_release_seconds,
-                      push_time_scale=options.push_time_scale)
-    return create_app(backend, Credentials(dict(accounts), dict(options.tokens)), specs=specs,
+    product = build_product(options.product, specs, mutants=options.mutants, clock=clock,
+                            name_release_seconds=options.name_release_seconds,
+                            push_time_scale=options.push_time_scale)
+    return create_app(product, AccountKeys(dict(accounts), dict(options.tokens)), specs=specs,
                       rate_limit=options.rate_limit, clock=clock)
 
 
@@ -66,7 +74,7 @@ class EmulatorServer:
 
     def __init__(self, accounts: Mapping[str, str], host: str = "127.0.0.1", port: int = 0,
                  options: ServerOptions | None = None, *, specs: SpecSet | None = None,
-                 clock: Clock | None = None, log_level: str = "warning") -> None:
+                 clock: ServerClock | None = None, log_level: str = "warning") -> None:
         self.host = host
         self._app = build_app(accounts, options or ServerOptions(), specs=specs, clock=clock)
         self._config = uvicorn.Config(self._app, host=host, port=port, log_level=log_level,
@@ -136,9 +144,9 @@ def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOpti
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     log.info("cmqconform emulator on http://%s:%d (%d account(s)); Ctrl-C stops it", host, port,
              len(accounts))
-    if mutants.current() is not None:
+    if options.mutants:
         log.warning("MUTANT %s is active: this emulator deviates from the specs on purpose",
-                    mutants.current())
+                    options.mutants)
     # uvicorn re-raises the signal it stopped on once shut down; a no-op handler turns that
     # into a normal return, so a clean stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
 from cmqconform.models import ActionSpec, ParamSpec, TypeSpec
 from cmqconform.spec.constraints import violations
 from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rule_params
 
 
-def _as_mutated(param: ParamSpec) -> ParamSpec:
+def _as_mutated(param: ParamSpec, mutants: Mutants) -> ParamSpec:
     """The parameter as the active mutant misreads its constraints (itself when none is)."""
     changes: dict[str, Any] = {}
     if param.min is not None and mutants.active("range-min-exclusive"):
@@ -40,9 +40,9 @@ def _as_mutated(param: ParamSpec) -> ParamSpec:
     return replace(param, **changes) if changes else param
 
 
-def _first_fault(param: ParamSpec, value: Any,
-                 types: Mapping[str, TypeSpec] | None) -> Fault | None:
-    found = violations(_as_mutated(param), value, types=types)
+def _first_fault(param: ParamSpec, value: Any, types: Mapping[str, TypeSpec] | None,
+                 mutants: Mutants) -> Fault | None:
+    found = violations(_as_mutated(param, mutants), value, types=types)
     if param.type == "integer" and mutants.active("integer-type-unchecked"):
         found = tuple(v for v in found if v.kind != "type")
     if not found:
@@ -64,7 +64,8 @@ def _fallback_for(action: ActionSpec,
 
 def validate(action: ActionSpec, params: Mapping[str, Any], *,
              fallback: Mapping[str, Any] | None = None,
-             types: Mapping[str, TypeSpec] | None = None) -> None:
+             types: Mapping[str, TypeSpec] | None = None,
+             mutants: Mutants = NO_MUTANTS) -> None:
     """Raise Fault for the first violated constraint of ``params`` (keyed by spec param name).
 
     Order: every missing required parameter first, then each given parameter's type, range,
@@ -76,12 +77,13 @@ def validate(action: ActionSpec, params: Mapping[str, Any], *,
     for param in action.request:
         if mutants.active("required-unchecked"):
             break
-        fault = _first_fault(param, None, types) if params.get(param.name) is None else None
+        missing = params.get(param.name) is None
+        fault = _first_fault(param, None, types, mutants) if missing else None
         if fault is not None:
             raise fault
     for param in action.request:
         value = params.get(param.name)
-        fault = _first_fault(param, value, types) if value is not None else None
+        fault = _first_fault(param, value, types, mutants) if value is not None else None
         if fault is not None:
             raise fault
     given = {name: value for name, value in params.items() if value is not None}

@@ -22,7 +22,6 @@ from cmqconform.models import ActionSpec, FieldSpec, TypeSpec, array_item
 TC3 = "tc3"
 TCV1 = "tcv1"
 LEGACY = "cmq_legacy"
-DIALECTS = (TC3, TCV1, LEGACY)
 
 #: What the official SDKs send besides the common parameters of service.yaml
 #: (CLIENT-WIRE-NOTES.md): accepted, never reported as unknown.

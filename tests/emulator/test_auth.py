@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from cmqconform.emulator.auth import Credentials, verify
+from cmqconform.emulator.auth import AccountKeys, verify
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.wire import read_request
 
@@ -15,7 +15,7 @@ from .signed import LEGACY_PATH, SID, SKEY, hmac_params, tc3
 HOST = "127.0.0.1:9000"
 NOW = 1_700_000_000
 SKEW = 300
-CREDS = Credentials({SID: SKEY})
+CREDS = AccountKeys({SID: SKEY})
 
 
 def _tc3(host: str = HOST, **kw: object):  # type: ignore[no-untyped-def]
@@ -112,7 +112,7 @@ def test_credentials_repr_hides_keys() -> None:
 
 
 TOKEN = "session-token-1"
-TEMPORARY = Credentials({SID: SKEY}, {SID: TOKEN})
+TEMPORARY = AccountKeys({SID: SKEY}, {SID: TOKEN})
 
 
 def _tc3_with_token(token: str | None):  # type: ignore[no-untyped-def]

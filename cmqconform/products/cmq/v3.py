@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.emulator import mutants
+from cmqconform.emulator.handlers import Context as BaseContext
 from cmqconform.emulator.handlers import (
-    Context,
     Handler,
     attributes,
     current_of,
     filter_values,
     registry,
 )
-from cmqconform.emulator.state import Backend
+from cmqconform.products.cmq.state import Backend
+
+#: What every handler here receives: the request's view of CMQ's Backend.
+Context = BaseContext[Backend]
 
 HANDLERS: dict[str, Handler]
 HANDLERS, action = registry()
@@ -61,7 +63,7 @@ async def delete_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any
 @action("ModifyQueueAttribute", current=current_of(Backend.get_queue, "QueueName"))
 async def modify_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """ModifyQueueAttribute."""
-    if mutants.active("v3-modify-not-shared"):  # stored under the API 3.0 spelling only
+    if ctx.mutants.active("v3-modify-not-shared"):  # stored under the API 3.0 spelling only
         ctx.backend._queue(ctx.account, params["QueueName"]).attributes.update(
             attributes(params, "QueueName"))
         return {}
@@ -80,7 +82,7 @@ async def describe_queues(ctx: Context, params: dict[str, Any]) -> Mapping[str, 
                                    search_word=words[0] if words else None, names=names,
                                    tag_key=params.get("TagKey"))
     items = [_v3(item) for item in page.items]
-    if mutants.active("v3-polling-wait-from-default"):
+    if ctx.mutants.active("v3-polling-wait-from-default"):
         items = [{**item, "pollingWaitSeconds": ctx.backend.limits.queue_defaults.get(
             "pollingWaitSeconds")} for item in items]
     return {"TotalCount": page.total, "QueueSet": items}
@@ -193,7 +195,7 @@ async def describe_subscriptions(ctx: Context, params: dict[str, Any]) -> Mappin
     page = ctx.backend.list_subscriptions(ctx.account, params["TopicName"], offset=offset,
                                           limit=limit, search_word=words[0] if words else None)
     items = [_v3(item) for item in page.items]
-    if mutants.active("v3-filter-tags-hidden"):
+    if ctx.mutants.active("v3-filter-tags-hidden"):
         items = [{**item, "FilterTags": []} for item in items]
     return {"TotalCount": page.total, "SubscriptionSet": items}
 

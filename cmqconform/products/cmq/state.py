@@ -14,18 +14,18 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cmqconform.emulator import mutants
-from cmqconform.emulator.clock import Clock, RealClock
+from cmqconform.emulator.clock import RealClock, ServerClock
 from cmqconform.emulator.faults import Fault, ItemError
-from cmqconform.emulator.ids import app_id, numeric_id, resource_id
-from cmqconform.emulator.limits import Limits, lower_camel
-from cmqconform.emulator.matching import HASH_MIN_WORDS
-from cmqconform.emulator.namespace import Account, listed, page_of
-from cmqconform.emulator.pubsub import TopicOps
-from cmqconform.emulator.push import PushContract, PushDeliverer, PushResult
-from cmqconform.emulator.queues import Message, Queue
-from cmqconform.emulator.records import Page, ReceivedMessage
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
 from cmqconform.models import SpecSet
+from cmqconform.products.cmq.ids import app_id, numeric_id, resource_id
+from cmqconform.products.cmq.limits import Limits, lower_camel
+from cmqconform.products.cmq.matching import HASH_MIN_WORDS
+from cmqconform.products.cmq.namespace import Account, listed, page_of
+from cmqconform.products.cmq.pubsub import TopicOps
+from cmqconform.products.cmq.push import PushContract, PushDeliverer, PushResult
+from cmqconform.products.cmq.queues import Message, Queue
+from cmqconform.products.cmq.records import Page, ReceivedMessage
 from cmqconform.spec import load_specs
 
 #: Sweep period of the background expiry task, in seconds of the backend's clock.
@@ -39,22 +39,24 @@ class Backend(TopicOps):
     long polling waits on the event loop (a send wakes a waiting receiver at once).
     ``hash_min_words`` picks the reading of erratum routing-key-hash (0: AMQP's zero or more).
     ``account`` is the key of an isolated namespace (the SecretId or app id); namespaces are
-    created on first use.
+    created on first use. ``mutants`` are the deviations it runs with (none: the reference).
     """
 
-    def __init__(self, specs: SpecSet | None = None, *, clock: Clock | None = None,
+    def __init__(self, specs: SpecSet | None = None, *, clock: ServerClock | None = None,
                  name_release_seconds: float | None = None,
                  push_time_scale: float = 1.0,
                  push: PushDeliverer | None = None,
-                 hash_min_words: int = HASH_MIN_WORDS) -> None:
+                 hash_min_words: int = HASH_MIN_WORDS,
+                 mutants: Mutants = NO_MUTANTS) -> None:
         self.specs = specs or load_specs()
-        self.clock: Clock = clock or RealClock()
+        self.mutants = mutants
+        self.clock: ServerClock = clock or RealClock()
         self.limits = Limits.from_specs(self.specs)
         self.hash_min_words = hash_min_words
         if name_release_seconds is not None:
             self.limits = self.limits.replace(name_release_seconds=name_release_seconds)
         self.push = push or PushDeliverer(PushContract.from_specs(self.specs),
-                                          time_scale=push_time_scale)
+                                          time_scale=push_time_scale, mutants=mutants)
         self.push_results: list[PushResult] = []
         self.push.add_listener(self._on_push_result)
         self._lock = threading.RLock()
@@ -74,7 +76,7 @@ class Backend(TopicOps):
 
     def _reserve_name(self, account: Account, kind: str, name: str, now: float) -> None:
         until = account.released.get((kind, name.lower()))
-        if mutants.active("release-window-ignored" if kind == "queue"
+        if self.mutants.active("release-window-ignored" if kind == "queue"
                           else "topic-release-window-ignored"):
             until = None
         if until is not None and now < until:
@@ -86,7 +88,7 @@ class Backend(TopicOps):
     def _refresh(self, account: str, queue: Queue, now: float) -> None:
         """Apply due expiries and visibility changes; move dead letters to their queue."""
         dead = queue.refresh(now)
-        if not dead or mutants.active("dead-letter-dropped"):
+        if not dead or self.mutants.active("dead-letter-dropped"):
             return
         target = self._account(account).queues.get(str(queue.attr("deadLetterQueueName")).lower())
         if target is None:
@@ -99,7 +101,7 @@ class Backend(TopicOps):
         self._wake(target)
 
     def _wake(self, queue: Queue) -> None:
-        if mutants.active("long-poll-ignores-arrival"):
+        if self.mutants.active("long-poll-ignores-arrival"):
             return
         for future in self._waiters.get(queue.queue_id, ()):
             future.get_loop().call_soon_threadsafe(_settle, future)
@@ -114,16 +116,16 @@ class Backend(TopicOps):
         with self._lock:
             space = self._account(account)
             now = self._now()
-            taken = {n for n in space.queues} if not mutants.active("names-case-sensitive") \
+            taken = {n for n in space.queues} if not self.mutants.active("names-case-sensitive") \
                 else {q.name for q in space.queues.values()}
-            if (name if mutants.active("names-case-sensitive") else name.lower()) in taken:
+            if (name if self.mutants.active("names-case-sensitive") else name.lower()) in taken:
                 raise Fault("queue_exists", f"queue {name} already exists", "queueName")
             self._reserve_name(space, "queue", name, now)
             attrs = dict(self.limits.queue_defaults)
             attrs.update(self._attributes(attributes, self.limits.queue_attributes))
             self._check_dead_letter(space, name, attrs)
             attrs["createTime"] = attrs["lastModifyTime"] = int(now)
-            queue = Queue(resource_id("queue"), name, attrs)
+            queue = Queue(resource_id("queue"), name, attrs, self.mutants)
             space.queues[name.lower()] = queue
             return queue.queue_id
 
@@ -178,7 +180,7 @@ class Backend(TopicOps):
                 "maxReceiveCount": queue.attr("maxReceiveCount"),
             }
         else:
-            out["deadLetterPolicy"] = {} if mutants.active("dead-letter-policy-empty-object") \
+            out["deadLetterPolicy"] = {} if self.mutants.active("dead-letter-policy-empty-object") \
                 else None
         out["deadLetterSource"] = [
             {"queueId": q.queue_id, "queueName": q.name} for q in space.queues.values()
@@ -215,7 +217,7 @@ class Backend(TopicOps):
                 return Page(0, ())
             chosen = listed((q.name for q in space.queues.values()), search_word, names)
             items = [self._describe_queue(account, space.queues[n.lower()]) for n in chosen]
-            return page_of(items, offset, limit)
+            return page_of(items, offset, limit, self.mutants)
 
     def clear_queue(self, account: str, name: str) -> None:
         """Drop every message of the queue."""
@@ -229,11 +231,11 @@ class Backend(TopicOps):
             now = self._now()
             self._refresh(account, queue, now)
             window = int(queue.attr("rewindSeconds") or 0)
-            if window <= 0 and not mutants.active("rewind-without-rewind-seconds"):
+            if window <= 0 and not self.mutants.active("rewind-without-rewind-seconds"):
                 raise Fault("rewind_not_enabled", f"queue {name} has rewind disabled",
                             "queueName")
             if not now - window <= start_consume_time <= now \
-                    and not mutants.active("rewind-window-unchecked"):
+                    and not self.mutants.active("rewind-window-unchecked"):
                 raise Fault("rewind_time_invalid",
                             f"parameter startConsumeTime must be within the last {window} "
                             f"seconds: {start_consume_time}", "startConsumeTime")
@@ -244,7 +246,7 @@ class Backend(TopicOps):
         """Remove the dead-letter policy of a source queue."""
         with self._lock:
             queue = self._queue(account, name)
-            for key in () if mutants.active("unbind-keeps-policy") else (
+            for key in () if self.mutants.active("unbind-keeps-policy") else (
                     "deadLetterQueueName", "policy", "maxReceiveCount", "maxTimeToLive"):
                 queue.attributes.pop(key, None)
             queue.attributes["lastModifyTime"] = int(self._now())
@@ -259,7 +261,7 @@ class Backend(TopicOps):
                        if str(q.attr("deadLetterQueueName") or "").lower() == target.name.lower()
                        and (source_name is None or q.name.lower() == source_name.lower())]
             items = [{"queueId": q.queue_id, "queueName": q.name} for q in sources]
-            return page_of(items, offset, limit)
+            return page_of(items, offset, limit, self.mutants)
 
     # -- messages -----------------------------------------------------------------------------
     def send_message(self, account: str, queue: str, body: str,
@@ -291,7 +293,7 @@ class Backend(TopicOps):
             raise Fault("heap_full", f"queue {queue.name} holds maxMsgHeapNum={heap} messages")
         ids = []
         for body in bodies:
-            if mutants.active("delay-ignored"):
+            if self.mutants.active("delay-ignored"):
                 delay_seconds = 0
             message = Message(msg_id=numeric_id(), body=body, enqueue_time=now,
                               visible_at=now + delay_seconds, delayed=delay_seconds > 0)
@@ -316,8 +318,8 @@ class Backend(TopicOps):
             found = self._queue(account, queue)
             wait = (polling_wait_seconds if polling_wait_seconds is not None
                     else int(found.attr("pollingWaitSeconds") or 0))
-            if mutants.active("long-poll-returns-immediately") or (
-                    mutants.active("long-poll-queue-default-ignored")
+            if self.mutants.active("long-poll-returns-immediately") or (
+                    self.mutants.active("long-poll-queue-default-ignored")
                     and polling_wait_seconds is None):
                 wait = 0
             deadline = self._now() + wait

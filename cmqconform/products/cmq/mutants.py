@@ -1,9 +1,12 @@
 """The emulator's mutants: deliberate, named deviations that prove the suites can fail.
 
 Each :class:`Mutant` is one realistic emulator bug (a limit not enforced, an off-by-one, a wrong
-code, a renamed field...). ``cmqconform serve --mutant NAME`` switches exactly one on; the
-emulator consults it at small hook points marked ``if mutants.active("NAME"):`` and behaves as
-the reference whenever no mutant is active. ``cmqconform mutate`` runs each mutant's
+code, a renamed field...). ``cmqconform serve --mutant NAME`` switches exactly one on: the name
+is checked against this catalog where the product is chosen
+(:func:`cmqconform.products.product_emulator`) and travels as a
+:class:`~cmqconform.emulator.product.Mutants` value to the gateway, the Backend and the handlers,
+whose small hook points read ``if mutants.active("NAME"):`` (``self.mutants``, ``ctx.mutants``)
+and behave as the reference whenever no mutant is active. ``cmqconform mutate`` runs each mutant's
 :class:`Category` selection of tests and reports which tests caught it.
 
 A mutant whose deviation no API call can observe (or that conforms to a reading the specs allow)
@@ -347,19 +350,6 @@ CATALOG: tuple[Mutant, ...] = (
 
 BY_NAME: dict[str, Mutant] = {m.name: m for m in CATALOG}
 
-#: The mutant this process runs with (set once by ``cmqconform serve --mutant``).
-_active: str | None = None
-
-
-def active(name: str) -> bool:
-    """Whether the mutant ``name`` is switched on in this process (hook points ask this)."""
-    return _active == name
-
-
-def current() -> str | None:
-    """The active mutant's name, or None for the reference emulator."""
-    return _active
-
 
 def lookup(name: str) -> Mutant:
     """The catalog entry ``name``; ConfigError listing every valid name when unknown."""
@@ -367,9 +357,3 @@ def lookup(name: str) -> Mutant:
     if found is None:
         raise ConfigError(f"unknown mutant {name!r}; valid names: {', '.join(sorted(BY_NAME))}")
     return found
-
-
-def activate(name: str | None) -> None:
-    """Switch on mutant ``name`` for this process (None switches every mutant off)."""
-    global _active
-    _active = lookup(name).name if name is not None else None

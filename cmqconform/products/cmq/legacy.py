@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.emulator import mutants
+from cmqconform.emulator.handlers import Context as BaseContext
 from cmqconform.emulator.handlers import (
-    Context,
     Handler,
     arg,
     attributes,
     current_of,
-    message_record,
     registry,
 )
-from cmqconform.emulator.state import Backend
+from cmqconform.products.cmq.records import ReceivedMessage
+from cmqconform.products.cmq.state import Backend
+
+#: What every handler here receives: the request's view of CMQ's Backend.
+Context = BaseContext[Backend]
 
 HANDLERS: dict[str, Handler]
 HANDLERS, action = registry()
@@ -104,7 +106,7 @@ async def send_message(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any
 @action("BatchSendMessage")
 async def batch_send(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """BatchSendMessage -> msgList."""
-    delay = 0 if mutants.active("batch-delay-ignored") else arg(params, "delaySeconds") or 0
+    delay = 0 if ctx.mutants.active("batch-delay-ignored") else arg(params, "delaySeconds") or 0
     ids = ctx.backend.send_messages(ctx.account, arg(params, "queueName"),
                                     _list(arg(params, "msgBody")), delay)
     return {"msgList": [{"msgId": msg_id} for msg_id in ids]}
@@ -246,3 +248,11 @@ async def clear_filter_tags(ctx: Context, params: dict[str, Any]) -> Mapping[str
     ctx.backend.clear_filter_tags(ctx.account, arg(params, "topicName"),
                                   arg(params, "subscriptionName"))
     return {}
+
+
+def message_record(message: ReceivedMessage) -> dict[str, Any]:
+    """A received message under the legacy wire names."""
+    return {"msgId": message.msg_id, "receiptHandle": message.receipt_handle,
+            "msgBody": message.body, "enqueueTime": message.enqueue_time,
+            "firstDequeueTime": message.first_dequeue_time,
+            "nextVisibleTime": message.next_visible_time, "dequeueCount": message.dequeue_count}

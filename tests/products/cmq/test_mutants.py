@@ -13,17 +13,21 @@ import pytest
 
 from cmqconform import cli
 from cmqconform.dialects import Credentials
-from cmqconform.emulator import mutants
-from cmqconform.emulator.mutants import CATALOG, CATEGORIES
-from cmqconform.emulator.server import EmulatorServer
+from cmqconform.emulator import app
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
+from cmqconform.emulator.server import EmulatorServer, ServerOptions
 from cmqconform.errors import ConfigError
 from cmqconform.netutil import free_port
+from cmqconform.products import product_emulator
+from cmqconform.products.cmq import mutants
+from cmqconform.products.cmq.mutants import CATALOG, CATEGORIES
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from tests.processes import spawn, stop, wait_serving
 from tests.surfaces import V3
 
-EMULATOR = Path(mutants.__file__).parent
+#: Where hook points live: the product-neutral gateway and CMQ's own package.
+HOOKED = (Path(app.__file__).parent, Path(mutants.__file__).parent)
 #: The 18 categories of issue 8.
 CATEGORY_COUNT = 18
 _HOOK = re.compile(r'mutants\.active\(\s*"([^"]+)"')
@@ -57,8 +61,8 @@ def test_every_mutant_is_described_and_cites_existing_clauses() -> None:
 
 def test_hook_points_match_the_catalog() -> None:
     """Every hook names a catalog mutant, and every mutant has a hook in the emulator."""
-    sources = {p: p.read_text(encoding="utf-8") for p in EMULATOR.glob("*.py")
-               if p.name != "mutants.py"}
+    sources = {p: p.read_text(encoding="utf-8") for folder in HOOKED
+               for p in folder.glob("*.py") if p.name != "mutants.py"}
     hooked = {name for text in sources.values() for name in _HOOK.findall(text)}
     assert hooked <= set(mutants.BY_NAME), hooked - set(mutants.BY_NAME)
     everything = "\n".join(sources.values())
@@ -81,11 +85,10 @@ def test_selections_name_existing_tests() -> None:
 
 def test_unknown_mutant_is_refused_with_the_valid_names(
         capsys: pytest.CaptureFixture[str]) -> None:
-    """activate() and ``serve --mutant`` refuse an unknown name, listing every valid one."""
+    """The registry and ``serve --mutant`` refuse an unknown name, listing every valid one."""
     with pytest.raises(ConfigError, match=r"unknown mutant 'no-such-bug'; valid names: .*"
                                           r"delay-ignored"):
-        mutants.activate("no-such-bug")
-    assert mutants.current() is None
+        product_emulator("cmq", load_specs(), mutants=Mutants.of(["no-such-bug"]))
     code = cli.main(["serve", "--mutant", "no-such-bug", "--secret-id", "a", "--secret-key", "b"])
     assert code == 2
     err = capsys.readouterr().err
@@ -93,9 +96,21 @@ def test_unknown_mutant_is_refused_with_the_valid_names(
 
 
 def test_no_mutant_is_active_by_default() -> None:
-    """The reference emulator runs with no mutant switched on."""
-    assert mutants.current() is None
-    assert not any(mutants.active(m.name) for m in CATALOG)
+    """The reference emulator runs with no mutant switched on, and no process-wide switch
+    exists: mutants are a value each emulator is built with."""
+    assert ServerOptions().mutants == NO_MUTANTS
+    built = product_emulator("cmq", load_specs())
+    assert built.mutants == NO_MUTANTS
+    assert not any(built.mutants.active(m.name) for m in CATALOG)
+    assert not any(hasattr(mutants, name) for name in ("active", "activate", "current", "_active"))
+
+
+def test_two_emulators_run_different_mutants_side_by_side() -> None:
+    """One emulator's mutant never leaks into another in the same process."""
+    stringified = ServerOptions(mutants=Mutants.of(["total-count-stringified"]))
+    with EmulatorServer({SID: SKEY}, options=stringified) as mutant, \
+            EmulatorServer({SID: SKEY}) as reference:
+        assert (_total_count(mutant), _total_count(reference)) == ("0", 0)
 
 
 def _total_count(base_url: str) -> object:

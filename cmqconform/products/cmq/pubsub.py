@@ -1,4 +1,4 @@
-"""Topic and subscription operations of :class:`~cmqconform.emulator.state.Backend`.
+"""Topic and subscription operations of :class:`~cmqconform.products.cmq.state.Backend`.
 
 A mixin: the queue side (``_enqueue``, ``_refresh``, ``_wake``) and the plumbing live in
 state.py; publishing to a ``queue`` subscription goes through them under the same lock.
@@ -10,16 +10,16 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cmqconform.emulator import mutants
 from cmqconform.emulator.faults import Fault
-from cmqconform.emulator.ids import app_id, numeric_id, resource_id
-from cmqconform.emulator.limits import Limits
-from cmqconform.emulator.matching import dots, subscription_matches
-from cmqconform.emulator.namespace import Account, listed, page_of
-from cmqconform.emulator.push import Delivery, PushDeliverer, PushResult
-from cmqconform.emulator.queues import Queue
-from cmqconform.emulator.records import Page
-from cmqconform.emulator.topics import Subscription, Topic
+from cmqconform.emulator.product import Mutants
+from cmqconform.products.cmq.ids import app_id, numeric_id, resource_id
+from cmqconform.products.cmq.limits import Limits
+from cmqconform.products.cmq.matching import dots, subscription_matches
+from cmqconform.products.cmq.namespace import Account, listed, page_of
+from cmqconform.products.cmq.push import Delivery, PushDeliverer, PushResult
+from cmqconform.products.cmq.queues import Queue
+from cmqconform.products.cmq.records import Page
+from cmqconform.products.cmq.topics import Subscription, Topic
 
 
 class TopicOps:
@@ -28,6 +28,7 @@ class TopicOps:
     limits: Limits
     #: Fewest words ``#`` matches (erratum routing-key-hash; see matching.py).
     hash_min_words: int
+    mutants: Mutants
     push: PushDeliverer
     push_results: list[PushResult]
     _lock: contextlib.AbstractContextManager[Any]
@@ -50,7 +51,7 @@ class TopicOps:
 
     def _check_delimiters(self, keys: Sequence[str], limit: int | None, param: str) -> None:
         for key in keys:
-            slack = 1 if mutants.active("key-dots-off-by-one") else 0
+            slack = 1 if self.mutants.active("key-dots-off-by-one") else 0
             if limit is not None and dots(key) > limit + slack:
                 raise Fault("too_many_delimiters",
                             f"parameter {param} has more than {limit} '.' delimiters: "
@@ -134,7 +135,7 @@ class TopicOps:
                 return Page(0, ())
             chosen = listed((t.name for t in space.topics.values()), search_word, names)
             items = [self._describe_topic(account, space.topics[n.lower()]) for n in chosen]
-            return page_of(items, offset, limit)
+            return page_of(items, offset, limit, self.mutants)
 
     def publish_message(self, account: str, topic: str, body: str,
                         msg_tags: Sequence[str] = (), routing_key: str | None = None) -> str:
@@ -168,7 +169,8 @@ class TopicOps:
                                        "routingKey")
             targets = [sub for sub in found.subscriptions.values()
                        if subscription_matches(routed, sub.filter_tags, sub.binding_keys,
-                                               msg_tags, routing_key, self.hash_min_words)]
+                                               msg_tags, routing_key, self.hash_min_words,
+                                               self.mutants)]
             if not targets:
                 raise Fault("no_matching_subscription",
                             "no subscription's filterTag or bindingKey matches the message")
@@ -195,7 +197,7 @@ class TopicOps:
         self.push.submit(Delivery(
             endpoint=str(attrs.get("endpoint")),
             content_format=str(self.limits.subscription_defaults.get("notifyContentFormat")
-                               if mutants.active("push-format-ignored")
+                               if self.mutants.active("push-format-ignored")
                                else attrs.get("notifyContentFormat")),
             strategy=str(attrs.get("notifyStrategy") or ""), topic_owner=app_id(account),
             topic_name=topic.name, subscription_name=sub.name, msg_id=msg_id, msg_body=body,
@@ -290,7 +292,7 @@ class TopicOps:
         """Remove every filter tag of a subscription."""
         with self._lock:
             _, sub = self._subscription(account, topic, name)
-            if not mutants.active("clear-filter-tags-noop"):
+            if not self.mutants.active("clear-filter-tags-noop"):
                 sub.attributes["filterTag"] = []
             sub.attributes["lastModifyTime"] = int(self._now())
 
@@ -304,5 +306,5 @@ class TopicOps:
             items = [self._describe_subscription(account, found,
                                                  found.subscriptions[n.lower()])
                      for n in chosen]
-            return page_of(items, offset, limit)
+            return page_of(items, offset, limit, self.mutants)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from cmqconform.emulator import Backend, FakeClock, Fault
+from cmqconform.emulator import FakeClock, Fault
+from cmqconform.products.cmq import Backend
 
 ACC = "AKIDtest"
 

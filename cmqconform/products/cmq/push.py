@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from cmqconform.emulator import mutants
-from cmqconform.emulator.ids import numeric_id
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
 from cmqconform.models import SpecSet
+from cmqconform.products.cmq.ids import numeric_id
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,8 @@ class PushContract:
         return len(text) == len(pattern) and all(
             want in ("x", got) for want, got in zip(pattern, text, strict=True))
 
-    def request(self, delivery: Delivery) -> tuple[dict[str, str], bytes]:
+    def request(self, delivery: Delivery,
+                mutants: Mutants = NO_MUTANTS) -> tuple[dict[str, str], bytes]:
         """Headers and body of one attempt, in the delivery's format (a fresh request id)."""
         fmt = self.formats.get(delivery.content_format)
         if fmt is None:
@@ -247,14 +248,16 @@ class PushDeliverer:
     """Runs deliveries as tasks on the event loop it was started on.
 
     ``submit`` may be called from any thread. ``on_result`` (optional) is called with every
-    :class:`PushResult`. ``transport`` lets tests use ``httpx.MockTransport``.
+    :class:`PushResult`. ``transport`` lets tests use ``httpx.MockTransport``. ``mutants`` are
+    the deviations it delivers with.
     """
 
     def __init__(self, contract: PushContract, *, time_scale: float = 1.0,
                  transport: httpx.AsyncBaseTransport | None = None,
                  on_result: Callable[[PushResult], None] | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, mutants: Mutants = NO_MUTANTS) -> None:
         self.contract = contract
+        self.mutants = mutants
         self.time_scale = time_scale
         self._transport = transport
         self._listeners: list[Callable[[PushResult], None]] = [on_result] if on_result else []
@@ -295,11 +298,6 @@ class PushDeliverer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    @property
-    def in_flight(self) -> int:
-        """Deliveries not yet finished."""
-        return len(self._tasks) + len(self._backlog)
-
     async def drain(self) -> None:
         """Wait until every submitted delivery has finished (tests use it)."""
         while self._tasks:
@@ -316,7 +314,7 @@ class PushDeliverer:
 
     async def _attempt(self, delivery: Delivery) -> int | None:
         assert self._client is not None
-        headers, body = self.contract.request(delivery)
+        headers, body = self.contract.request(delivery, self.mutants)
         try:
             response = await self._client.request(self.contract.method, delivery.endpoint,
                                                   headers=headers, content=body)
@@ -335,7 +333,7 @@ class PushDeliverer:
             return
         attempts = 1
         delays = self.contract.delays(delivery.strategy, self._rng)
-        if mutants.active("push-no-retries"):
+        if self.mutants.active("push-no-retries"):
             delays = iter(())
         while not self.contract.succeeded(status):
             wait = next(delays, None)

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmqconform.emulator import mutants
-from cmqconform.emulator.queues import Queue
-from cmqconform.emulator.records import Page
-from cmqconform.emulator.topics import Topic
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
+from cmqconform.products.cmq.queues import Queue
+from cmqconform.products.cmq.records import Page
+from cmqconform.products.cmq.topics import Topic
 
 
 @dataclass(slots=True)
@@ -22,7 +22,8 @@ class Account:
     released: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
-def page_of(items: list[dict[str, Any]], offset: int, limit: int | None) -> Page:
+def page_of(items: list[dict[str, Any]], offset: int, limit: int | None,
+            mutants: Mutants = NO_MUTANTS) -> Page:
     """Slice ``items`` by Offset/Limit (no limit = to the end), keeping the total."""
     if mutants.active("offset-ignored"):
         offset = 0

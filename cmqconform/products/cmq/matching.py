@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from cmqconform.emulator import mutants
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
 
 #: Fewest words ``#`` matches: 1 is the reading of erratum routing-key-hash, 0 its alternative.
 HASH_MIN_WORDS = 1
 
 
-def tags_match(filter_tags: Iterable[str], msg_tags: Iterable[str]) -> bool:
+def tags_match(filter_tags: Iterable[str], msg_tags: Iterable[str],
+               mutants: Mutants = NO_MUTANTS) -> bool:
     """Rules 1-3: no filter receives all; otherwise FilterTag and MsgTag must intersect."""
     wanted = set(filter_tags)
     if not wanted:
@@ -66,7 +67,7 @@ def key_matches(binding_key: str, routing_key: str, hash_min_words: int = HASH_M
     return reachable[len(words)]
 
 
-def _mutated_match(binding_key: str, routing_key: str) -> bool:
+def _mutated_match(binding_key: str, routing_key: str, mutants: Mutants) -> bool:
     """The matcher with '#' as '*' or '*' as '#' (the two routing mutants)."""
     swap = ("#", "*") if mutants.active("hash-matches-one-word") else ("*", "#")
     words = [swap[1] if w == swap[0] else w for w in _words(binding_key)]
@@ -74,21 +75,22 @@ def _mutated_match(binding_key: str, routing_key: str) -> bool:
 
 
 def routing_match(binding_keys: Sequence[str], routing_key: str | None,
-                  hash_min_words: int = HASH_MIN_WORDS) -> bool:
+                  hash_min_words: int = HASH_MIN_WORDS, mutants: Mutants = NO_MUTANTS) -> bool:
     """FilterType 2: some binding key matches the routing key; no routing key matches nothing."""
     if routing_key is None:
         return False
     if mutants.active("hash-matches-zero-words"):
         hash_min_words = 0
     if mutants.active("hash-matches-one-word") or mutants.active("star-matches-many-words"):
-        return any(_mutated_match(binding, routing_key) for binding in binding_keys)
+        return any(_mutated_match(binding, routing_key, mutants) for binding in binding_keys)
     return any(key_matches(binding, routing_key, hash_min_words) for binding in binding_keys)
 
 
 def subscription_matches(routed: bool, filter_tags: Sequence[str],
                          binding_keys: Sequence[str], msg_tags: Sequence[str],
-                         routing_key: str | None, hash_min_words: int = HASH_MIN_WORDS) -> bool:
+                         routing_key: str | None, hash_min_words: int = HASH_MIN_WORDS,
+                         mutants: Mutants = NO_MUTANTS) -> bool:
     """Whether a subscription receives a message: by routing key on a routing topic, else tags."""
     if routed:
-        return routing_match(binding_keys, routing_key, hash_min_words)
-    return tags_match(filter_tags, msg_tags)
+        return routing_match(binding_keys, routing_key, hash_min_words, mutants)
+    return tags_match(filter_tags, msg_tags, mutants)

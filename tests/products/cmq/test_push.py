@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cmqconform.emulator import Backend, FakeClock
-from cmqconform.emulator.push import Delivery, PushContract, PushDeliverer, PushResult
+from cmqconform.emulator import FakeClock
+from cmqconform.products.cmq import Backend
+from cmqconform.products.cmq.push import Delivery, PushContract, PushDeliverer, PushResult
 from cmqconform.spec import load_specs
 from cmqconform.spec.schema import push_body_schema
 

@@ -1,6 +1,6 @@
 """One queue's messages: Active, Inactive and Delayed states, receipt handles, expiry, rewind.
 
-Not thread-safe on its own: :class:`~cmqconform.emulator.state.Backend` holds its lock around
+Not thread-safe on its own: :class:`~cmqconform.products.cmq.state.Backend` holds its lock around
 every call. Time is passed in (``now``) so the queue never reads a clock.
 """
 
@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cmqconform.emulator import mutants
-from cmqconform.emulator.ids import numeric_id
-from cmqconform.emulator.records import ReceivedMessage
+from cmqconform.emulator.product import NO_MUTANTS, Mutants
+from cmqconform.products.cmq.ids import numeric_id
+from cmqconform.products.cmq.records import ReceivedMessage
 
 _INFINITY = float("inf")
 
@@ -41,8 +41,10 @@ class Message:
 class Queue:
     """A queue's attributes and messages, indexed for O(log n) send, receive and delete."""
 
-    def __init__(self, queue_id: str, name: str, attributes: dict[str, Any]) -> None:
+    def __init__(self, queue_id: str, name: str, attributes: dict[str, Any],
+                 mutants: Mutants = NO_MUTANTS) -> None:
         self.queue_id = queue_id
+        self.mutants = mutants
         self.name = name
         self.attributes = attributes
         self.messages: dict[str, Message] = {}
@@ -123,13 +125,13 @@ class Queue:
             message = self._live(msg_id, version)
             if message is None:
                 continue
-            if message.handle is not None and not mutants.active("handle-never-expires"):
+            if message.handle is not None and not self.mutants.active("handle-never-expires"):
                 # The visibility timeout ran out: the receipt handle expires with it.
-                if not mutants.active("stale-handle-deletes"):
+                if not self.mutants.active("stale-handle-deletes"):
                     self._handles.pop(message.handle, None)
                 message.handle = None
             over = message.dequeue_count >= (limit or 0)
-            if mutants.active("dead-letter-off-by-one"):
+            if self.mutants.active("dead-letter-off-by-one"):
                 over = message.dequeue_count > (limit or 0)
             if limit is not None and over:
                 self._drop(message)
@@ -166,14 +168,14 @@ class Queue:
             message = self._live(msg_id, version)
             if message is None or message.visible_at > now:
                 continue
-            if message.handle is not None and not mutants.active("stale-handle-deletes"):
+            if message.handle is not None and not self.mutants.active("stale-handle-deletes"):
                 self._handles.pop(message.handle, None)
             message.dequeue_count += 1
             if message.dequeue_count == 1:
                 message.first_dequeue_time = now
-            hidden = 0 if mutants.active("visibility-not-applied") else visibility_timeout
+            hidden = 0 if self.mutants.active("visibility-not-applied") else visibility_timeout
             message.visible_at = now + hidden
-            message.handle = msg_id if mutants.active("handle-is-message-id") else numeric_id()
+            message.handle = msg_id if self.mutants.active("handle-is-message-id") else numeric_id()
             self._handles[message.handle] = msg_id
             self._index(message, now)
             return ReceivedMessage(
@@ -192,14 +194,14 @@ class Queue:
         msg_id = self._handles.get(receipt_handle)
         message = self.messages.get(msg_id) if msg_id is not None else None
         stale = message is not None and message.handle != receipt_handle \
-            and not mutants.active("stale-handle-deletes")
+            and not self.mutants.active("stale-handle-deletes")
         expired = message is not None and message.visible_at <= now \
-            and not mutants.active("handle-never-expires")
+            and not self.mutants.active("handle-never-expires")
         if message is None or stale or expired:
             return False
         self._drop(message)
         rewind = self._int_attr("rewindSeconds")
-        if rewind > 0 and not mutants.active("rewind-forgets-deleted"):
+        if rewind > 0 and not self.mutants.active("rewind-forgets-deleted"):
             self.rewindable[message.msg_id] = (message, now + rewind)
         return True
 
@@ -252,7 +254,7 @@ class Queue:
             oldest = min(oldest, message.enqueue_time)
             if message.visible_at <= now:
                 active += 1
-            elif message.delayed and not mutants.active("delay-counted-inactive"):
+            elif message.delayed and not self.mutants.active("delay-counted-inactive"):
                 delayed += 1
             else:
                 inactive += 1

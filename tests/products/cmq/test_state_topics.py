@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from cmqconform.emulator import Backend, FakeClock, Fault
-from cmqconform.emulator.limits import Limits
+from cmqconform.emulator import FakeClock, Fault
+from cmqconform.products.cmq import Backend
+from cmqconform.products.cmq.limits import Limits
 from cmqconform.spec import load_specs
 
 ACC = "AKIDtest"

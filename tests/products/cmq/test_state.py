@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from cmqconform.emulator import Backend, FakeClock, Fault, ReceivedMessage
+from cmqconform.emulator import FakeClock, Fault
+from cmqconform.products.cmq import Backend, ReceivedMessage
 from cmqconform.spec import load_specs
 
 T = TypeVar("T")

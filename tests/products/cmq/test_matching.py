@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cmqconform.emulator.matching import (
+from cmqconform.products.cmq.matching import (
     HASH_MIN_WORDS,
     dots,
     key_matches,
