@@ -4,7 +4,7 @@ A YAML list; each entry names ``case`` (a test name or node id, globs allowed) o
 clause id, globs allowed), a ``status`` (``xfail`` or ``disabled``) and a ``reason``
 (``schemas/expectations.schema.json``)::
 
-    - {clause: cmq.legacy.GetQueueAttributes.response.Bps, status: xfail, reason: returns null}
+    - {clause: <surface>.GetQueueAttributes.response.Bps, status: xfail, reason: returns null}
     - {case: "CreateQueue[VisibilityTimeout=43201]", status: disabled, reason: slow on this target}
 """
 

@@ -45,7 +45,7 @@ _ARRAY = re.compile(r"^array<(?P<item>[A-Za-z][A-Za-z0-9]*)>$")
 
 
 def surface_of(clause_id: str) -> str | None:
-    """The surface a clause id names: ``cmq.v3`` of ``cmq.v3.CreateQueue.X.range``."""
+    """The surface a clause id names: ``tdmq.v3`` of ``tdmq.v3.SendMessages.Topic.required``."""
     parts = clause_id.split(".")
     return ".".join(parts[:2]) if len(parts) > 2 and all(parts[:2]) else None
 

@@ -301,7 +301,7 @@ def cmq_session(cmq_run: CmqRun) -> Session:
 
 @pytest.fixture(scope="session")
 def cmq_client(cmq_session: Session) -> Callable[[str], Client]:
-    """Factory: a client of one surface of the target, ``cmq_client("cmq.v3")``."""
+    """Factory: a client of one surface of the target, ``cmq_client("<product>.<surface>")``."""
     clients: dict[str, Client] = {}
 
     def client(api: str) -> Client:
@@ -357,7 +357,7 @@ def resource_factory(kind: str, default_api: str) -> Callable[..., Any]:
     """A fixture creating run-prefixed resources of ``kind`` (``api=``, create attributes).
 
     A product's scenarios declare theirs in a conftest:
-    ``cmq_queue = resource_factory("queue", "cmq.v3")``.
+    ``cmq_queue = resource_factory("queue", "<product>.<surface>")``.
     """
     def fixture(cmq_resources: Callable[[str], Resources]) -> Callable[..., str]:
         def create(api: str = default_api, **attrs: Any) -> str:

@@ -126,7 +126,7 @@ class RunInfo:
 
 
 def derive_api_action(clause_ids: Iterable[str]) -> tuple[str | None, str | None]:
-    """Surface and action named by clause ids (``cmq.v3.CreateQueue.X.range``), when any is."""
+    """Surface and action named by clause ids (``<surface>.CreateQueue.X.range``), when any is."""
     api = action = None
     for cid in clause_ids:
         known = surface_of(cid)
@@ -134,7 +134,7 @@ def derive_api_action(clause_ids: Iterable[str]) -> tuple[str | None, str | None
             continue
         api = api or known
         head = cid[len(known) + 1:].split(".", 1)[0]
-        # Surface-wide clauses (``cmq.v3.auth.x``, ``cmq.v3.condition.y``) name no action.
+        # Surface-wide clauses (``<surface>.auth.x``, ``<surface>.condition.y``) name no action.
         if known == api and head[:1].isupper():
             return api, head
     return api, action

@@ -49,3 +49,74 @@ def test_the_gateway_reaches_products_only_through_the_registry() -> None:
     """cmqconform.emulator imports no product module; it builds one by id (importlib)."""
     gateway = list((PACKAGE / "emulator").rglob("*.py"))
     assert gateway and _importing_products(gateway) == []
+
+
+#: Engine stages in data-flow order (spec -> cases -> exchanges -> verdicts -> reports); a
+#: module may import its own stage or an earlier one. ``verdicts.py`` holds the records every
+#: stage passes on (Case, Exchange, Verdict), so it sits with the models.
+STAGES: tuple[tuple[str, ...], ...] = (
+    ("models", "errors", "netutil", "verdicts"),
+    ("spec", "configschema"),
+    ("cases",),
+    ("dialects", "targets", "session", "provision", "ratelimit"),
+    ("checks", "runner", "fuzz"),
+    ("results", "results_enrich", "reporting", "coverage", "expectations"),
+)
+#: Never imported by the engine: the fronts, the emulator and the products.
+OUTSIDE = ("emulator", "products", "pytest_plugin", "plugin_run", "plugin_report",
+           "plugin_items", "cli", "run", "mutate", "mutate_select", "__main__")
+
+
+def _unit(module: str) -> str | None:
+    """``cmqconform.spec.loader`` -> ``spec``; None for anything outside the package."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "cmqconform" and len(parts) > 1 else None
+
+
+def _stage(unit: str) -> int | None:
+    return next((i for i, units in enumerate(STAGES) if unit in units), None)
+
+
+def _engine_modules() -> list[Path]:
+    return [p for p in PACKAGE.rglob("*.py")
+            if _stage(p.relative_to(PACKAGE).with_suffix("").parts[0]) is not None]
+
+
+def test_every_engine_module_has_a_stage() -> None:
+    """A new top-level module is placed on the arrow (or named a front) on purpose."""
+    units = {p.relative_to(PACKAGE).with_suffix("").parts[0] for p in PACKAGE.glob("*")
+             if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())}
+    placed = {u for stage in STAGES for u in stage} | set(OUTSIDE) | {"__init__"}
+    assert units - placed == set()
+
+
+def test_models_and_errors_import_nothing_of_the_package() -> None:
+    """The records depend on nothing."""
+    for name in ("models.py", "errors.py"):
+        assert {m for m in _imports(PACKAGE / name) if _unit(m)} == set(), name
+
+
+def test_imports_point_back_along_the_data_flow() -> None:
+    """No engine module imports a later stage, a front, the emulator or a product."""
+    wrong = []
+    for path in _engine_modules():
+        own = _stage(path.relative_to(PACKAGE).with_suffix("").parts[0])
+        assert own is not None
+        for module in _imports(path):
+            unit = _unit(module)
+            if unit is None or unit == "__version__":
+                continue
+            stage = _stage(unit)
+            if unit in OUTSIDE or (stage is not None and stage > own):
+                wrong.append(f"{path.relative_to(PACKAGE)} imports {module}")
+    assert wrong == []
+
+
+def test_no_module_outside_the_cmq_package_names_a_cmq_surface() -> None:
+    """Surfaces are data: only products/cmq (and CMQ's specs and tests) may name cmq.v3."""
+    named = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*")
+             if p.is_file() and p.suffix in (".py", ".json", ".j2", ".js")
+             and "products/cmq" not in p.as_posix()
+             and ("cmq.v3" in p.read_text(encoding="utf-8")
+                  or "cmq.legacy" in p.read_text(encoding="utf-8"))]
+    assert named == []

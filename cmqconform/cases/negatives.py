@@ -30,7 +30,7 @@ UNKNOWN_PARAM = "CmqcUnknownParam"
 
 def surface_clauses(api: ApiSpec, condition: str,
                     action: ActionSpec | None = None) -> tuple[str, ...]:
-    """The condition's clause, any surface clause named after it (``cmq.v3.auth.<cond>``) and
+    """The condition's clause, any surface clause named after it (``<surface>.auth.<cond>``) and
     ``action``'s error_code clauses that state ``condition``."""
     ids = [c.id for c in api.clauses if c.id.rsplit(".", 1)[-1] == condition]
     if action is not None:

@@ -9,9 +9,9 @@ A surface's facts name its dialect; :func:`get_dialect` returns it from one regi
 
 Example::
 
-    facts = specs.api("cmq.v3").facts
+    facts = specs.api(surface).facts
     dialect = get_dialect(facts.dialect)
-    prepared = dialect.prepare(Call("cmq.v3", "CreateQueue", {"QueueName": "q1"}), facts,
+    prepared = dialect.prepare(Call(surface, "CreateQueue", {"QueueName": "q1"}), facts,
                                base_url=url, credentials=creds,
                                signature_method="TC3-HMAC-SHA256", region="ap-guangzhou", ...)
     envelope = dialect.decode(httpx.Client().send(prepared.request, auth=prepared.auth))

@@ -1,10 +1,12 @@
-"""The emulator's ASGI app: one pipeline for both API surfaces on ``/`` and ``/v2/index.php``.
+"""The emulator's ASGI app: one pipeline for every surface of one product, on ``/`` and on each
+surface's own path (legacy CMQ's ``/v2/index.php``).
 
-A request goes through: size limit -> dialect detection -> common parameters (Action, Version,
-Region) -> signature -> action lookup -> rate limit -> typed parameters -> spec validation ->
-the action's handler from the product's table for that surface (a
-:class:`~cmqconform.emulator.product.ProductEmulator`, e.g. :mod:`cmqconform.products.cmq.v3`) ->
-the surface's envelope. Every refusal is a :class:`Fault` whose condition becomes the first code
+A request goes through: size limit -> signer detection -> the surface (by path, else by signer)
+-> common parameters (Action, Version, Region, as the surface's facts require them) ->
+signature -> action lookup -> rate limit -> typed parameters -> spec validation -> the action's
+handler from the product's table for that surface (a
+:class:`~cmqconform.emulator.product.ProductEmulator`) -> the envelope the surface's facts
+describe. Every refusal is a :class:`Fault` whose condition becomes the first code
 errors.yaml accepts for it on that surface; no code is written here.
 """
 

@@ -79,7 +79,7 @@ class Lifecycle(Protocol):
 class ProductEmulator(Protocol):
     """A product's semantics as the gateway drives them.
 
-    ``handlers`` maps each surface id the product serves (``cmq.v3``, ``cmq.legacy``) to its
+    ``handlers`` maps each surface id the product serves (``<product>.<surface>``) to its
     action handlers by action name; each handler receives a
     :class:`~cmqconform.emulator.handlers.Context` whose ``backend`` is this ``backend`` and
     whose ``mutants`` is this ``mutants``.

@@ -41,7 +41,7 @@ _schemas: dict[int, schemathesis.BaseSchema] = {}
 
 
 def fuzz_id(api: str, action: str) -> str:
-    """The test id of an action's fuzz item: ``fuzz[cmq.legacy SendMessage]``."""
+    """The test id of an action's fuzz item: ``fuzz[<surface> SendMessage]``."""
     return f"fuzz[{api} {action}]"
 
 

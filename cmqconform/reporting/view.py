@@ -184,7 +184,7 @@ def _action_of(case: Mapping[str, Any], clause_ids: Sequence[str], api: str) -> 
         return action
     case_id = str(case.get("id", ""))
     if "[" in case_id and "/test_" not in case_id:
-        # Generated node ids: ``generated/cmq.v3.spec::CreateQueue[VisibilityTimeout=43201]``;
+        # Generated node ids: ``generated/<surface>.spec::CreateQueue[VisibilityTimeout=43201]``;
         # a scenario's test function (``behaviour/test_auth.py::test_x[...]``) is no action.
         return case_id.split("[", 1)[0].rsplit("::", 1)[-1]
     for cid in clause_ids:

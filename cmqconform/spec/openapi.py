@@ -26,12 +26,12 @@ BODY_MEDIA_TYPE = "application/json"
 
 
 def operation_path(api: str, action: str) -> str:
-    """The synthetic path of an action: ``/cmq.v3/CreateQueue``."""
+    """The synthetic path of an action: ``/<surface>/CreateQueue``."""
     return f"/{api}/{action}"
 
 
 def parse_operation_path(path: str) -> tuple[str, str]:
-    """``/cmq.v3/CreateQueue`` -> ``("cmq.v3", "CreateQueue")``; ValueError on anything else."""
+    """``/tdmq.v3/SendMessages`` -> ``("tdmq.v3", "SendMessages")``; ValueError on anything else."""
     parts = path.strip("/").split("/")
     if len(parts) != 2 or not all(parts):
         raise ValueError(f"not a synthetic CMQ operation path (/<api>/<Action>): {path!r}")
