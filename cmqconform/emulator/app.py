@@ -33,7 +33,7 @@ from cmqconform.emulator.handlers import Context, Handler
 from cmqconform.emulator.product import Mutants, ProductEmulator, build_product
 from cmqconform.emulator.validate import validate
 from cmqconform.emulator.wire import (
-    LEGACY,
+    CMQ_LEGACY,
     TC3,
     TCV1,
     WireRequest,
@@ -138,7 +138,7 @@ class Gateway:
             return self.paths[request.url.path]
         if "x-tc-action" in request.headers or "Version" in request.query_params:
             return self.by_signer[TC3]
-        return self.by_signer[LEGACY] if request.url.path != "/" else self.by_signer[TC3]
+        return self.by_signer[CMQ_LEGACY] if request.url.path != "/" else self.by_signer[TC3]
 
     def _size_limit(self, api: str, key: str) -> int | None:
         sizes = self.facts(api).request_size_bytes
@@ -167,7 +167,7 @@ class Gateway:
         if request.method == "GET":
             key, size = "get", len(request.url.query.encode())
         else:
-            key = {TC3: "post_tc3", TCV1: "post_v1", LEGACY: "post"}[wire.dialect]
+            key = {TC3: "post_tc3", TCV1: "post_v1", CMQ_LEGACY: "post"}[wire.dialect]
             size = len(body)
         limit = self._size_limit(api, key)
         if limit is not None and size > limit:
@@ -189,9 +189,7 @@ class Gateway:
         handler = self.handlers.get(api, {}).get(name)
         if action is None or handler is None:
             raise Fault("unknown_action", f"action name {name} is not existed", "Action")
-        # Legacy QPS counts messages: a batch counts each of its items (cmq-api.txt:4008).
-        cost = max(1, sum(k.split(".")[0].lower() in ("msgbody", "receipthandle")
-                          for k in wire.flat)) if wire.dialect == LEGACY else 1
+        cost = self.product.request_cost(api, wire.flat)
         if self.limiter is not None and not self.limiter.admit((account, api, name),
                                                                self.clock.now(), cost) \
                 and not self.mutants.active("throttle-never"):

@@ -26,7 +26,7 @@ from cmqconform.dialects.signing import (
 )
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.product import NO_MUTANTS, Mutants
-from cmqconform.emulator.wire import LEGACY, TC3, WireRequest
+from cmqconform.emulator.wire import CMQ_LEGACY, TC3, WireRequest
 
 DEFAULT_HMAC = "HmacSHA1"
 
@@ -139,7 +139,7 @@ def _verify_hmac(request: WireRequest, accounts: AccountKeys, now: float, skew: 
     if not hmac.compare_digest(expected.encode(), signature.encode()) \
             and not mutants.active("signature-unchecked"):
         raise Fault("signature_failure", "the signature does not match the request", "Signature")
-    if request.dialect != LEGACY:
+    if request.dialect != CMQ_LEGACY:
         # The legacy doc names a Token parameter (cmq-api.txt:4507) but no code for a wrong one.
         accounts.check_token(secret_id, flat.get("Token"), mutants)
     return secret_id

@@ -21,14 +21,14 @@ from cmqconform.models import ActionSpec, FieldSpec, TypeSpec, array_item
 
 TC3 = "tc3"
 TCV1 = "tcv1"
-LEGACY = "cmq_legacy"
+CMQ_LEGACY = "cmq_legacy"
 
 #: What the official SDKs send besides the common parameters of service.yaml
 #: (CLIENT-WIRE-NOTES.md): accepted, never reported as unknown.
 SDK_EXTRAS: Mapping[str, frozenset[str]] = {
     TC3: frozenset(),
     TCV1: frozenset({"RequestClient"}),
-    LEGACY: frozenset({"UserpollingWaitSeconds", "clientRequestId"}),
+    CMQ_LEGACY: frozenset({"UserpollingWaitSeconds", "clientRequestId"}),
 }
 
 _INT = re.compile(r"^[+-]?[0-9]+$")  # ASCII only: int() would also take "٣"
@@ -79,12 +79,12 @@ def detect_dialect(path: str, headers: Mapping[str, str], flat: Mapping[str, str
     The legacy path always means legacy: ``/v2/index.php`` serves no API 3.0 request.
     """
     if path in legacy_paths:
-        return LEGACY
+        return CMQ_LEGACY
     if "x-tc-action" in headers or headers.get("authorization", "").startswith("TC3-"):
         return TC3
     if "Version" in flat:
         return TCV1
-    return LEGACY
+    return CMQ_LEGACY
 
 
 def read_request(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
