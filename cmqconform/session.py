@@ -104,6 +104,10 @@ class Session:
     def _send(self, api: str, action: str, params: Mapping[str, Any], *,
               common: Mapping[str, str | None] | None, tamper: str | None,
               http_method: str, array_base: int | None) -> Exchange:
+        dialect = get_dialect(self.specs.api(api).dialect)
+        if tamper is not None and tamper not in dialect.auth_tampers:
+            raise ValueError(f"{api}: the {dialect.name} dialect has no auth tamper {tamper!r} "
+                             f"(it has {', '.join(dialect.auth_tampers)})")
         creds = self._credentials(tamper)
         clock: Callable[[], float] = time.time
         if tamper == "expired_timestamp":
@@ -128,7 +132,6 @@ class Session:
         except httpx.HTTPError as exc:
             return Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
                             evidence=_evidence(request, None, secrets))
-        dialect = get_dialect(self.specs.api(api).dialect)
         decoded = dialect.decode(response)
         evidence = _evidence(response.request, decoded.evidence, secrets)
         if isinstance(decoded, DecodeFailure):

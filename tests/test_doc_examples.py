@@ -17,11 +17,15 @@ from jsonschema import Draft202012Validator
 
 from cmqconform.models import ActionSpec, ApiSpec, Cite
 from cmqconform.spec import load_specs
-from cmqconform.spec.loader import SURFACE_DIRS, default_root
+from cmqconform.spec.loader import default_root
 from cmqconform.spec.schema import push_body_schema, response_schema
+from cmqconform.spec.yamlio import load_yaml
 from tests.surfaces import LEGACY, V3
 
 FIXTURES = Path(__file__).parent / "fixtures" / "doc_examples"
+#: Each surface's folder, as specs/cmq/product.yaml names it (``folder:``): v3 -> cmq.v3.
+SURFACE_DIRS = {api: str(body["folder"]) for api, body in
+                load_yaml(default_root() / "cmq" / "product.yaml")["surfaces"].items()}
 SURFACE_OF_DIR = {folder: api for api, folder in SURFACE_DIRS.items()}
 _STEM = re.compile(r"^(?P<action>[A-Z][A-Za-z]+)(?:-(?P<n>[1-9][0-9]*))?$")
 
@@ -104,7 +108,7 @@ PUSH_FIXTURES = sorted(FIXTURES.glob("legacy/push/*.json"))
 def test_push_example_conforms_to_push_contract(path: Path) -> None:
     data = _load(path)
     specs = load_specs()
-    push = specs.api("cmq.legacy").push
+    push = specs.api(LEGACY).push
     for header in push["headers"]:
         if header["name"].lower().startswith("x-cmq-") and "when" not in header:
             assert header["name"] in data["headers"], f"example lacks {header['name']}"

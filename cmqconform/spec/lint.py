@@ -181,6 +181,16 @@ class Linter:
         for table in action.error_tables:
             if table not in tables:
                 yield _err(f"unknown error table {table!r}", action.where, "ref.error_table")
+        if not api.common_tables and not action.error_tables:
+            yield _err(f"{action.name}: {api.id} has no error table every action answers from; "
+                       f"name the action's error_tables", action.where, "ref.error_table")
+        hosts = sorted({e.host for e in api.facts.endpoints if e.host is not None})
+        if action.host is None and len(hosts) > 1:
+            yield _err(f"{action.name}: {api.id} has several hosts ({', '.join(hosts)}); "
+                       f"name the action's host", action.where, "ref.host")
+        if action.host is not None and action.host not in hosts:
+            yield _err(f"{action.name}: unknown host {action.host!r} (hosts of {api.id}: "
+                       f"{', '.join(hosts) or 'none'})", action.where, "ref.host")
         for ref in action.errors:
             yield from self.check_code(api, ref)
             if ref.source is not None:

@@ -26,6 +26,8 @@ SKEY = "test-secret-key-0001"
 VERSION = "2019-03-04"
 REGION = "ap-guangzhou"
 LEGACY_PATH = "/v2/index.php"
+#: The non-"/" surface paths, as ``read_request``/``detect_dialect`` take them.
+LEGACY_PATHS = frozenset({LEGACY_PATH})
 
 
 def tc3(action: str, params: Mapping[str, Any], host: str, *, sid: str = SID, key: str = SKEY,

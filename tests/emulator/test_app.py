@@ -194,7 +194,7 @@ def test_missing_action(client: Client) -> None:
 
 
 def test_request_too_large(client: Client) -> None:
-    limit = SPECS.service["apis"][V3]["request_size_bytes"]["get"]["value"]
+    limit = SPECS.api(V3).facts.request_size_bytes["get"]
     response = client.v1("DescribeQueueDetail", {"TagKey": "x" * limit}, method="GET")
     assert error_code(response) == code(V3, "request_too_large")
 

@@ -10,7 +10,7 @@ from cmqconform.emulator.auth import AccountKeys, verify
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.wire import read_request
 
-from .signed import LEGACY_PATH, SID, SKEY, hmac_params, tc3
+from .signed import LEGACY_PATH, LEGACY_PATHS, SID, SKEY, hmac_params, tc3
 
 HOST = "127.0.0.1:9000"
 NOW = 1_700_000_000
@@ -23,7 +23,7 @@ def _tc3(host: str = HOST, **kw: object):  # type: ignore[no-untyped-def]
     headers, body = tc3("CreateQueue", {"QueueName": "q1"}, HOST, **kw)  # type: ignore[arg-type]
     lowered = {k.lower(): v for k, v in headers.items()}
     lowered["host"] = host
-    return read_request("POST", "/", "", lowered, body, LEGACY_PATH)
+    return read_request("POST", "/", "", lowered, body, LEGACY_PATHS)
 
 
 def _hmac(method: str = "POST", path: str = "/", host: str = HOST, signed_host: str = HOST,
@@ -34,7 +34,7 @@ def _hmac(method: str = "POST", path: str = "/", host: str = HOST, signed_host: 
     flat.update(tamper or {})
     text = urlencode(flat)
     query, body = (text, b"") if method == "GET" else ("", text.encode())
-    return read_request(method, path, query, {"host": host}, body, LEGACY_PATH)
+    return read_request(method, path, query, {"host": host}, body, LEGACY_PATHS)
 
 
 def _condition(request) -> str:  # type: ignore[no-untyped-def]
@@ -100,11 +100,11 @@ def test_missing_signature_or_secret_id() -> None:
         flat = dict(request.flat)
         del flat[name]
         bare = read_request("POST", "/", "", {"host": HOST}, urlencode(flat).encode(),
-                            LEGACY_PATH)
+                            LEGACY_PATHS)
         assert _condition(bare) == "missing_auth"
     headers, body = tc3("CreateQueue", {}, HOST, timestamp=NOW)
     lowered = {k.lower(): v for k, v in headers.items() if k != "Authorization"}
-    assert _condition(read_request("POST", "/", "", lowered, body, LEGACY_PATH)) == "missing_auth"
+    assert _condition(read_request("POST", "/", "", lowered, body, LEGACY_PATHS)) == "missing_auth"
 
 
 def test_credentials_repr_hides_keys() -> None:
@@ -125,7 +125,7 @@ def _tc3_with_token(token: str | None):  # type: ignore[no-untyped-def]
 def _v1_with_token(token: str | None, v1: bool = True):  # type: ignore[no-untyped-def]
     params = {"QueueName": "q1", **({"Token": token} if token is not None else {})}
     flat = hmac_params("ClearQueue", params, HOST, timestamp=NOW, v1=v1)
-    return read_request("POST", "/", "", {"host": HOST}, urlencode(flat).encode(), LEGACY_PATH)
+    return read_request("POST", "/", "", {"host": HOST}, urlencode(flat).encode(), LEGACY_PATHS)
 
 
 @pytest.mark.parametrize("build", [_tc3_with_token, _v1_with_token])

@@ -9,7 +9,7 @@ import pytest
 
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.wire import (
-    LEGACY,
+    CMQ_LEGACY,
     TC3,
     TCV1,
     WireRequest,
@@ -24,6 +24,7 @@ from tests.surfaces import V3
 
 SRC = Cite("cmq-api.txt", 1)
 LEGACY_PATH = "/v2/index.php"
+LEGACY_PATHS = frozenset({LEGACY_PATH})
 FILTER = TypeSpec("Filter", (FieldSpec("Name", "string", False, SRC),
                              FieldSpec("Values", "array<string>", False, SRC)), SRC)
 TYPES = {"Filter": FILTER}
@@ -46,18 +47,18 @@ def _flat(dialect: str, flat: dict[str, str], method: str = "POST") -> WireReque
     ("/", {"x-tc-action": "CreateQueue"}, {}, TC3),
     ("/", {"authorization": "TC3-HMAC-SHA256 Credential=x"}, {}, TC3),
     ("/", {}, {"Version": "2019-03-04"}, TCV1),
-    ("/", {}, {"Action": "SendMessage"}, LEGACY),
-    (LEGACY_PATH, {}, {"Version": "2019-03-04"}, LEGACY),
+    ("/", {}, {"Action": "SendMessage"}, CMQ_LEGACY),
+    (LEGACY_PATH, {}, {"Version": "2019-03-04"}, CMQ_LEGACY),
 ])
 def test_detect_dialect(path: str, headers: dict[str, str], flat: dict[str, str],
                         expected: str) -> None:
-    assert detect_dialect(path, headers, flat, LEGACY_PATH) == expected
+    assert detect_dialect(path, headers, flat, LEGACY_PATHS) == expected
 
 
 def test_read_request_tc3_json() -> None:
     body = json.dumps({"QueueName": "q1"}).encode()
     wire = read_request("POST", "/", "", {"host": "127.0.0.1:9", "x-tc-action": "CreateQueue",
-                                          "x-tc-version": "2019-03-04"}, body, LEGACY_PATH)
+                                          "x-tc-version": "2019-03-04"}, body, LEGACY_PATHS)
     assert (wire.dialect, wire.action, wire.host) == (TC3, "CreateQueue", "127.0.0.1:9")
     assert wire.payload == {"QueueName": "q1"}
     assert wire.common("Version") == "2019-03-04"
@@ -65,20 +66,20 @@ def test_read_request_tc3_json() -> None:
 
 def test_read_request_legacy_form_without_content_type() -> None:
     wire = read_request("POST", LEGACY_PATH, "", {"host": "h"}, b"Action=SendMessage&msgBody=a%20b",
-                        LEGACY_PATH)
-    assert wire.dialect == LEGACY and wire.flat["msgBody"] == "a b"
+                        LEGACY_PATHS)
+    assert wire.dialect == CMQ_LEGACY and wire.flat["msgBody"] == "a b"
 
 
 def test_read_request_v1_get_query() -> None:
     wire = read_request("GET", "/", "Action=ClearQueue&Version=2019-03-04&QueueName=q",
-                        {"host": "h"}, b"", LEGACY_PATH)
+                        {"host": "h"}, b"", LEGACY_PATHS)
     assert wire.dialect == TCV1 and wire.flat["QueueName"] == "q"
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]"])
 def test_tc3_body_must_be_a_json_object(body: bytes) -> None:
     with pytest.raises(Fault) as info:
-        read_request("POST", "/", "", {"x-tc-action": "A"}, body, LEGACY_PATH)
+        read_request("POST", "/", "", {"x-tc-action": "A"}, body, LEGACY_PATHS)
     assert info.value.condition == "invalid_type"
 
 
@@ -117,7 +118,7 @@ def test_v1_unknown_struct_member_is_reported() -> None:
 def test_legacy_arrays_accept_base_0_and_1(base: int) -> None:
     action = _action(_param("msgBody", "array<string>", array_bases=(0, 1)))
     flat = {f"msgBody.{base + i}": f"m{i}" for i in range(3)}
-    decoded = decode_params(_flat(LEGACY, flat), action, TYPES)
+    decoded = decode_params(_flat(CMQ_LEGACY, flat), action, TYPES)
     assert decoded.params == {"msgBody": ["m0", "m1", "m2"]}
 
 
@@ -126,14 +127,14 @@ def test_legacy_arrays_must_be_contiguous(indices: tuple[int, ...]) -> None:
     action = _action(_param("msgBody", "array<string>", array_bases=(0, 1)))
     flat = {f"msgBody.{i}": "m" for i in indices}
     with pytest.raises(Fault) as info:
-        decode_params(_flat(LEGACY, flat), action, TYPES)
+        decode_params(_flat(CMQ_LEGACY, flat), action, TYPES)
     assert info.value.condition == "array_not_contiguous"
     assert info.value.param == "msgBody"
 
 
 def test_legacy_sdk_extras_are_not_unknown() -> None:
     flat = {"UserpollingWaitSeconds": "30", "clientRequestId": "1", "other": "x"}
-    decoded = decode_params(_flat(LEGACY, flat), _action(), TYPES)
+    decoded = decode_params(_flat(CMQ_LEGACY, flat), _action(), TYPES)
     assert decoded.unknown == ("other",)
 
 

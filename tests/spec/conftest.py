@@ -22,8 +22,19 @@ class SpecTree:
     root: Path
 
     def path(self, rel: str) -> Path:
-        """A file under ``specs/cmq``, e.g. ``v3/CreateQueue.yaml``."""
-        return self.root / "cmq" / rel
+        """A file under ``specs/cmq`` (``v3/CreateQueue.yaml``), or under ``specs/`` when ``rel``
+        starts with ``vendors/`` (``vendors/tencent/api3/errors.yaml``)."""
+        return self.root / self.under(rel)
+
+    @staticmethod
+    def under(rel: str) -> str:
+        """``rel`` relative to the specs root."""
+        return rel if rel.startswith("vendors/") else f"cmq/{rel}"
+
+    @classmethod
+    def display(cls, rel: str) -> str:
+        """How lint names the file ``rel``: ``specs/cmq/v3/errors.yaml``."""
+        return f"specs/{cls.under(rel)}"
 
     def replace(self, rel: str, old: str, new: str) -> int:
         """Replace the first ``old`` in a file by ``new``; the 1-based line where it was."""
@@ -53,10 +64,11 @@ class SpecTree:
 
 
 def copy_specs(dest: Path) -> SpecTree:
-    """Copy the project's specs to ``dest/specs``."""
+    """Copy the project's specs (every product and vendor fact set) to ``dest/specs``."""
     source = default_root()
     root = dest / "specs"
-    shutil.copytree(source / "cmq", root / "cmq")
+    shutil.copytree(source, root, ignore=lambda folder, names: (
+        ["reference"] if Path(folder) == source else []))
     (root / "reference").symlink_to((source / "reference").resolve(), target_is_directory=True)
     return SpecTree(root)
 

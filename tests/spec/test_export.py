@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from cmqconform.cli import main
-from tests.surfaces import APIS
+from cmqconform.spec import load_specs
+from tests.surfaces import APIS, V3
 
 PARAM_KEYS = {"name", "wire_name", "type", "required", "min", "max", "max_length", "pattern",
               "enum", "default", "max_items"}
@@ -73,3 +74,31 @@ def test_every_response_and_type_member_has_name_type_nullable(exported: dict[st
 
 def test_export_is_stable_json(exported: dict[str, Any]) -> None:
     assert json.loads(json.dumps(exported)) == exported
+
+
+def test_surface_facts_are_exported(exported: dict[str, Any]) -> None:
+    """product, dialect, service, path, methods, regions, signature methods, common
+    parameters and conditions come from product.yaml and the shared vendor facts."""
+    facts = load_specs().api(exported["api"]).facts
+    v3 = exported["api"] == V3
+    assert exported["product"] == "cmq" and exported["service"] == "cmq"
+    assert exported["dialect"] == ("tencent_v3" if v3 else "cmq_legacy")
+    assert exported["path"] == ("/" if v3 else "/v2/index.php")
+    assert exported["methods"] == ["POST", "GET"]
+    assert exported["regions"] == list(facts.region_ids)
+    assert ("ap-guangzhou" if v3 else "gz") in exported["regions"]
+    assert exported["signature_methods"] == [m.name for m in facts.signature_methods]
+    assert ("TC3-HMAC-SHA256" in exported["signature_methods"]) is v3
+    params = {p["name"]: p for p in exported["common_params"]}
+    assert {"name", "type", "required", "location", "signers"} <= set(params["Action"])
+    assert params["Action"]["required"] is True
+    if v3:
+        assert params["X-TC-Action"] == {"name": "X-TC-Action", "type": "string",
+                                         "required": True, "location": "header",
+                                         "signers": ["tc3"]}
+    else:
+        assert params["Action"]["signers"] == ["cmq_legacy"]
+    # Conditions: the surface's own plus, for API 3.0, the shared ones (unknown_action).
+    assert exported["conditions"]["queue_not_found"]
+    assert all("code" in ref for refs in exported["conditions"].values() for ref in refs)
+    assert "unknown_action" in exported["conditions"]

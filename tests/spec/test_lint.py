@@ -123,7 +123,8 @@ def legacy_array_without_encoding(tree: SpecTree) -> tuple[str, int, str]:
 
 
 def condition_cite_mismatch(tree: SpecTree) -> tuple[str, int, str]:
-    rel = "v3/errors.yaml"
+    # unknown_action is an API 3.0 condition: it lives in the shared vendor errors.yaml.
+    rel = "vendors/tencent/api3/errors.yaml"
     conditions = tree.doc(rel)["conditions"]
     line = conditions.line_of("unknown_action")
     source = conditions["unknown_action"]["source"]
@@ -139,12 +140,33 @@ def clause_unknown_condition(tree: SpecTree) -> tuple[str, int, str]:
     return rel, clause.line, "ref.condition"
 
 
+def legacy_action_without_host(tree: SpecTree) -> tuple[str, int, str]:
+    # cmq.legacy has a queue and a topic host (product.yaml endpoints): each action names one.
+    rel = "legacy/SendMessage.yaml"
+    tree.replace(rel, "host: queue\n", "")
+    return rel, tree.doc(rel).line, "ref.host"
+
+
+def action_with_unknown_host(tree: SpecTree) -> tuple[str, int, str]:
+    # cmq.v3 has one host: an action there names none.
+    tree.replace(CQ, "summary:", "host: queue\nsummary:")
+    return CQ, tree.doc(CQ).line, "ref.host"
+
+
+def legacy_action_without_error_tables(tree: SpecTree) -> tuple[str, int, str]:
+    # No cmq.legacy table is answered by every action: each action names its tables.
+    rel = "legacy/DeleteMessage.yaml"
+    tree.replace(rel, "error_tables: [common, queue_common, module]\n", "")
+    return rel, tree.doc(rel).line, "ref.error_table"
+
+
 DEFECTS: list[Defect] = [
     bad_yaml, wrong_type, unknown_type, unknown_error_code, duplicate_clause_id, min_above_max,
     default_out_of_range, unknown_erratum, citation_past_eof, citation_not_mentioning,
     action_name_mismatch, api_folder_mismatch, unknown_pattern, duplicate_parameter,
     v3_param_with_array, legacy_array_without_encoding, condition_cite_mismatch,
-    clause_unknown_condition,
+    clause_unknown_condition, legacy_action_without_host, action_with_unknown_host,
+    legacy_action_without_error_tables,
 ]
 
 
@@ -153,7 +175,7 @@ def test_each_defect_is_reported_at_its_file_line_and_rule(
         defect: Defect, tree: SpecTree, new_problems: Callable[[], list[SpecError]]) -> None:
     rel, line, rule = defect(tree)
     found = new_problems()
-    wanted = f"specs/cmq/{rel}"
+    wanted = SpecTree.display(rel)
     assert any(p.file == wanted and p.line == line and p.rule == rule for p in found), (
         f"expected {wanted}:{line} [{rule}]; got:\n" + "\n".join(map(str, found)))
     # The defect is reported where it is, not as noise in other files.

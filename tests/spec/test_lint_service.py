@@ -1,4 +1,5 @@
-"""service.yaml lint: citations say what is cited; ids unique; clause ids match their api."""
+"""Fact lint over service.yaml, product.yaml and the vendor facts: citations say what is cited;
+ids unique; clause ids match their api."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from cmqconform.errors import SpecError
 from cmqconform.spec.lint_service import number_names, url_parts
 from tests.spec.conftest import SpecTree
 
-SERVICE = "specs/cmq/service.yaml"
+SERVICE = "service.yaml"
+PRODUCT = "product.yaml"
+VENDOR = "vendors/tencent/api3/facts.yaml"
 
 
-def _assert_reported(found: list[SpecError], line: int, rule: str) -> None:
-    assert any(p.file == SERVICE and p.line == line and p.rule == rule for p in found), (
-        f"expected {SERVICE}:{line} [{rule}]; got:\n" + "\n".join(map(str, found)))
+def _assert_reported(found: list[SpecError], line: int, rule: str, rel: str = SERVICE) -> None:
+    file = SpecTree.display(rel)
+    assert any(p.file == file and p.line == line and p.rule == rule for p in found), (
+        f"expected {file}:{line} [{rule}]; got:\n" + "\n".join(map(str, found)))
 
 
 def test_limit_citation_must_state_the_value(
@@ -28,11 +32,11 @@ def test_limit_citation_must_state_the_value(
 
 def test_region_citation_must_name_the_region(
         tree: SpecTree, new_problems: Callable[[], list[SpecError]]) -> None:
-    region = tree.doc("service.yaml")["apis"]["cmq.legacy"]["regions"][0]
-    tree.replace("service.yaml", f"{{id: {region['id']}, name: {region['name']}, "
+    region = tree.doc(PRODUCT)["surfaces"]["cmq.legacy"]["regions"][0]
+    tree.replace(PRODUCT, f"{{id: {region['id']}, name: {region['name']}, "
                  f"source: {region['source']}",
                  f"{{id: {region['id']}, name: {region['name']}, source: cmq-api.txt:10")
-    _assert_reported(new_problems(), region.line, "cite.mismatch")
+    _assert_reported(new_problems(), region.line, "cite.mismatch", PRODUCT)
 
 
 def test_also_citation_past_the_end_is_reported(
@@ -51,10 +55,45 @@ def test_unknown_erratum_in_service_facts(
 
 def test_duplicate_region_id(tree: SpecTree,
                              new_problems: Callable[[], list[SpecError]]) -> None:
-    regions = tree.doc("service.yaml")["apis"]["cmq.legacy"]["regions"]
-    tree.replace("service.yaml", "{id: sh, name: Shanghai", "{id: bj, name: Shanghai")
+    regions = tree.doc(PRODUCT)["surfaces"]["cmq.legacy"]["regions"]
+    tree.replace(PRODUCT, "{id: sh, name: Shanghai", "{id: bj, name: Shanghai")
     second = next(r for r in regions if r["id"] == "sh")
-    _assert_reported(new_problems(), second.line, "service.unique")
+    _assert_reported(new_problems(), second.line, "service.unique", PRODUCT)
+
+
+def test_product_endpoint_citation_must_show_the_host(
+        tree: SpecTree, new_problems: Callable[[], list[SpecError]]) -> None:
+    endpoint = next(e for e in tree.doc(PRODUCT)["surfaces"]["cmq.legacy"]["endpoints"]
+                    if e["name"] == "topic-public")
+    tree.replace(PRODUCT, f"{endpoint['url']}\", source: {endpoint['source']}",
+                 f"{endpoint['url']}\", source: cmq-api.txt:10")
+    _assert_reported(new_problems(), endpoint.line, "cite.mismatch", PRODUCT)
+
+
+def test_vendor_common_param_citation_must_name_the_param(
+        tree: SpecTree, new_problems: Callable[[], list[SpecError]]) -> None:
+    param = next(p for p in tree.doc(VENDOR)["facts"]["common_params"]
+                 if p["name"] == "X-TC-Action")
+    tree.replace(VENDOR, f"location: header, source: {param['source']}}}",
+                 "location: header, source: cmq-api.txt:10}")
+    _assert_reported(new_problems(), param.line, "cite.mismatch", VENDOR)
+
+
+def test_vendor_duplicate_common_param(
+        tree: SpecTree, new_problems: Callable[[], list[SpecError]]) -> None:
+    params = tree.doc(VENDOR)["facts"]["common_params"]
+    second = next(p for p in params if p["name"] == "X-TC-Region")
+    tree.replace(VENDOR, "{name: X-TC-Region,", "{name: X-TC-Action,")
+    _assert_reported(new_problems(), second.line, "service.unique", VENDOR)
+
+
+def test_vendor_fact_unknown_erratum(
+        tree: SpecTree, new_problems: Callable[[], list[SpecError]]) -> None:
+    param = next(p for p in tree.doc(VENDOR)["facts"]["common_params"]
+                 if p["name"] == "X-TC-Language")
+    tree.replace(VENDOR, "source: CLIENT-WIRE-NOTES.md:46, errata: v3-language-param",
+                 "source: CLIENT-WIRE-NOTES.md:46, errata: no-such-erratum")
+    _assert_reported(new_problems(), param.line, "ref.errata", VENDOR)
 
 
 def test_surface_clause_id_must_start_with_its_api(

@@ -54,7 +54,7 @@ def test_load_specs_reports_the_first_problem_and_the_count(tree: SpecTree) -> N
 
 
 def test_unusable_service_file_does_not_cascade_into_pattern_errors(tree: SpecTree) -> None:
-    tree.replace("service.yaml", "service: cmq", "service: [cmq")
+    tree.replace("service.yaml", "patterns:", "patterns: [unclosed")
     _, problems = collect(tree.root)
     assert [p.rule for p in problems] == ["yaml.syntax"]
     assert problems[0].file == "specs/cmq/service.yaml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from cmqconform.models import SpecSet
 from cmqconform.spec import load_specs
 from cmqconform.spec.openapi import (
     envelope_schema,
+    error_envelope_schema,
     openapi_document,
     operation_path,
     parse_operation_path,
@@ -103,6 +105,27 @@ def test_envelope_schema_tells_success_from_error(specs: SpecSet) -> None:
     assert send.is_valid({"code": 4000, "message": "(10110) bad", "requestId": "r"})
     # A zero code is a success, so it must carry the success members.
     assert not send.is_valid({"code": 0, "message": "", "requestId": "r"})
+
+
+def test_envelope_schema_is_built_from_the_envelope_fact(specs: SpecSet) -> None:
+    """Member names come from ``facts.envelope``, not from a per-surface constant."""
+    v3 = specs.api(V3)
+    renamed = replace(v3, facts=replace(v3.facts, envelope={
+        "wrapper": "Result", "request_id": "ReqId", "error": "Fault", "code": "Kind",
+        "message": "Text"}))
+    action = renamed.action("CreateQueue")
+    schema = Draft202012Validator(envelope_schema(renamed, action))
+    assert schema.is_valid({"Result": {"Fault": {"Kind": "InvalidParameter", "Text": "m"},
+                                       "ReqId": "r"}})
+    assert not schema.is_valid({"Response": {"Error": {"Code": "InvalidParameter",
+                                                       "Message": "m"}, "RequestId": "r"}})
+    legacy = specs.api(LEGACY)
+    flat = replace(legacy, facts=replace(legacy.facts, envelope={
+        "code": "retcode", "message": "msg", "request_id": "reqid", "success_code": 0}))
+    error = Draft202012Validator(error_envelope_schema(flat))
+    assert error.is_valid({"retcode": 4000, "msg": "(10110) bad", "reqid": "r"})
+    assert not error.is_valid({"retcode": 0, "msg": "", "reqid": "r"})
+    assert not error.is_valid({"code": 4000, "message": "(10110) bad", "requestId": "r"})
 
 
 def test_cli_exports_openapi(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,64 +1,87 @@
-"""service.yaml holds every service fact the doc states (issue "Specs")."""
+"""The specs hold every service fact the doc states (issue "Specs"): product.yaml surfaces,
+the shared Tencent API 3.0 facts and service.yaml limits, loaded as typed facts."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from cmqconform.models import SpecSet
 from cmqconform.spec import load_specs
 from tests.surfaces import LEGACY, V3
 
 
 @pytest.fixture(scope="module")
-def service() -> Any:
-    """The service facts as loaded."""
-    return load_specs().service
+def specs() -> SpecSet:
+    """The spec set as loaded."""
+    return load_specs()
 
 
-def test_v3_hosts_cover_every_region_and_the_nearest_host(service: Any) -> None:
-    surface = service["apis"][V3]
-    hosts = {e["region"]: e["url"] for e in surface["endpoints"] if "region" in e}
-    regions = {r["id"] for r in surface["regions"]}
-    assert len(hosts) == 14 and set(hosts) == regions
+def test_v3_hosts_cover_every_region_and_the_nearest_host(specs: SpecSet) -> None:
+    facts = specs.api(V3).facts
+    hosts = {e.region: e.url for e in facts.endpoints if e.region is not None}
+    assert len(hosts) == 14 and set(hosts) == set(facts.region_ids)
     assert all(url == f"https://cmq.{rid}.tencentcloudapi.com" for rid, url in hosts.items())
-    assert any(e["url"] == "https://cmq.intl.tencentcloudapi.com" for e in surface["endpoints"])
-    region_list = {r["id"] for r in surface["regions"] if "region_list" in r["listed_in"]}
-    assert region_list == {"ap-beijing", "ap-chongqing", "ap-guangzhou", "ap-shanghai"}
-    assert all(r.get("errata") == "v3-region-list" for r in surface["regions"]
-               if r["id"] not in region_list)
+    assert any(e.url == "https://cmq.intl.tencentcloudapi.com" for e in facts.endpoints)
+    # The Region List names four regions; the others are in the host table only (an erratum).
+    region_list = {"ap-beijing", "ap-chongqing", "ap-guangzhou", "ap-shanghai"}
+    assert {r.id for r in facts.regions if r.errata is None} == region_list
+    assert all(r.errata == "v3-region-list" for r in facts.regions if r.id not in region_list)
+    assert specs.errata["v3-region-list"].sources
 
 
-def test_legacy_regions_and_hosts(service: Any) -> None:
-    surface = service["apis"][LEGACY]
-    ids = {r["id"] for r in surface["regions"]}
-    assert ids == {"gz", "sh", "bj", "hk", "cd", "ca", "usw", "use", "th", "sg", "shjr", "szjr"}
-    urls = {(e["host"], e["network"]): e["url"] for e in surface["endpoints"]}
+def test_legacy_regions_and_hosts(specs: SpecSet) -> None:
+    facts = specs.api(LEGACY).facts
+    assert set(facts.region_ids) == {
+        "gz", "sh", "bj", "hk", "cd", "ca", "usw", "use", "th", "sg", "shjr", "szjr"}
+    urls = {(e.host, e.network): e.url for e in facts.endpoints}
     assert urls[("queue", "public")] == "https://cmq-queue-{region}.api.qcloud.com"
     assert urls[("queue", "private")] == "http://cmq-queue-{region}.api.tencentyun.com"
     assert urls[("topic", "public")] == "https://cmq-topic-{region}.api.qcloud.com"
     assert urls[("topic", "private")] == "http://cmq-topic-{region}.api.tencentyun.com"
-    assert surface["path"]["value"] == "/v2/index.php"
+    assert facts.path == "/v2/index.php"
+    assert facts.methods == ("POST", "GET")
 
 
-def test_sizes_skew_and_signature_methods(service: Any) -> None:
-    v3, legacy = service["apis"][V3], service["apis"][LEGACY]
-    assert {k: v["value"] for k, v in v3["request_size_bytes"].items()} == {
+def test_v3_shares_the_tencent_api3_facts(specs: SpecSet) -> None:
+    v3, legacy = specs.api(V3).facts, specs.api(LEGACY).facts
+    assert (v3.shares, v3.dialect, v3.service, v3.product) == (
+        "tencent.api3", "tencent_v3", "cmq", "cmq")
+    assert (legacy.shares, legacy.dialect) == (None, "cmq_legacy")
+    assert v3.version == "2019-03-04" and v3.path == "/" and v3.methods == ("POST", "GET")
+    assert v3.envelope == {"wrapper": "Response", "request_id": "RequestId", "error": "Error",
+                           "code": "Code", "message": "Message"}
+    assert legacy.envelope == {"code": "code", "message": "message",
+                               "request_id": "requestId", "success_code": 0}
+    assert (v3.array_encoding, v3.wire_types, v3.unknown_params) == ("json", "json", "refused")
+    assert (legacy.array_encoding, legacy.wire_types, legacy.unknown_params) == (
+        "name.n", "text", "ignored")
+    assert legacy.errata["unknown_params"] == "legacy-unknown-parameter"
+    assert specs.product_of(V3) is specs.product_of(LEGACY) is specs.product("cmq")
+    assert specs.surfaces() == (V3, LEGACY)
+
+
+def test_sizes_skew_and_signature_methods(specs: SpecSet) -> None:
+    v3, legacy = specs.api(V3).facts, specs.api(LEGACY).facts
+    assert dict(v3.request_size_bytes) == {
         "get": 32 * 1024, "post_v1": 1024 * 1024, "post_tc3": 10 * 1024 * 1024}
-    assert legacy["request_size_bytes"]["post"]["value"] == 1024 * 1024
-    assert v3["timestamp_skew_seconds"]["value"] == 300
-    assert [m["name"] for m in legacy["signature_methods"] if m.get("default")] == ["HmacSHA1"]
-    assert {m["name"] for m in v3["signature_methods"]} == {
-        "TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256"}
+    assert legacy.request_size_bytes["post"] == 1024 * 1024
+    assert v3.timestamp_skew_seconds == 300
+    assert [m.name for m in legacy.signature_methods if m.default] == ["HmacSHA1"]
+    assert legacy.default_signature_method == "HmacSHA1"
+    assert {m.name: m.signer for m in v3.signature_methods} == {
+        "TC3-HMAC-SHA256": "tc3", "HmacSHA1": "tcv1", "HmacSHA256": "tcv1"}
+    assert v3.default_signature_method == "TC3-HMAC-SHA256"
+    assert {m.signer for m in legacy.signature_methods} == {"cmq_legacy"}
 
 
-def test_common_params_per_dialect(service: Any) -> None:
-    def names(api: str, dialect: str) -> set[str]:
-        return {p["name"] for p in service["apis"][api]["common_params"]
-                if dialect in p["dialects"]}
+def test_common_params_per_signer(specs: SpecSet) -> None:
+    def names(api: str, signer: str) -> set[str]:
+        return {p.name for p in specs.api(api).facts.common_params if signer in p.signers}
 
     assert names(V3, "tc3") == {"X-TC-Action", "X-TC-Region", "X-TC-Timestamp", "X-TC-Version",
                                 "Authorization", "X-TC-Token", "X-TC-Language"}
+    assert all(p.location == "header" for p in specs.api(V3).facts.common_params
+               if "tc3" in p.signers)
     assert {"Action", "Region", "Timestamp", "Nonce", "SecretId", "Signature", "Version",
             "SignatureMethod", "Token"} <= names(V3, "tcv1")
     assert {"Action", "Region", "Timestamp", "Nonce", "SecretId", "Signature",
@@ -73,8 +96,17 @@ def test_common_params_per_dialect(service: Any) -> None:
     ("subscriptions_per_topic", 100), ("name_release_window_seconds", 30),
     ("v3_requests_per_second", 20), ("queue_qps_default", 5000), ("queue_bps_default", 52428800),
 ])
-def test_limits(service: Any, limit: str, value: int) -> None:
-    assert service["limits"][limit]["value"] == value
+def test_limits(specs: SpecSet, limit: str, value: int) -> None:
+    cmq = specs.product("cmq")
+    assert cmq.limits[limit].value == value
+    assert cmq.limit(limit) == value
+    assert cmq.limits[limit].source.doc == "cmq-api.txt"
+
+
+def test_patterns(specs: SpecSet) -> None:
+    patterns = specs.product("cmq").patterns
+    assert patterns["resource_name"].regex == "^[A-Za-z][A-Za-z0-9-]{0,63}$"
+    assert patterns["http_endpoint"].errata == "http-endpoint-scheme"
 
 
 def test_surface_clauses_are_loaded_with_full_ids() -> None:

@@ -92,7 +92,7 @@ def test_reading_is_the_erratum() -> None:
 
 
 def test_sixteen_words_match_and_dot_counts() -> None:
-    limit = load_specs().service["limits"]["routing_key_max_dots"]["value"]
+    limit = load_specs().product("cmq").limit("routing_key_max_dots")
     longest = ".".join(f"w{i}" for i in range(limit + 1))
     too_long = ".".join(f"w{i}" for i in range(limit + 2))
     assert dots(longest) == limit and dots(too_long) == limit + 1

@@ -23,7 +23,7 @@ from cmqconform.spec import load_specs
 from cmqconform.spec.schema import push_body_schema
 
 SCALE = 0.0001  # 1 s of the schedule = 0.1 ms
-PUSH = load_specs().push
+PUSH = load_specs().api("cmq.legacy").push
 STRATEGIES = sorted(PUSH["retry_strategies"])
 FORMATS = sorted(PUSH["formats"])
 JSON_FORMAT = next(name for name, spec in PUSH["formats"].items() if spec.get("fields"))

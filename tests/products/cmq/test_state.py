@@ -70,7 +70,7 @@ def test_names_unique_ignoring_case(backend: Backend) -> None:
 
 
 def test_release_window(backend: Backend, clock: FakeClock) -> None:
-    window = load_specs().service["limits"]["name_release_window_seconds"]["value"]
+    window = load_specs().product("cmq").limit("name_release_window_seconds")
     assert backend.limits.name_release_seconds == window
     backend.create_queue(ACC, "q1")
     backend.delete_queue(ACC, "q1")

@@ -49,7 +49,7 @@ def test_topic_lifecycle(backend: Backend) -> None:
     attrs = backend.get_topic(ACC, "news")
     assert attrs["maxMsgSize"] == 2048 and attrs["topicName"] == "News"
     assert attrs["msgRetentionSeconds"] == \
-        load_specs().service["limits"]["topic_message_retention_seconds"]["value"]
+        load_specs().product("cmq").limit("topic_message_retention_seconds")
     assert fault_of(backend.create_topic, ACC, "NEWS").condition == "topic_exists"
     assert backend.set_topic_attributes(ACC, "News", {"maxMsgSize": 4096})["maxMsgSize"] == 4096
     assert backend.list_topics(ACC, search_word="ew").total == 1
@@ -121,10 +121,10 @@ def test_routing_hash_reading_and_alternative() -> None:
 
 
 def test_key_delimiter_limits(backend: Backend) -> None:
-    limits = load_specs().service["limits"]
+    limits = load_specs().product("cmq").limits
     routing = Limits.from_specs(load_specs()).filter_type_routing
     backend.create_topic(ACC, "t", {"filterType": routing})
-    binding_max = limits["binding_key_max_dots"]["value"]
+    binding_max = limits["binding_key_max_dots"].value
     too_deep = ".".join(["w"] * (binding_max + 2))
     fault = fault_of(subscribe_queue, backend, "t", "deep", bindingKey=[too_deep])
     assert fault.condition == "too_many_delimiters" and fault.param == "bindingKey"
@@ -132,7 +132,7 @@ def test_key_delimiter_limits(backend: Backend) -> None:
     fault = fault_of(backend.set_subscription_attributes, ACC, "t", "sub-ok",
                      {"bindingKey": [too_deep]})
     assert fault.condition == "too_many_delimiters"
-    routing_max = limits["routing_key_max_dots"]["value"]
+    routing_max = limits["routing_key_max_dots"].value
     fault = fault_of(backend.publish_message, ACC, "t", "x",
                      routing_key=".".join(["w"] * (routing_max + 2)))
     assert fault.condition == "too_many_delimiters" and fault.param == "routingKey"
@@ -160,7 +160,7 @@ def test_subscription_attributes_and_listing(backend: Backend) -> None:
 def test_quotas(backend: Backend) -> None:
     limits: Limits = backend.limits
     assert limits.subscriptions_per_topic == \
-        load_specs().service["limits"]["subscriptions_per_topic"]["value"]
+        load_specs().product("cmq").limit("subscriptions_per_topic")
     small = backend.limits.replace(topics_per_account=2, subscriptions_per_topic=1)
     backend.limits = small
     backend.create_topic(ACC, "t1")
