@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from cmqconform.cases.resources import SUITE_PREFIX
+from cmqconform.errors import CmqConformError
 from cmqconform.expectations import Expectation, lookup
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources
@@ -71,10 +72,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.import_plugin("cmqconform.plugin_report")  # Allure labels, run meta
     winput = getattr(config, "workerinput", None)
     shared = dict(winput.get("cmq", {})) if winput else {}
-    run = CmqRun(config, shared)
-    config.stash[RUN_KEY] = run
-    if winput is None and (config.option.cmq_report_dir or config.option.cmq_target):
-        run.prepare_controller()
+    try:
+        run = CmqRun(config, shared)
+        config.stash[RUN_KEY] = run
+        if winput is None and (config.option.cmq_report_dir or config.option.cmq_target):
+            run.prepare_controller()
+    except CmqConformError as exc:
+        # A bad option or file is a usage error (one line, exit 4), not an internal error.
+        raise pytest.UsageError(str(exc)) from None
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(run), "cmqconform-xdist")
 

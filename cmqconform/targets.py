@@ -159,6 +159,8 @@ def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
         if "url" in doc and problems.ok("url") else None
     region = doc.get("region")
     surface_doc = doc.get("surfaces", {})
+    if not isinstance(surface_doc, Mapping):  # the schema names it; the rest is still checked
+        surface_doc = {}
     for unknown in sorted(set(surface_doc) - set(specs.apis)):
         problems.add(("surfaces", unknown), f"no such surface (the specs define "
                                             f"{', '.join(specs.apis)})")
@@ -196,7 +198,7 @@ def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
             problems.add(("surfaces", surface, "signature"),
                          f"expected one of {methods}, got {method!r}")
         signature[surface] = str(method)
-    if not urls and problems.ok("url"):
+    if not urls and "url" not in doc:
         problems.add(("url",), "missing (give 'url' for every surface, or a [surfaces] table)")
     return Endpoints(urls, hosts), regions, signature
 

@@ -60,3 +60,21 @@ def test_no_scenario_reaches_into_the_emulator(path: Path) -> None:
             for alias in node.names:
                 assert not alias.name.startswith("cmqconform.emulator"), \
                     f"{path.name}:{node.lineno} imports {alias.name}"
+
+
+def test_cmq_fixtures_are_the_suites_own() -> None:
+    """CMQ's clients and resource factories live in the suite's conftest, not in the plugin."""
+    import cmqconform.pytest_plugin as plugin
+
+    tree = ast.parse((SUITE / "conftest.py").read_text(encoding="utf-8"))
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    factories = {target.id: ast.unparse(node.value) for node in tree.body
+                 if isinstance(node, ast.Assign) for target in node.targets
+                 if isinstance(target, ast.Name)}
+    assert {"cmq_v3", "cmq_legacy"} <= defined
+    assert {"cmq_queue", "cmq_topic", "cmq_subscription"} <= factories.keys()
+    assert all(factories[name].startswith("resource_factory(")
+               for name in ("cmq_queue", "cmq_topic", "cmq_subscription"))
+    moved = {"cmq_v3", "cmq_legacy", "cmq_queue", "cmq_topic", "cmq_subscription"}
+    assert not moved & set(vars(plugin))
+    assert callable(plugin.resource_factory) and "cmq_client" in vars(plugin)

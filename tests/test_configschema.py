@@ -66,11 +66,11 @@ def test_problems_are_sorted_by_line_and_counted() -> None:
 def test_unknown_keys_are_named_one_by_one() -> None:
     doc = {"region": "r", "url": "http://h", "zone": 1, "rgion": 2}
     assert schema_problems("target", doc) == [
-        (("rgion",), "unknown key (known: credentials, declared_limits, endpoints, "
-                     "expectations, legacy, name, push_time_scale, rate_limit, region, "
-                     "second_credentials, signature, strict_undocumented_fields, url)"),
-        (("zone",), "unknown key (known: credentials, declared_limits, endpoints, "
-                    "expectations, legacy, name, push_time_scale, rate_limit, region, "
-                    "second_credentials, signature, strict_undocumented_fields, url)"),
+        (("rgion",), "unknown key (known: credentials, declared_limits, expectations, name, "
+                     "push_time_scale, rate_limit, region, second_credentials, "
+                     "strict_undocumented_fields, surfaces, url)"),
+        (("zone",), "unknown key (known: credentials, declared_limits, expectations, name, "
+                    "push_time_scale, rate_limit, region, second_credentials, "
+                    "strict_undocumented_fields, surfaces, url)"),
     ]
     assert schema_problems("target", {"region": "r", "url": "http://h"}) == []

@@ -49,6 +49,19 @@ def test_create_then_wait(n, cmq_queue, cmq_v3):
     time.sleep(0.3)
 '''
 
+#: CMQ's scenario fixtures are suites/behaviour's own now; the slow suite defines the two it uses
+#: from the plugin's factories.
+CONFTEST = '''
+import pytest
+from cmqconform.pytest_plugin import resource_factory
+
+@pytest.fixture(scope="session")
+def cmq_v3(cmq_client):
+    return cmq_client("cmq.v3")
+
+cmq_queue = resource_factory("queue", "cmq.v3")
+'''
+
 
 def _env() -> dict[str, str]:
     return {**os.environ, "TENCENTCLOUD_SECRET_ID": SECRET_ID,
@@ -83,6 +96,7 @@ def start_run(tmp_path: Path) -> Iterator[StartRun]:
 
     def start(url: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
         (tmp_path / "test_slow_suite.py").write_text(SUITE, encoding="utf-8")
+        (tmp_path / "conftest.py").write_text(CONFTEST, encoding="utf-8")
         report, log_path = tmp_path / "report", tmp_path / "run.log"
         with log_path.open("wb") as log:
             proc = spawn(

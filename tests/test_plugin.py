@@ -36,6 +36,31 @@ def test_known_deviation(cmq_v3):
 '''
 
 
+#: CMQ's scenario fixtures moved out of the plugin (suites/behaviour/conftest.py): a scenario
+#: file outside suites/ defines the ones it uses from the plugin's factories.
+CONFTEST = '''
+import pytest
+from cmqconform.pytest_plugin import resource_factory
+
+@pytest.fixture(scope="session")
+def cmq_v3(cmq_client):
+    return cmq_client("cmq.v3")
+
+cmq_queue = resource_factory("queue", "cmq.v3")
+'''
+
+#: Collects ./generated like suites/conftest.py collects suites/generated: one virtual file
+#: per selected surface.
+GENERATED_CONFTEST = '''
+from cmqconform.plugin_items import GeneratedDirectory
+
+def pytest_collect_directory(path, parent):
+    if path.name == "generated":
+        return GeneratedDirectory.from_parent(parent, path=path)
+    return None
+'''
+
+
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[str]:
     with EmulatorServer({SECRET_ID: SECRET_KEY}) as url:
@@ -66,6 +91,7 @@ def test_run_writes_results_sweeps_only_prefixed_and_applies_expectations(
     assert session.call(V3, "CreateQueue", {"QueueName": "cmqc-earlier-run-1"}).ok
     expectations = tmp_path / "expect.yaml"
     expectations.write_text('- {clause: "cmq.v3.x.known", status: xfail, reason: known}\n')
+    pytester.makeconftest(CONFTEST)
     pytester.makepyfile(TESTS)
     report = tmp_path / "report"
     result = pytester.runpytest_subprocess(f"--cmq-target={emulator}",
@@ -101,8 +127,8 @@ def test_generated_records_carry_their_expectation_even_when_disabled(
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
     suites = Path(__file__).resolve().parents[1] / "suites"
     pytester.makeini((suites / "pytest.ini").read_text())
-    pytester.makeconftest((suites / "generated" / "conftest.py").read_text())
-    (pytester.path / "cmq.v3.spec").write_text("cmq.v3\n")
+    pytester.makeconftest(GENERATED_CONFTEST)
+    (pytester.path / "generated").mkdir()
     expectations = tmp_path / "expect.yaml"
     # Case names are globs: "?" stands for the brackets, which fnmatch reads as a class.
     expectations.write_text('- {case: "CreateQueue?VisibilityTimeout=0?", status: disabled, '
@@ -111,10 +137,13 @@ def test_generated_records_carry_their_expectation_even_when_disabled(
     result = pytester.runpytest_subprocess(f"--cmq-target={emulator}",
                                            f"--cmq-report-dir={report}",
                                            f"--cmq-expectations={expectations}",
+                                           f"--cmq-api={V3}",
                                            "-k", "CreateQueue and VisibilityTimeout and 0",
                                            "-p", "no:randomly")
     result.assert_outcomes(passed=3, skipped=1)  # =0 disabled; =30, =43200, =43201
     doc = json.loads((report / "results.json").read_text())
+    assert {c["api"] for c in doc["cases"]} == {V3}
+    assert all(c["id"].startswith(f"generated/{V3}.spec::") for c in doc["cases"])
     by_name = {c["id"].split("::")[-1]: c for c in doc["cases"]}
     disabled = by_name["CreateQueue[VisibilityTimeout=0]"]
     judged = by_name["CreateQueue[VisibilityTimeout=43200]"]

@@ -47,6 +47,14 @@ def test_throttled(cmq_throttled_session):
     assert any(a.code == "RequestLimitExceeded" for a in answers)
 '''
 
+#: cmq_queue is CMQ's own fixture now (suites/behaviour/conftest.py), built from the plugin's
+#: resource_factory; the scenarios above define it the same way.
+CONFTEST = '''
+from cmqconform.pytest_plugin import resource_factory
+
+cmq_queue = resource_factory("queue", "cmq.v3")
+'''
+
 
 @pytest.fixture(scope="module")
 def two_accounts() -> Iterator[str]:
@@ -67,6 +75,7 @@ def test_embedded_emulator_offers_all_three_under_xdist(pytester: pytest.Pyteste
 
     The workers start before the emulator; they must still get its keys.
     """
+    pytester.makeconftest(CONFTEST)
     pytester.makepyfile(SCENARIOS.format(scale=EMBEDDED_PUSH_TIME_SCALE))
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:randomly")
     result.assert_outcomes(passed=3)
@@ -77,6 +86,7 @@ def test_url_target_declares_neither(pytester: pytest.Pytester, two_accounts: st
     """A URL target has scale 1 and no second account or rate limit: those tests skip, saying why.
     """
     _env(monkeypatch)
+    pytester.makeconftest(CONFTEST)
     pytester.makepyfile(SCENARIOS.format(scale=1.0))
     result = pytester.runpytest_inprocess(f"--cmq-target={two_accounts}", "-rs",
                                            "-p", "no:randomly")
@@ -95,6 +105,7 @@ def test_target_file_declares_scale_and_second_account(pytester: pytest.Pytester
     target.write_text(f'url = "{two_accounts}"\nregion = "ap-guangzhou"\n'
                       'push_time_scale = 0.5\n[second_credentials]\n'
                       'secret_id_env = "CMQC_SECOND_ID"\nsecret_key_env = "CMQC_SECOND_KEY"\n')
+    pytester.makeconftest(CONFTEST)
     pytester.makepyfile(SCENARIOS.format(scale=0.5))
     specs = load_specs()
     with Session(specs, url_target(two_accounts, Credentials.of(*SECOND), specs)) as other:

@@ -70,7 +70,12 @@ def test_behaviour_records_get_surface_and_action_from_clause_ids() -> None:
                               "cmq.legacy.SendMessage.body_max_size"]) == ("cmq.v3", None)
     assert derive_api_action(["cmq.legacy.condition.x", "cmq.legacy.ReceiveMessage.long_polling"]
                              ) == ("cmq.legacy", "ReceiveMessage")
-    assert derive_api_action(["not.a.clause"]) == (None, None)
+    # Any product's surface: the id's first two parts name it, its third part the action.
+    assert derive_api_action(["tdmq.v3.SendMessages.Topic.required"]) == ("tdmq.v3",
+                                                                          "SendMessages")
+    # Ids too short (or with an empty part) to name a surface name none.
+    assert derive_api_action(["notaclause", "cmq.v3", ".v3.CreateQueue", "cmq..x"]
+                             ) == (None, None)
 
 
 def _generated(case_id: str) -> Case:

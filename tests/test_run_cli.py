@@ -48,6 +48,29 @@ def test_argv_carries_every_option(tmp_path: Path) -> None:
     assert argv[argv.index("-k") + 1] == "CreateQueue"
 
 
+def test_product_reaches_the_plugin(tmp_path: Path) -> None:
+    base = ["run", "--report-dir", str(tmp_path)]
+    argv = pytest_argv(build_parser().parse_args([*base, "--product", "cmq"]))
+    assert "--cmq-product=cmq" in argv and "--cmq-api=all" in argv
+    assert "--cmq-product=all" in pytest_argv(build_parser().parse_args(base))
+
+
+@pytest.mark.parametrize(("options", "says"), [
+    (["--product", "nope"], "--product nope: no such product; the specs define cmq"),
+    (["--product", "cmq", "--api", "cmq.v9"],
+     "--api cmq.v9: no such surface in product cmq; choose from cmq.v3, cmq.legacy"),
+    (["--api", "v3"], "--api v3: no such surface in the specs; choose from cmq.v3, cmq.legacy"),
+])
+def test_product_and_surface_are_checked_against_the_specs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str],
+        says: str) -> None:
+    """No argparse choices: the specs decide, and a wrong name is exit 2 before pytest starts."""
+    code = main(["run", "--report-dir", str(tmp_path / "out"), *options])
+    err = capsys.readouterr().err
+    assert code == 2 and err == f"cmqconform: {says}\n"
+    assert not (tmp_path / "out").exists()
+
+
 def test_fuzz_examples_reach_the_plugin(tmp_path: Path) -> None:
     args = build_parser().parse_args(["run", "--report-dir", str(tmp_path), "--fuzz",
                                       "--fuzz-examples", "7"])

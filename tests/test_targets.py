@@ -12,12 +12,13 @@ from cmqconform.cli import main
 from cmqconform.configschema import schema
 from cmqconform.dialects import Call, Credentials
 from cmqconform.errors import ConfigError
-from cmqconform.models import ActionSpec, ApiSpec, Cite, SpecSet
+from cmqconform.spec import load_specs
 from cmqconform.targets import (
-    SURFACES,
+    Endpoints,
     Target,
     default_region,
     load_target,
+    needs_region,
     target_from_mapping,
     target_from_url,
 )
@@ -35,16 +36,14 @@ rate_limit = 5
 expectations = "expect.toml"
 strict_undocumented_fields = true
 
-[endpoints]
-v3 = "https://cmq.tencentcloudapi.com"
-legacy_queue = "https://cmq-queue-gz.api.qcloud.com"
-legacy_topic = "https://cmq-topic-gz.api.qcloud.com/"
+[surfaces."cmq.v3"]
+url = "https://cmq.tencentcloudapi.com"
+signature = "HmacSHA256"
 
-[signature]
-v3 = "HmacSHA256"
-legacy = "HmacSHA256"
-
-[legacy]
+[surfaces."cmq.legacy"]
+url = "https://cmq-queue-gz.api.qcloud.com"
+hosts = { topic = "https://cmq-topic-gz.api.qcloud.com/" }
+signature = "HmacSHA256"
 region = "gz"
 
 [declared_limits]
@@ -62,10 +61,15 @@ def test_load_cloud_target(tmp_path: Path) -> None:
     write(tmp_path, "", "expect.toml")
     target = load_target(write(tmp_path, CLOUD_TOML), env=ENV)
     assert target.name == "tencent-cloud-gz"
-    assert target.endpoints.v3 == "https://cmq.tencentcloudapi.com"
-    assert target.endpoints.legacy_topic == "https://cmq-topic-gz.api.qcloud.com"
+    assert target.endpoints.urls == {V3: "https://cmq.tencentcloudapi.com",
+                                     LEGACY: "https://cmq-queue-gz.api.qcloud.com"}
+    assert target.endpoints.hosts == {(LEGACY, "topic"): "https://cmq-topic-gz.api.qcloud.com"}
+    assert target.endpoints.for_call(LEGACY, "topic") == "https://cmq-topic-gz.api.qcloud.com"
+    assert target.endpoints.for_call(LEGACY, "queue") == "https://cmq-queue-gz.api.qcloud.com"
+    assert target.surfaces == (V3, LEGACY)
     assert target.signature == {V3: "HmacSHA256", LEGACY: "HmacSHA256"}
-    assert (target.region, target.legacy_region, target.rate_limit) == ("ap-guangzhou", "gz", 5.0)
+    assert target.regions == {V3: "ap-guangzhou", LEGACY: "gz"}
+    assert (target.region, target.rate_limit) == ("ap-guangzhou", 5.0)
     assert target.expectations == tmp_path / "expect.toml"
     assert target.strict_undocumented_fields and target.declared_limits == {"queues": 1000}
     assert target.credentials == Credentials.of("AKIDtargettest", SECRET_KEY, TOKEN)
@@ -78,15 +82,55 @@ def test_docs_example_loads(tmp_path: Path) -> None:
     (tmp_path / "expectations").mkdir()
     write(tmp_path, "", "expectations/tencent-cloud.yaml")
     target = load_target(write(tmp_path, block), env=ENV)
-    assert target.endpoints.legacy_queue == "https://cmq-queue-gz.api.qcloud.com"
+    assert target.endpoints.for_call(LEGACY, "queue") == "https://cmq-queue-gz.api.qcloud.com"
+    assert target.endpoints.for_call(LEGACY, "topic") == "https://cmq-topic-gz.api.qcloud.com"
+    assert target.endpoints.for_call(V3, None) == "https://cmq.ap-guangzhou.tencentcloudapi.com"
+    assert target.regions == {V3: "ap-guangzhou", LEGACY: "gz"}
+    assert target.signature == {V3: "TC3-HMAC-SHA256", LEGACY: "HmacSHA256"}
     assert target.expectations == tmp_path / "expectations" / "tencent-cloud.yaml"
+
+
+def test_docs_error_example_is_what_we_print(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/targets.md's invalid-target example is the error such a file gets."""
+    text = (Path(__file__).parents[1] / "docs" / "targets.md").read_text(encoding="utf-8")
+    shown = "targets/cloud.toml: invalid target (" + text.split(
+        "targets/cloud.toml: invalid target (", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "targets").mkdir()
+    write(tmp_path, 'name = "cloud"\nurl = "https://cmq.tencentcloudapi.com"\nrate_limit = -1\n\n'
+          '[surfaces."cmq.legacy"]\nhosts = { topic = "ftp://x" }\n', "targets/cloud.toml")
+    with pytest.raises(ConfigError) as info:
+        load_target("targets/cloud.toml", env=ENV)
+    assert str(info.value) == shown.strip()
 
 
 def test_url_shorthand_serves_every_surface() -> None:
     target = target_from_url("http://127.0.0.1:9000", region="ap-guangzhou", env=ENV)
-    assert target.endpoints.v3 == target.endpoints.legacy_queue == "http://127.0.0.1:9000"
-    assert target.endpoints.legacy_topic == "http://127.0.0.1:9000"
+    assert target.surfaces == (V3, LEGACY)
+    for api, host in ((V3, None), (LEGACY, "queue"), (LEGACY, "topic")):
+        assert target.endpoints.for_call(api, host) == "http://127.0.0.1:9000"
     assert target.signature == {V3: "TC3-HMAC-SHA256", LEGACY: "HmacSHA1"}
+    # The region goes to the surface whose requests carry one; legacy sends none.
+    assert target.regions == {V3: "ap-guangzhou", LEGACY: None}
+    assert target.name == "http://127.0.0.1:9000"
+
+
+def test_url_shorthand_defaults_and_surface_subset() -> None:
+    specs = load_specs()
+    target = target_from_url("http://127.0.0.1:9000/", env=ENV, specs=specs)
+    assert target.region == default_region(specs) == "ap-beijing"
+    only = target_from_url("http://127.0.0.1:9000", region="r", env=ENV, surfaces=(LEGACY,),
+                           name="legacy only", rate_limit=2)
+    assert only.surfaces == (LEGACY,) and only.endpoints.urls == {LEGACY: "http://127.0.0.1:9000"}
+    assert (only.name, only.rate_limit, only.region) == ("legacy only", 2.0, None)
+    assert only.signature == {LEGACY: "HmacSHA1"}
+
+
+def test_needs_region_comes_from_the_common_parameters() -> None:
+    specs = load_specs()
+    assert needs_region(specs.api(V3).facts)
+    assert not needs_region(specs.api(LEGACY).facts)
 
 
 def test_explicit_credentials_need_no_environment() -> None:
@@ -96,10 +140,12 @@ def test_explicit_credentials_need_no_environment() -> None:
 
 
 @pytest.mark.parametrize(("text", "field", "line", "says"), [
-    ('region = "r"\n', "endpoints", None, "missing (give 'url' for every surface"),
-    ('region = "r"\n[endpoints]\nv3 = "http://h"\n', "endpoints.legacy_queue", 2,
-     "missing (or give 'url' for all surfaces)"),
-    ('url = "http://h"\n', "region", None, "missing (the API 3.0 Region"),
+    ('region = "r"\n', "url", None,
+     "missing (give 'url' for every surface, or a [surfaces] table)"),
+    ('region = "r"\n[surfaces."cmq.legacy"]\nregion = "gz"\n', "surfaces.cmq.legacy.url", 2,
+     "missing (or give 'url' for every surface)"),
+    ('url = "http://h"\n', "region", None,
+     "missing (requests to cmq.v3 carry a region, e.g. ap-beijing)"),
     ('url = "ftp://h"\nregion = "r"\n', "url", 1,
      "expected http://host[:port] or https://host[:port], got 'ftp://h'"),
     ('url = "http://h/path"\nregion = "r"\n', "url", 1,
@@ -112,10 +158,12 @@ def test_explicit_credentials_need_no_environment() -> None:
      "expected requests per second > 0, got 0"),
     ('url = "http://h"\nregion = "r"\nrate_limit = true\n', "rate_limit", 3,
      "expected requests per second > 0, got True"),
-    ('url = "http://h"\nregion = "r"\n[signature]\nv3 = "MD5"\n', "signature.v3", 4,
+    ('url = "http://h"\nregion = "r"\n[surfaces."cmq.v3"]\nsignature = "MD5"\n',
+     "surfaces.cmq.v3.signature", 4,
      "expected one of TC3-HMAC-SHA256, HmacSHA1, HmacSHA256, got 'MD5'"),
-    ('url = "http://h"\nregion = "r"\n[signature]\nlegacy = "TC3-HMAC-SHA256"\n',
-     "signature.legacy", 4, "expected one of HmacSHA1, HmacSHA256, got 'TC3-HMAC-SHA256'"),
+    ('url = "http://h"\nregion = "r"\n[surfaces."cmq.legacy"]\nsignature = "TC3-HMAC-SHA256"\n',
+     "surfaces.cmq.legacy.signature", 4,
+     "expected one of HmacSHA1, HmacSHA256, got 'TC3-HMAC-SHA256'"),
     ('url = "http://h"\nregion = "r"\nexpectations = "missing.yaml"\n', "expectations", 3,
      "no such file: "),
     ('url = "http://h"\nregion = "r"\nstrict_undocumented_fields = "yes"\n',
@@ -125,14 +173,31 @@ def test_explicit_credentials_need_no_environment() -> None:
     ('url = "http://h"\nregion = "r"\npush_time_scale = 0\n', "push_time_scale", 3,
      "expected a factor > 0, got 0"),
     ('url = "http://h"\nregion = "r"\nregoin = "x"\n', "regoin", 3, "unknown key (known: "),
-    ('url = "http://h"\nregion = "r"\n[endpoints]\nv4 = "http://h"\n', "endpoints.v4", 4,
-     "unknown key (known: legacy_queue, legacy_topic, v3)"),
-    ('url = "http://h"\nregion = "r"\nendpoints.v3 = "ftp://h"\n', "endpoints.v3", 3,
-     "expected http://host[:port]"),
-    ('url = "http://h"\nregion = "r"\nendpoints = "http://h"\n', "endpoints", 3,
+    # The old per-surface tables are gone.
+    ('url = "http://h"\nregion = "r"\n[endpoints]\nv3 = "http://h"\n', "endpoints", 3,
+     "unknown key (known: "),
+    ('url = "http://h"\nregion = "r"\n[signature]\nv3 = "HmacSHA1"\n', "signature", 3,
+     "unknown key (known: "),
+    ('url = "http://h"\nregion = "r"\nlegacy = { region = "gz" }\n', "legacy", 3,
+     "unknown key (known: "),
+    ('url = "http://h"\nregion = "r"\n[surfaces."cmq.v4"]\nurl = "http://h"\n',
+     "surfaces.cmq.v4", 3, "no such surface (the specs define cmq.v3, cmq.legacy)"),
+    ('url = "http://h"\nregion = "r"\n[surfaces."cmq.v3"]\nendpoint = "http://h"\n',
+     "surfaces.cmq.v3.endpoint", 4, "unknown key (known: hosts, region, signature, url)"),
+    ('url = "http://h"\nregion = "r"\nsurfaces."cmq.v3".url = "ftp://h"\n',
+     "surfaces.cmq.v3.url", 3, "expected http://host[:port]"),
+    ('url = "http://h"\nregion = "r"\nsurfaces = "http://h"\n', "surfaces", 3,
      "expected a table, got string"),
-    ('url = "http://h"\nregion = "r"\nlegacy = { region = 5 }\n', "legacy.region", 3,
-     "expected a non-empty string, got 5"),
+    ('url = "http://h"\nregion = "r"\n[surfaces]\n"cmq.v3" = "http://h"\n', "surfaces.cmq.v3",
+     4, "expected a table, got string"),
+    ('url = "http://h"\nregion = "r"\n[surfaces."cmq.legacy"]\nhosts = { mail = "http://m" }\n',
+     "surfaces.cmq.legacy.hosts.mail", 4, "unknown host (known: queue, topic)"),
+    ('url = "http://h"\nregion = "r"\n[surfaces."cmq.v3"]\nhosts = { queue = "http://q" }\n',
+     "surfaces.cmq.v3.hosts.queue", 4, "unknown host (known: none)"),
+    ('url = "http://h"\nregion = "r"\n[surfaces."cmq.legacy"]\nhosts = { topic = "ftp://t" }\n',
+     "surfaces.cmq.legacy.hosts.topic", 4, "expected http://host[:port]"),
+    ('url = "http://h"\nregion = "r"\n[surfaces."cmq.legacy"]\nregion = 5\n',
+     "surfaces.cmq.legacy.region", 4, "expected a non-empty string, got 5"),
     ('url = "http://h"\nregion = "r"\n\n[second_credentials]\nsecret_id_env = "A"\n',
      "second_credentials.secret_key_env", 4, "missing (the environment variable name)"),
     ('url = "http://h"\nregion = "r"\n[credentials]\nsecret_id = "AKID"\n',
@@ -152,25 +217,59 @@ def test_bad_field_is_named_with_file_line_and_rule(tmp_path: Path, text: str, f
 
 
 def test_all_problems_in_one_error_in_file_order(tmp_path: Path) -> None:
-    path = write(tmp_path, 'rate_limit = -1\n[endpoints]\nv3 = "x"\n')
+    path = write(tmp_path, 'rate_limit = -1\n[surfaces."cmq.v3"]\nurl = "x"\n'
+                           '[surfaces."cmq.legacy"]\nurl = "http://q"\nsignature = "MD5"\n')
     with pytest.raises(ConfigError, match=r"5 problems") as info:
-        load_target(path, env=ENV)
+        load_target(path, env={})
     assert str(info.value).splitlines()[1:] == [
         f"  - {path}:1: rate_limit: expected requests per second > 0, got -1",
-        f"  - {path}:2: endpoints.legacy_queue: missing (or give 'url' for all surfaces)",
-        f"  - {path}:2: endpoints.legacy_topic: missing (or give 'url' for all surfaces)",
-        f"  - {path}:3: endpoints.v3: expected http://host[:port] or https://host[:port], "
-        "got 'x'",
-        "  - region: missing (the API 3.0 Region, e.g. ap-guangzhou)",
+        f"  - {path}:3: surfaces.cmq.v3.url: expected http://host[:port] or "
+        "https://host[:port], got 'x'",
+        f"  - {path}:6: surfaces.cmq.legacy.signature: expected one of HmacSHA1, HmacSHA256, "
+        "got 'MD5'",
+        "  - credentials: environment variable TENCENTCLOUD_SECRET_ID is not set",
+        "  - credentials: environment variable TENCENTCLOUD_SECRET_KEY is not set",
     ]
 
 
-def test_schema_knows_every_surface_and_signature_key() -> None:
-    """The schema and the loader agree on the per-surface keys (one list to extend)."""
+def test_a_surfaces_key_that_is_no_table_is_one_problem(tmp_path: Path) -> None:
+    """Not a traceback, and the top-level url given is not reported missing."""
+    path = write(tmp_path, 'url = "http://h"\nregion = "r"\nsurfaces = "http://h"\n')
+    with pytest.raises(ConfigError) as info:
+        load_target(path, env=ENV)
+    assert str(info.value).splitlines()[1:] == [
+        f"  - {path}:3: surfaces: expected a table, got string"]
+
+
+def test_a_surface_without_url_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, '[surfaces."cmq.v3"]\nurl = "http://v3"\nregion = "r"\n'
+                           '[surfaces."cmq.legacy"]\nsignature = "HmacSHA256"\n')
+    with pytest.raises(ConfigError, match=r"1 problem") as info:
+        load_target(path, env=ENV)
+    assert str(info.value).splitlines()[1:] == [
+        f"  - {path}:4: surfaces.cmq.legacy.url: missing (or give 'url' for every surface)"]
+
+
+def test_surface_values_override_the_shared_ones(tmp_path: Path) -> None:
+    text = ('url = "http://shared:1"\nregion = "ap-guangzhou"\n[surfaces."cmq.v3"]\n'
+            'url = "http://v3:2/"\nregion = "ap-shanghai"\nsignature = "HmacSHA1"\n'
+            '[surfaces."cmq.legacy"]\nhosts = { topic = "http://topic:3" }\n')
+    target = load_target(write(tmp_path, text), env=ENV)
+    assert target.endpoints == Endpoints({V3: "http://v3:2", LEGACY: "http://shared:1"},
+                                         {(LEGACY, "topic"): "http://topic:3"})
+    assert target.regions == {V3: "ap-shanghai", LEGACY: None}
+    assert target.signature == {V3: "HmacSHA1", LEGACY: "HmacSHA1"}
+    assert target.region == "ap-shanghai"
+
+
+def test_schema_knows_the_per_surface_keys_not_the_surfaces() -> None:
+    """The schema names the keys a surface table has; which surfaces exist is the specs'."""
     target = schema("target")
-    assert set(target["$defs"]["endpoints"]["properties"]) == set(SURFACES)
-    assert target["then"]["properties"]["endpoints"]["required"] == list(SURFACES)
-    assert set(target["properties"]["signature"]["properties"]) == {"v3", "legacy"}
+    surfaces = target["properties"]["surfaces"]
+    assert "properties" not in surfaces and surfaces["additionalProperties"]["type"] == "object"
+    assert set(surfaces["additionalProperties"]["properties"]) == {"url", "hosts", "region",
+                                                                   "signature"}
+    assert not {"endpoints", "signature", "legacy"} & set(target["properties"])
 
 
 def test_cli_names_the_bad_target_without_traceback(
@@ -238,37 +337,34 @@ def test_no_secret_in_repr_str_logs_or_errors(caplog: pytest.LogCaptureFixture) 
     assert "***" in repr(target)
 
 
-def minimal_specs() -> SpecSet:
-    src = Cite("cmq-api.txt", 1)
-    send = ActionSpec(LEGACY, "PublishMessage", src, "", (), (), (), (), (), (), host="topic")
-    apis = {V3: ApiSpec(V3, "2019-03-04", {}, {}, (), {}, ()),
-            LEGACY: ApiSpec(LEGACY, "2017", {"PublishMessage": send}, {}, (), {}, ())}
-    service = {"service": "cmq", "apis": {
-        V3: {"version": {"value": "2019-03-04"}, "path": {"value": "/"},
-             "regions": [{"id": "ap-beijing"}]},
-        LEGACY: {"version": {"value": "2017"}, "path": {"value": "/v2/index.php"}}}}
-    return SpecSet("specs", apis, service, {}, {})
-
-
 def test_prepare_routes_legacy_actions_to_their_host() -> None:
-    target = Target(name="t", endpoints=target_from_url(
-        "http://127.0.0.1:1", region="r", env=ENV).endpoints.__class__(
-        "http://v3:1", "http://queue:2", "http://topic:3"), region="ap-guangzhou",
-        credentials=Credentials.of("AKID", "k"), legacy_region="gz")
-    specs = minimal_specs()
+    target = Target(name="t", endpoints=Endpoints(
+        {V3: "http://v3:1", LEGACY: "http://queue:2"}, {(LEGACY, "topic"): "http://topic:3"}),
+        regions={V3: "ap-guangzhou", LEGACY: "gz"}, credentials=Credentials.of("AKID", "k"),
+        signature={V3: "TC3-HMAC-SHA256", LEGACY: "HmacSHA256"})
+    specs = load_specs()
     publish = target.prepare(Call(LEGACY, "PublishMessage", {"topicName": "t"}), specs)
     assert publish.request.url.host == "topic" and publish.request.url.path == "/v2/index.php"
+    assert publish.dialect == "cmq_legacy"
+    assert dict(httpx.QueryParams(publish.request.content.decode()))["Region"] == "gz"
+    send = target.prepare(Call(LEGACY, "SendMessage", {"queueName": "q"}), specs)
+    assert send.request.url.host == "queue"
     unknown = target.prepare(Call(LEGACY, "NoSuchAction"), specs)
     assert unknown.request.url.host == "queue"
+    forced = target.prepare(Call(LEGACY, "SendMessage"), specs, host="topic")
+    assert forced.request.url.host == "topic"
     v3 = target.prepare(Call(V3, "ListQueue"), specs)
     assert v3.dialect == "tc3" and v3.request.headers["X-TC-Version"] == "2019-03-04"
+    assert v3.request.headers["X-TC-Region"] == "ap-guangzhou" and v3.request.url.host == "v3"
     signed = next(v3.auth.auth_flow(v3.request))
     assert isinstance(signed, httpx.Request) and "cmq/tc3_request" in signed.headers[
         "Authorization"]
+    assert target.surfaces == (V3, LEGACY) and target.region == "ap-guangzhou"
     assert default_region(specs) == "ap-beijing"
 
 
 def test_target_from_mapping_without_file() -> None:
     target = target_from_mapping({"url": "https://h:8443", "region": "r"}, source="inline",
                                  env=ENV)
-    assert target.endpoints.v3 == "https://h:8443" and target.name == "inline"
+    assert target.endpoints.urls == {V3: "https://h:8443", LEGACY: "https://h:8443"}
+    assert target.name == "inline"

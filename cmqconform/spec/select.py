@@ -13,6 +13,7 @@ def select_surfaces(specs: SpecSet, product: str, api: str) -> tuple[str, ...]:
                           f"{', '.join(specs.products)}")
     surfaces = specs.surfaces(None if product == "all" else [product])
     if api != "all" and api not in surfaces:
-        raise ConfigError(f"--api {api}: no such surface in {product}; choose from "
+        scope = "the specs" if product == "all" else f"product {product}"
+        raise ConfigError(f"--api {api}: no such surface in {scope}; choose from "
                           f"{', '.join(surfaces)}")
     return surfaces if api == "all" else (api,)

@@ -12,6 +12,32 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from cmqconform.dialects import (
+    BOOL_TEXT_DOC,
+    Call,
+    Clock,
+    Credentials,
+    NonceSource,
+    Prepared,
+    get_dialect,
+    random_nonce,
+    system_clock,
+)
+from cmqconform.models import ActionSpec
+from cmqconform.spec import load_specs
+
+
+def prepare(call: Call, *, base_url: str, credentials: Credentials, signature_method: str,
+            region: str | None, action: ActionSpec | None = None, language: str | None = None,
+            clock: Clock = system_clock, nonce: NonceSource = random_nonce,
+            bool_text: tuple[str, str] = BOOL_TEXT_DOC) -> Prepared:
+    """``call`` prepared by its surface's dialect, with the surface's facts from the specs."""
+    facts = load_specs().api(call.api).facts
+    return get_dialect(facts.dialect).prepare(
+        call, facts, base_url=base_url, credentials=credentials,
+        signature_method=signature_method, region=region, action=action, language=language,
+        clock=clock, nonce=nonce, bool_text=bool_text)
+
 
 @dataclass
 class Captured:

@@ -7,10 +7,11 @@ import json
 import httpx
 import pytest
 
-from cmqconform.dialects import Call, Credentials, cmq_legacy, prepare, tc3, tcv1
+from cmqconform.dialects import Call, Credentials, cmq_legacy, get_dialect, tc3, tcv1
 from cmqconform.dialects.call import decode_pairs, flatten, rfc3986
 from cmqconform.dialects.signing import hmac_base64, tc3_canonical_request, v1_string_to_sign
 from cmqconform.models import ActionSpec, Cite, ParamSpec
+from tests.dialects.conftest import prepare
 from tests.surfaces import LEGACY, V3
 
 CREDS = Credentials.of("AKIDtest", "secret-key", "tok")
@@ -159,17 +160,30 @@ def test_legacy_host_from_spec() -> None:
         cmq_legacy.host_of(None, "X")
 
 
-def test_prepare_picks_the_dialect() -> None:
-    common = {"credentials": CREDS, "region": "r", "version": "v", "service": "cmq",
-              "path": "/"}
+def test_prepare_picks_the_signer() -> None:
+    common = {"credentials": CREDS, "region": "r"}
     tc3_prepared = prepare(Call(V3, "A"), base_url="http://h", signature_method="TC3-HMAC-SHA256",
                            **common)  # type: ignore[arg-type]
     v1 = prepare(Call(V3, "A"), base_url="http://h", signature_method="HmacSHA1",
                  **common)  # type: ignore[arg-type]
-    assert (tc3_prepared.dialect, v1.dialect) == ("tc3", "tcv1")
-    with pytest.raises(ValueError, match="cannot be signed"):
+    legacy = prepare(Call(LEGACY, "A"), base_url="http://h", signature_method="HmacSHA256",
+                     **common)  # type: ignore[arg-type]
+    assert (tc3_prepared.dialect, v1.dialect, legacy.dialect) == ("tc3", "tcv1", "cmq_legacy")
+    assert isinstance(tc3_prepared.auth, tc3.Tc3Auth)
+    assert isinstance(legacy.auth, cmq_legacy.LegacyAuth)
+    with pytest.raises(ValueError, match="signature method must be one of"):
         prepare(Call(LEGACY, "A"), base_url="http://h", signature_method="TC3-HMAC-SHA256",
                 **common)  # type: ignore[arg-type]
+
+
+def test_dialect_registry_and_signers() -> None:
+    v3, legacy = get_dialect("tencent_v3"), get_dialect("cmq_legacy")
+    assert dict(v3.signers) == {"TC3-HMAC-SHA256": "tc3", "HmacSHA1": "tcv1",
+                                "HmacSHA256": "tcv1"}
+    assert dict(legacy.signers) == {"HmacSHA1": "cmq_legacy", "HmacSHA256": "cmq_legacy"}
+    assert (v3.name, legacy.name) == ("tencent_v3", "cmq_legacy")
+    with pytest.raises(ValueError, match="unknown dialect 'nope'"):
+        get_dialect("nope")
 
 
 def test_call_validates_method_and_base() -> None:
@@ -189,8 +203,7 @@ def test_signing_through_a_mock_transport() -> None:
 
     prepared = prepare(Call(LEGACY, "SendMessage", {"queueName": "q", "msgBody": "m"}),
                        base_url="http://queue.example:8080", credentials=CREDS,
-                       signature_method="HmacSHA256", region="gz", version="2017",
-                       service="cmq", path="/v2/index.php")
+                       signature_method="HmacSHA256", region="gz")
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
         client.send(prepared.request, auth=prepared.auth)
     params = dict(pairs_of(seen[0]))

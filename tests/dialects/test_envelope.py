@@ -7,18 +7,27 @@ import json
 import httpx
 import pytest
 
-from cmqconform.dialects import Call, Credentials, prepare
+from cmqconform.dialects import Call, Credentials, get_dialect
 from cmqconform.dialects.envelope import (
     ApiError,
+    Decoded,
     DecodeFailure,
     Envelope,
     WireEvidence,
-    decode,
+    decode_legacy,
+    decode_tencent_v3,
     module_code,
     redact_header,
     redact_request,
 )
+from cmqconform.spec import load_specs
+from tests.dialects.conftest import prepare
 from tests.surfaces import LEGACY, V3
+
+
+def decode(api: str, response: httpx.Response | WireEvidence) -> Decoded:
+    """The answer decoded by the dialect the surface ``api`` names in the specs."""
+    return get_dialect(load_specs().api(api).facts.dialect).decode(response)
 
 
 def ev(body: bytes | str, status: int = 200, ctype: str = "application/json") -> WireEvidence:
@@ -126,9 +135,22 @@ def test_failure_reason_names_the_member() -> None:
     assert isinstance(result, DecodeFailure) and "'code' is '0'" in result.reason
 
 
-def test_unknown_api_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="unknown API surface"):
-        decode("cmq.v9", ev(b"{}"))
+def test_each_dialect_decodes_with_its_own_envelope() -> None:
+    v3_body, legacy_body = ev(GARBLED_LEGACY["v3_shape"]), ev('{"code": 0, "message": ""}')
+    v3 = decode(V3, v3_body)
+    legacy = decode(LEGACY, legacy_body)
+    assert isinstance(v3, Envelope) and isinstance(legacy, Envelope)
+    assert (v3.dialect, legacy.dialect) == ("tencent_v3", "cmq_legacy")
+    assert v3 == decode_tencent_v3(v3_body) and legacy == decode_legacy(legacy_body)
+    # Each envelope is garbage to the other dialect.
+    crossed = decode(LEGACY, v3_body)
+    assert isinstance(crossed, DecodeFailure) and crossed.dialect == "cmq_legacy"
+    assert isinstance(decode_tencent_v3(legacy_body), DecodeFailure)
+
+
+def test_unknown_dialect_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match=r"unknown dialect 'cmq\.v9'"):
+        get_dialect("cmq.v9")
 
 
 SECRET_KEY = "super-secret-key-value"
@@ -143,8 +165,7 @@ def test_redacted_request_shows_no_secret(api: str, method: str, http: str) -> N
     # A careless caller might even send the key as a parameter; it must still be masked.
     call = Call(api, "SendMessage", {"queueName": "q", "SecretKey": SECRET_KEY}, http_method=http)
     prepared = prepare(call, base_url="http://127.0.0.1:1", credentials=creds,
-                       signature_method=method, region="r", version="v", service="cmq",
-                       path="/" if api == V3 else "/v2/index.php")
+                       signature_method=method, region="r")
     signed = next(prepared.auth.auth_flow(prepared.request))
     shown = redact_request(signed, creds.secrets())
     text = repr(shown)

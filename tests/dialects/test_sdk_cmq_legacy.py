@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cmqconform.dialects import BOOL_TEXT_PYTHON, Call, Credentials, prepare
-from tests.dialects.conftest import LEGACY_REPLY, Captured, Recorder
+from cmqconform.dialects import BOOL_TEXT_PYTHON, Call, Credentials
+from tests.dialects.conftest import LEGACY_REPLY, Captured, Recorder, prepare
 from tests.surfaces import LEGACY
 
 pytestmark = pytest.mark.sdk
@@ -115,8 +115,7 @@ def our_send(recorder: Recorder, scenario: Scenario, sign: str, http: str) -> Ca
     prepared = prepare(
         Call(LEGACY, scenario.action, params, http_method=http, array_base=1),
         base_url=recorder.url, credentials=Credentials.of(SECRET_ID, SECRET_KEY),
-        signature_method=METHODS[sign], region=None, version="2017", service="cmq",
-        path="/v2/index.php", clock=lambda: TIMESTAMP, nonce=lambda: NONCE,
+        signature_method=METHODS[sign], region=None, clock=lambda: TIMESTAMP, nonce=lambda: NONCE,
         bool_text=BOOL_TEXT_PYTHON)
     with httpx.Client(trust_env=False, timeout=10) as client:
         assert client.send(prepared.request, auth=prepared.auth).status_code == 200

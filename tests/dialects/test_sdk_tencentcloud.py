@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from cmqconform.dialects import BOOL_TEXT_PYTHON, Call, Credentials, prepare
-from tests.dialects.conftest import Captured, Recorder
+from cmqconform.dialects import BOOL_TEXT_PYTHON, Call, Credentials
+from cmqconform.spec import load_specs
+from tests.dialects.conftest import Captured, Recorder, prepare
 from tests.surfaces import V3
 
 pytestmark = pytest.mark.sdk
@@ -85,12 +86,19 @@ def our_send(recorder: Recorder, sign_method: str, http_method: str, action: str
     prepared = prepare(
         Call(V3, action, params, http_method=http_method), base_url=recorder.url,
         credentials=Credentials.of(SECRET_ID, SECRET_KEY, token), signature_method=sign_method,
-        region=REGION, version=VERSION, service="cmq", path="/", language="zh-CN",
+        region=REGION, language="zh-CN",
         clock=lambda: TIMESTAMP, nonce=lambda: NONCE, bool_text=BOOL_TEXT_PYTHON)
     with httpx.Client(trust_env=False, timeout=10) as client:
         response = client.send(prepared.request, auth=prepared.auth)
     assert response.status_code == 200
     return recorder.last()
+
+
+def test_the_spec_facts_are_what_the_sdk_is_given() -> None:
+    """Our requests take version, service and path from the specs; the SDK's are fixed here."""
+    facts = load_specs().api(V3).facts
+    assert (facts.version, facts.service, facts.path, facts.dialect) == (
+        VERSION, "cmq", "/", "tencent_v3")
 
 
 TC3_SIGNED_HEADERS = ("Authorization", "Content-Type", "Host", "X-TC-Action", "X-TC-Version",
