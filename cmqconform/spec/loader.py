@@ -291,11 +291,11 @@ class SpecBuilder:
         """Typed facts of one surface: the vendor set's, overridden by the surface's own."""
         facts: dict[str, Any] = dict(vendor.facts) if vendor is not None else {}
         facts.update(body)
-        where = vendor.file if vendor is not None else file
 
-        def cite(item: Any) -> Cite:
-            return self.cite(item["source"], file if item in body.values() else where,
-                             getattr(item, "line", 1))
+        def cite(key: str, item: Any) -> Cite:
+            # A fact the surface states itself is in product.yaml, else in the vendor's file.
+            origin = file if key in body or vendor is None else vendor.file
+            return self.cite(item["source"], origin, getattr(item, "line", 1))
 
         def value(key: str, default: Any = None) -> Any:
             item = facts.get(key)
@@ -306,14 +306,14 @@ class SpecBuilder:
             id=surface_id, product=product, dialect=str(body["dialect"]), service=service,
             version=str(value("version", "")), path=str(value("path", "/")),
             methods=tuple(value("methods", ("POST",))),
-            endpoints=tuple(Endpoint(e["name"], e["url"], self.cite(e["source"], file, e.line),
-                                     e.get("region"), e.get("host"), e.get("network"))
+            endpoints=tuple(Endpoint(e["name"], e["url"], cite("endpoints", e), e.get("region"),
+                                     e.get("host"), e.get("network"))
                             for e in facts.get("endpoints", ())),
-            regions=tuple(Region(r["id"], r["name"], self.cite(r["source"], file, r.line),
-                                 r.get("errata")) for r in facts.get("regions", ())),
+            regions=tuple(Region(r["id"], r["name"], cite("regions", r), r.get("errata"))
+                          for r in facts.get("regions", ())),
             signature_methods=tuple(
-                SignatureMethod(m["name"], m.get("signer", body["dialect"]), cite(m),
-                                bool(m.get("default", False)))
+                SignatureMethod(m["name"], m.get("signer", body["dialect"]),
+                                cite("signature_methods", m), bool(m.get("default", False)))
                 for m in facts.get("signature_methods", ())),
             request_size_bytes={k: int(v["value"])
                                 for k, v in facts.get("request_size_bytes", {}).items()},
@@ -321,7 +321,7 @@ class SpecBuilder:
             common_params=tuple(
                 CommonParam(p["name"], p["type"], bool(p["required"]),
                             tuple(p.get("signers", ())), p.get("location", "query_or_body"),
-                            cite(p))
+                            cite("common_params", p))
                 for p in facts.get("common_params", ())),
             credentials=str(body["credentials"]), shares=body.get("shares"),
             array_encoding=str(value("array_encoding", "json")),

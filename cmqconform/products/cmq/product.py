@@ -11,6 +11,7 @@ from cmqconform.emulator.handlers import Handler
 from cmqconform.emulator.product import NO_MUTANTS, Mutants, ProductEmulator
 from cmqconform.models import SpecSet
 from cmqconform.products.cmq import legacy, v3
+from cmqconform.products.cmq.limits import PRODUCT
 from cmqconform.products.cmq.state import Backend
 
 
@@ -26,7 +27,7 @@ class CmqEmulator:
     backend: Backend
     mutants: Mutants = NO_MUTANTS
     handlers: Mapping[str, Mapping[str, Handler]] = field(default_factory=_handlers)
-    product_id: str = "cmq"
+    product_id: str = PRODUCT
 
     def request_cost(self, api: str, params: Mapping[str, str]) -> int:
         """Legacy QPS counts messages: a batch counts each of its items (cmq-api.txt:4008)."""
