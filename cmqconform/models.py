@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Scalar type names; composite types are ``array<X>`` or a struct name from types.yaml.
-SCALARS = ("string", "integer", "boolean")
+#: ``float`` is any JSON number; ``date`` (YYYY-MM-DD) and ``timestamp`` (YYYY-MM-DD hh:mm:ss,
+#: or ISO 8601) are strings of those shapes, as API 3.0 docs type them.
+SCALARS = ("string", "integer", "boolean", "float", "date", "timestamp")
+
+#: Scalars whose value is a number (``min``/``max`` apply to them).
+NUMERIC = ("integer", "float")
+
+#: The shape of each formatted string scalar.
+FORMATS = {
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+    "timestamp": r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$",
+}
 
 #: Constraint kinds a parameter may carry; each becomes a clause ``<api>.<Action>.<Param>.<kind>``.
 PARAM_CONSTRAINTS = (
@@ -265,6 +276,16 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class Example:
+    """One of the doc's examples of an action: its request parameters and Response object."""
+
+    title: str
+    source: Cite
+    input: Mapping[str, Any] | None = None
+    output: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ActionSpec:
     """One action of one API surface: request, response, rules, errors and clauses."""
 
@@ -285,6 +306,9 @@ class ActionSpec:
     where: Where | None = None
     #: What must exist before the action can succeed (product.yaml ``recipes``).
     recipe: Recipe = field(default_factory=lambda: Recipe())
+    #: The only regions the action accepts, when the doc restricts it; None: every region.
+    regions: tuple[str, ...] | None = None
+    examples: tuple[Example, ...] = ()
 
     def param(self, name: str) -> ParamSpec:
         """The request parameter called ``name``; KeyError if absent."""
