@@ -27,6 +27,7 @@ import pytest
 from cmqconform.cases.resources import SUITE_PREFIX
 from cmqconform.errors import CmqConformError
 from cmqconform.expectations import Expectation, lookup
+from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources
 from cmqconform.results import RunInfo, assemble, record
@@ -138,9 +139,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         run.sweep(SUITE_PREFIX + "-")
 
 
+def other_products(run: CmqRun, item: pytest.Item) -> bool:
+    """Whether every clause an item checks belongs to a product the run does not select."""
+    products = {run.specs.apis[s].product for s in run.apis}
+    surfaces = {surface_of(c) for c in clause_ids_of(item)}
+    owners = {api.product for s, api in run.specs.apis.items() if s in surfaces}
+    return bool(owners) and not owners & products
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Apply the target's expectations (xfail / disabled) to items by name or clause id."""
+    """Leave out scenarios of products the run does not select; apply the target's
+    expectations (xfail / disabled) to items by name or clause id."""
     run = config.stash[RUN_KEY]
+    dropped = [item for item in items if other_products(run, item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in set(dropped)]
     entries = run.expectations()
     if not entries:
         return
