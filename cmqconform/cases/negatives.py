@@ -149,6 +149,15 @@ def protocol_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
             yield Case(f"{action.name}[{label}]", action.api, action.name, "protocol", params,
                        expect_error(api, [condition], None), surface_clauses(api, condition),
                        label, common=common)
+    if action.regions and "unsupported_region" in api.conditions:
+        # A region the surface serves but the action does not (else one nobody serves).
+        outside = next((r for r in api.facts.region_ids if r not in action.regions),
+                       PROTOCOL["unsupported Region"][1]["Region"])
+        yield Case(f"{action.name}[Region outside the action's list]", action.api, action.name,
+                   "protocol", params, expect_error(api, ["unsupported_region"], None),
+                   (f"{action.api}.{action.name}.regions",
+                    *surface_clauses(api, "unsupported_region")),
+                   f"Region={outside}", common={"Region": outside})
     for label, (condition, tamper) in AUTH.items():
         if condition in api.conditions:
             yield Case(f"{action.name}[{label}]", action.api, action.name, "auth", params,
@@ -162,8 +171,7 @@ def resource_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
     for param in action.request:
         kind = param.resource
         # An optional name is a listing filter (DescribeQueueDetail QueueName), not a reference.
-        if kind not in ("queue", "topic", "subscription") or param.item_type is not None \
-                or not param.required:
+        if kind is None or param.item_type is not None or not param.required:
             continue
         params = baseline(api, action)
         if is_created_name(param, rec.creates):
