@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cmqconform.errors import ConfigError
 from cmqconform.spec.extract import documents, extract, summary, write
-from cmqconform.spec.extract.edits import EDITS_FILE, as_edit, check
+from cmqconform.spec.extract.edits import EDITS_FILE, HAND_ONLY, apply, as_edit, check, recorded
 from cmqconform.spec.extract.emit import dump
 from cmqconform.spec.loader import default_root
 
@@ -53,11 +53,20 @@ def cmd_spec_extract(args: argparse.Namespace) -> int:
     if reference.exists() and reference.read_bytes() != args.doc.read_bytes():
         raise ConfigError(f"--out: {reference} exists with other content; the citations would "
                           f"point at a different doc")
-    if folder.exists():
-        shutil.rmtree(folder)
     files = documents(extraction)
+    kept: dict[str, bytes] = {}
+    if folder.exists():
+        # Re-extracting a product keeps what people wrote and re-applies the recorded edits.
+        kept = {name: (folder / name).read_bytes() for name in HAND_ONLY
+                if (folder / name).exists()}
+        misfits = apply(files, recorded(folder).get("edits", ()))
+        for misfit in misfits:
+            print(f"recorded edit no longer applies: {misfit}")
+        shutil.rmtree(folder)
     write(files, folder, f"Extracted from {args.doc.name} by `cmqconform spec extract "
                          f"--product {args.product}`; see extract.yaml for the hand edits.")
+    for name, content in kept.items():
+        (folder / name).write_bytes(content)
     reference.parent.mkdir(parents=True, exist_ok=True)
     if not reference.exists():
         shutil.copyfile(args.doc, reference)

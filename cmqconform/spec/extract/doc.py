@@ -95,6 +95,8 @@ class Doc:
     actions: list[ActionBlock]
     structs: list[StructBlock]
     noise: int
+    #: The product's name as the page footers print it, when they do.
+    title: str | None = None
 
 
 def normalise(text: str) -> str:
@@ -147,10 +149,11 @@ def _heading_lines(lines: Sequence[Line], stamp: int) -> list[int]:
     return found
 
 
-def strip_noise(lines: Sequence[Line]) -> tuple[list[Line], int]:
+def strip_noise(lines: Sequence[Line]) -> tuple[list[Line], int, str | None]:
     """The lines without URLs, stamps, running headings, page footers and code fences.
 
-    Blank lines are kept (they end paragraphs); the count of removed lines is returned too.
+    Blank lines are kept (they end paragraphs). Also returns the count of removed lines and
+    the product's name when the page footers repeat it.
     """
     drop: set[int] = set()
     above_footers: dict[str, list[int]] = {}
@@ -169,11 +172,13 @@ def strip_noise(lines: Sequence[Line]) -> tuple[list[Line], int]:
             if above >= 0:
                 above_footers.setdefault(lines[above].stripped, []).append(above)
     # The product's name sits above every copyright footer: a line seen there again and again.
-    for where in above_footers.values():
+    title = None
+    for text, where in above_footers.items():
         if len(where) >= 3:
             drop.update(where)
+            title = title or text
     kept = [line for index, line in enumerate(lines) if index not in drop]
-    return kept, len(drop)
+    return kept, len(drop), title
 
 
 def _struct_blocks(lines: Sequence[Line]) -> list[tuple[int, int, int]]:
@@ -214,7 +219,7 @@ def _struct_blocks(lines: Sequence[Line]) -> list[tuple[int, int, int]]:
 
 def sections(name: str, lines: Sequence[Line]) -> Doc:
     """The doc's action sections and data structures; DocError when it has neither shape."""
-    kept, noise = strip_noise(lines)
+    kept, noise, title = strip_noise(lines)
     if not any(line.stripped for line in kept):
         raise DocError("the doc is empty", file=name, line=1)
     starts = [i for i, line in enumerate(kept) if line.stripped == API_DESCRIPTION]
@@ -247,9 +252,9 @@ def sections(name: str, lines: Sequence[Line]) -> Doc:
         for needed in ("input", "output"):
             if needed not in block.parts:
                 last = kept[end - 1] if end - 1 > start else kept[start]
-                title = {"input": "2. Input Parameters", "output": "3. Output Parameters"}
+                wanted = {"input": "2. Input Parameters", "output": "3. Output Parameters"}
                 raise DocError(f"the action section at line {kept[start].number} has no "
-                               f"{title[needed]!r}: the doc is cut short or not an API 3.0 "
+                               f"{wanted[needed]!r}: the doc is cut short or not an API 3.0 "
                                f"doc; the first line it could not place is "
                                f"{last.stripped[:60]!r}", file=name, line=last.number)
         actions.append(block)
@@ -260,4 +265,4 @@ def sections(name: str, lines: Sequence[Line]) -> Doc:
             end = min(end, structs[at + 1][0])
         blocks.append(StructBlock(kept[name_at], kept[name_at + 1:used_at],
                                   kept[used_at:body_at], kept[body_at:end]))
-    return Doc(name, kept, actions, blocks, noise)
+    return Doc(name, kept, actions, blocks, noise, title)

@@ -89,3 +89,50 @@ def as_edit(name: str, difference: Difference) -> dict[str, Any]:
     """An unrecorded difference in the ``edits:`` format, its reason left to write."""
     return {"file": name, "at": difference.at, "extracted": difference.extracted,
             "curated": difference.curated, "why": "TODO"}
+
+
+def apply(files: dict[str, dict[str, Any]], edits: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Re-apply recorded edits to freshly extracted ``files`` (in place).
+
+    Returns the edits that no longer fit (their path is gone, or the extraction no longer
+    gives the recorded ``extracted`` value), as ``file at`` strings, for the caller to report.
+    """
+    misfits = []
+    for edit in edits:
+        document = files.get(edit["file"])
+        parts = str(edit["at"]).split("/")
+        parent = _walk(document, parts[:-1]) if document is not None else None
+        if parent is None or _get(parent, parts[-1]) != edit.get("extracted"):
+            misfits.append(f"{edit['file']} {edit['at']}")
+            continue
+        _set(parent, parts[-1], edit.get("curated"))
+    return misfits
+
+
+def _walk(node: Any, parts: list[str]) -> Any:
+    for part in parts:
+        node = _child(node, part)
+        if node is None:
+            return None
+    return node
+
+
+def _child(node: Any, part: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list):
+        return next((item for item in node if isinstance(item, dict)
+                     and any(str(item.get(k)) == part for k in ("name", "code", "title", "id"))),
+                    None)
+    return None
+
+
+def _get(node: Any, key: str) -> Any:
+    return node.get(key) if isinstance(node, dict) else None
+
+
+def _set(node: Any, key: str, value: Any) -> None:
+    if value is None:
+        node.pop(key, None)
+    else:
+        node[key] = value

@@ -78,7 +78,7 @@ def _product(out: Extraction, surface_folder: str) -> dict[str, Any]:
         surface["regions"] = [regions[r] for r in sorted(regions)]
     service = out.domain[0].split(".")[0] if out.domain else out.product
     return {"product": out.product, "vendor": "tencent", "service": service,
-            "title": out.product.upper(), "surfaces": {out.api: surface}}
+            "title": out.title or out.product.upper(), "surfaces": {out.api: surface}}
 
 
 def summary(out: Extraction) -> dict[str, Any]:

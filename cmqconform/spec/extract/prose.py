@@ -35,13 +35,14 @@ _DEFAULTS = (
     re.compile(rf"(?P<v>{_NUM}|{_TOKEN})\s*(?:s|seconds)? (?:will be used )?by default"),
 )
 # The list ends at a full stop that does not number an item ("1. JSON, 2. SIMPLIFIED").
-_VALID = re.compile(r"Valid values?(?: are|:)\s*(?P<list>.+?)(?:(?<!\d)\.(?:\s+[A-Z]|\s*$)|$)")
+_VALID = re.compile(r"Valid values?(?: are|:)\s*(?P<list>.+?)(?:(?<!\s\d)\.(?:\s+[A-Z]|\s*$)|$)")
 _NUMBERED_TOKEN = re.compile(r"(?:^|\s)\d+\.\s*(?P<v>[A-Za-z_][A-Za-z0-9_-]*)")
 _QUOTED = re.compile(r"[\"`'](?P<v>[^\"`']+)[\"`']")
 _CODED = re.compile(r"(?:^|[\s,;.(])(?P<v>-?\d+)\s*:\s")
-_CODED_DEFAULT = re.compile(r"(?:^|[\s,;.(])(?P<v>-?\d+)\s*:[^,;:]*?\(default\)")
+_CODED_DEFAULT = re.compile(r"(?:^|[\s,;.(])(?P<v>-?\d+)\s*(?::[^,;:]*?)?\(default\)")
 _LENGTH = re.compile(r"(?:up to|at most|no more than|cannot exceed|not exceeding|maximum length "
-                     r"(?:is|of))\s*(?P<v>\d+)\s*(?:characters|chars)\b")
+                     r"(?:is|of)|(?P<below>shorter than))\s*(?P<v>\d{1,3}(?:,\d{3})+|\d+)\s*"
+                     r"(?:characters|chars)\b")
 _ITEMS = re.compile(r"(?:[Nn]umber of\s*\w+?\s*cannot exceed\s*|[Uu]p to|[Aa]t most|"
                     r"[Aa] maximum of|no more than)\s*(?P<v>\d+)"
                     r"(?!\s*(?:characters|chars|bytes|seconds|ms|%))")
@@ -144,10 +145,11 @@ def constraints(located: Located, type_name: str, item_type: str | None) -> Stat
     if "enum" not in out.values and type_name == "integer":
         coded = [int(m["v"]) for m in _CODED.finditer(text)]
         if len(coded) >= 2 and len(set(coded)) == len(coded):
-            put("enum", coded, next(_CODED.finditer(text)).start())
+            put("enum", coded, next(_CODED.finditer(text)).start("v"))
+    if type_name == "integer":
         marked = _CODED_DEFAULT.search(text)
         if marked:
-            put("default", int(marked["v"]), marked.start())
+            put("default", int(marked["v"]), marked.start("v"))
     if item_type is None and type_name in ("integer", "float", "string", "boolean"):
         for pattern in _DEFAULTS:
             match = pattern.search(text)
@@ -159,7 +161,8 @@ def constraints(located: Located, type_name: str, item_type: str | None) -> Stat
     if type_name == "string":
         match = _LENGTH.search(text)
         if match:
-            put("max_length", int(match["v"]), match.start())
+            limit = int(match["v"].replace(",", ""))
+            put("max_length", limit - 1 if match["below"] else limit, match.start())
     if item_type is not None:
         match = _ITEMS.search(text)
         if match:

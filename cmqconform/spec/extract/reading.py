@@ -45,6 +45,7 @@ class Extraction:
     respelled: list[tuple[str, str, str]] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
     noise: int = 0
+    title: str | None = None
 
     @property
     def api(self) -> str:
@@ -365,7 +366,7 @@ def _closers(text: str) -> str:
 
 def read_doc_records(doc: Doc, product: str, categories: frozenset[str]) -> Extraction:
     """Every record of ``doc`` as the product ``product``'s API 3.0 surface."""
-    out = Extraction(product, doc.name, noise=doc.noise)
+    out = Extraction(product, doc.name, noise=doc.noise, title=doc.title)
     structs = frozenset(block.name.stripped for block in doc.structs)
     for block in doc.actions:
         read_action(out, block, structs, categories)
