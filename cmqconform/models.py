@@ -283,6 +283,8 @@ class Example:
     source: Cite
     input: Mapping[str, Any] | None = None
     output: Mapping[str, Any] | None = None
+    #: Set when the example itself departs from the spec (an erratum says how).
+    errata: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

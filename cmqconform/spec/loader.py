@@ -563,7 +563,7 @@ class SpecBuilder:
                                   where=Where(name, only.line)))
         examples = tuple(
             Example(str(item["title"]), self.cite(item["source"], name, item.line),
-                    _plain(item.get("input")), _plain(item.get("output")))
+                    _plain(item.get("input")), _plain(item.get("output")), item.get("errata"))
             for item in doc.get("examples", ()))
         for item in doc.get("clauses", ()):
             clauses.append(Clause(f"{prefix}.{item['id']}", api, item["category"], item["text"],

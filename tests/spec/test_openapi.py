@@ -52,7 +52,8 @@ def test_every_schema_is_valid_json_schema(document: dict[str, Any]) -> None:
 
 
 def test_one_synthetic_path_per_action(specs: SpecSet, document: dict[str, Any]) -> None:
-    expected = {operation_path(api, action) for api in APIS for action in specs.api(api).actions}
+    expected = {operation_path(api, action) for api in specs.apis for action in
+                specs.api(api).actions}
     assert set(document["paths"]) == expected
     assert parse_operation_path("/cmq.legacy/SendMessage") == (LEGACY, "SendMessage")
     with pytest.raises(ValueError, match="not a synthetic CMQ operation path"):
