@@ -42,6 +42,7 @@ from cmqconform.targets import (
     SECRET_ID_ENV,
     SECRET_KEY_ENV,
     Target,
+    default_region,
     load_target,
     needs_region,
     target_from_mapping,
@@ -226,7 +227,8 @@ class CmqRun:
             if needs_region(facts) and facts.region_ids:
                 row["region"] = facts.region_ids[0]
             surfaces[api] = row
-        return target_from_mapping({"name": name, "surfaces": surfaces},
+        return target_from_mapping({"name": name, "surfaces": surfaces,
+                                    "region": default_region(self.specs)},
                                    source=", ".join(urls.values()), credentials=credentials,
                                    specs=self.specs)
 

@@ -145,6 +145,8 @@ def protocol_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
                    surface_clauses(api, "unknown_action"), "Action=" + action.name + "Cmqc",
                    common={"Action": action.name + "Cmqc"})
     for label, (condition, common) in PROTOCOL.items():
+        if condition == "unsupported_region" and not api.facts.region_ids:
+            continue  # a surface that lists no region judges every region alike (TDMQ)
         if condition in api.conditions:
             yield Case(f"{action.name}[{label}]", action.api, action.name, "protocol", params,
                        expect_error(api, [condition], None), surface_clauses(api, condition),
