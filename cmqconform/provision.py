@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.cases.build import baseline
+from cmqconform.cases.build import baseline, repair
 from cmqconform.cases.resources import SUITE_PREFIX, Namer
 from cmqconform.errors import CmqConformError
 from cmqconform.models import ActionSpec, Need, Now, ProductSpec, Ref, ResourceKind
@@ -99,8 +99,10 @@ class Resources:
             params = self._resolve(spec.params)
             # What the create action needs beyond the kind's own values (a task's room, user
             # and storage): its baseline, made of the spec's typical values.
-            needed = {k.lower(): v for k, v in self.resolve(baseline(
-                self.session.specs.api(self.api), action_spec)).items()}
+            api = self.session.specs.api(self.api)
+            start = repair(api, action_spec, baseline(api, action_spec)) \
+                or baseline(api, action_spec)
+            needed = {k.lower(): v for k, v in self.resolve(start).items()}
             got = self._must(self._call(action, **{**needed, **params}), f"create {kind}")
             refs = [v for k, v in params.items() if isinstance(spec.params[k], Ref)]
             name = (str(got.data.get(spec.id_member, "")) if spec.id_member

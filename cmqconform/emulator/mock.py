@@ -67,7 +67,7 @@ class Roles:
     creates: ResourceKind | None = None
     deletes: ResourceKind | None = None
     lists: ResourceKind | None = None
-    #: Required parameters naming an existing record: parameter name -> kind.
+    #: Parameters naming an existing record (required ones, and ids): parameter -> kind.
     refs: Mapping[str, ResourceKind] = field(default_factory=dict)
 
 
@@ -81,8 +81,10 @@ def roles(product: ProductSpec, api: ApiSpec, action: ActionSpec) -> Roles:
     refs: dict[str, ResourceKind] = {}
     for param in action.request:
         kind = product.resources.get(param.resource or "")
-        if kind is None or not param.required or api.id not in kind.create:
-            continue  # an optional name is a filter; a kind made elsewhere is not ours to judge
+        if kind is None or api.id not in kind.create:
+            continue  # a kind made elsewhere is not ours to judge
+        if not param.required and kind.id_member is None:
+            continue  # an optional name is a listing filter; an optional id still names one
         if creates is not None and kind.name == creates.name and kind.id_member is None \
                 and param.name.lower() == kind.name_member:
             continue  # the name the action creates
@@ -146,6 +148,8 @@ class MockHandlers:
             state, account = ctx.backend, ctx.account
             known: dict[str, Any] = {}
             for name, kind in role.refs.items():
+                if params.get(name) is None:
+                    continue  # an optional id left out (DescribeAIConversation by SessionId)
                 key, found = self._record(state, account, kind, params, params[name])
                 condition = _condition(api, kind, "not_found")
                 if found is None and condition is not None:
