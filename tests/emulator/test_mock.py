@@ -177,3 +177,16 @@ def test_serve_refuses_an_unknown_product_with_exit_2(capsys: pytest.CaptureFixt
     assert code == 2
     err = capsys.readouterr().err
     assert "unknown product 'nosuch'" in err and SKEY not in err
+
+
+def test_every_task_lifecycle_of_the_specs_has_a_scenario() -> None:
+    """Each kind with an id and actions taking it appears in the lifecycle scenarios' table."""
+    suites = Path(__file__).resolve().parents[2] / "suites" / "behaviour"
+    text = (suites / "test_task_lifecycles.py").read_text(encoding="utf-8")
+    specs = load_specs()
+    kinds = [(surface, kind.name) for product in specs.products.values()
+             for kind in product.resources.values() if kind.id_member
+             for surface in kind.uses if surface in kind.delete]
+    assert kinds, "the specs declare no task lifecycle"
+    missing = [k for k in kinds if f'pytest.param("{k[0]}", "{k[1]}"' not in text]
+    assert missing == []
