@@ -4,8 +4,8 @@ Run as ``python intl_driver.py JOB.json`` with ``PYTHONPATH`` naming the folder 
 installed into (``pip install --target``): its ``tencentcloud`` package then shadows the CMQ SDK
 of the project's environment, whose ``tencentcloud.common`` it would otherwise overwrite. Reads
 one JSON job (endpoint, credentials, product module, version, region, sign method, calls) and
-prints one JSON answer per call: the parsed response model (``to_json_string``) or the SDK exception's code.
-Only the SDK and the standard library are imported here.
+prints one JSON answer per call: the parsed response model (``to_json_string``) or the SDK
+exception's code. Only the SDK and the standard library are imported here.
 """
 
 from __future__ import annotations
