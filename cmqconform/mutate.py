@@ -6,6 +6,10 @@ switched on. A test catches a mutant when it passed on the baseline and fails on
 ends in an error that is an observable deviation (an undecodable answer, a missing field), not
 transport trouble. Runs go ``-j`` at a time, each with its own emulator on a loopback port.
 
+``--product`` picks the product: its own emulator's catalog (CMQ's), or, for a product served by
+the spec-driven mock, the gateway's generic mutants (:mod:`cmqconform.emulator.mock`); each run
+selects that product's surfaces and starts that product's server.
+
 Results go to ``reports/mutation/results.json`` and ``reports/mutation/mutation.md``.
 """
 
@@ -28,10 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from cmqconform.coverage import SUITES
+from cmqconform.emulator.mutants import Category, Mutant
+from cmqconform.emulator.product import DEFAULT_PRODUCT
 from cmqconform.errors import ConfigError
 from cmqconform.netutil import free_port
 from cmqconform.plugin_run import stop_process
-from cmqconform.products.cmq.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
+from cmqconform.products import mutant_catalog, mutant_categories
 from cmqconform.results import now_iso, read_cases
 
 DEFAULT_REPORT_DIR = Path("reports/mutation")
@@ -123,15 +129,35 @@ def collect_paths(select: Sequence[str]) -> list[Path]:
     return paths or [SUITES]
 
 
+def categories(product: str) -> Mapping[str, Category]:
+    """The test selection per mutant category of ``product``."""
+    return mutant_categories(product)
+
+
+def catalog(product: str) -> tuple[Mutant, ...]:
+    """The mutant catalog of ``product``, in its order."""
+    return tuple(mutant_catalog(product).values())
+
+
+def lookup(name: str, product: str = DEFAULT_PRODUCT) -> Mutant:
+    """The catalog entry ``name`` of ``product``; ConfigError listing the valid names."""
+    found = mutant_catalog(product).get(name)
+    if found is None:
+        raise ConfigError(f"unknown mutant {name!r} for product {product}; valid names: "
+                          f"{', '.join(sorted(mutant_catalog(product)))}")
+    return found  # type: ignore[no-any-return]
+
+
 def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
-                nodeids: Sequence[str] = ()) -> list[str]:
-    """The pytest command line of one run (``nodeids``: exactly these tests instead)."""
+                nodeids: Sequence[str] = (), product: str = DEFAULT_PRODUCT) -> list[str]:
+    """The pytest command line of one run (``nodeids``: exactly these tests instead) on the
+    surfaces of ``product``."""
     paths = [f"{SUITES}/{n}" for n in nodeids] or [str(p) for p in collect_paths(select)]
     argv = [sys.executable, "-m", "pytest", *paths,
             "-c", str(SUITES / "pytest.ini"),
             "--rootdir", str(SUITES), "-q", "--no-header", "-p", "no:xdist",
             "-p", "cmqconform.mutate_select", "-m", "not slow",
-            f"--cmq-report-dir={report_dir}", *target]
+            f"--cmq-report-dir={report_dir}", f"--cmq-product={product}", *target]
     for selector in select:
         argv.append(f"--cmq-select={selector}")
     return argv
@@ -173,22 +199,25 @@ def _target_file(folder: Path, port: int, category: Category) -> Path:
 
 
 def run_selection(category: Category, mutant: str | None, work: Path, *,
-                  full: bool = False, nodeids: Sequence[str] = ()) -> RunResult:
+                  full: bool = False, nodeids: Sequence[str] = (),
+                  product: str = DEFAULT_PRODUCT) -> RunResult:
     """Run ``category``'s tests against an emulator with ``mutant`` (None: the reference).
 
     A run that ends without a single result (the emulator or pytest failed to start) is tried
     once more before it is reported as an error.
     """
-    first = _run_once(category, mutant, work, full=full, nodeids=nodeids)
+    first = _run_once(category, mutant, work, full=full, nodeids=nodeids, product=product)
     if first.cases:
         return first
-    again = _run_once(category, mutant, work / "retry", full=full, nodeids=nodeids)
+    again = _run_once(category, mutant, work / "retry", full=full, nodeids=nodeids,
+                      product=product)
     again.seconds += first.seconds
     return again
 
 
 def _run_once(category: Category, mutant: str | None, work: Path, *,
-              full: bool = False, nodeids: Sequence[str] = ()) -> RunResult:
+              full: bool = False, nodeids: Sequence[str] = (),
+              product: str = DEFAULT_PRODUCT) -> RunResult:
     from cmqconform.plugin_run import embedded_credentials
     from cmqconform.targets import SECRET_ID_ENV, SECRET_KEY_ENV
 
@@ -203,12 +232,13 @@ def _run_once(category: Category, mutant: str | None, work: Path, *,
             # declaring what the tests may rely on.
             secret_id, secret_key = embedded_credentials()
             env[SECRET_ID_ENV], env[SECRET_KEY_ENV] = secret_id, secret_key
-            server, port = _start_server(mutant, category.serve, env, work / "emulator.log")
+            server, port = _start_server(mutant, ("--product", product, *category.serve), env,
+                                         work / "emulator.log")
             target = [f"--cmq-target={_target_file(work, port, category)}"]
         else:
             target = [f"--cmq-emulator-mutant={mutant}"] if mutant else []
         select = [] if nodeids else selectors(category, full)
-        argv = pytest_argv(report_dir, select, target, nodeids)
+        argv = pytest_argv(report_dir, select, target, nodeids, product)
         with (work / "pytest.log").open("wb") as log:
             proc = subprocess.run(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   timeout=RUN_TIMEOUT, check=False)
@@ -301,17 +331,18 @@ class Report:
 
 
 def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False,
-          confirm: bool = False) -> MutantOutcome:
+          confirm: bool = False, product: str = DEFAULT_PRODUCT) -> MutantOutcome:
     """Run one mutant's selection and find its catches (``confirm``: they must fail twice)."""
-    category = CATEGORIES[mutant.category]
-    result = run_selection(category, mutant.name, root / mutant.name, full=full)
+    category = categories(product)[mutant.category]
+    result = run_selection(category, mutant.name, root / mutant.name, full=full,
+                           product=product)
     error = result.error or (f"baseline: {baseline.error}" if baseline.error else None)
     caught = () if error else catches(baseline.cases, result.cases)
     seconds = result.seconds
     if caught and confirm:
         # A timing scenario can fail once on a loaded machine; a real catch fails again.
         again = run_selection(category, mutant.name, root / f"{mutant.name}-confirm",
-                              nodeids=[c.test for c in caught[:CONFIRM_MAX]])
+                              nodeids=[c.test for c in caught[:CONFIRM_MAX]], product=product)
         repeated = {c.test for c in catches(baseline.cases, again.cases)}
         caught = tuple(c for c in caught[:CONFIRM_MAX] if c.test in repeated)
         seconds += again.seconds
@@ -319,8 +350,11 @@ def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False
 
 
 def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
-           work: Path | None = None, confirm: bool = False) -> Report:
-    """Baselines per category, then every countable mutant; ``jobs`` runs at a time."""
+           work: Path | None = None, confirm: bool = False,
+           product: str = DEFAULT_PRODUCT) -> Report:
+    """Baselines per category, then every countable mutant of ``product``; ``jobs`` runs at a
+    time."""
+    selections = categories(product)
     started = time.monotonic()
     counted = [m for m in mutants if m.equivalent is None]
     equivalent = tuple(m for m in mutants if m.equivalent is not None)
@@ -329,11 +363,12 @@ def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
     # --full runs one selection for everything, so one baseline serves every category.
     keys = ["full"] if full else names
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        runs = {key: pool.submit(run_selection, CATEGORIES[names[0] if full else key], None,
-                                 root / f"baseline-{key}", full=full) for key in keys if names}
+        runs = {key: pool.submit(run_selection, selections[names[0] if full else key], None,
+                                 root / f"baseline-{key}", full=full, product=product)
+                for key in keys if names}
         baselines = {key: future.result() for key, future in runs.items()}
         futures = [pool.submit(judge, m, baselines["full" if full else m.category], root,
-                               full=full, confirm=confirm) for m in counted]
+                               full=full, confirm=confirm, product=product) for m in counted]
         outcomes = [future.result() for future in futures]
     if work is None:
         shutil.rmtree(root, ignore_errors=True)
@@ -392,10 +427,10 @@ def print_report(report: Report, shown: int = 3) -> None:
         print(f"  equivalent {m.name} [{m.category}]: {m.equivalent}")
 
 
-def catalog_table() -> str:
-    """The catalog as a markdown table (docs/mutants.md)."""
+def catalog_table(product: str = DEFAULT_PRODUCT) -> str:
+    """The catalog of ``product`` as a markdown table (docs/mutants.md)."""
     lines = ["| mutant | category | deviation | violates |", "|---|---|---|---|"]
-    for m in CATALOG:
+    for m in catalog(product):
         what = m.description + (f" *Equivalent: {m.equivalent}.*" if m.equivalent else "")
         lines.append(f"| `{m.name}` | {m.category} | {what} | "
                      f"{', '.join(f'`{c}`' for c in m.clauses)} |")
@@ -404,14 +439,20 @@ def catalog_table() -> str:
 
 def cmd_mutate(args: argparse.Namespace) -> int:
     """Run the mutants; 0 when every non-equivalent one is caught, 1 otherwise, 2 usage error."""
+    from cmqconform.spec import load_specs
+    from cmqconform.spec.select import select_surfaces
+
+    select_surfaces(load_specs(), args.product, "all")  # an unknown product: exit 2
     if args.list:
-        print(catalog_table(), end="")
+        print(catalog_table(args.product), end="")
         return 0
     if args.jobs < 1:
         raise ConfigError(f"-j must be >= 1: {args.jobs}")
-    chosen = [lookup(name) for name in args.only] if args.only else list(CATALOG)
+    chosen = [lookup(name, args.product) for name in args.only] if args.only \
+        else list(catalog(args.product))
     work = Path(args.keep) if args.keep else None
-    report = mutate(chosen, jobs=args.jobs, full=args.full, work=work, confirm=args.confirm)
+    report = mutate(chosen, jobs=args.jobs, full=args.full, work=work, confirm=args.confirm,
+                    product=args.product)
     write_report(report, Path(args.report_dir))
     if args.json:
         print(json.dumps(report.summary(), indent=2))
@@ -426,6 +467,9 @@ def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = sub.add_parser("mutate", help="run the suites against each emulator mutant (score)",
                        description="Mutation testing of the suites: each mutant of the "
                                    "reference emulator must make some test fail.")
+    p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="PRODUCT",
+                   help=f"whose emulator is mutated (default {DEFAULT_PRODUCT}; a product "
+                        "without one gets the spec-driven mock's generic mutants)")
     p.add_argument("--only", action="append", metavar="NAME", default=[],
                    help="run only this mutant (repeatable)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

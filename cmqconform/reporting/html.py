@@ -99,10 +99,14 @@ def specs_or_none() -> SpecSet | None:
         return None
 
 
-def _action_order(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tuple[str, str]]:
+def _action_order(specs: SpecSet | None, cases: Sequence[CaseView],
+                  apis: Collection[str] | None = None) -> list[tuple[str, str]]:
+    """Every (surface, action) of the specs in spec order (of ``apis`` only, when given: the
+    surfaces a run covered), then any the cases name beyond them."""
     order: list[tuple[str, str]] = []
     if specs:
-        order = [(api, name) for api, spec in specs.apis.items() for name in spec.actions]
+        order = [(api, name) for api, spec in specs.apis.items() for name in spec.actions
+                 if apis is None or api in apis]
     seen = set(order)
     for case in cases:
         if (case.api, case.action) not in seen:
@@ -112,8 +116,10 @@ def _action_order(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tupl
 
 
 def grid(specs: SpecSet | None, cases: Sequence[CaseView], clauses: Mapping[str, Clause],
-         ineligible: Collection[str] = ()) -> list[dict[str, Any]]:
-    """Per surface: rows of (action, cells per category), surface-wide clauses first.
+         ineligible: Collection[str] = (), apis: Collection[str] | None = None
+         ) -> list[dict[str, Any]]:
+    """Per surface (of ``apis``, the run's, when given): rows of (action, cells per category),
+    surface-wide clauses first.
 
     ``ineligible``: ids of clauses the run lists as ineligible, so a square no case could test
     reads "ineligible" rather than "untested".
@@ -139,7 +145,7 @@ def grid(specs: SpecSet | None, cases: Sequence[CaseView], clauses: Mapping[str,
                     sum(1 for i in ids if i in excused and i not in tested))
 
     out = []
-    order = _action_order(specs, cases)
+    order = _action_order(specs, cases, apis)
     for api in dict.fromkeys(api for api, _ in order):
         rows = [(SURFACE, [cell(api, SURFACE, cat, surface_cell.get((api, cat), []))
                            for cat in categories()])]
@@ -262,8 +268,14 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
     counts = summary_counts(results, cases)
     ran = sum(counts[v] for v in RAN)
     by_api: dict[str, list[str]] = defaultdict(list)
+    by_product: dict[str, list[str]] = defaultdict(list)
     for case in cases:
         by_api[case.api].append(case.verdict)
+        # A surface id starts with its product's id (specs/<product>/product.yaml).
+        by_product[case.api.split(".")[0]].append(case.verdict)
+    surfaces_of: dict[str, list[str]] = defaultdict(list)
+    for api in sorted(by_api):
+        surfaces_of[api.split(".")[0]].append(api)
     target = results.get("target")
     run_rows = [(k, redact_text(str(results[k]), secrets))
                 for k in ("schema_version", "started_at", "finished_at") if results.get(k)]
@@ -285,9 +297,12 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "verdicts": VERDICTS, "counts": counts,
         "rate": (counts["pass"] + counts["xfail"]) / ran if ran else None,
-        "per_api": [(api, Tally.of(v)) for api, v in by_api.items()],
+        "per_product": [(product, ", ".join(surfaces_of[product]), Tally.of(v))
+                        for product, v in sorted(by_product.items())],
+        "per_api": [(api, Tally.of(v)) for api, v in sorted(by_api.items())],
         "per_action": per_action(specs, cases),
-        "grid": grid(specs, cases, clauses, ineligible_ids(results)),
+        "grid": grid(specs, cases, clauses, ineligible_ids(results),
+                     results.get("apis") or sorted({c.api for c in cases})),
         "categories": [(c, CATEGORY_LABELS.get(c, c)) for c in categories()],
         "coverage": _coverage(results, clauses, cases),
         "listed": listed, "listed_verdicts": LISTED,
