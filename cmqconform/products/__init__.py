@@ -76,10 +76,12 @@ def mutant_catalog(product_id: str, specs: SpecSet | None = None) -> Mapping[str
     """The mutant catalog of ``product_id``: its package's, else the mock's (name -> Mutant)."""
     if has_package(product_id):
         return product_package(product_id).MUTANTS
-    _require_specs(product_id, specs)
     from cmqconform.emulator import mock
+    from cmqconform.spec import load_specs
 
-    return mock.MUTANTS
+    specs = specs or load_specs()
+    _require_specs(product_id, specs)
+    return mock.catalog_for(specs, product_id)
 
 
 def mutant_categories(product_id: str, specs: SpecSet | None = None) -> Mapping[str, Any]:

@@ -163,7 +163,11 @@ def test_the_registry_serves_a_product_without_a_package_with_the_mock(
     """No package, but specs: the mock, with the generic catalog; no specs: ConfigError."""
     built = product_emulator("demo", demo_specs)
     assert isinstance(built, mock.MockEmulator) and set(built.handlers) == {DEMO}
-    assert mutant_catalog("demo", demo_specs) is mock.MUTANTS
+    assert set(mutant_catalog("demo", demo_specs)) == set(mock.MUTANTS)
+    assert all(m.equivalent is None for m in mutant_catalog("demo", demo_specs).values())
+    tdmq = mutant_catalog("tdmq", load_specs())
+    assert tdmq["range-max-unchecked"].equivalent == "no parameter states a maximum"
+    assert tdmq["request-id-missing"].equivalent is None
     with pytest.raises(ConfigError, match="unknown mutant 'delay-ignored'"):
         product_emulator("demo", demo_specs, mutants=Mutants.of(["delay-ignored"]))
     with pytest.raises(ConfigError, match="unknown product 'nosuch'"):

@@ -138,32 +138,41 @@ def test_every_trtc_action_succeeds_and_parses(intl_site: Path, specs: SpecSet,
         assert empty == [], result["action"]
 
 
-def _over_max(action: ActionSpec, api: ApiSpec) -> tuple[str, Any] | None:
+def _breaking(action: ActionSpec) -> tuple[str, Any, str] | None:
+    """A top-level value past a documented bound: (parameter, value, condition)."""
     for param in action.request:
-        if param.type in ("integer", "float") and param.max is not None and not param.enum:
-            return param.name, param.max + 1
+        if param.enum:
+            wrong: Any = max(v for v in param.enum if isinstance(v, int)) + 1 \
+                if all(isinstance(v, int) for v in param.enum) else "cmqc-not-listed"
+            return param.name, wrong, "enum_mismatch"
+        if param.type in ("integer", "float") and param.max is not None:
+            return param.name, param.max + 1, "out_of_range"
+        if param.type in ("integer", "float") and param.min is not None:
+            return param.name, param.min - 1, "out_of_range"
     return None
 
 
 def test_past_a_documented_bound_the_sdk_raises_the_documented_code(
         intl_site: Path, specs: SpecSet, trtc: tuple[str, Session]) -> None:
-    """One value past its maximum per TRTC action that has one: the SDK raises a code the
-    specs accept for out_of_range."""
+    """Per TRTC action with a top-level range or enumeration, one value past it: the SDK raises
+    a code the specs accept for that violation (out_of_range, enum_mismatch)."""
     url, session = trtc
     api = specs.api("trtc.v3")
     namer = Namer("intl02")
-    calls = []
+    calls, conditions = [], []
     for action in api.actions.values():
-        over = _over_max(action, api)
-        if over is not None:
+        broken = _breaking(action)
+        if broken is not None:
             call = valid_call(api, action, Resources(session, "trtc.v3", namer))
-            call["params"][over[0]] = over[1]
+            call["params"][broken[0]] = broken[1]
             calls.append(call)
-    assert calls, "no TRTC parameter has a documented maximum"
-    accepted = {str(ref.code) for ref in api.conditions["out_of_range"].accept}
+            conditions.append(broken[2])
+    assert len(calls) >= 10, "fewer TRTC actions with a top-level bound than the specs hold"
     got = drive(intl_site, url, "trtc", api.version, api.facts.region_ids[0], calls)
-    wrong = [(r["action"], r.get("code")) for r in got["results"]
-             if r["ok"] or r["code"] not in accepted]
+    wrong = [(r["action"], r.get("code")) for r, condition in zip(got["results"], conditions,
+                                                                   strict=True)
+             if r["ok"] or r["code"] not in {str(ref.code) for ref
+                                             in api.conditions[condition].accept}]
     assert wrong == []
 
 
