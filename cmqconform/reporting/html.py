@@ -100,9 +100,13 @@ def specs_or_none() -> SpecSet | None:
 
 
 def _action_order(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tuple[str, str]]:
+    """Every action of the surfaces the run covered (all of a surface's actions, so an untested
+    one shows), in spec order; then what the cases name that the specs do not."""
     order: list[tuple[str, str]] = []
+    ran = {case.api for case in cases}
     if specs:
-        order = [(api, name) for api, spec in specs.apis.items() for name in spec.actions]
+        order = [(api, name) for api, spec in specs.apis.items() if api in ran
+                 for name in spec.actions]
     seen = set(order)
     for case in cases:
         if (case.api, case.action) not in seen:
