@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Scalar type names; composite types are ``array<X>`` or a struct name from types.yaml.
-SCALARS = ("string", "integer", "boolean")
+SCALARS = ("string", "integer", "number", "boolean")
+#: Where a REST request parameter travels (``location``); empty means the dialect decides.
+LOCATIONS = ("path", "query", "header", "body")
 
 #: Constraint kinds a parameter may carry; each becomes a clause ``<api>.<Action>.<Param>.<kind>``.
 PARAM_CONSTRAINTS = (
@@ -134,6 +136,9 @@ class ParamSpec:
     sources: Mapping[str, Cite] = field(default_factory=dict)
     #: The resource kind (product.yaml ``resources``) whose name this parameter carries.
     resource: str | None = None
+    #: REST surfaces: ``path``, ``query``, ``header`` or ``body`` (:data:`LOCATIONS`); empty
+    #: on surfaces whose dialect places every parameter itself.
+    location: str = ""
 
     @property
     def item_type(self) -> str | None:
@@ -265,6 +270,21 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class HttpRoute:
+    """A REST action's method, path template (``/v2/{project_id}/...``) and success status."""
+
+    method: str
+    path: str
+    status: int
+    source: Cite
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        """The ``{name}`` placeholders of the path template, in order."""
+        return tuple(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", self.path))
+
+
+@dataclass(frozen=True, slots=True)
 class ActionSpec:
     """One action of one API surface: request, response, rules, errors and clauses."""
 
@@ -285,6 +305,10 @@ class ActionSpec:
     where: Where | None = None
     #: What must exist before the action can succeed (product.yaml ``recipes``).
     recipe: Recipe = field(default_factory=lambda: Recipe())
+    #: REST surfaces: the action's own route and the HTTP status of a success.
+    http: HttpRoute | None = None
+    #: REST surfaces: the members of an error body (``error_code``, ``error_msg``).
+    error_response: tuple[FieldSpec, ...] = ()
 
     def param(self, name: str) -> ParamSpec:
         """The request parameter called ``name``; KeyError if absent."""

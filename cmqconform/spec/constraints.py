@@ -37,6 +37,8 @@ class Violation:
 def _scalar_ok(type_name: str, value: Any) -> bool:
     if type_name == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
+    if type_name == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
     if type_name == "boolean":
         return isinstance(value, bool)
     if type_name == "string":

@@ -37,6 +37,7 @@ from cmqconform.models import (
     ErrorRef,
     FieldSpec,
     Limit,
+    HttpRoute,
     Listing,
     Need,
     Now,
@@ -548,12 +549,25 @@ class SpecBuilder:
                                   self.cite(item["source"], name, item.line), action,
                                   item.get("errata"), Where(name, item.line),
                                   item.get("condition")))
+        http = doc.get("http")
+        route = HttpRoute(http["method"], http["path"], int(http["status"]),
+                          self.cite(http["source"], name, http.line)) if http else None
+        if route is not None:
+            clauses.append(Clause(f"{prefix}.status", api, "response",
+                                  f"{action} answers a success with HTTP {route.status}",
+                                  route.source, action, where=Where(name, http.line)))
+        error_response = tuple(self.field(item, name) for item in doc.get("error_response", ()))
+        for member in error_response:
+            clauses.append(Clause(f"{prefix}.error_response.{member.name}", api, "response",
+                                  f"an error body has {member.name}, of type {member.type}",
+                                  member.source, action, member.errata, member.where))
         return ActionSpec(
             api=api, name=action, source=source, summary=doc["summary"], request=request,
             response=response, rules=rules, errors=errors,
             error_tables=tuple(doc.get("error_tables", ())), clauses=tuple(clauses),
             host=doc.get("host"), rate_limit=rate["per_second"] if rate else None,
             where=Where(name, doc.line), recipe=recipes.get(str(action).lower(), Recipe()),
+            http=route, error_response=error_response,
         )
 
     def param(self, item: LineDict, file: str, members: Mapping[str, str]) -> ParamSpec:
@@ -587,6 +601,7 @@ class SpecBuilder:
             sources={kind: self.cite(text, file, item.line)
                      for kind, text in item.get("sources", {}).items()},
             resource=members.get(str(item["name"]).lower()),
+            location=str(item.get("in", "")),
         )
 
 

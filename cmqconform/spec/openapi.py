@@ -40,7 +40,7 @@ def parse_operation_path(path: str) -> tuple[str, str]:
 
 def _request_type(api: ApiSpec, type_name: str) -> dict[str, Any]:
     """Schema of a request value of ``type_name``; request structs are closed objects."""
-    if type_name in ("string", "integer", "boolean"):
+    if type_name in ("string", "integer", "number", "boolean"):
         return {"type": type_name}
     if type_name.startswith("array<"):
         return {"type": "array", "items": _request_type(api, type_name[6:-1])}

@@ -10,6 +10,7 @@ from cmqconform.models import ActionSpec, ApiSpec, Cite, FieldSpec
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
+    "number": {"type": "number"},
     "boolean": {"type": "boolean"},
 }
 
