@@ -459,6 +459,9 @@ class SignatureMethod:
     signer: str
     source: Cite
     default: bool = False
+    #: Auth tampers the generated suite sends with this method whatever the target's method
+    #: (empty: only the target's method is exercised, with every tamper of the dialect).
+    tampers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,16 +94,20 @@ class Session:
 
     def call(self, api: str, action: str, params: Mapping[str, Any], *,
              common: Mapping[str, str | None] | None = None, tamper: str | None = None,
-             http_method: str = "POST", array_base: int | None = None) -> Exchange:
-        """Send one call; never raises for transport or decoding trouble."""
+             http_method: str = "POST", array_base: int | None = None,
+             signature: str | None = None) -> Exchange:
+        """Send one call (signed with ``signature`` instead of the target's method when given);
+        never raises for transport or decoding trouble."""
         self.calls += 1
         self.last = self._send(api, action, params, common=common, tamper=tamper,
-                               http_method=http_method, array_base=array_base)
+                               http_method=http_method, array_base=array_base,
+                               signature=signature)
         return self.last
 
     def _send(self, api: str, action: str, params: Mapping[str, Any], *,
               common: Mapping[str, str | None] | None, tamper: str | None,
-              http_method: str, array_base: int | None) -> Exchange:
+              http_method: str, array_base: int | None,
+              signature: str | None = None) -> Exchange:
         dialect = get_dialect(self.specs.api(api).dialect)
         if tamper is not None and tamper not in dialect.auth_tampers:
             raise ValueError(f"{api}: the {dialect.name} dialect has no auth tamper {tamper!r} "
@@ -122,6 +126,8 @@ class Session:
         request: httpx.Request | None = None
         try:
             target = replace(self.target, credentials=creds)
+            if signature is not None:
+                target = replace(target, signature={**target.signature, api: signature})
             prepared = target.prepare(call, self.specs, clock=clock,
                                       host=spec.host if spec is not None else None)
             request = prepared.request

@@ -314,7 +314,8 @@ class SpecBuilder:
                           for r in facts.get("regions", ())),
             signature_methods=tuple(
                 SignatureMethod(m["name"], m.get("signer", body["dialect"]),
-                                cite("signature_methods", m), bool(m.get("default", False)))
+                                cite("signature_methods", m), bool(m.get("default", False)),
+                                tuple(m.get("tampers", ())))
                 for m in facts.get("signature_methods", ())),
             request_size_bytes={k: int(v["value"])
                                 for k, v in facts.get("request_size_bytes", {}).items()},
