@@ -138,6 +138,25 @@ class Session:
         except httpx.HTTPError as exc:
             return Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
                             evidence=_evidence(request, None, secrets))
+        return self._exchange(api, response)
+
+    def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth) -> Exchange:
+        """Send a request built by hand (a malformed path, another method) and decode it as
+        ``api``'s dialect does; never raises for transport or decoding trouble."""
+        self.calls += 1
+        try:
+            response = self.client.send(request, auth=auth)
+        except httpx.HTTPError as exc:
+            self.last = Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
+                                 evidence=_evidence(request, None,
+                                                    self.target.credentials.secrets()))
+            return self.last
+        self.last = self._exchange(api, response)
+        return self.last
+
+    def _exchange(self, api: str, response: httpx.Response) -> Exchange:
+        dialect = get_dialect(self.specs.api(api).dialect)
+        secrets = self.target.credentials.secrets()
         decoded = dialect.decode(response)
         evidence = _evidence(response.request, decoded.evidence, secrets)
         if isinstance(decoded, DecodeFailure):
