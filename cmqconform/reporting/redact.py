@@ -19,7 +19,7 @@ from cmqconform.dialects.credentials import MASK
 #: Names (case-insensitive) whose values are credentials or derived from them.
 SECRET_NAMES = frozenset({
     "signature", "secretkey", "secret_key", "token", "x-tc-token", "sessiontoken",
-    "session_token", "x-tc-secretkey", "authorization", "password",
+    "session_token", "x-tc-secretkey", "authorization", "password", "x-auth-token",
 })
 #: Environment variables whose values are scrubbed literally wherever they appear.
 SECRET_ENV = ("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_TOKEN")
@@ -34,7 +34,7 @@ _PROSE = re.compile(
 _JSON = re.compile(rf'(?i)("(?:{_NAMES}|Authorization)"\s*:\s*")((?:[^"\\]|\\.)*)(")')
 # ``Authorization: ...`` / ``X-TC-Token: ...`` header lines in free text.
 _HEADER_LINE = re.compile(
-    r"(?im)^([ \t]*(?:authorization|x-tc-token|x-tc-secretkey)[ \t]*:[ \t]*)(.+)$")
+    r"(?im)^([ \t]*(?:authorization|x-tc-token|x-tc-secretkey|x-auth-token)[ \t]*:[ \t]*)(.+)$")
 # ``https://user:password@host`` in a target URL.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@")
 
