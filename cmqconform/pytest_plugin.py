@@ -26,8 +26,8 @@ import pytest
 
 from cmqconform.cases.resources import SUITE_PREFIX
 from cmqconform.errors import CmqConformError
-from cmqconform.models import surface_of
 from cmqconform.expectations import Expectation, lookup
+from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources
 from cmqconform.results import RunInfo, assemble, record

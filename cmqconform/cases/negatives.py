@@ -189,7 +189,7 @@ def method_cases(api: ApiSpec, action: ActionSpec, params: dict[str, Any]) -> It
 
 def _success_clauses(action: ActionSpec) -> tuple[str, ...]:
     return tuple(c.id for c in action.clauses if c.category == "response"
-                 and not c.id.rsplit(".", 2)[-2] == "error_response")
+                 and c.id.rsplit(".", 2)[-2] != "error_response")
 
 
 def resource_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:

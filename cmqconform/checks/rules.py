@@ -45,7 +45,7 @@ def _where(case: Case) -> str:
 
 @check
 def request_id_present(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
-    """Every answer, success or error, carries a non-empty RequestId (where the envelope has one)."""
+    """Every answer, success or error, carries a non-empty RequestId (if the envelope has one)."""
     if "request_id" not in ctx.api.facts.envelope:
         return None  # a REST surface without an envelope has no request id (its facts say so)
     if not isinstance(exchange.request_id, str) or not exchange.request_id:

@@ -36,8 +36,8 @@ from cmqconform.models import (
     ErrorCode,
     ErrorRef,
     FieldSpec,
-    Limit,
     HttpRoute,
+    Limit,
     Listing,
     Need,
     Now,
@@ -551,9 +551,10 @@ class SpecBuilder:
                                   item.get("errata"), Where(name, item.line),
                                   item.get("condition")))
         http = doc.get("http")
-        route = HttpRoute(http["method"], http["path"], int(http["status"]),
-                          self.cite(http["source"], name, http.line)) if http else None
-        if route is not None:
+        route = None
+        if http is not None:
+            route = HttpRoute(http["method"], http["path"], int(http["status"]),
+                              self.cite(http["source"], name, http.line))
             clauses.append(Clause(f"{prefix}.status", api, "response",
                                   f"{action} answers a success with HTTP {route.status}",
                                   route.source, action, where=Where(name, http.line)))
