@@ -67,7 +67,8 @@ def test_product_and_surface_are_checked_against_the_specs(
     """No argparse choices: the specs decide, and a wrong name is exit 2 before pytest starts."""
     code = main(["run", "--report-dir", str(tmp_path / "out"), *options])
     err = capsys.readouterr().err
-    assert code == 2 and err == f"cmqconform: {says}\n"
+    # The specs may hold more products than CMQ: the list goes on after CMQ's names.
+    assert code == 2 and err.startswith(f"cmqconform: {says}") and err.endswith("\n")
     assert not (tmp_path / "out").exists()
 
 
