@@ -99,10 +99,21 @@ class Session:
         """Send one call (signed with ``signature`` instead of the target's method when given);
         never raises for transport or decoding trouble."""
         self.calls += 1
+        if self.target.values.get(api):
+            params = self._own_values(api, action, params)
         self.last = self._send(api, action, params, common=common, tamper=tamper,
                                http_method=http_method, array_base=array_base,
                                signature=signature)
         return self.last
+
+    def _own_values(self, api: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` with each recipe value replaced by the target's own (a real instance's
+        names); a parameter holding anything else (an unknown name on purpose) is kept."""
+        spec = self.specs.api(api).actions.get(action)
+        recipe = spec.recipe.values if spec is not None else {}
+        own = self.target.values.get(api, {})
+        return {name: own[name] if name in own and recipe.get(name.lower()) == value else value
+                for name, value in params.items()}
 
     def _send(self, api: str, action: str, params: Mapping[str, Any], *,
               common: Mapping[str, str | None] | None, tamper: str | None,

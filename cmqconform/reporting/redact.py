@@ -22,7 +22,8 @@ SECRET_NAMES = frozenset({
     "session_token", "x-tc-secretkey", "authorization", "password", "x-auth-token",
 })
 #: Environment variables whose values are scrubbed literally wherever they appear.
-SECRET_ENV = ("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_TOKEN")
+SECRET_ENV = ("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_TOKEN",
+              "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_IAM_TOKEN")
 
 _NAMES = (r"Signature|Secret[-_]?Key|Token|X-TC-Token|Session[-_]?Token|X-TC-SecretKey|Password")
 # ``Signature=...`` in a query, a form or a TC3 Authorization value; ``%3D`` when URL-encoded.

@@ -30,7 +30,8 @@ class Roma:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.spec = session.specs.api(API).action(ACTION)
-        self.base = dict(self.spec.recipe.values)
+        #: The names the target holds: the recipe's, or the target file's own values.
+        self.base = session.target.recipe_values(session.specs, API, ACTION)
 
     def query(self, **params: Any) -> Exchange:
         """The query with the recipe's names plus ``params`` (None drops a parameter)."""
