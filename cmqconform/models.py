@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Scalar type names; composite types are ``array<X>`` or a struct name from types.yaml.
-SCALARS = ("string", "integer", "number", "boolean")
+#: ``float`` is any JSON number; ``date`` (YYYY-MM-DD) and ``timestamp`` (YYYY-MM-DD hh:mm:ss,
+#: or ISO 8601) are strings of those shapes, as API 3.0 docs type them.
+SCALARS = ("string", "integer", "boolean", "float", "date", "timestamp")
+
+#: Scalars whose value is a number (``min``/``max`` apply to them).
+NUMERIC = ("integer", "float")
+
+#: The shape of each formatted string scalar.
+FORMATS = {
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+    "timestamp": r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$",
+}
 #: Where a REST request parameter travels (``location``); empty means the dialect decides.
 LOCATIONS = ("path", "query", "header", "body")
 
@@ -270,6 +281,18 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class Example:
+    """One of the doc's examples of an action: its request parameters and Response object."""
+
+    title: str
+    source: Cite
+    input: Mapping[str, Any] | None = None
+    output: Mapping[str, Any] | None = None
+    #: Set when the example itself departs from the spec (an erratum says how).
+    errata: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HttpRoute:
     """A REST action's method, path template (``/v2/{project_id}/...``) and success status."""
 
@@ -305,6 +328,9 @@ class ActionSpec:
     where: Where | None = None
     #: What must exist before the action can succeed (product.yaml ``recipes``).
     recipe: Recipe = field(default_factory=lambda: Recipe())
+    #: The only regions the action accepts, when the doc restricts it; None: every region.
+    regions: tuple[str, ...] | None = None
+    examples: tuple[Example, ...] = ()
     #: REST surfaces: the action's own route and the HTTP status of a success.
     http: HttpRoute | None = None
     #: REST surfaces: the members of an error body (``error_code``, ``error_msg``).

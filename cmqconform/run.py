@@ -180,6 +180,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     select_surfaces(load_specs(), args.product, args.api)
     check_config(args)
+    if args.list:
+        return list_cases(args)
     report_dir = Path(args.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     results = report_dir / "results.json"
@@ -228,6 +230,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def list_cases(args: argparse.Namespace) -> int:
+    """Print the id of every case the run would collect, and nothing else; no target needed."""
+    argv = [sys.executable, "-m", "pytest", str(SUITES), "-c", str(SUITES / "pytest.ini"),
+            "--rootdir", str(SUITES), "-q", "--no-header", "--collect-only", "-p", "no:xdist",
+            f"--cmq-api={args.api}", f"--cmq-product={args.product}"]
+    if args.k:
+        argv += ["-k", args.k]
+    if not args.slow:
+        argv += ["-m", "not slow"]
+    if args.fuzz:
+        argv += ["--cmq-fuzz", f"--cmq-fuzz-examples={args.fuzz_examples}"]
+    code = subprocess.run(argv, check=False).returncode
+    return 0 if code == 0 else (1 if code == 5 else 2)
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Print clause coverage figures from the specs, generated cases and clause markers."""
     from cmqconform.coverage import static_coverage
@@ -271,6 +288,8 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     run.add_argument("--mutant", metavar="NAME",
                      help="run the embedded emulator with one deliberate deviation "
                           "(docs/mutants.md): a known-broken target")
+    run.add_argument("--list", action="store_true",
+                     help="list the cases the run would collect and exit (no target needed)")
     run.add_argument("-q", "--quiet", action="store_true",
                      help="plain lines instead of the progress bar (also when CI=true)")
     run.set_defaults(func=cmd_run)

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cmqconform.cases.resources import Namer
-from cmqconform.models import ApiSpec, ParamSpec, Ref
+from cmqconform.models import FORMATS, NUMERIC, ApiSpec, ParamSpec, Ref
 from cmqconform.spec.constraints import violations
 
 WRONG_TYPE_TEXT = "not-a-number"
+#: An ordinary value of each formatted string scalar (``date``, ``timestamp``).
+FORMAT_SAMPLES = {"date": "2024-01-01", "timestamp": "2024-01-01 00:00:00"}
 #: The run id of the names that stand in for placeholders when a probe is judged.
 STAND_IN_RUN = "000000"
 
@@ -51,13 +53,16 @@ def typical(api: ApiSpec, param: ParamSpec, *, creates: str | None = None) -> An
         if item == "string":
             return [_item(param)]
         return [struct_value(api, item)] if item in api.types else []
-    if param.type == "integer":
+    if param.type in NUMERIC:
         if param.min is not None and param.max is not None:
-            return (param.min + param.max) // 2
+            middle = (param.min + param.max) / 2
+            return int(middle) if param.type == "integer" else middle
         return param.min if param.min is not None else (param.max if param.max is not None
                                                         and param.max < 1 else 1)
     if param.type == "boolean":
         return True
+    if param.type in FORMATS:
+        return FORMAT_SAMPLES[param.type]
     if param.type in api.types:
         return struct_value(api, param.type)
     size = min(param.max_length or 8, 8)
@@ -75,8 +80,10 @@ def struct_value(api: ApiSpec, type_name: str) -> dict[str, Any]:
     for member in api.types[type_name].fields:
         if not member.required:
             continue
-        if member.type == "integer":
+        if member.type in NUMERIC:
             out[member.name] = 1
+        elif member.type in FORMATS:
+            out[member.name] = FORMAT_SAMPLES[member.type]
         elif member.type == "boolean":
             out[member.name] = True
         elif member.type.startswith("array<"):
@@ -111,7 +118,7 @@ def probes(api: ApiSpec, param: ParamSpec, *, creates: str | None = None) -> Ite
 
 def _valid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Probe]:
     kind = param.resource
-    if param.type == "integer":
+    if param.type in NUMERIC:
         if param.min is not None:
             yield Probe(param.min, "range", True, "min")
         if param.max is not None:
@@ -156,7 +163,7 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
     # A form carrying text only: 12345 and "12345" are one value, so only an integer (which
     # must read as digits) can be sent with a wrong type.
     typed_wire = api.facts.wire_types == "json"
-    if param.type == "integer":
+    if param.type in NUMERIC:
         if param.min is not None:
             yield Probe(param.min - 1, "range", False, "min-1")
         if param.max is not None:
@@ -167,6 +174,8 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
     elif param.type == "boolean":
         if typed_wire:
             yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong type")
+    elif param.type in FORMATS:
+        yield Probe(WRONG_TYPE_TEXT, "type", False, "wrong format")
     elif param.type == "string":
         if param.max_length is not None:
             over = param.max_length + 1

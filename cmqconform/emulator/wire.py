@@ -32,6 +32,7 @@ SDK_EXTRAS: Mapping[str, frozenset[str]] = {
 }
 
 _INT = re.compile(r"^[+-]?[0-9]+$")  # ASCII only: int() would also take "٣"
+_FLOAT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _BOOLS = {"true": True, "false": False}
 
 
@@ -224,6 +225,8 @@ def scalar(value: str, type_name: str) -> Any:
     """A flat string as ``integer`` or ``boolean`` when it reads as one; else unchanged."""
     if type_name == "integer" and _INT.match(value):
         return int(value)
+    if type_name == "float" and _FLOAT.match(value):
+        return float(value)
     if type_name == "boolean" and value.lower() in _BOOLS:
         return _BOOLS[value.lower()]
     return value

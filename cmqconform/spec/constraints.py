@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cmqconform.models import SCALARS, ParamSpec, TypeSpec, array_item
+from cmqconform.models import FORMATS, SCALARS, ParamSpec, TypeSpec, array_item
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +37,14 @@ class Violation:
 def _scalar_ok(type_name: str, value: Any) -> bool:
     if type_name == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
-    if type_name == "number":
+    if type_name == "float":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if type_name == "boolean":
         return isinstance(value, bool)
     if type_name == "string":
         return isinstance(value, str)
+    if type_name in FORMATS:
+        return isinstance(value, str) and re.match(FORMATS[type_name], value) is not None
     return isinstance(value, Mapping)  # a struct from types.yaml
 
 
@@ -80,7 +82,7 @@ def _violations(param: ParamSpec, value: Any,
     if not type_ok(param.type, value):
         yield Violation("type", f"must be of type {param.type}: {value!r}")
         return
-    if isinstance(value, int) and not isinstance(value, bool) and (
+    if isinstance(value, int | float) and not isinstance(value, bool) and (
             (param.min is not None and value < param.min)
             or (param.max is not None and value > param.max)):
         low = param.min if param.min is not None else "-inf"

@@ -15,6 +15,7 @@ from typing import Any
 
 from cmqconform.errors import SpecError
 from cmqconform.models import (
+    NUMERIC,
     SCALARS,
     ActionSpec,
     ApiSpec,
@@ -247,7 +248,7 @@ class Linter:
                            f"does not carry", where, "cite.unused")
             yield from self.check_cite(cite, where, None)
         for bound, value in (("min", param.min), ("max", param.max)):
-            if value is not None and param.type != "integer":
+            if value is not None and param.type not in NUMERIC:
                 yield _err(f"{param.name}: {bound} only applies to integers, type is "
                            f"{param.type}", where, "range.type")
         if param.max_items is not None and param.item_type is None:

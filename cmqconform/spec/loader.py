@@ -35,6 +35,7 @@ from cmqconform.models import (
     Erratum,
     ErrorCode,
     ErrorRef,
+    Example,
     FieldSpec,
     HttpRoute,
     Limit,
@@ -83,6 +84,11 @@ def _value(raw: Any) -> Any:
     if isinstance(raw, Mapping) and "now" in raw:
         return Now(int(raw["now"]))
     return raw
+
+
+def _plain(raw: Any) -> Any:
+    """``raw`` as plain dicts and lists (a doc example, free of line bookkeeping)."""
+    return json.loads(json.dumps(raw)) if raw is not None else None
 
 
 def default_root() -> Path:
@@ -545,6 +551,16 @@ class SpecBuilder:
                                   f"at most {rate['per_second']} requests/s",
                                   self.cite(rate["source"], name, rate.line), action,
                                   where=Where(name, rate.line)))
+        only = doc.get("regions")
+        if only is not None:
+            clauses.append(Clause(f"{prefix}.regions", api, "semantics",
+                                  f"{action} accepts only the regions {', '.join(only['only'])}",
+                                  self.cite(only["source"], name, only.line), action,
+                                  where=Where(name, only.line)))
+        examples = tuple(
+            Example(str(item["title"]), self.cite(item["source"], name, item.line),
+                    _plain(item.get("input")), _plain(item.get("output")), item.get("errata"))
+            for item in doc.get("examples", ()))
         for item in doc.get("clauses", ()):
             clauses.append(Clause(f"{prefix}.{item['id']}", api, item["category"], item["text"],
                                   self.cite(item["source"], name, item.line), action,
@@ -569,6 +585,7 @@ class SpecBuilder:
             error_tables=tuple(doc.get("error_tables", ())), clauses=tuple(clauses),
             host=doc.get("host"), rate_limit=rate["per_second"] if rate else None,
             where=Where(name, doc.line), recipe=recipes.get(str(action).lower(), Recipe()),
+            regions=tuple(only["only"]) if only is not None else None, examples=examples,
             http=route, error_response=error_response,
         )
 

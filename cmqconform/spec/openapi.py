@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cmqconform.models import ActionSpec, ApiSpec, ParamSpec, SpecSet
-from cmqconform.spec.schema import object_schema, response_schema
+from cmqconform.models import SCALARS, ActionSpec, ApiSpec, ParamSpec, SpecSet
+from cmqconform.spec.schema import object_schema, response_schema, type_schema
 
 OPENAPI_VERSION = "3.1.0"
 #: Media type of the synthetic request bodies (the transport re-encodes them per dialect).
@@ -40,8 +40,8 @@ def parse_operation_path(path: str) -> tuple[str, str]:
 
 def _request_type(api: ApiSpec, type_name: str) -> dict[str, Any]:
     """Schema of a request value of ``type_name``; request structs are closed objects."""
-    if type_name in ("string", "integer", "number", "boolean"):
-        return {"type": type_name}
+    if type_name in SCALARS:
+        return type_schema(api, type_name)
     if type_name.startswith("array<"):
         return {"type": "array", "items": _request_type(api, type_name[6:-1])}
     members = api.types[type_name].fields

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.models import ActionSpec, ApiSpec, Cite, FieldSpec
+from cmqconform.models import FORMATS, ActionSpec, ApiSpec, Cite, FieldSpec
 
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
-    "number": {"type": "number"},
     "boolean": {"type": "boolean"},
+    "float": {"type": "number"},
+    **{name: {"type": "string", "pattern": shape} for name, shape in FORMATS.items()},
 }
 
 

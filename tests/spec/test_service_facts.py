@@ -57,7 +57,7 @@ def test_v3_shares_the_tencent_api3_facts(specs: SpecSet) -> None:
         "name.n", "text", "ignored")
     assert legacy.errata["unknown_params"] == "legacy-unknown-parameter"
     assert specs.product_of(V3) is specs.product_of(LEGACY) is specs.product("cmq")
-    assert specs.surfaces(["cmq"]) == (V3, LEGACY)
+    assert specs.product("cmq").surfaces == (V3, LEGACY)
 
 
 def test_sizes_skew_and_signature_methods(specs: SpecSet) -> None:

@@ -25,11 +25,14 @@ KEYS = {"actions", "parameters", "constrained_parameters", "rules", "response_fi
         "type_fields", "error_codes", "conditions", "clauses"}
 
 
-def test_stats_json_has_every_count_for_both_surfaces(capsys: pytest.CaptureFixture[str]
-                                                      ) -> None:
+def test_stats_json_has_every_count_for_every_surface(capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
     assert main(["spec", "stats", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
-    assert {V3, LEGACY} <= set(figures)
+    assert {V3, LEGACY, "tdmq.v3", "trtc.v3"} <= set(figures)
+    assert figures["tdmq.v3"]["actions"] == 1
+    assert figures["trtc.v3"]["actions"] == 39
+    assert figures["trtc.v3"]["types"] == 55
     for counts in figures.values():
         assert set(counts) == KEYS
         assert all(isinstance(v, int) and v >= 0 for v in counts.values())
