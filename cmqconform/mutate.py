@@ -31,7 +31,7 @@ from cmqconform.coverage import SUITES
 from cmqconform.errors import ConfigError
 from cmqconform.netutil import free_port
 from cmqconform.plugin_run import stop_process
-from cmqconform.products.cmq.mutants import CATALOG, CATEGORIES, Category, Mutant, lookup
+from cmqconform.products.cmq.mutants import CATALOG, Category, Mutant
 from cmqconform.results import now_iso, read_cases
 
 DEFAULT_REPORT_DIR = Path("reports/mutation")
@@ -46,6 +46,36 @@ INFRASTRUCTURE = re.compile(
 PASSED = frozenset({"pass"})
 #: Most catching tests ``--confirm`` runs again per mutant.
 CONFIRM_MAX = 10
+#: The product whose mutants run when ``--product`` names none.
+DEFAULT_PRODUCT = "cmq"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """A product's mutants and the categories selecting the tests relevant to each."""
+
+    product: str
+    mutants: tuple[Mutant, ...]
+    categories: Mapping[str, Category]
+
+    def lookup(self, name: str) -> Mutant:
+        """The mutant ``name``; ConfigError listing the valid names when unknown."""
+        for mutant in self.mutants:
+            if mutant.name == name:
+                return mutant
+        raise ConfigError(f"unknown mutant {name!r} of {self.product}; valid names: "
+                          f"{', '.join(sorted(m.name for m in self.mutants))}")
+
+
+def catalog_of(product: str = DEFAULT_PRODUCT) -> Catalog:
+    """The catalog of ``product`` (its package's ``mutants`` module: CATALOG, CATEGORIES)."""
+    import importlib
+
+    from cmqconform.products import product_package
+
+    product_package(product)  # ConfigError naming the products with an emulator
+    module = importlib.import_module(f"cmqconform.products.{product}.mutants")
+    return Catalog(product, tuple(module.CATALOG), dict(module.CATEGORIES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +168,12 @@ def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
 
 
 def _start_server(mutant: str | None, options: Sequence[str], env: Mapping[str, str],
-                  log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+                  log_path: Path, product: str = DEFAULT_PRODUCT
+                  ) -> tuple[subprocess.Popen[bytes], int]:
     """``cmqconform serve`` with ``options`` (and the mutant) on a free port, once it listens."""
     port = free_port()
     argv = [sys.executable, "-m", "cmqconform.cli", "serve", "--host", "127.0.0.1", "--port",
-            str(port), "--log-level", "warning", *options,
+            str(port), "--log-level", "warning", "--product", product, *options,
             *(["--mutant", mutant] if mutant else [])]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(argv, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
@@ -173,22 +204,25 @@ def _target_file(folder: Path, port: int, category: Category) -> Path:
 
 
 def run_selection(category: Category, mutant: str | None, work: Path, *,
-                  full: bool = False, nodeids: Sequence[str] = ()) -> RunResult:
+                  full: bool = False, nodeids: Sequence[str] = (),
+                  product: str = DEFAULT_PRODUCT) -> RunResult:
     """Run ``category``'s tests against an emulator with ``mutant`` (None: the reference).
 
     A run that ends without a single result (the emulator or pytest failed to start) is tried
     once more before it is reported as an error.
     """
-    first = _run_once(category, mutant, work, full=full, nodeids=nodeids)
+    first = _run_once(category, mutant, work, full=full, nodeids=nodeids, product=product)
     if first.cases:
         return first
-    again = _run_once(category, mutant, work / "retry", full=full, nodeids=nodeids)
+    again = _run_once(category, mutant, work / "retry", full=full, nodeids=nodeids,
+                      product=product)
     again.seconds += first.seconds
     return again
 
 
 def _run_once(category: Category, mutant: str | None, work: Path, *,
-              full: bool = False, nodeids: Sequence[str] = ()) -> RunResult:
+              full: bool = False, nodeids: Sequence[str] = (),
+              product: str = DEFAULT_PRODUCT) -> RunResult:
     from cmqconform.plugin_run import embedded_credentials
     from cmqconform.targets import SECRET_ID_ENV, SECRET_KEY_ENV
 
@@ -203,12 +237,13 @@ def _run_once(category: Category, mutant: str | None, work: Path, *,
             # declaring what the tests may rely on.
             secret_id, secret_key = embedded_credentials()
             env[SECRET_ID_ENV], env[SECRET_KEY_ENV] = secret_id, secret_key
-            server, port = _start_server(mutant, category.serve, env, work / "emulator.log")
+            server, port = _start_server(mutant, category.serve, env, work / "emulator.log",
+                                         product)
             target = [f"--cmq-target={_target_file(work, port, category)}"]
         else:
             target = [f"--cmq-emulator-mutant={mutant}"] if mutant else []
         select = [] if nodeids else selectors(category, full)
-        argv = pytest_argv(report_dir, select, target, nodeids)
+        argv = pytest_argv(report_dir, select, [*target, f"--cmq-product={product}"], nodeids)
         with (work / "pytest.log").open("wb") as log:
             proc = subprocess.run(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   timeout=RUN_TIMEOUT, check=False)
@@ -301,17 +336,20 @@ class Report:
 
 
 def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False,
-          confirm: bool = False) -> MutantOutcome:
+          confirm: bool = False, catalog: Catalog | None = None) -> MutantOutcome:
     """Run one mutant's selection and find its catches (``confirm``: they must fail twice)."""
-    category = CATEGORIES[mutant.category]
-    result = run_selection(category, mutant.name, root / mutant.name, full=full)
+    catalog = catalog or catalog_of()
+    category = catalog.categories[mutant.category]
+    result = run_selection(category, mutant.name, root / mutant.name, full=full,
+                           product=catalog.product)
     error = result.error or (f"baseline: {baseline.error}" if baseline.error else None)
     caught = () if error else catches(baseline.cases, result.cases)
     seconds = result.seconds
     if caught and confirm:
         # A timing scenario can fail once on a loaded machine; a real catch fails again.
         again = run_selection(category, mutant.name, root / f"{mutant.name}-confirm",
-                              nodeids=[c.test for c in caught[:CONFIRM_MAX]])
+                              nodeids=[c.test for c in caught[:CONFIRM_MAX]],
+                              product=catalog.product)
         repeated = {c.test for c in catches(baseline.cases, again.cases)}
         caught = tuple(c for c in caught[:CONFIRM_MAX] if c.test in repeated)
         seconds += again.seconds
@@ -319,8 +357,11 @@ def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False
 
 
 def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
-           work: Path | None = None, confirm: bool = False) -> Report:
+           work: Path | None = None, confirm: bool = False,
+           catalog: Catalog | None = None) -> Report:
     """Baselines per category, then every countable mutant; ``jobs`` runs at a time."""
+    catalog = catalog or catalog_of()
+    categories = catalog.categories
     started = time.monotonic()
     counted = [m for m in mutants if m.equivalent is None]
     equivalent = tuple(m for m in mutants if m.equivalent is not None)
@@ -329,11 +370,12 @@ def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
     # --full runs one selection for everything, so one baseline serves every category.
     keys = ["full"] if full else names
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        runs = {key: pool.submit(run_selection, CATEGORIES[names[0] if full else key], None,
-                                 root / f"baseline-{key}", full=full) for key in keys if names}
+        runs = {key: pool.submit(run_selection, categories[names[0] if full else key], None,
+                                 root / f"baseline-{key}", full=full, product=catalog.product)
+                for key in keys if names}
         baselines = {key: future.result() for key, future in runs.items()}
         futures = [pool.submit(judge, m, baselines["full" if full else m.category], root,
-                               full=full, confirm=confirm) for m in counted]
+                               full=full, confirm=confirm, catalog=catalog) for m in counted]
         outcomes = [future.result() for future in futures]
     if work is None:
         shutil.rmtree(root, ignore_errors=True)
@@ -392,10 +434,10 @@ def print_report(report: Report, shown: int = 3) -> None:
         print(f"  equivalent {m.name} [{m.category}]: {m.equivalent}")
 
 
-def catalog_table() -> str:
+def catalog_table(catalog: Catalog | None = None) -> str:
     """The catalog as a markdown table (docs/mutants.md)."""
     lines = ["| mutant | category | deviation | violates |", "|---|---|---|---|"]
-    for m in CATALOG:
+    for m in (catalog.mutants if catalog is not None else CATALOG):
         what = m.description + (f" *Equivalent: {m.equivalent}.*" if m.equivalent else "")
         lines.append(f"| `{m.name}` | {m.category} | {what} | "
                      f"{', '.join(f'`{c}`' for c in m.clauses)} |")
@@ -404,14 +446,16 @@ def catalog_table() -> str:
 
 def cmd_mutate(args: argparse.Namespace) -> int:
     """Run the mutants; 0 when every non-equivalent one is caught, 1 otherwise, 2 usage error."""
+    catalog = catalog_of(args.product)
     if args.list:
-        print(catalog_table(), end="")
+        print(catalog_table(catalog), end="")
         return 0
     if args.jobs < 1:
         raise ConfigError(f"-j must be >= 1: {args.jobs}")
-    chosen = [lookup(name) for name in args.only] if args.only else list(CATALOG)
+    chosen = [catalog.lookup(name) for name in args.only] if args.only else list(catalog.mutants)
     work = Path(args.keep) if args.keep else None
-    report = mutate(chosen, jobs=args.jobs, full=args.full, work=work, confirm=args.confirm)
+    report = mutate(chosen, jobs=args.jobs, full=args.full, work=work, confirm=args.confirm,
+                    catalog=catalog)
     write_report(report, Path(args.report_dir))
     if args.json:
         print(json.dumps(report.summary(), indent=2))
@@ -426,6 +470,8 @@ def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = sub.add_parser("mutate", help="run the suites against each emulator mutant (score)",
                        description="Mutation testing of the suites: each mutant of the "
                                    "reference emulator must make some test fail.")
+    p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="ID",
+                   help=f"the product whose emulator mutants run (default {DEFAULT_PRODUCT})")
     p.add_argument("--only", action="append", metavar="NAME", default=[],
                    help="run only this mutant (repeatable)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

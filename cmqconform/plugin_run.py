@@ -27,11 +27,12 @@ import pytest
 
 from cmqconform.cases.resources import Namer, new_run_id
 from cmqconform.coverage import coverage, load_ineligible
-from cmqconform.dialects import Credentials
+from cmqconform.dialects import Credentials, get_dialect
 from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
 from cmqconform.models import Clause, SpecSet
 from cmqconform.netutil import free_port
+from cmqconform.products import available
 from cmqconform.provision import sweep
 from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.results import CaseLog, now_iso, read_cases, reset
@@ -140,8 +141,13 @@ class CmqRun:
         report = config.option.cmq_report_dir
         self.report_dir = Path(report) if report else None
         self.specs = load_specs()
-        self.apis = select_surfaces(self.specs, config.option.cmq_product,
-                                    config.option.cmq_api)
+        product, api = config.option.cmq_product, config.option.cmq_api
+        #: The product the embedded emulator runs: the one selected when it has an emulator.
+        self.embedded_product = product if product in available() else EMBEDDED_PRODUCT
+        self.apis = select_surfaces(self.specs, product, api)
+        if product == "all" and api == "all":
+            # One server (the embedded emulator, a URL) serves one product: the default's.
+            self.apis = self.specs.surfaces([self.embedded_product])
 
     # -- controller -------------------------------------------------------------------------
     def prepare_controller(self) -> None:
@@ -156,14 +162,20 @@ class CmqRun:
             (secret_id, secret_key), second = embedded_credentials(), embedded_credentials()
             # The second account is temporary credentials, so the token scenarios can run.
             token = secrets.token_urlsafe(24)
+            main = [secret_id, secret_key]
+            extra = []
+            if self._token_auth():
+                # A dialect authenticating by token alone: the main account is issued one too.
+                main.append(secrets.token_urlsafe(24))
+                extra = ["--token", f"{secret_id}:{main[2]}"]
             os.environ[SECRET_ID_ENV], os.environ[SECRET_KEY_ENV] = secret_id, secret_key
             # Workers may be running already (xdist starts them before this hook), so the keys
             # reach them in a private file; they never cross the xdist channel.
-            secrets_file = self._write_secrets({"main": [secret_id, secret_key],
-                                                "second": [*second, token]})
+            secrets_file = self._write_secrets({"main": main, "second": [*second, token]})
             self._server, url = start_embedded(
                 secret_id, secret_key, self.config.option.cmq_emulator_mutant,
-                extra=["--account", ":".join(second), "--token", f"{second[0]}:{token}",
+                extra=["--product", self.embedded_product, "--account", ":".join(second),
+                       "--token", f"{second[0]}:{token}", *extra,
                        "--push-time-scale", str(EMBEDDED_PUSH_TIME_SCALE)])
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:
@@ -190,8 +202,13 @@ class CmqRun:
         return dict(self._shared)
 
     def embedded_surfaces(self) -> tuple[str, ...]:
-        """The surfaces the embedded emulator serves: those of its product (CMQ)."""
-        return tuple(s for s in self.specs.surfaces([EMBEDDED_PRODUCT]))
+        """The surfaces the embedded emulator serves: those of its product."""
+        return tuple(s for s in self.specs.surfaces([self.embedded_product]))
+
+    def _token_auth(self) -> bool:
+        """Whether a surface of the embedded product authenticates by a token alone."""
+        return any(getattr(get_dialect(self.specs.api(s).dialect), "token_auth", False)
+                   for s in self.embedded_surfaces())
 
     # -- lazily built -------------------------------------------------------------------------
     def ensure(self) -> None:

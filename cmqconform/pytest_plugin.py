@@ -27,6 +27,7 @@ import pytest
 from cmqconform.cases.resources import SUITE_PREFIX
 from cmqconform.errors import CmqConformError
 from cmqconform.expectations import Expectation, lookup
+from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources
 from cmqconform.results import RunInfo, assemble, record
@@ -139,8 +140,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Apply the target's expectations (xfail / disabled) to items by name or clause id."""
+    """Deselect items whose clauses all belong to unselected surfaces (``--cmq-product``,
+    ``--cmq-api``); apply the target's expectations (xfail / disabled) by name or clause id."""
     run = config.stash[RUN_KEY]
+    selected = set(run.apis)
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        surfaces = {s for s in map(surface_of, clause_ids_of(item)) if s is not None}
+        (dropped if surfaces and not surfaces & selected else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
     entries = run.expectations()
     if not entries:
         return

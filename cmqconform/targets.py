@@ -84,6 +84,17 @@ class Target:
     push_time_scale: float = 1.0
     #: A second, separate account for isolation scenarios; None when the target has none.
     second_credentials: Credentials | None = None
+    #: Per surface: parameter -> the value this target holds where the specs' recipes name one
+    #: (what a real instance holds: ``project_id``, ``instance_id``, ``topic``...).
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def recipe_values(self, specs: SpecSet, api: str, action: str) -> dict[str, Any]:
+        """The recipe's values of ``action`` with this target's own in their place."""
+        spec = specs.api(api).actions.get(action)
+        base = {p.name: spec.recipe.values[p.name.lower()] for p in spec.request
+                if p.name.lower() in spec.recipe.values} if spec is not None else {}
+        own = self.values.get(api, {})
+        return {name: own.get(name, value) for name, value in base.items()}
 
     @property
     def surfaces(self) -> tuple[str, ...]:
@@ -236,6 +247,8 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
     problems.raise_if_any()
     assert credentials is not None
     rate = doc.get("rate_limit")
+    values = {surface: dict(own["values"]) for surface, own in doc.get("surfaces", {}).items()
+              if isinstance(own, Mapping) and "values" in own}
     return Target(name=doc.get("name") or Path(source).stem, endpoints=endpoints,
                   regions=regions, credentials=credentials, signature=signature,
                   rate_limit=float(rate) if rate is not None else None,
@@ -243,7 +256,7 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
                   strict_undocumented_fields=doc.get("strict_undocumented_fields", True),
                   declared_limits=dict(doc.get("declared_limits", {})), source=source,
                   push_time_scale=float(doc.get("push_time_scale", 1.0)),
-                  second_credentials=second)
+                  second_credentials=second, values=values)
 
 
 def load_target(path: str | Path, *, env: Mapping[str, str] | None = None,

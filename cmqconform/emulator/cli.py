@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from cmqconform.emulator.product import DEFAULT_PRODUCT
 from cmqconform.errors import ConfigError
 
 ENV_ID = "TENCENTCLOUD_SECRET_ID"
@@ -59,7 +60,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"--push-time-scale must be > 0: {args.push_time_scale}")
     # The product checks the mutant against its catalog before anything starts: an unknown
     # name is a usage error naming the valid ones.
-    options = ServerOptions(mutants=Mutants.of([args.mutant]), rate_limit=args.rate_limit,
+    options = ServerOptions(product=args.product, mutants=Mutants.of([args.mutant]),
+                            rate_limit=args.rate_limit,
                             name_release_seconds=args.name_release_seconds,
                             push_time_scale=args.push_time_scale,
                             tokens=dict(args.token or ()))
@@ -76,6 +78,9 @@ def add_serve_parser(sub: Any) -> None:
     p = sub.add_parser("serve", help="run the reference emulator (both API surfaces)",
                        description="Run the reference CMQ emulator: API 3.0 on / and the legacy "
                                    "API on /v2/index.php (and /), one shared state.")
+    p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="ID",
+                   help=f"the product to emulate (default {DEFAULT_PRODUCT}; see "
+                        "cmqconform.products)")
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=9000, help="listen port (default 9000)")
     p.add_argument("--secret-id", help=f"SecretId of the default account (or ${ENV_ID})")

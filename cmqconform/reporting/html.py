@@ -99,14 +99,13 @@ def specs_or_none() -> SpecSet | None:
         return None
 
 
-def _action_order(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tuple[str, str]]:
-    """Every action of the surfaces the run covered (all of a surface's actions, so an untested
-    one shows), in spec order; then what the cases name that the specs do not."""
+def _action_order(specs: SpecSet | None, cases: Sequence[CaseView],
+                  apis: Collection[str] | None = None) -> list[tuple[str, str]]:
     order: list[tuple[str, str]] = []
-    ran = {case.api for case in cases}
     if specs:
-        order = [(api, name) for api, spec in specs.apis.items() if api in ran
-                 for name in spec.actions]
+        # Only the surfaces the run covered (results.json ``apis``), when it names them.
+        order = [(api, name) for api, spec in specs.apis.items() for name in spec.actions
+                 if not apis or api in apis]
     seen = set(order)
     for case in cases:
         if (case.api, case.action) not in seen:
@@ -116,7 +115,8 @@ def _action_order(specs: SpecSet | None, cases: Sequence[CaseView]) -> list[tupl
 
 
 def grid(specs: SpecSet | None, cases: Sequence[CaseView], clauses: Mapping[str, Clause],
-         ineligible: Collection[str] = ()) -> list[dict[str, Any]]:
+         ineligible: Collection[str] = (), apis: Collection[str] | None = None
+         ) -> list[dict[str, Any]]:
     """Per surface: rows of (action, cells per category), surface-wide clauses first.
 
     ``ineligible``: ids of clauses the run lists as ineligible, so a square no case could test
@@ -143,7 +143,7 @@ def grid(specs: SpecSet | None, cases: Sequence[CaseView], clauses: Mapping[str,
                     sum(1 for i in ids if i in excused and i not in tested))
 
     out = []
-    order = _action_order(specs, cases)
+    order = _action_order(specs, cases, apis)
     for api in dict.fromkeys(api for api, _ in order):
         rows = [(SURFACE, [cell(api, SURFACE, cat, surface_cell.get((api, cat), []))
                            for cat in categories()])]
@@ -291,7 +291,8 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
         "rate": (counts["pass"] + counts["xfail"]) / ran if ran else None,
         "per_api": [(api, Tally.of(v)) for api, v in by_api.items()],
         "per_action": per_action(specs, cases),
-        "grid": grid(specs, cases, clauses, ineligible_ids(results)),
+        "grid": grid(specs, cases, clauses, ineligible_ids(results),
+                     [str(a) for a in results.get("apis") or ()]),
         "categories": [(c, CATEGORY_LABELS.get(c, c)) for c in categories()],
         "coverage": _coverage(results, clauses, cases),
         "listed": listed, "listed_verdicts": LISTED,
