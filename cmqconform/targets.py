@@ -179,6 +179,7 @@ def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
     hosts: dict[tuple[str, str], str] = {}
     regions: dict[str, str | None] = {}
     signature: dict[str, str] = {}
+    regionless: list[str] = []
     for surface, api in specs.apis.items():
         own = surface_doc.get(surface, {})
         if not problems.ok("surfaces", surface):
@@ -201,14 +202,17 @@ def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
                 hosts[(surface, host)] = host_url
         regions[surface] = own.get("region") or (region if needs_region(api.facts) else None)
         if regions[surface] is None and needs_region(api.facts):
-            problems.add(("region",), f"missing (requests to {surface} carry a region, e.g. "
-                                      f"{(api.facts.region_ids or ('ap-guangzhou',))[0]})")
+            regionless.append(surface)
         method = own.get("signature", api.facts.default_signature_method)
         if method not in get_dialect(api.dialect).signers or api.facts.signer_of(method) is None:
             methods = ", ".join(m.name for m in api.facts.signature_methods)
             problems.add(("surfaces", surface, "signature"),
                          f"expected one of {methods}, got {method!r}")
         signature[surface] = str(method)
+    if regionless:
+        example = (specs.api(regionless[0]).facts.region_ids or ("ap-guangzhou",))[0]
+        problems.add(("region",), f"missing (requests to {', '.join(regionless)} carry a "
+                                  f"region, e.g. {example})")
     if not urls and "url" not in doc:
         problems.add(("url",), "missing (give 'url' for every surface, or a [surfaces] table)")
     return Endpoints(urls, hosts), regions, signature
