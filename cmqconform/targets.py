@@ -113,16 +113,21 @@ class Target:
         """Encode and pair ``call`` with its signer for this target.
 
         The dialect, version, path, service and wire names come from ``specs``; an action's
-        host comes from its spec unless ``host`` overrides it.
+        host comes from its spec unless ``host`` overrides it. An action the doc restricts to
+        some regions is called in the first of them when the target's region is not one.
         """
         api = specs.api(call.api)
         action = api.actions.get(call.action)
         if host is None and action is not None:
             host = action.host
+        region = self.regions.get(call.api)
+        if region and action is not None and action.regions and region not in action.regions:
+            # The doc restricts this action to some regions: call it in the first of them.
+            region = action.regions[0]
         return get_dialect(api.dialect).prepare(
             call, api.facts, base_url=self.endpoints.for_call(call.api, host),
             credentials=self.credentials, signature_method=self.signature[call.api],
-            region=self.regions.get(call.api), action=action, language=language, clock=clock,
+            region=region, action=action, language=language, clock=clock,
             nonce=nonce, bool_text=bool_text)
 
 
