@@ -256,6 +256,8 @@ def _examples(out: Extraction, action: str, lines: Sequence[Line],
 
 def _input(lines: Sequence[Line], types: dict[str, str]) -> dict[str, Any] | None:
     text = " ".join(line.stripped for line in lines if line.stripped)
+    if text.lstrip("& ") == "<Common request parameters>":
+        return {}  # a GET whose URL line (noise) carried only the Action
     if "{" not in text and "=" in text:
         # GET: the URL line itself is noise; its "&Name=value" continuation lines remain.
         query = text.split("?", 1)[-1]
