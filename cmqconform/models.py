@@ -25,6 +25,8 @@ FORMATS = {
     "date": r"^\d{4}-\d{2}-\d{2}$",
     "timestamp": r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$",
 }
+#: Where a REST request parameter travels (``location``); empty means the dialect decides.
+LOCATIONS = ("path", "query", "header", "body")
 
 #: Constraint kinds a parameter may carry; each becomes a clause ``<api>.<Action>.<Param>.<kind>``.
 PARAM_CONSTRAINTS = (
@@ -145,6 +147,9 @@ class ParamSpec:
     sources: Mapping[str, Cite] = field(default_factory=dict)
     #: The resource kind (product.yaml ``resources``) whose name this parameter carries.
     resource: str | None = None
+    #: REST surfaces: ``path``, ``query``, ``header`` or ``body`` (:data:`LOCATIONS`); empty
+    #: on surfaces whose dialect places every parameter itself.
+    location: str = ""
 
     @property
     def item_type(self) -> str | None:
@@ -288,6 +293,21 @@ class Example:
 
 
 @dataclass(frozen=True, slots=True)
+class HttpRoute:
+    """A REST action's method, path template (``/v2/{project_id}/...``) and success status."""
+
+    method: str
+    path: str
+    status: int
+    source: Cite
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        """The ``{name}`` placeholders of the path template, in order."""
+        return tuple(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", self.path))
+
+
+@dataclass(frozen=True, slots=True)
 class ActionSpec:
     """One action of one API surface: request, response, rules, errors and clauses."""
 
@@ -311,6 +331,10 @@ class ActionSpec:
     #: The only regions the action accepts, when the doc restricts it; None: every region.
     regions: tuple[str, ...] | None = None
     examples: tuple[Example, ...] = ()
+    #: REST surfaces: the action's own route and the HTTP status of a success.
+    http: HttpRoute | None = None
+    #: REST surfaces: the members of an error body (``error_code``, ``error_msg``).
+    error_response: tuple[FieldSpec, ...] = ()
 
     def param(self, name: str) -> ParamSpec:
         """The request parameter called ``name``; KeyError if absent."""
@@ -470,6 +494,9 @@ class SignatureMethod:
     signer: str
     source: Cite
     default: bool = False
+    #: Auth tampers the generated suite sends with this method whatever the target's method
+    #: (empty: only the target's method is exercised, with every tamper of the dialect).
+    tampers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,6 @@ switched on. A test catches a mutant when it passed on the baseline and fails on
 ends in an error that is an observable deviation (an undecodable answer, a missing field), not
 transport trouble. Runs go ``-j`` at a time, each with its own emulator on a loopback port.
 
-``--product`` picks the product: its own emulator's catalog (CMQ's), or, for a product served by
-the spec-driven mock, the gateway's generic mutants (:mod:`cmqconform.emulator.mock`); each run
-selects that product's surfaces and starts that product's server.
-
 Results go to ``reports/mutation/results.json`` and ``reports/mutation/mutation.md``.
 """
 
@@ -33,11 +29,9 @@ from typing import Any
 
 from cmqconform.coverage import SUITES
 from cmqconform.emulator.mutants import Category, Mutant
-from cmqconform.emulator.product import DEFAULT_PRODUCT
 from cmqconform.errors import ConfigError
 from cmqconform.netutil import free_port
 from cmqconform.plugin_run import stop_process
-from cmqconform.products import mutant_catalog, mutant_categories
 from cmqconform.results import now_iso, read_cases
 
 DEFAULT_REPORT_DIR = Path("reports/mutation")
@@ -52,6 +46,35 @@ INFRASTRUCTURE = re.compile(
 PASSED = frozenset({"pass"})
 #: Most catching tests ``--confirm`` runs again per mutant.
 CONFIRM_MAX = 10
+#: The product whose mutants run when ``--product`` names none.
+DEFAULT_PRODUCT = "cmq"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """A product's mutants and the categories selecting the tests relevant to each."""
+
+    product: str
+    mutants: tuple[Mutant, ...]
+    categories: Mapping[str, Category]
+
+    def lookup(self, name: str) -> Mutant:
+        """The mutant ``name``; ConfigError listing the valid names when unknown."""
+        for mutant in self.mutants:
+            if mutant.name == name:
+                return mutant
+        raise ConfigError(f"unknown mutant {name!r} of {self.product}; valid names: "
+                          f"{', '.join(sorted(m.name for m in self.mutants))}")
+
+
+def catalog_of(product: str = DEFAULT_PRODUCT) -> Catalog:
+    """The catalog of ``product``: its package's (CATALOG, CATEGORIES), else, for a product
+    served by the spec-driven mock, the mock's generic one as it applies to the product's specs.
+    ConfigError for a product the specs do not define."""
+    from cmqconform.products import mutant_catalog, mutant_categories
+
+    return Catalog(product, tuple(mutant_catalog(product).values()),
+                   dict(mutant_categories(product)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,46 +152,27 @@ def collect_paths(select: Sequence[str]) -> list[Path]:
     return paths or [SUITES]
 
 
-def categories(product: str) -> Mapping[str, Category]:
-    """The test selection per mutant category of ``product``."""
-    return mutant_categories(product)
-
-
-def catalog(product: str) -> tuple[Mutant, ...]:
-    """The mutant catalog of ``product``, in its order."""
-    return tuple(mutant_catalog(product).values())
-
-
-def lookup(name: str, product: str = DEFAULT_PRODUCT) -> Mutant:
-    """The catalog entry ``name`` of ``product``; ConfigError listing the valid names."""
-    found = mutant_catalog(product).get(name)
-    if found is None:
-        raise ConfigError(f"unknown mutant {name!r} for product {product}; valid names: "
-                          f"{', '.join(sorted(mutant_catalog(product)))}")
-    return found  # type: ignore[no-any-return]
-
-
 def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
-                nodeids: Sequence[str] = (), product: str = DEFAULT_PRODUCT) -> list[str]:
-    """The pytest command line of one run (``nodeids``: exactly these tests instead) on the
-    surfaces of ``product``."""
+                nodeids: Sequence[str] = ()) -> list[str]:
+    """The pytest command line of one run (``nodeids``: exactly these tests instead)."""
     paths = [f"{SUITES}/{n}" for n in nodeids] or [str(p) for p in collect_paths(select)]
     argv = [sys.executable, "-m", "pytest", *paths,
             "-c", str(SUITES / "pytest.ini"),
             "--rootdir", str(SUITES), "-q", "--no-header", "-p", "no:xdist",
             "-p", "cmqconform.mutate_select", "-m", "not slow",
-            f"--cmq-report-dir={report_dir}", f"--cmq-product={product}", *target]
+            f"--cmq-report-dir={report_dir}", *target]
     for selector in select:
         argv.append(f"--cmq-select={selector}")
     return argv
 
 
 def _start_server(mutant: str | None, options: Sequence[str], env: Mapping[str, str],
-                  log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+                  log_path: Path, product: str = DEFAULT_PRODUCT
+                  ) -> tuple[subprocess.Popen[bytes], int]:
     """``cmqconform serve`` with ``options`` (and the mutant) on a free port, once it listens."""
     port = free_port()
     argv = [sys.executable, "-m", "cmqconform.cli", "serve", "--host", "127.0.0.1", "--port",
-            str(port), "--log-level", "warning", *options,
+            str(port), "--log-level", "warning", "--product", product, *options,
             *(["--mutant", mutant] if mutant else [])]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(argv, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
@@ -232,13 +236,13 @@ def _run_once(category: Category, mutant: str | None, work: Path, *,
             # declaring what the tests may rely on.
             secret_id, secret_key = embedded_credentials()
             env[SECRET_ID_ENV], env[SECRET_KEY_ENV] = secret_id, secret_key
-            server, port = _start_server(mutant, ("--product", product, *category.serve), env,
-                                         work / "emulator.log")
+            server, port = _start_server(mutant, category.serve, env, work / "emulator.log",
+                                         product)
             target = [f"--cmq-target={_target_file(work, port, category)}"]
         else:
             target = [f"--cmq-emulator-mutant={mutant}"] if mutant else []
         select = [] if nodeids else selectors(category, full)
-        argv = pytest_argv(report_dir, select, target, nodeids, product)
+        argv = pytest_argv(report_dir, select, [*target, f"--cmq-product={product}"], nodeids)
         with (work / "pytest.log").open("wb") as log:
             proc = subprocess.run(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   timeout=RUN_TIMEOUT, check=False)
@@ -331,18 +335,20 @@ class Report:
 
 
 def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False,
-          confirm: bool = False, product: str = DEFAULT_PRODUCT) -> MutantOutcome:
+          confirm: bool = False, catalog: Catalog | None = None) -> MutantOutcome:
     """Run one mutant's selection and find its catches (``confirm``: they must fail twice)."""
-    category = categories(product)[mutant.category]
+    catalog = catalog or catalog_of()
+    category = catalog.categories[mutant.category]
     result = run_selection(category, mutant.name, root / mutant.name, full=full,
-                           product=product)
+                           product=catalog.product)
     error = result.error or (f"baseline: {baseline.error}" if baseline.error else None)
     caught = () if error else catches(baseline.cases, result.cases)
     seconds = result.seconds
     if caught and confirm:
         # A timing scenario can fail once on a loaded machine; a real catch fails again.
         again = run_selection(category, mutant.name, root / f"{mutant.name}-confirm",
-                              nodeids=[c.test for c in caught[:CONFIRM_MAX]], product=product)
+                              nodeids=[c.test for c in caught[:CONFIRM_MAX]],
+                              product=catalog.product)
         repeated = {c.test for c in catches(baseline.cases, again.cases)}
         caught = tuple(c for c in caught[:CONFIRM_MAX] if c.test in repeated)
         seconds += again.seconds
@@ -351,10 +357,10 @@ def judge(mutant: Mutant, baseline: RunResult, root: Path, *, full: bool = False
 
 def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
            work: Path | None = None, confirm: bool = False,
-           product: str = DEFAULT_PRODUCT) -> Report:
-    """Baselines per category, then every countable mutant of ``product``; ``jobs`` runs at a
-    time."""
-    selections = categories(product)
+           catalog: Catalog | None = None) -> Report:
+    """Baselines per category, then every countable mutant; ``jobs`` runs at a time."""
+    catalog = catalog or catalog_of()
+    categories = catalog.categories
     started = time.monotonic()
     counted = [m for m in mutants if m.equivalent is None]
     equivalent = tuple(m for m in mutants if m.equivalent is not None)
@@ -363,12 +369,12 @@ def mutate(mutants: Sequence[Mutant], *, jobs: int = 2, full: bool = False,
     # --full runs one selection for everything, so one baseline serves every category.
     keys = ["full"] if full else names
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        runs = {key: pool.submit(run_selection, selections[names[0] if full else key], None,
-                                 root / f"baseline-{key}", full=full, product=product)
+        runs = {key: pool.submit(run_selection, categories[names[0] if full else key], None,
+                                 root / f"baseline-{key}", full=full, product=catalog.product)
                 for key in keys if names}
         baselines = {key: future.result() for key, future in runs.items()}
         futures = [pool.submit(judge, m, baselines["full" if full else m.category], root,
-                               full=full, confirm=confirm, product=product) for m in counted]
+                               full=full, confirm=confirm, catalog=catalog) for m in counted]
         outcomes = [future.result() for future in futures]
     if work is None:
         shutil.rmtree(root, ignore_errors=True)
@@ -427,10 +433,10 @@ def print_report(report: Report, shown: int = 3) -> None:
         print(f"  equivalent {m.name} [{m.category}]: {m.equivalent}")
 
 
-def catalog_table(product: str = DEFAULT_PRODUCT) -> str:
-    """The catalog of ``product`` as a markdown table (docs/mutants.md)."""
+def catalog_table(catalog: Catalog | None = None) -> str:
+    """The catalog as a markdown table (docs/mutants.md)."""
     lines = ["| mutant | category | deviation | violates |", "|---|---|---|---|"]
-    for m in catalog(product):
+    for m in (catalog or catalog_of()).mutants:
         what = m.description + (f" *Equivalent: {m.equivalent}.*" if m.equivalent else "")
         lines.append(f"| `{m.name}` | {m.category} | {what} | "
                      f"{', '.join(f'`{c}`' for c in m.clauses)} |")
@@ -439,20 +445,16 @@ def catalog_table(product: str = DEFAULT_PRODUCT) -> str:
 
 def cmd_mutate(args: argparse.Namespace) -> int:
     """Run the mutants; 0 when every non-equivalent one is caught, 1 otherwise, 2 usage error."""
-    from cmqconform.spec import load_specs
-    from cmqconform.spec.select import select_surfaces
-
-    select_surfaces(load_specs(), args.product, "all")  # an unknown product: exit 2
+    catalog = catalog_of(args.product)
     if args.list:
-        print(catalog_table(args.product), end="")
+        print(catalog_table(catalog), end="")
         return 0
     if args.jobs < 1:
         raise ConfigError(f"-j must be >= 1: {args.jobs}")
-    chosen = [lookup(name, args.product) for name in args.only] if args.only \
-        else list(catalog(args.product))
+    chosen = [catalog.lookup(name) for name in args.only] if args.only else list(catalog.mutants)
     work = Path(args.keep) if args.keep else None
     report = mutate(chosen, jobs=args.jobs, full=args.full, work=work, confirm=args.confirm,
-                    product=args.product)
+                    catalog=catalog)
     write_report(report, Path(args.report_dir))
     if args.json:
         print(json.dumps(report.summary(), indent=2))
@@ -467,9 +469,9 @@ def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = sub.add_parser("mutate", help="run the suites against each emulator mutant (score)",
                        description="Mutation testing of the suites: each mutant of the "
                                    "reference emulator must make some test fail.")
-    p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="PRODUCT",
-                   help=f"whose emulator is mutated (default {DEFAULT_PRODUCT}; a product "
-                        "without one gets the spec-driven mock's generic mutants)")
+    p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="ID",
+                   help=f"the product whose emulator mutants run (default {DEFAULT_PRODUCT}; "
+                        "a product without one gets the spec-driven mock's generic mutants)")
     p.add_argument("--only", action="append", metavar="NAME", default=[],
                    help="run only this mutant (repeatable)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

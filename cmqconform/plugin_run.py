@@ -27,7 +27,7 @@ import pytest
 
 from cmqconform.cases.resources import Namer, new_run_id
 from cmqconform.coverage import coverage, load_ineligible
-from cmqconform.dialects import Credentials
+from cmqconform.dialects import Credentials, get_dialect
 from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
 from cmqconform.models import Clause, SpecSet
@@ -159,18 +159,23 @@ class CmqRun:
             (secret_id, secret_key), second = embedded_credentials(), embedded_credentials()
             # The second account is temporary credentials, so the token scenarios can run.
             token = secrets.token_urlsafe(24)
+            main = [secret_id, secret_key]
+            if self._token_auth(self.run_products()):
+                # A dialect authenticating by token alone: the main account is issued one too.
+                main.append(secrets.token_urlsafe(24))
             os.environ[SECRET_ID_ENV], os.environ[SECRET_KEY_ENV] = secret_id, secret_key
             # Workers may be running already (xdist starts them before this hook), so the keys
             # reach them in a private file; they never cross the xdist channel.
-            secrets_file = self._write_secrets({"main": [secret_id, secret_key],
-                                                "second": [*second, token]})
+            secrets_file = self._write_secrets({"main": main, "second": [*second, token]})
             # One server per product of the run: its own emulator, or the mock of its specs.
             url = {}
             for product, mutant in self.embedded_products():
+                issued = (["--token", f"{secret_id}:{main[2]}"]
+                          if len(main) > 2 and self._token_auth((product,)) else [])
                 self._servers[product], url[product] = start_embedded(
                     secret_id, secret_key, mutant,
                     extra=["--product", product, "--account", ":".join(second),
-                           "--token", f"{second[0]}:{token}",
+                           "--token", f"{second[0]}:{token}", *issued,
                            "--push-time-scale", str(EMBEDDED_PUSH_TIME_SCALE)])
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:
@@ -231,6 +236,11 @@ class CmqRun:
                                     "region": default_region(self.specs)},
                                    source=", ".join(urls.values()), credentials=credentials,
                                    specs=self.specs)
+
+    def _token_auth(self, products: tuple[str, ...]) -> bool:
+        """Whether a surface of ``products`` in the run authenticates by a token alone."""
+        return any(getattr(get_dialect(self.specs.api(s).dialect), "token_auth", False)
+                   for s in self.apis if self.specs.apis[s].product in products)
 
     # -- lazily built -------------------------------------------------------------------------
     def ensure(self) -> None:

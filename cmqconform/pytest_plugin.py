@@ -139,22 +139,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         run.sweep(SUITE_PREFIX + "-")
 
 
-def other_products(run: CmqRun, item: pytest.Item) -> bool:
-    """Whether every clause an item checks belongs to a product the run does not select."""
-    products = {run.specs.apis[s].product for s in run.apis}
-    surfaces = {surface_of(c) for c in clause_ids_of(item)}
-    owners = {api.product for s, api in run.specs.apis.items() if s in surfaces}
-    return bool(owners) and not owners & products
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out scenarios of products the run does not select; apply the target's
-    expectations (xfail / disabled) to items by name or clause id."""
+    """Deselect items whose clauses all belong to unselected surfaces (``--cmq-product``,
+    ``--cmq-api``); apply the target's expectations (xfail / disabled) by name or clause id."""
     run = config.stash[RUN_KEY]
-    dropped = [item for item in items if other_products(run, item)]
+    selected = set(run.apis)
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        surfaces = {s for s in map(surface_of, clause_ids_of(item)) if s is not None}
+        (dropped if surfaces and not surfaces & selected else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if item not in set(dropped)]
+        items[:] = keep
     entries = run.expectations()
     if not entries:
         return

@@ -67,7 +67,8 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) 
             return case_verdict(case, "error", "setup failed", failure_message(case, str(exc)))
         params = resources.resolve(case.params)
         exchange = session.call(case.api, case.action, params, common=case.common,
-                                tamper=case.tamper, array_base=case.array_base)
+                                tamper=case.tamper, array_base=case.array_base,
+                                signature=case.signature)
         return judge(case, exchange, ctx)
     finally:
         resources.cleanup()

@@ -94,16 +94,31 @@ class Session:
 
     def call(self, api: str, action: str, params: Mapping[str, Any], *,
              common: Mapping[str, str | None] | None = None, tamper: str | None = None,
-             http_method: str = "POST", array_base: int | None = None) -> Exchange:
-        """Send one call; never raises for transport or decoding trouble."""
+             http_method: str = "POST", array_base: int | None = None,
+             signature: str | None = None) -> Exchange:
+        """Send one call (signed with ``signature`` instead of the target's method when given);
+        never raises for transport or decoding trouble."""
         self.calls += 1
+        if self.target.values.get(api):
+            params = self._own_values(api, action, params)
         self.last = self._send(api, action, params, common=common, tamper=tamper,
-                               http_method=http_method, array_base=array_base)
+                               http_method=http_method, array_base=array_base,
+                               signature=signature)
         return self.last
+
+    def _own_values(self, api: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` with each recipe value replaced by the target's own (a real instance's
+        names); a parameter holding anything else (an unknown name on purpose) is kept."""
+        spec = self.specs.api(api).actions.get(action)
+        recipe = spec.recipe.values if spec is not None else {}
+        own = self.target.values.get(api, {})
+        return {name: own[name] if name in own and recipe.get(name.lower()) == value else value
+                for name, value in params.items()}
 
     def _send(self, api: str, action: str, params: Mapping[str, Any], *,
               common: Mapping[str, str | None] | None, tamper: str | None,
-              http_method: str, array_base: int | None) -> Exchange:
+              http_method: str, array_base: int | None,
+              signature: str | None = None) -> Exchange:
         dialect = get_dialect(self.specs.api(api).dialect)
         if tamper is not None and tamper not in dialect.auth_tampers:
             raise ValueError(f"{api}: the {dialect.name} dialect has no auth tamper {tamper!r} "
@@ -122,6 +137,8 @@ class Session:
         request: httpx.Request | None = None
         try:
             target = replace(self.target, credentials=creds)
+            if signature is not None:
+                target = replace(target, signature={**target.signature, api: signature})
             prepared = target.prepare(call, self.specs, clock=clock,
                                       host=spec.host if spec is not None else None)
             request = prepared.request
@@ -132,6 +149,25 @@ class Session:
         except httpx.HTTPError as exc:
             return Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
                             evidence=_evidence(request, None, secrets))
+        return self._exchange(api, response)
+
+    def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth) -> Exchange:
+        """Send a request built by hand (a malformed path, another method) and decode it as
+        ``api``'s dialect does; never raises for transport or decoding trouble."""
+        self.calls += 1
+        try:
+            response = self.client.send(request, auth=auth)
+        except httpx.HTTPError as exc:
+            self.last = Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
+                                 evidence=_evidence(request, None,
+                                                    self.target.credentials.secrets()))
+            return self.last
+        self.last = self._exchange(api, response)
+        return self.last
+
+    def _exchange(self, api: str, response: httpx.Response) -> Exchange:
+        dialect = get_dialect(self.specs.api(api).dialect)
+        secrets = self.target.credentials.secrets()
         decoded = dialect.decode(response)
         evidence = _evidence(response.request, decoded.evidence, secrets)
         if isinstance(decoded, DecodeFailure):

@@ -84,6 +84,17 @@ class Target:
     push_time_scale: float = 1.0
     #: A second, separate account for isolation scenarios; None when the target has none.
     second_credentials: Credentials | None = None
+    #: Per surface: parameter -> the value this target holds where the specs' recipes name one
+    #: (what a real instance holds: ``project_id``, ``instance_id``, ``topic``...).
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def recipe_values(self, specs: SpecSet, api: str, action: str) -> dict[str, Any]:
+        """The recipe's values of ``action`` with this target's own in their place."""
+        spec = specs.api(api).actions.get(action)
+        base = {p.name: spec.recipe.values[p.name.lower()] for p in spec.request
+                if p.name.lower() in spec.recipe.values} if spec is not None else {}
+        own = self.values.get(api, {})
+        return {name: own.get(name, value) for name, value in base.items()}
 
     @property
     def surfaces(self) -> tuple[str, ...]:
@@ -173,6 +184,7 @@ def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
     hosts: dict[tuple[str, str], str] = {}
     regions: dict[str, str | None] = {}
     signature: dict[str, str] = {}
+    regionless: list[str] = []
     for surface, api in specs.apis.items():
         own = surface_doc.get(surface, {})
         if not problems.ok("surfaces", surface):
@@ -195,14 +207,17 @@ def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
                 hosts[(surface, host)] = host_url
         regions[surface] = own.get("region") or (region if needs_region(api.facts) else None)
         if regions[surface] is None and needs_region(api.facts):
-            problems.add(("region",), f"missing (requests to {surface} carry a region, e.g. "
-                                      f"{(api.facts.region_ids or ('ap-guangzhou',))[0]})")
+            regionless.append(surface)
         method = own.get("signature", api.facts.default_signature_method)
         if method not in get_dialect(api.dialect).signers or api.facts.signer_of(method) is None:
             methods = ", ".join(m.name for m in api.facts.signature_methods)
             problems.add(("surfaces", surface, "signature"),
                          f"expected one of {methods}, got {method!r}")
         signature[surface] = str(method)
+    if regionless:
+        example = (specs.api(regionless[0]).facts.region_ids or ("ap-guangzhou",))[0]
+        problems.add(("region",), f"missing (requests to {', '.join(regionless)} carry a "
+                                  f"region, e.g. {example})")
     if not urls and "url" not in doc:
         problems.add(("url",), "missing (give 'url' for every surface, or a [surfaces] table)")
     return Endpoints(urls, hosts), regions, signature
@@ -241,6 +256,8 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
     problems.raise_if_any()
     assert credentials is not None
     rate = doc.get("rate_limit")
+    values = {surface: dict(own["values"]) for surface, own in doc.get("surfaces", {}).items()
+              if isinstance(own, Mapping) and "values" in own}
     return Target(name=doc.get("name") or Path(source).stem, endpoints=endpoints,
                   regions=regions, credentials=credentials, signature=signature,
                   rate_limit=float(rate) if rate is not None else None,
@@ -248,7 +265,7 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
                   strict_undocumented_fields=doc.get("strict_undocumented_fields", True),
                   declared_limits=dict(doc.get("declared_limits", {})), source=source,
                   push_time_scale=float(doc.get("push_time_scale", 1.0)),
-                  second_credentials=second)
+                  second_credentials=second, values=values)
 
 
 def load_target(path: str | Path, *, env: Mapping[str, str] | None = None,

@@ -83,6 +83,8 @@ class Case:
     setup: tuple[Need, ...] = ()
     #: Legacy ``name.n`` index base for this call (None: the spec's first).
     array_base: int | None = None
+    #: The signature method to sign with instead of the target's (an auth scheme's own cases).
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

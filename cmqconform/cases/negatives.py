@@ -24,6 +24,10 @@ AUTH = {
     "expired timestamp": ("signature_expired", "expired_timestamp"),
     "missing auth": ("missing_auth", "missing_auth"),
 }
+#: Tampers of a token scheme; sent only with a signature method that lists them (``tampers``).
+TOKEN_AUTH = {
+    "bad token": ("invalid_token", "bad_token"),
+}
 UNKNOWN_PARAM = "CmqcUnknownParam"
 #: The legacy reading: unknown parameters are ignored (the SDKs send some), or refused.
 
@@ -139,7 +143,8 @@ def rule_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
 def protocol_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
     """Unknown action, wrong Version, unsupported Region and the auth negatives."""
     params = baseline(api, action)
-    if "unknown_action" in api.conditions:
+    # A REST action is a route, not a name: an unknown route is a behaviour scenario's.
+    if "unknown_action" in api.conditions and action.http is None:
         yield Case(f"{action.name}[unknown action]", action.api, action.name, "protocol",
                    params, expect_error(api, ["unknown_action"], None),
                    surface_clauses(api, "unknown_action"), "Action=" + action.name + "Cmqc",
@@ -160,11 +165,42 @@ def protocol_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
                    (f"{action.api}.{action.name}.regions",
                     *surface_clauses(api, "unsupported_region")),
                    f"Region={outside}", common={"Region": outside})
+    if any(m.tampers for m in api.facts.signature_methods):
+        yield from method_cases(api, action, params)
+        return
     for label, (condition, tamper) in AUTH.items():
         if condition in api.conditions:
             yield Case(f"{action.name}[{label}]", action.api, action.name, "auth", params,
                        expect_error(api, [condition], None), surface_clauses(api, condition),
                        label, tamper=tamper)
+
+
+def method_cases(api: ApiSpec, action: ActionSpec, params: dict[str, Any]) -> Iterator[Case]:
+    """Per signature method that lists ``tampers``: the call signed that way, then each tamper.
+
+    A surface documenting several ways to authenticate (a token, an AK/SK signature) has each
+    exercised whatever method the target signs with by default.
+    """
+    tampers = {**AUTH, **TOKEN_AUTH}
+    for method in api.facts.signature_methods:
+        if not method.tampers:
+            continue
+        own = tuple(c.id for c in api.clauses if c.id == f"{api.id}.auth.{method.signer}")
+        yield Case(f"{action.name}[{method.name}]", action.api, action.name, "auth", params,
+                   Expected.ok(method.source), (*own, *_success_clauses(action)),
+                   f"signed with {method.name}", setup=setup_for(action, params),
+                   signature=method.name)
+        for label, (condition, tamper) in tampers.items():
+            if tamper in method.tampers and condition in api.conditions:
+                yield Case(f"{action.name}[{method.name}: {label}]", action.api, action.name,
+                           "auth", params, expect_error(api, [condition], None),
+                           (*own, *surface_clauses(api, condition)), f"{method.name}: {label}",
+                           tamper=tamper, signature=method.name)
+
+
+def _success_clauses(action: ActionSpec) -> tuple[str, ...]:
+    return tuple(c.id for c in action.clauses if c.category == "response"
+                 and c.id.rsplit(".", 2)[-2] != "error_response")
 
 
 def resource_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from cmqconform.checks import CheckContext, check
 from cmqconform.models import ActionSpec, ApiSpec
-from cmqconform.spec.schema import response_schema
+from cmqconform.spec.schema import object_schema, response_schema
 from cmqconform.verdicts import Case, Exchange, Failure
 
 _validators: dict[tuple[int, str, bool], Draft202012Validator] = {}
@@ -44,7 +45,9 @@ def _where(case: Case) -> str:
 
 @check
 def request_id_present(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
-    """Every answer, success or error, carries a non-empty RequestId."""
+    """Every answer, success or error, carries a non-empty RequestId (if the envelope has one)."""
+    if "request_id" not in ctx.api.facts.envelope:
+        return None  # a REST surface without an envelope has no request id (its facts say so)
     if not isinstance(exchange.request_id, str) or not exchange.request_id:
         return Failure("Missing RequestId",
                        f"the response envelope has no RequestId; received {exchange.describe()}")
@@ -122,3 +125,44 @@ def outcome_is_expected(ctx: CheckContext, case: Case, exchange: Exchange) -> Fa
     return Failure("Unexpected outcome",
                    f"expected {expected.describe()}{_where(case)}; received "
                    f"{exchange.describe()}", case.clause_ids)
+
+
+@check
+def success_status_documented(ctx: CheckContext, case: Case,
+                              exchange: Exchange) -> Failure | None:
+    """A REST success answers with the HTTP status the action's route documents."""
+    route = ctx.action.http if ctx.action is not None else None
+    status = exchange.evidence.status
+    if route is None or not exchange.ok or status is None or status == route.status:
+        return None
+    clause = f"{case.api}.{case.action}.status"
+    return Failure("Undocumented success status",
+                   f"received HTTP {status}; {case.action} answers a success with HTTP "
+                   f"{route.status} ({clause}, {route.source})", (clause,))
+
+
+@check
+def error_body_conformance(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """A REST error body has the documented members and types (``error_code``, ``error_msg``)."""
+    action = ctx.action
+    if exchange.ok or exchange.fault or action is None or not action.error_response:
+        return None
+    try:
+        body = json.loads(exchange.evidence.response_body)
+    except ValueError:
+        body = None
+    schema = object_schema(ctx.api, action.error_response, strict=False, title="error body")
+    errors = sorted(Draft202012Validator(schema).iter_errors(body),
+                    key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    first = errors[0]
+    member = next((str(p) for p in first.absolute_path), "")
+    if not member and first.validator == "required":
+        member = next((m.name for m in action.error_response
+                       if not isinstance(body, dict) or m.name not in body), "")
+    clause = f"{case.api}.{case.action}.error_response.{member}" if member else \
+        f"{case.api}.{case.action}.error_response"
+    return Failure("Error body violates schema",
+                   f"{'/'.join(map(str, first.absolute_path)) or '<root>'}: {first.message} "
+                   f"(failed {first.validator!r}, {clause})", (clause,))

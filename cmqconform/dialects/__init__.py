@@ -5,7 +5,9 @@ A surface's facts name its dialect; :func:`get_dialect` returns it from one regi
 
 - ``tencent_v3`` — Tencent Cloud API 3.0 for any product: TC3-HMAC-SHA256 JSON POST
   (:mod:`.tc3`) or v1 HmacSHA1/HmacSHA256 GET query or form POST (:mod:`.tcv1`);
-- ``cmq_legacy`` — legacy CMQ, ``/v2/index.php`` on the queue or topic host (:mod:`.cmq_legacy`).
+- ``cmq_legacy`` — legacy CMQ, ``/v2/index.php`` on the queue or topic host (:mod:`.cmq_legacy`);
+- ``huawei_rest`` — Huawei Cloud REST: path templates, query and header parameters, the HTTP
+  status as contract, ``X-Auth-Token`` or AK/SK ``SDK-HMAC-SHA256`` (:mod:`.huawei_rest`).
 
 Example::
 
@@ -19,7 +21,7 @@ Example::
 
 from __future__ import annotations
 
-from cmqconform.dialects import cmq_legacy, tencent_v3
+from cmqconform.dialects import cmq_legacy, huawei_rest, tencent_v3
 from cmqconform.dialects.call import (
     BOOL_TEXT_DOC,
     BOOL_TEXT_PYTHON,
@@ -48,8 +50,28 @@ from cmqconform.dialects.protocol import (
 )
 
 __all__ = [
-    "BOOL_TEXT_DOC", "BOOL_TEXT_PYTHON", "ApiError", "Call", "Clock", "Credentials",
-    "DecodeFailure", "Decoded", "Dialect", "Envelope", "NonceSource", "Prepared",
-    "RequestEvidence", "Secret", "WireEvidence", "cmq_legacy", "dialect_names", "get_dialect",
-    "random_nonce", "redact_request", "register", "system_clock", "tencent_v3",
+    "BOOL_TEXT_DOC",
+    "BOOL_TEXT_PYTHON",
+    "ApiError",
+    "Call",
+    "Clock",
+    "Credentials",
+    "DecodeFailure",
+    "Decoded",
+    "Dialect",
+    "Envelope",
+    "NonceSource",
+    "Prepared",
+    "RequestEvidence",
+    "Secret",
+    "WireEvidence",
+    "cmq_legacy",
+    "dialect_names",
+    "get_dialect",
+    "huawei_rest",
+    "random_nonce",
+    "redact_request",
+    "register",
+    "system_clock",
+    "tencent_v3",
 ]

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cmqconform.emulator import rest
 from cmqconform.emulator.auth import AccountKeys, verify
 from cmqconform.emulator.clock import RealClock, ServerClock
 from cmqconform.emulator.faults import Fault
@@ -346,13 +347,16 @@ def create_app(product: ProductEmulator | str, accounts: AccountKeys, *,
     app's lifespan.
 
     ``product`` is a built :class:`ProductEmulator` (which carries its mutants), or a product id
-    the registry builds a fresh one for, running with ``mutants``.
+    the registry builds a fresh one for, running with ``mutants``. A product whose surfaces speak
+    a REST dialect is served by the sibling gateway in :mod:`.rest`.
     """
     specs = specs or load_specs()
     if isinstance(product, str):
         product = build_product(product, specs, mutants=mutants or Mutants(), clock=clock)
     elif mutants is not None and mutants != product.mutants:
         raise ValueError("a built product carries its own mutants: give them to the registry")
+    if rest.serves(product, specs):
+        return rest.create_rest_app(product, accounts, specs=specs)
     gateway = Gateway(product, accounts, specs, rate_limit=rate_limit,
                       clock=clock)
     backend = product.backend

@@ -101,12 +101,11 @@ def specs_or_none() -> SpecSet | None:
 
 def _action_order(specs: SpecSet | None, cases: Sequence[CaseView],
                   apis: Collection[str] | None = None) -> list[tuple[str, str]]:
-    """Every (surface, action) of the specs in spec order (of ``apis`` only, when given: the
-    surfaces a run covered), then any the cases name beyond them."""
     order: list[tuple[str, str]] = []
     if specs:
+        # Only the surfaces the run covered (results.json ``apis``), when it names them.
         order = [(api, name) for api, spec in specs.apis.items() for name in spec.actions
-                 if apis is None or api in apis]
+                 if not apis or api in apis]
     seen = set(order)
     for case in cases:
         if (case.api, case.action) not in seen:
@@ -118,8 +117,7 @@ def _action_order(specs: SpecSet | None, cases: Sequence[CaseView],
 def grid(specs: SpecSet | None, cases: Sequence[CaseView], clauses: Mapping[str, Clause],
          ineligible: Collection[str] = (), apis: Collection[str] | None = None
          ) -> list[dict[str, Any]]:
-    """Per surface (of ``apis``, the run's, when given): rows of (action, cells per category),
-    surface-wide clauses first.
+    """Per surface: rows of (action, cells per category), surface-wide clauses first.
 
     ``ineligible``: ids of clauses the run lists as ineligible, so a square no case could test
     reads "ineligible" rather than "untested".
@@ -302,7 +300,7 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
         "per_api": [(api, Tally.of(v)) for api, v in sorted(by_api.items())],
         "per_action": per_action(specs, cases),
         "grid": grid(specs, cases, clauses, ineligible_ids(results),
-                     results.get("apis") or sorted({c.api for c in cases})),
+                     [str(a) for a in results.get("apis") or ()]),
         "categories": [(c, CATEGORY_LABELS.get(c, c)) for c in categories()],
         "coverage": _coverage(results, clauses, cases),
         "listed": listed, "listed_verdicts": LISTED,

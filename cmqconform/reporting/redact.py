@@ -19,10 +19,11 @@ from cmqconform.dialects.credentials import MASK
 #: Names (case-insensitive) whose values are credentials or derived from them.
 SECRET_NAMES = frozenset({
     "signature", "secretkey", "secret_key", "token", "x-tc-token", "sessiontoken",
-    "session_token", "x-tc-secretkey", "authorization", "password",
+    "session_token", "x-tc-secretkey", "authorization", "password", "x-auth-token",
 })
 #: Environment variables whose values are scrubbed literally wherever they appear.
-SECRET_ENV = ("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_TOKEN")
+SECRET_ENV = ("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_TOKEN",
+              "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_IAM_TOKEN")
 
 _NAMES = (r"Signature|Secret[-_]?Key|Token|X-TC-Token|Session[-_]?Token|X-TC-SecretKey|Password")
 # ``Signature=...`` in a query, a form or a TC3 Authorization value; ``%3D`` when URL-encoded.
@@ -34,7 +35,7 @@ _PROSE = re.compile(
 _JSON = re.compile(rf'(?i)("(?:{_NAMES}|Authorization)"\s*:\s*")((?:[^"\\]|\\.)*)(")')
 # ``Authorization: ...`` / ``X-TC-Token: ...`` header lines in free text.
 _HEADER_LINE = re.compile(
-    r"(?im)^([ \t]*(?:authorization|x-tc-token|x-tc-secretkey)[ \t]*:[ \t]*)(.+)$")
+    r"(?im)^([ \t]*(?:authorization|x-tc-token|x-tc-secretkey|x-auth-token)[ \t]*:[ \t]*)(.+)$")
 # ``https://user:password@host`` in a target URL.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@")
 

@@ -31,7 +31,7 @@ from cmqconform.models import (
 from cmqconform.spec.constraints import violations
 from cmqconform.spec.lint_service import ServiceLinter
 from cmqconform.spec.loader import SpecBuilder, default_root
-from cmqconform.spec.rules import DEFAULT_CONDITIONS, rule_params
+from cmqconform.spec.rules import DEFAULT_CONDITIONS, condition_for, rule_condition, rule_params
 
 #: How far from the cited line a name may appear (tables wrap across lines in the PDF text).
 CITE_WINDOW = 3
@@ -148,7 +148,7 @@ class Linter:
     # -- per surface -------------------------------------------------------------------------
     def check_api(self, api: ApiSpec) -> Iterator[SpecError]:
         """Everything of one surface."""
-        for name in sorted(set(DEFAULT_CONDITIONS.values())):
+        for name in sorted(needed_conditions(api)):
             if name not in api.conditions:
                 yield _err(f"{api.id} errors.yaml lacks condition {name!r}", None,
                            "ref.condition")
@@ -288,3 +288,15 @@ def lint(root: Path | None = None) -> list[SpecError]:
     for problem in builder.problems + Linter(specs, builder.documents).run():
         unique.setdefault(str(problem), problem)
     return list(unique.values())
+
+
+def needed_conditions(api: ApiSpec) -> set[str]:
+    """The conditions a generated case of ``api`` may expect: each constraint's, each rule's,
+    a missing and an unknown parameter's."""
+    needed = {DEFAULT_CONDITIONS["required"], DEFAULT_CONDITIONS["unknown"]}
+    for action in api.actions.values():
+        for param in action.request:
+            needed.update(condition_for(param, kind) for kind in param.constraints
+                          if kind != "default")
+        needed.update(rule_condition(rule) for rule in action.rules)
+    return needed

@@ -37,6 +37,7 @@ from cmqconform.models import (
     ErrorRef,
     Example,
     FieldSpec,
+    HttpRoute,
     Limit,
     Listing,
     Need,
@@ -319,7 +320,8 @@ class SpecBuilder:
                           for r in facts.get("regions", ())),
             signature_methods=tuple(
                 SignatureMethod(m["name"], m.get("signer", body["dialect"]),
-                                cite("signature_methods", m), bool(m.get("default", False)))
+                                cite("signature_methods", m), bool(m.get("default", False)),
+                                tuple(m.get("tampers", ())))
                 for m in facts.get("signature_methods", ())),
             request_size_bytes={k: int(v["value"])
                                 for k, v in facts.get("request_size_bytes", {}).items()},
@@ -570,6 +572,19 @@ class SpecBuilder:
                                   self.cite(item["source"], name, item.line), action,
                                   item.get("errata"), Where(name, item.line),
                                   item.get("condition")))
+        http = doc.get("http")
+        route = None
+        if http is not None:
+            route = HttpRoute(http["method"], http["path"], int(http["status"]),
+                              self.cite(http["source"], name, http.line))
+            clauses.append(Clause(f"{prefix}.status", api, "response",
+                                  f"{action} answers a success with HTTP {route.status}",
+                                  route.source, action, where=Where(name, http.line)))
+        error_response = tuple(self.field(item, name) for item in doc.get("error_response", ()))
+        for member in error_response:
+            clauses.append(Clause(f"{prefix}.error_response.{member.name}", api, "response",
+                                  f"an error body has {member.name}, of type {member.type}",
+                                  member.source, action, member.errata, member.where))
         return ActionSpec(
             api=api, name=action, source=source, summary=doc["summary"], request=request,
             response=response, rules=rules, errors=errors,
@@ -577,6 +592,7 @@ class SpecBuilder:
             host=doc.get("host"), rate_limit=rate["per_second"] if rate else None,
             where=Where(name, doc.line), recipe=recipes.get(str(action).lower(), Recipe()),
             regions=tuple(only["only"]) if only is not None else None, examples=examples,
+            http=route, error_response=error_response,
         )
 
     def param(self, item: LineDict, file: str, members: Mapping[str, str]) -> ParamSpec:
@@ -610,6 +626,7 @@ class SpecBuilder:
             sources={kind: self.cite(text, file, item.line)
                      for kind, text in item.get("sources", {}).items()},
             resource=members.get(str(item["name"]).lower()),
+            location=str(item.get("in", "")),
         )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cmqconform.models import SCALARS, ActionSpec, ApiSpec, ParamSpec, SpecSet
-from cmqconform.spec.schema import response_schema, type_schema
+from cmqconform.spec.schema import object_schema, response_schema, type_schema
 
 OPENAPI_VERSION = "3.1.0"
 #: Media type of the synthetic request bodies (the transport re-encodes them per dialect).
@@ -105,6 +105,12 @@ def error_envelope_schema(api: ApiSpec) -> dict[str, Any]:
         return {"type": "object", "title": "error",
                 "properties": {shape["error"]: error, shape["request_id"]: request_id},
                 "required": [shape["error"], shape["request_id"]]}
+    if "success_code" not in shape:
+        # No envelope (REST): the error body holds the code and the message; the status says.
+        return {"type": "object", "title": "error",
+                "properties": {shape.get("code", "code"): {"type": ["string", "integer"]},
+                               shape.get("message", "message"): {"type": "string"}},
+                "required": [shape.get("code", "code"), shape.get("message", "message")]}
     return {
         "type": "object",
         "title": "error",
@@ -134,6 +140,34 @@ def envelope_schema(api: ApiSpec, action: ActionSpec, *, strict: bool = True) ->
     success = {"allOf": [success, {"properties": {
         shape["code"]: {"const": shape.get("success_code", 0)}}}]}
     return {"oneOf": [success, error]}
+
+
+def rest_operation(api: ApiSpec, action: ActionSpec, *, strict: bool = True) -> dict[str, Any]:
+    """The OpenAPI operation of a REST action: its parameters where they travel, a response per
+    documented status (the success members; the error body for each error code)."""
+    assert action.http is not None
+    error = object_schema(api, action.error_response, strict=False, title="error") \
+        if action.error_response else error_envelope_schema(api)
+    responses: dict[str, Any] = {str(action.http.status): {
+        "description": "success",
+        "content": {"application/json": {"schema": _plain(response_schema(api, action,
+                                                                           strict=strict))}}}}
+    for code in dict.fromkeys(ref.code for ref in action.errors):
+        responses[str(code)] = {"description": "error",
+                                "content": {"application/json": {"schema": error}}}
+    return {
+        "operationId": action.name,
+        "summary": action.summary,
+        "description": f"{action.summary} ({action.source}, {action.http.source})",
+        "tags": [api.id],
+        "parameters": [{"name": p.wire_name, "in": p.location or "query",
+                        "required": p.required or p.location == "path",
+                        "schema": param_schema(api, p)} for p in action.request],
+        "responses": responses,
+        "x-cmq-api": api.id,
+        "x-cmq-action": action.name,
+        "x-cmq-source": str(action.source),
+    }
 
 
 def operation(api: ApiSpec, action: ActionSpec, *, strict: bool = True) -> dict[str, Any]:
@@ -166,6 +200,11 @@ def openapi_document(specs: SpecSet, apis: Iterable[str] | None = None, *,
     for name in names:
         api = specs.api(name)
         for action_name, action in sorted(api.actions.items()):
+            if action.http is not None:
+                # A REST action has a real route: no synthetic path is needed.
+                paths.setdefault(action.http.path, {})[action.http.method.lower()] = \
+                    rest_operation(api, action, strict=strict)
+                continue
             paths[operation_path(name, action_name)] = {"post": operation(api, action,
                                                                           strict=strict)}
     versions = ", ".join(f"{n} {specs.api(n).version}" for n in names)
