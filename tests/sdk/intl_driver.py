@@ -5,7 +5,8 @@ installed into (``pip install --target``): its ``tencentcloud`` package then sha
 of the project's environment, whose ``tencentcloud.common`` it would otherwise overwrite. Reads
 one JSON job (endpoint, credentials, product module, version, region, sign method, calls) and
 prints one JSON answer per call: the parsed response model (``to_json_string``) or the SDK
-exception's code. Only the SDK and the standard library are imported here.
+exception's code; a job naming ``models`` gets their members instead. Only the SDK and the
+standard library are imported here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def main() -> int:
     package = f"tencentcloud.{job['product']}.v{job['version'].replace('-', '')}"
     client_module = importlib.import_module(f"{package}.{job['product']}_client")
     models = importlib.import_module(f"{package}.models")
+    if job.get("models"):
+        # The members of the named model classes, as the SDK declares them (``_Name``).
+        members = {name: sorted(k[1:] for k in vars(getattr(models, name)()) if k[:1] == "_")
+                   for name in job["models"] if hasattr(models, name)}
+        json.dump({"sdk_version": tencentcloud.__version__, "models": members}, sys.stdout)
+        return 0
     client_class = next(getattr(client_module, name) for name in dir(client_module)
                         if name.lower() == f"{job['product']}client")
     profile = ClientProfile(signMethod=job["sign_method"],
