@@ -56,7 +56,8 @@ def test_product_reaches_the_plugin(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("options", "says"), [
-    (["--product", "nope"], "--product nope: no such product; the specs define cmq, roma, tdmq, trtc"),
+    (["--product", "nope"],
+     "--product nope: no such product; the specs define cmq, roma, tdmq, trtc"),
     (["--product", "cmq", "--api", "cmq.v9"],
      "--api cmq.v9: no such surface in product cmq; choose from cmq.v3, cmq.legacy"),
     (["--api", "v3"], "--api v3: no such surface in the specs; choose from cmq.v3, "
