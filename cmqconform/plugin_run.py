@@ -145,8 +145,12 @@ class CmqRun:
         #: The product the embedded emulator runs: the one selected when it has an emulator.
         self.embedded_product = product if product in available() else EMBEDDED_PRODUCT
         self.apis = select_surfaces(self.specs, product, api)
-        if product == "all" and api == "all":
-            # One server (the embedded emulator, a URL) serves one product: the default's.
+        target = config.option.cmq_target
+        one_server = target is None or target in EMBEDDED or str(target).startswith(
+            ("http://", "https://"))
+        if product == "all" and api == "all" and one_server:
+            # One server (the embedded emulator, a URL) serves one product: the default's. A
+            # target file says per surface what it serves, so it may cover several products.
             self.apis = self.specs.surfaces([self.embedded_product])
 
     # -- controller -------------------------------------------------------------------------
