@@ -447,6 +447,15 @@ class ResourceKind:
     params: Mapping[str, Any] = field(default_factory=dict)
     #: The response member that identifies what was made, when not a fresh name.
     id_member: str | None = None
+    #: Surface -> the other actions taking an existing one (a task's describe, update). A kind
+    #: that names them maps its members there and in its create and delete only, so several
+    #: kinds may share a member (``taskid``); a kind without them maps its members everywhere.
+    uses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def actions(self, surface: str) -> tuple[str, ...]:
+        """The actions of ``surface`` that make, take or remove one of this kind."""
+        made = tuple(a for a in (self.create.get(surface), self.delete.get(surface)) if a)
+        return made + self.uses.get(surface, ())
 
     @property
     def name_member(self) -> str | None:

@@ -32,7 +32,6 @@ from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
 from cmqconform.models import Clause, SpecSet
 from cmqconform.netutil import free_port
-from cmqconform.products import available
 from cmqconform.provision import sweep
 from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.results import CaseLog, now_iso, read_cases, reset
@@ -43,14 +42,15 @@ from cmqconform.targets import (
     SECRET_ID_ENV,
     SECRET_KEY_ENV,
     Target,
+    default_region,
     load_target,
+    needs_region,
+    target_from_mapping,
     target_from_url,
 )
 from cmqconform.verdicts import TESTED, Exchange
 
 EMBEDDED = ("emulator", "embedded")
-#: The product whose hand-written emulator ``cmqconform serve`` runs.
-EMBEDDED_PRODUCT = "cmq"
 STARTUP_SECONDS = 30.0
 #: The embedded emulator scales its push retry waits by this (BACKOFF_RETRY's 10-20 s become
 #: 0.1-0.2 s), so the retry scenarios finish in seconds; it declares the factor to the suite.
@@ -80,7 +80,8 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
 
 def start_embedded(secret_id: str, secret_key: str, mutant: str | None = None, *,
                    extra: Sequence[str] = ()) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``cmqconform serve`` (plus ``extra`` options) on a free loopback port.
+    """Start ``cmqconform serve`` (plus ``extra`` options, ``--product`` among them) on a free
+    loopback port.
 
     Returns the process and its URL.
     """
@@ -131,27 +132,19 @@ class CmqRun:
         self._shared = shared
         self.active = bool(shared)
         self.worker = str(getattr(config, "workerinput", {}).get("workerid", "main"))
-        self._server: subprocess.Popen[bytes] | None = None
+        #: The embedded servers by product (and the throttled ones, started on demand).
+        self._servers: dict[str, subprocess.Popen[bytes]] = {}
+        self._throttled: dict[str, subprocess.Popen[bytes]] = {}
         self._session: Session | None = None
         self._extra: dict[str, Session | None] = {}
-        self._throttled_server: subprocess.Popen[bytes] | None = None
         self._secrets_dir: str | None = None
         self._log: CaseLog | None = None
         self.started_at = str(shared.get("started_at", now_iso()))
         report = config.option.cmq_report_dir
         self.report_dir = Path(report) if report else None
         self.specs = load_specs()
-        product, api = config.option.cmq_product, config.option.cmq_api
-        #: The product the embedded emulator runs: the one selected when it has an emulator.
-        self.embedded_product = product if product in available() else EMBEDDED_PRODUCT
-        self.apis = select_surfaces(self.specs, product, api)
-        target = config.option.cmq_target
-        one_server = target is None or target in EMBEDDED or str(target).startswith(
-            ("http://", "https://"))
-        if product == "all" and api == "all" and one_server:
-            # One server (the embedded emulator, a URL) serves one product: the default's. A
-            # target file says per surface what it serves, so it may cover several products.
-            self.apis = self.specs.surfaces([self.embedded_product])
+        self.apis = select_surfaces(self.specs, config.option.cmq_product,
+                                    config.option.cmq_api)
 
     # -- controller -------------------------------------------------------------------------
     def prepare_controller(self) -> None:
@@ -167,20 +160,23 @@ class CmqRun:
             # The second account is temporary credentials, so the token scenarios can run.
             token = secrets.token_urlsafe(24)
             main = [secret_id, secret_key]
-            extra = []
-            if self._token_auth():
+            if self._token_auth(self.run_products()):
                 # A dialect authenticating by token alone: the main account is issued one too.
                 main.append(secrets.token_urlsafe(24))
-                extra = ["--token", f"{secret_id}:{main[2]}"]
             os.environ[SECRET_ID_ENV], os.environ[SECRET_KEY_ENV] = secret_id, secret_key
             # Workers may be running already (xdist starts them before this hook), so the keys
             # reach them in a private file; they never cross the xdist channel.
             secrets_file = self._write_secrets({"main": main, "second": [*second, token]})
-            self._server, url = start_embedded(
-                secret_id, secret_key, self.config.option.cmq_emulator_mutant,
-                extra=["--product", self.embedded_product, "--account", ":".join(second),
-                       "--token", f"{second[0]}:{token}", *extra,
-                       "--push-time-scale", str(EMBEDDED_PUSH_TIME_SCALE)])
+            # One server per product of the run: its own emulator, or the mock of its specs.
+            url = {}
+            for product, mutant in self.embedded_products():
+                issued = (["--token", f"{secret_id}:{main[2]}"]
+                          if len(main) > 2 and self._token_auth((product,)) else [])
+                self._servers[product], url[product] = start_embedded(
+                    secret_id, secret_key, mutant,
+                    extra=["--product", product, "--account", ":".join(second),
+                           "--token", f"{second[0]}:{token}", *issued,
+                           "--push-time-scale", str(EMBEDDED_PUSH_TIME_SCALE)])
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:
             reset(self.report_dir)
@@ -205,14 +201,46 @@ class CmqRun:
         """What workers receive (no secrets)."""
         return dict(self._shared)
 
-    def embedded_surfaces(self) -> tuple[str, ...]:
-        """The surfaces the embedded emulator serves: those of its product."""
-        return tuple(s for s in self.specs.surfaces([self.embedded_product]))
+    def run_products(self) -> tuple[str, ...]:
+        """The products whose surfaces the run selects, in specs order."""
+        return tuple(dict.fromkeys(self.specs.apis[s].product for s in self.apis))
 
-    def _token_auth(self) -> bool:
-        """Whether a surface of the embedded product authenticates by a token alone."""
+    def embedded_products(self) -> list[tuple[str, str | None]]:
+        """Each product of the run, with the ``--cmq-emulator-mutant`` its server runs.
+
+        The mutant goes to every server whose catalog knows it; a name no product of the run
+        knows is a usage error naming the valid ones.
+        """
+        from cmqconform.products import mutant_catalog  # the registry, by name: never statically
+
+        mutant = self.config.option.cmq_emulator_mutant
+        products = self.run_products()
+        catalogs = {p: mutant_catalog(p, self.specs) for p in products}
+        if mutant and not any(mutant in c for c in catalogs.values()):
+            valid = sorted({name for c in catalogs.values() for name in c})
+            raise ConfigError(f"unknown mutant {mutant!r} for {', '.join(products)}; valid "
+                              f"names: {', '.join(valid)}")
+        return [(p, mutant if mutant in catalogs[p] else None) for p in products]
+
+    def embedded_target(self, urls: Mapping[str, str], credentials: Credentials,
+                        name: str) -> Target:
+        """A target sending each surface of the run to its product's embedded server."""
+        surfaces: dict[str, dict[str, str]] = {}
+        for api in self.apis:
+            facts = self.specs.apis[api].facts
+            row = {"url": urls[facts.product]}
+            if needs_region(facts) and facts.region_ids:
+                row["region"] = facts.region_ids[0]
+            surfaces[api] = row
+        return target_from_mapping({"name": name, "surfaces": surfaces,
+                                    "region": default_region(self.specs)},
+                                   source=", ".join(urls.values()), credentials=credentials,
+                                   specs=self.specs)
+
+    def _token_auth(self, products: tuple[str, ...]) -> bool:
+        """Whether a surface of ``products`` in the run authenticates by a token alone."""
         return any(getattr(get_dialect(self.specs.api(s).dialect), "token_auth", False)
-                   for s in self.embedded_surfaces())
+                   for s in self.apis if self.specs.apis[s].product in products)
 
     # -- lazily built -------------------------------------------------------------------------
     def ensure(self) -> None:
@@ -228,8 +256,7 @@ class CmqRun:
             limits = {name: limit.value for product in self.specs.products.values()
                       for name, limit in product.limits.items()}
             self.target = replace(
-                target_from_url(url, name="embedded emulator", credentials=accounts["main"],
-                                specs=self.specs, surfaces=self.embedded_surfaces()),
+                self.embedded_target(url, accounts["main"], "embedded emulator"),
                 push_time_scale=EMBEDDED_PUSH_TIME_SCALE, second_credentials=accounts["second"],
                 declared_limits={key: int(limits[name]) for key, name in EMBEDDED_LIMITS.items()
                                  if name in limits})
@@ -284,12 +311,12 @@ class CmqRun:
                 session = self.session
             elif self.embedded:
                 creds = self.target.credentials
-                self._throttled_server, url = start_embedded(
-                    creds.secret_id, creds.secret_key.reveal(),
-                    self.config.option.cmq_emulator_mutant,
-                    extra=["--rate-limit", str(EMBEDDED_RATE_LIMIT)])
-                endpoints = target_from_url(url, credentials=creds, specs=self.specs,
-                                            surfaces=self.target.surfaces).endpoints
+                urls = {}
+                for product, mutant in self.embedded_products():
+                    self._throttled[product], urls[product] = start_embedded(
+                        creds.secret_id, creds.secret_key.reveal(), mutant,
+                        extra=["--product", product, "--rate-limit", str(EMBEDDED_RATE_LIMIT)])
+                endpoints = self.embedded_target(urls, creds, "throttled").endpoints
                 session = Session(self.specs, replace(
                     self.target, name="embedded emulator (throttled)", endpoints=endpoints,
                     declared_limits=dict.fromkeys(RATE_KEYS, EMBEDDED_RATE_LIMIT)))
@@ -359,10 +386,10 @@ class CmqRun:
             if extra is not None and extra is not self._session:
                 extra.close()
         self._extra.clear()
-        for server in (self._server, self._throttled_server):
-            if server is not None:
-                stop_process(server)
-        self._server = self._throttled_server = None
+        for server in (*self._servers.values(), *self._throttled.values()):
+            stop_process(server)
+        self._servers.clear()
+        self._throttled.clear()
         if self._secrets_dir is not None:
             shutil.rmtree(self._secrets_dir, ignore_errors=True)
             self._secrets_dir = None

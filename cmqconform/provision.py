@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from cmqconform.cases.build import baseline, repair
 from cmqconform.cases.resources import SUITE_PREFIX, Namer
 from cmqconform.errors import CmqConformError
 from cmqconform.models import ActionSpec, Need, Now, ProductSpec, Ref, ResourceKind
@@ -96,10 +97,18 @@ class Resources:
             self.created.append((kind, name, parent))
         else:
             params = self._resolve(spec.params)
-            got = self._must(self._call(action, **params), f"create {kind}")
+            # What the create action needs beyond the kind's own values (a task's room, user
+            # and storage): its baseline, made of the spec's typical values.
+            api = self.session.specs.api(self.api)
+            start = repair(api, action_spec, baseline(api, action_spec)) \
+                or baseline(api, action_spec)
+            needed = {k.lower(): v for k, v in self.resolve(start).items()}
+            got = self._must(self._call(action, **{**needed, **params}), f"create {kind}")
             refs = [v for k, v in params.items() if isinstance(spec.params[k], Ref)]
             name = (str(got.data.get(spec.id_member, "")) if spec.id_member
                     else str(refs[0]) if refs else "")
+            if spec.id_member and self._action(spec, "delete"):
+                self.created.append((kind, name, None))
         self.names[(kind, slot)] = name
         return name
 
@@ -155,6 +164,12 @@ class Resources:
             args: dict[str, Any] = {spec.name_member: name}
             if spec.parent:
                 args[self._kind(spec.parent).name_member or spec.parent] = parent
+            if spec.id_member:
+                # A task is stopped with the other values its delete action requires.
+                delete = self.session.specs.api(self.api).actions[action]
+                args = {**{k.lower(): v for k, v in baseline(self.session.specs.api(self.api),
+                                                             delete).items()
+                           if not isinstance(v, Ref | Now)}, **args}
             exchange = self._call(action, **args)
             if exchange.fault:
                 problems.append(f"delete {kind} {name}: {exchange.fault}")

@@ -113,16 +113,21 @@ class Target:
         """Encode and pair ``call`` with its signer for this target.
 
         The dialect, version, path, service and wire names come from ``specs``; an action's
-        host comes from its spec unless ``host`` overrides it.
+        host comes from its spec unless ``host`` overrides it. An action the doc restricts to
+        some regions is called in the first of them when the target's region is not one.
         """
         api = specs.api(call.api)
         action = api.actions.get(call.action)
         if host is None and action is not None:
             host = action.host
+        region = self.regions.get(call.api)
+        if region and action is not None and action.regions and region not in action.regions:
+            # The doc restricts this action to some regions: call it in the first of them.
+            region = action.regions[0]
         return get_dialect(api.dialect).prepare(
             call, api.facts, base_url=self.endpoints.for_call(call.api, host),
             credentials=self.credentials, signature_method=self.signature[call.api],
-            region=self.regions.get(call.api), action=action, language=language, clock=clock,
+            region=region, action=action, language=language, clock=clock,
             nonce=nonce, bool_text=bool_text)
 
 
@@ -179,6 +184,7 @@ def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
     hosts: dict[tuple[str, str], str] = {}
     regions: dict[str, str | None] = {}
     signature: dict[str, str] = {}
+    regionless: list[str] = []
     for surface, api in specs.apis.items():
         own = surface_doc.get(surface, {})
         if not problems.ok("surfaces", surface):
@@ -201,14 +207,17 @@ def _surfaces(doc: Mapping[str, Any], specs: SpecSet, problems: Problems
                 hosts[(surface, host)] = host_url
         regions[surface] = own.get("region") or (region if needs_region(api.facts) else None)
         if regions[surface] is None and needs_region(api.facts):
-            problems.add(("region",), f"missing (requests to {surface} carry a region, e.g. "
-                                      f"{(api.facts.region_ids or ('ap-guangzhou',))[0]})")
+            regionless.append(surface)
         method = own.get("signature", api.facts.default_signature_method)
         if method not in get_dialect(api.dialect).signers or api.facts.signer_of(method) is None:
             methods = ", ".join(m.name for m in api.facts.signature_methods)
             problems.add(("surfaces", surface, "signature"),
                          f"expected one of {methods}, got {method!r}")
         signature[surface] = str(method)
+    if regionless:
+        example = (specs.api(regionless[0]).facts.region_ids or ("ap-guangzhou",))[0]
+        problems.add(("region",), f"missing (requests to {', '.join(regionless)} carry a "
+                                  f"region, e.g. {example})")
     if not urls and "url" not in doc:
         problems.add(("url",), "missing (give 'url' for every surface, or a [surfaces] table)")
     return Endpoints(urls, hosts), regions, signature

@@ -152,7 +152,7 @@ def test_explicit_credentials_need_no_environment() -> None:
     ('region = "r"\n[surfaces."cmq.legacy"]\nregion = "gz"\n', "surfaces.cmq.legacy.url", 2,
      "missing (or give 'url' for every surface)"),
     ('url = "http://h"\n', "region", None,
-     "missing (requests to cmq.v3 carry a region, e.g. ap-beijing)"),
+     "missing (requests to cmq.v3, tdmq.v3, trtc.v3 carry a region, e.g. ap-beijing)"),
     ('url = "ftp://h"\nregion = "r"\n', "url", 1,
      "expected http://host[:port] or https://host[:port], got 'ftp://h'"),
     ('url = "http://h/path"\nregion = "r"\n', "url", 1,

@@ -150,10 +150,21 @@ def protocol_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
                    surface_clauses(api, "unknown_action"), "Action=" + action.name + "Cmqc",
                    common={"Action": action.name + "Cmqc"})
     for label, (condition, common) in PROTOCOL.items():
+        if condition == "unsupported_region" and not api.facts.region_ids:
+            continue  # a surface that lists no region judges every region alike (TDMQ)
         if condition in api.conditions:
             yield Case(f"{action.name}[{label}]", action.api, action.name, "protocol", params,
                        expect_error(api, [condition], None), surface_clauses(api, condition),
                        label, common=common)
+    if action.regions and "unsupported_region" in api.conditions:
+        # A region the surface serves but the action does not (else one nobody serves).
+        outside = next((r for r in api.facts.region_ids if r not in action.regions),
+                       PROTOCOL["unsupported Region"][1]["Region"])
+        yield Case(f"{action.name}[Region outside the action's list]", action.api, action.name,
+                   "protocol", params, expect_error(api, ["unsupported_region"], None),
+                   (f"{action.api}.{action.name}.regions",
+                    *surface_clauses(api, "unsupported_region")),
+                   f"Region={outside}", common={"Region": outside})
     if any(m.tampers for m in api.facts.signature_methods):
         yield from method_cases(api, action, params)
         return
@@ -198,8 +209,7 @@ def resource_cases(api: ApiSpec, action: ActionSpec) -> Iterator[Case]:
     for param in action.request:
         kind = param.resource
         # An optional name is a listing filter (DescribeQueueDetail QueueName), not a reference.
-        if kind not in ("queue", "topic", "subscription") or param.item_type is not None \
-                or not param.required:
+        if kind is None or param.item_type is not None or not param.required:
             continue
         params = baseline(api, action)
         if is_created_name(param, rec.creates):

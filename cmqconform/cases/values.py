@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from cmqconform.cases.resources import Namer
-from cmqconform.models import FORMATS, NUMERIC, ApiSpec, ParamSpec, Ref
+from cmqconform.models import FORMATS, NUMERIC, ApiSpec, ParamSpec, Ref, array_item
 from cmqconform.spec.constraints import violations
 
 WRONG_TYPE_TEXT = "not-a-number"
 #: An ordinary value of each formatted string scalar (``date``, ``timestamp``).
 FORMAT_SAMPLES = {"date": "2024-01-01", "timestamp": "2024-01-01 00:00:00"}
+#: How deep :func:`struct_value` fills nested structs.
+STRUCT_DEPTH = 4
 #: The run id of the names that stand in for placeholders when a probe is judged.
 STAND_IN_RUN = "000000"
 
@@ -74,23 +76,30 @@ def is_created_name(param: ParamSpec, creates: str | None) -> bool:
     return creates is not None and param.name.lower() == f"{creates}name"
 
 
-def struct_value(api: ApiSpec, type_name: str) -> dict[str, Any]:
-    """A struct with its required members set to plain values of their types."""
+def struct_value(api: ApiSpec, type_name: str, depth: int = 0) -> dict[str, Any]:
+    """A struct with its required members set to plain values of their types (nested structs
+    filled in the same way, to a bounded depth: types.yaml may be recursive)."""
     out: dict[str, Any] = {}
     for member in api.types[type_name].fields:
         if not member.required:
             continue
-        if member.type in NUMERIC:
-            out[member.name] = 1
-        elif member.type in FORMATS:
-            out[member.name] = FORMAT_SAMPLES[member.type]
-        elif member.type == "boolean":
-            out[member.name] = True
-        elif member.type.startswith("array<"):
-            out[member.name] = ["value"]
-        else:
-            out[member.name] = "value"
+        item = array_item(member.type)
+        value = _member_value(api, item or member.type, depth)
+        if value is not None:
+            out[member.name] = [value] if item is not None else value
     return out
+
+
+def _member_value(api: ApiSpec, type_name: str, depth: int) -> Any:
+    if type_name in NUMERIC:
+        return 1
+    if type_name in FORMATS:
+        return FORMAT_SAMPLES[type_name]
+    if type_name == "boolean":
+        return True
+    if type_name in api.types:
+        return struct_value(api, type_name, depth + 1) if depth < STRUCT_DEPTH else None
+    return "value"
 
 
 def violated(param: ParamSpec, value: Any) -> list[str]:

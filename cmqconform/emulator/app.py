@@ -190,6 +190,12 @@ class Gateway:
         handler = self.handlers.get(api, {}).get(name)
         if action is None or handler is None:
             raise Fault("unknown_action", f"action name {name} is not existed", "Action")
+        region = wire.common("Region")
+        if action.regions is not None and region and region not in action.regions \
+                and not self.mutants.active("region-unchecked"):
+            raise Fault("unsupported_region",
+                        f"{name} does not support the region {region}; only "
+                        f"{', '.join(action.regions)}", "Region")
         cost = self.product.request_cost(api, wire.flat)
         if self.limiter is not None and not self.limiter.admit((account, api, name),
                                                                self.clock.now(), cost) \
@@ -213,6 +219,9 @@ class Gateway:
             shaped = shape(result, action.response, spec.types)
             if self.mutants.active("total-count-stringified") and "TotalCount" in shaped:
                 shaped["TotalCount"] = str(shaped["TotalCount"])
+            shaped = deviate(shaped, shape_of["request_id"], self.mutants)
+            if self.mutants.active("request-id-missing"):
+                return {shape_of["wrapper"]: shaped}
             return {shape_of["wrapper"]: {**shaped, shape_of["request_id"]: request_id}}
         # A flat envelope: the members sit beside the code, message and request id, which the
         # SDKs need whatever the spec's member list says.
@@ -242,6 +251,8 @@ class Gateway:
                         "Version")
         region = wire.common("Region")
         if not region:
+            if "Region" not in required:
+                return  # a surface whose Region is optional (TDMQ's SendMessages)
             raise Fault("missing_parameter", "the common parameter Region is missing", "Region")
         regions = spec.facts.region_ids
         if regions and region not in regions:
@@ -292,6 +303,8 @@ class Gateway:
         if self.mutants.active("receipt-handle-generic-code") \
                 and condition == "receipt_handle_invalid":
             condition = "rule_violation"
+        if self.mutants.active("out-of-range-wrong-code") and condition == "out_of_range":
+            condition = "missing_parameter"
         found = conditions.get(condition)
         if found is None:
             # A condition this surface does not define (a state fault meant for the other one):
@@ -300,6 +313,23 @@ class Gateway:
             found = conditions["rule_violation"]
         first = found.accept[0]
         return first.code, first.module
+
+
+def deviate(shaped: dict[str, Any], request_id: str, mutants: Mutants) -> dict[str, Any]:
+    """The success members as a response-member mutant spoils them (unchanged when none is):
+    the first member other than the request id dropped, renamed or given another JSON type."""
+    first = next((name for name in shaped if name != request_id), None)
+    if first is None:
+        return shaped
+    out = dict(shaped)
+    if mutants.active("response-member-dropped"):
+        del out[first]
+    elif mutants.active("response-member-renamed"):
+        out[first[:1].lower() + first[1:] + ("_" if first[:1].islower() else "")] = out.pop(first)
+    elif mutants.active("response-member-retyped"):
+        value = out[first]
+        out[first] = [value] if not isinstance(value, list) else {"items": value}
+    return out
 
 
 def legacy_message(module: int | None, text: str, mutants: Mutants) -> str:

@@ -1,4 +1,8 @@
-"""The ``cmqconform serve`` subcommand: run the reference emulator in the foreground."""
+"""The ``cmqconform serve`` subcommand: run a product's emulator in the foreground.
+
+``--product`` picks the product: its hand-written emulator (``cmqconform/products/<id>/``) where
+one exists, else the spec-driven mock of its specs.
+"""
 
 from __future__ import annotations
 
@@ -75,12 +79,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def add_serve_parser(sub: Any) -> None:
     """Register ``serve`` on the CLI's subparsers."""
-    p = sub.add_parser("serve", help="run the reference emulator (both API surfaces)",
-                       description="Run the reference CMQ emulator: API 3.0 on / and the legacy "
-                                   "API on /v2/index.php (and /), one shared state.")
-    p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="ID",
-                   help=f"the product to emulate (default {DEFAULT_PRODUCT}; see "
-                        "cmqconform.products)")
+    p = sub.add_parser("serve", help="run a product's emulator (default: CMQ, both surfaces)",
+                       description="Run a product's emulator on loopback: its hand-written one "
+                                   "where it has one (CMQ: API 3.0 on / and the legacy API on "
+                                   "/v2/index.php, one shared state), else the strict mock made "
+                                   "from its specs.")
+    p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="PRODUCT",
+                   help=f"a product id from the specs (default {DEFAULT_PRODUCT})")
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=9000, help="listen port (default 9000)")
     p.add_argument("--secret-id", help=f"SecretId of the default account (or ${ENV_ID})")
@@ -97,8 +102,8 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--push-time-scale", type=float, default=1.0, metavar="F",
                    help="multiply HTTP push retry delays by F (e.g. 0.01 in tests)")
     p.add_argument("--mutant", metavar="NAME",
-                   help="switch on one deliberate deviation from docs/mutants.md (for "
-                        "cmqconform mutate; never for real use)")
+                   help="switch on one deliberate deviation of the product's catalog "
+                        "(docs/mutants.md; for cmqconform mutate, never for real use)")
     p.add_argument("--log-level", default="info",
                    choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)

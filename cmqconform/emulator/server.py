@@ -29,7 +29,13 @@ from starlette.applications import Starlette
 from cmqconform.emulator.app import create_app
 from cmqconform.emulator.auth import AccountKeys
 from cmqconform.emulator.clock import ServerClock
-from cmqconform.emulator.product import DEFAULT_PRODUCT, NO_MUTANTS, Mutants, build_product
+from cmqconform.emulator.product import (
+    DEFAULT_PRODUCT,
+    NO_MUTANTS,
+    Mutants,
+    ProductEmulator,
+    build_product,
+)
 from cmqconform.models import SpecSet
 from cmqconform.spec import load_specs
 
@@ -58,25 +64,34 @@ class ServerOptions:
 
 
 def build_app(accounts: Mapping[str, str], options: ServerOptions, *,
-              specs: SpecSet | None = None, clock: ServerClock | None = None) -> Starlette:
-    """A fresh product emulator and the ASGI app serving it for ``accounts`` (SecretId ->
-    SecretKey); ConfigError when the product or a mutant is unknown."""
+              specs: SpecSet | None = None, clock: ServerClock | None = None,
+              emulator: ProductEmulator | None = None) -> Starlette:
+    """A fresh product emulator (or ``emulator``, already built) and the ASGI app serving it
+    for ``accounts`` (SecretId -> SecretKey); ConfigError when the product or a mutant is
+    unknown."""
     specs = specs or load_specs()
-    product = build_product(options.product, specs, mutants=options.mutants, clock=clock,
-                            name_release_seconds=options.name_release_seconds,
-                            push_time_scale=options.push_time_scale)
+    product = emulator or build_product(
+        options.product, specs, mutants=options.mutants, clock=clock,
+        name_release_seconds=options.name_release_seconds,
+        push_time_scale=options.push_time_scale)
     return create_app(product, AccountKeys(dict(accounts), dict(options.tokens)), specs=specs,
                       rate_limit=options.rate_limit, clock=clock)
 
 
 class EmulatorServer:
-    """The emulator on ``host:port`` in a daemon thread; ``port=0`` picks a free port."""
+    """The emulator on ``host:port`` in a daemon thread; ``port=0`` picks a free port.
+
+    ``options.product`` picks the product (through the registry); ``emulator`` serves one
+    already built instead (the mock of a product that has its own, in tests).
+    """
 
     def __init__(self, accounts: Mapping[str, str], host: str = "127.0.0.1", port: int = 0,
                  options: ServerOptions | None = None, *, specs: SpecSet | None = None,
-                 clock: ServerClock | None = None, log_level: str = "warning") -> None:
+                 clock: ServerClock | None = None, log_level: str = "warning",
+                 emulator: ProductEmulator | None = None) -> None:
         self.host = host
-        self._app = build_app(accounts, options or ServerOptions(), specs=specs, clock=clock)
+        self._app = build_app(accounts, options or ServerOptions(), specs=specs, clock=clock,
+                              emulator=emulator)
         self._config = uvicorn.Config(self._app, host=host, port=port, log_level=log_level,
                                       access_log=False, lifespan="on", log_config=None,
                                       timeout_graceful_shutdown=GRACE)
@@ -142,8 +157,8 @@ def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOpti
     """Serve in the foreground until SIGINT or SIGTERM."""
     app = build_app(accounts, options)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
-    log.info("cmqconform emulator on http://%s:%d (%d account(s)); Ctrl-C stops it", host, port,
-             len(accounts))
+    log.info("cmqconform %s emulator on http://%s:%d (%d account(s)); Ctrl-C stops it",
+             options.product, host, port, len(accounts))
     if options.mutants:
         log.warning("MUTANT %s is active: this emulator deviates from the specs on purpose",
                     options.mutants)

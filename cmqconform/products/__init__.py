@@ -11,7 +11,9 @@ product is adding a package; nothing here or in the gateway changes::
     def emulator(specs, *, mutants, clock=None, **options) -> TdmqEmulator:
         return TdmqEmulator(Store(specs, clock=clock), {"tdmq.v3": v3.HANDLERS}, mutants)
 
-The engine never imports this package; the gateway reaches it by name
+A product with specs and no package here is served by the spec-driven mock
+(:mod:`cmqconform.emulator.mock`), whose catalog is the gateway's generic mutants. The engine
+never imports this package; the gateway reaches it by name
 (:func:`cmqconform.emulator.product.build_product`).
 """
 
@@ -53,10 +55,48 @@ def product_package(product_id: str) -> ProductPackage:
     return cast(ProductPackage, importlib.import_module(f"{__name__}.{product_id}"))
 
 
-def check_mutants(product_id: str, names: Iterable[str]) -> Mutants:
+def has_package(product_id: str) -> bool:
+    """Whether ``product_id`` has hand-written semantics here (else the mock serves it)."""
+    return product_id in available()
+
+
+def _require_specs(product_id: str, specs: SpecSet | None) -> None:
+    """ConfigError unless the specs define ``product_id`` with at least one surface."""
+    from cmqconform.spec import load_specs
+
+    specs = specs or load_specs()
+    if product_id not in specs.products:
+        raise ConfigError(f"unknown product {product_id!r}; the specs define "
+                          f"{', '.join(specs.products) or 'none'}")
+    if not specs.surfaces([product_id]):
+        raise ConfigError(f"product {product_id!r} has no surface with specs to serve")
+
+
+def mutant_catalog(product_id: str, specs: SpecSet | None = None) -> Mapping[str, Any]:
+    """The mutant catalog of ``product_id``: its package's, else the mock's (name -> Mutant)."""
+    if has_package(product_id):
+        return product_package(product_id).MUTANTS
+    _require_specs(product_id, specs)
+    from cmqconform.emulator import mock
+
+    return mock.MUTANTS
+
+
+def mutant_categories(product_id: str, specs: SpecSet | None = None) -> Mapping[str, Any]:
+    """The test selection per mutant category of ``product_id`` (name -> Category)."""
+    if has_package(product_id):
+        return cast(Mapping[str, Any], getattr(product_package(product_id), "CATEGORIES", {}))
+    _require_specs(product_id, specs)
+    from cmqconform.emulator import mock
+
+    return mock.CATEGORIES
+
+
+def check_mutants(product_id: str, names: Iterable[str], specs: SpecSet | None = None
+                  ) -> Mutants:
     """``names`` as a Mutants record; ConfigError listing the product's valid names when one
     is not in its catalog."""
-    catalog, wanted = product_package(product_id).MUTANTS, tuple(names)
+    catalog, wanted = mutant_catalog(product_id, specs), tuple(names)
     for name in wanted:
         if name not in catalog:
             raise ConfigError(f"unknown mutant {name!r}; valid names: "
@@ -69,5 +109,9 @@ def product_emulator(product_id: str, specs: SpecSet, *, mutants: Mutants = NO_M
     """A fresh emulator of ``product_id`` running with ``mutants`` (checked against its catalog);
     ``options`` are the product's own knobs (CMQ: ``name_release_seconds``,
     ``push_time_scale``)."""
-    check_mutants(product_id, mutants.names)
+    check_mutants(product_id, mutants.names, specs)
+    if not has_package(product_id):
+        from cmqconform.emulator import mock
+
+        return mock.emulator(specs, product_id, mutants=mutants, clock=clock, **options)
     return product_package(product_id).emulator(specs, mutants=mutants, clock=clock, **options)

@@ -92,6 +92,9 @@ def export(specs: SpecSet, api_name: str) -> dict[str, Any]:
                 "rules": [{"id": r.id, "when": dict(r.when), "require": dict(r.require)}
                           for r in action.rules],
                 "rate_limit": action.rate_limit,
+                "regions": list(action.regions) if action.regions is not None else None,
+                "examples": [{"title": e.title, "input": e.input, "output": e.output,
+                              "source": str(e.source)} for e in action.examples],
                 "clauses": [c.id for c in action.clauses],
                 "source": str(action.source),
             }

@@ -352,7 +352,8 @@ class SpecBuilder:
                  for s, v in body.get("list", {}).items()},
                 body.get("parent"), tuple(body.get("needs", ())),
                 {k: _value(v) for k, v in body.get("params", {}).items()},
-                body.get("id_member"))
+                body.get("id_member"),
+                {s: tuple(v) for s, v in body.get("uses", {}).items()})
         for kind in out.values():
             for other in (kind.parent, *kind.needs):
                 if other is not None and other not in out:
@@ -410,11 +411,16 @@ class SpecBuilder:
             codes = vendor.codes + codes
             conditions = {**vendor.conditions, **conditions}
             common |= vendor.common_tables
-        members = {m: kind.name for kind in resources.values() for m in kind.members}
+        members = {m: kind.name for kind in resources.values() if not kind.uses
+                   for m in kind.members}
+        # A kind that lists the actions taking it names its members there only.
+        scoped = {(a, m): kind.name for kind in resources.values() if kind.uses
+                  for a in kind.actions(api) for m in kind.members}
         actions: dict[str, ActionSpec] = {}
         for path in sorted(folder.glob("*.yaml")):
             if path.stem[:1].isupper():
-                action = self.build_action(api, path, members, recipes)
+                own = {m: k for (a, m), k in scoped.items() if a == path.stem}
+                action = self.build_action(api, path, {**members, **own}, recipes)
                 if action is not None:
                     actions[action.name] = action
         push: LineDict = LineDict()

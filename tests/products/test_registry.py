@@ -35,8 +35,9 @@ def test_the_gateway_builds_through_the_registry_by_id() -> None:
 
 
 def test_unknown_product_names_the_known_ones() -> None:
-    """A product id without a package is a ConfigError listing the ids that have one."""
-    with pytest.raises(ConfigError, match=r"no emulator for product 'nosuch'; .*cmq"):
+    """A product id the specs do not define (with or without a package) is a ConfigError
+    listing the products the specs define."""
+    with pytest.raises(ConfigError, match=r"unknown product 'nosuch'; the specs define .*cmq"):
         product_emulator("nosuch", load_specs())
 
 

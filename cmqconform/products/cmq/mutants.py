@@ -21,36 +21,10 @@ is selected when any selector matches it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
+from cmqconform.emulator.mutants import Category, Mutant
 from cmqconform.errors import ConfigError
 
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    """A family of mutants and the tests relevant to it (the mutate fast path)."""
-
-    name: str
-    title: str
-    select: tuple[str, ...]
-    #: Extra ``cmqconform serve`` options the selected tests need (throttling needs a limit).
-    serve: tuple[str, ...] = ()
-    #: ``declared_limits`` of the target the selected tests read (with ``serve`` only).
-    declared_limits: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Mutant:
-    """One named deviation of the reference emulator."""
-
-    name: str
-    category: str
-    description: str
-    #: Clause ids (specs/) the deviation violates.
-    clauses: tuple[str, ...]
-    #: Why no test can tell it apart from the reference; None for a countable mutant.
-    equivalent: str | None = None
+__all__ = ["BY_NAME", "CATALOG", "CATEGORIES", "Category", "Mutant", "lookup"]
 
 
 #: Generated cases of one kind on both surfaces.

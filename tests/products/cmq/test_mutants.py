@@ -13,7 +13,7 @@ import pytest
 
 from cmqconform import cli
 from cmqconform.dialects import Credentials
-from cmqconform.emulator import app
+from cmqconform.emulator import app, mock
 from cmqconform.emulator.product import NO_MUTANTS, Mutants
 from cmqconform.emulator.server import EmulatorServer, ServerOptions
 from cmqconform.errors import ConfigError
@@ -60,13 +60,16 @@ def test_every_mutant_is_described_and_cites_existing_clauses() -> None:
 
 
 def test_hook_points_match_the_catalog() -> None:
-    """Every hook names a catalog mutant, and every mutant has a hook in the emulator."""
+    """Every hook names a catalog mutant (CMQ's or the spec-driven mock's, whose hooks the
+    gateway shares), and every CMQ mutant has a hook in the emulator."""
     sources = {p: p.read_text(encoding="utf-8") for folder in HOOKED
-               for p in folder.glob("*.py") if p.name != "mutants.py"}
+               for p in folder.glob("*.py") if p.name not in ("mutants.py", "mock.py")}
     hooked = {name for text in sources.values() for name in _HOOK.findall(text)}
-    # The product-neutral gateways also hook other products' mutants (roma's REST gateway).
+    # The product-neutral gateways also hook other products' mutants (roma's REST gateway) and
+    # the spec-driven mock's.
     others = {n for p in available() if p != "cmq" for n in product_package(p).MUTANTS}
-    assert hooked <= set(mutants.BY_NAME) | others, hooked - set(mutants.BY_NAME) - others
+    names = set(mutants.BY_NAME) | set(mock.MUTANTS) | others
+    assert hooked <= names, hooked - names
     everything = "\n".join(sources.values())
     missing = [m.name for m in CATALOG if f'"{m.name}"' not in everything]
     assert missing == []
