@@ -194,6 +194,11 @@ def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> di
         "coverage": dict(coverage),
         "cases": cases,
     }
+    collected = CaseTail(report_dir).collected()
+    if collected is not None:
+        # What was selected but has no record: never silently fewer cases than the run chose.
+        doc["summary"]["collected"] = collected
+        doc["summary"]["missing"] = max(0, collected - doc["summary"]["total"])
     enrich(doc, read_run_meta(report_dir))
     report_dir.mkdir(parents=True, exist_ok=True)
     tmp = report_dir / "results.json.tmp"
