@@ -43,7 +43,7 @@ CALLS_KEY = pytest.StashKey[int]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The ``--cmq-*`` options."""
-    group = parser.getgroup("cmqconform", "CMQ conformance")
+    group = parser.getgroup("cmqconform", "cloud messaging API conformance (cmqconform)")
     group.addoption("--cmq-target", default=None, metavar="NAME|URL|FILE",
                     help="target to test (default: the embedded reference emulator)")
     group.addoption("--cmq-report-dir", default=None, metavar="DIR",

@@ -165,7 +165,7 @@ def render_markdown(columns: Sequence[Column], rows: Sequence[Row],
                     found: Sequence[Regression] | None) -> str:
     """The matrix (and the regressions, when gated) as GitHub-flavoured markdown."""
     heads = " | ".join(_md_escape(c.name) for c in columns)
-    lines = ["# CMQ conformance: targets compared", "",
+    lines = ["# Conformance: targets compared", "",
              "Cells: pass rate among cases that ran (passed/ran); — the target has no such case.",
              ""]
     lines += [f"- `{_md_escape(c.name)}`: {c.path}, {len(c.cases)} cases" for c in columns]

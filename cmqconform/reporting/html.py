@@ -288,7 +288,8 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
     listed = [c for c in cases if c.verdict in LISTED]
     listed.sort(key=lambda c: (LISTED.index(c.verdict), c.api, c.action, c.id))
     return {
-        "title": f"CMQ conformance: {redact_text(target_name(results), secrets)}",
+        "title": f"{', '.join(sorted(by_product)) or 'API'} conformance: "
+                 f"{redact_text(target_name(results), secrets)}",
         "target_name": redact_text(target_name(results), secrets),
         "target_rows": _scalar_rows(target, secrets) if isinstance(target, dict) else [],
         "run_rows": run_rows,
