@@ -30,13 +30,24 @@ def allure_dir(args: argparse.Namespace) -> Path:
     return Path(args.allure) if args.allure else Path(args.report_dir) / "allure"
 
 
+def selection_argv(args: argparse.Namespace) -> list[str]:
+    """The pytest command line that collects the run's cases (suites, surfaces, -k, markers)."""
+    argv = [sys.executable, "-m", "pytest", str(SUITES), "-c", str(SUITES / "pytest.ini"),
+            "--rootdir", str(SUITES), "-q", "--no-header", f"--cmq-api={args.api}",
+            f"--cmq-product={args.product}"]
+    if args.k:
+        argv += ["-k", args.k]
+    if not args.slow:
+        argv += ["-m", "not slow"]
+    if args.fuzz:
+        argv += ["--cmq-fuzz", f"--cmq-fuzz-examples={args.fuzz_examples}"]
+    return argv
+
+
 def pytest_argv(args: argparse.Namespace) -> list[str]:
     """The pytest command line for a run."""
     report_dir = Path(args.report_dir)
-    argv = [sys.executable, "-m", "pytest", str(SUITES), "-c", str(SUITES / "pytest.ini"),
-            "--rootdir", str(SUITES), "-q", "--no-header",
-            f"--cmq-report-dir={report_dir}", f"--cmq-api={args.api}",
-            f"--cmq-product={args.product}",
+    argv = [*selection_argv(args), f"--cmq-report-dir={report_dir}",
             f"--junitxml={report_dir / 'junit.xml'}",
             # Captured output is not evidence and may hold whatever a test printed: keep it out.
             f"--alluredir={allure_dir(args)}", "--clean-alluredir", "--allure-no-capture"]
@@ -46,12 +57,6 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
         argv += ["-n", str(args.workers)]
     else:
         argv += ["-p", "no:xdist"]
-    if args.k:
-        argv += ["-k", args.k]
-    if not args.slow:
-        argv += ["-m", "not slow"]
-    if args.fuzz:
-        argv += ["--cmq-fuzz", f"--cmq-fuzz-examples={args.fuzz_examples}"]
     if args.expectations:
         argv.append(f"--cmq-expectations={args.expectations}")
     if args.mutant:
@@ -236,15 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def list_cases(args: argparse.Namespace) -> int:
     """Print the id of every case the run would collect, and nothing else; no target needed."""
-    argv = [sys.executable, "-m", "pytest", str(SUITES), "-c", str(SUITES / "pytest.ini"),
-            "--rootdir", str(SUITES), "-q", "--no-header", "--collect-only", "-p", "no:xdist",
-            f"--cmq-api={args.api}", f"--cmq-product={args.product}"]
-    if args.k:
-        argv += ["-k", args.k]
-    if not args.slow:
-        argv += ["-m", "not slow"]
-    if args.fuzz:
-        argv += ["--cmq-fuzz", f"--cmq-fuzz-examples={args.fuzz_examples}"]
+    argv = [*selection_argv(args), "--collect-only", "-p", "no:xdist"]
     code = subprocess.run(argv, check=False).returncode
     return 0 if code == 0 else (1 if code == 5 else 2)
 

@@ -16,17 +16,16 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cmqconform.emulator import rest
+from cmqconform.emulator.asgi import gateway_app
 from cmqconform.emulator.auth import AccountKeys, verify
 from cmqconform.emulator.clock import RealClock, ServerClock
 from cmqconform.emulator.faults import Fault
@@ -372,18 +371,6 @@ def create_app(product: ProductEmulator | str, accounts: AccountKeys, *,
         return rest.create_rest_app(product, accounts, specs=specs)
     gateway = Gateway(product, accounts, specs, rate_limit=rate_limit,
                       clock=clock)
-    backend = product.backend
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await backend.start()
-        try:
-            yield
-        finally:
-            await backend.aclose()
-
-    every = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-    routes = [Route(path, gateway.handle, methods=every) for path in ("/", *gateway.paths)]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = gateway_app(("/", *gateway.paths), gateway.handle, product.backend)
     app.state.gateway = gateway
     return app

@@ -17,8 +17,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -26,10 +25,10 @@ from urllib.parse import parse_qsl, unquote
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cmqconform.dialects import huawei_signing as hs
 from cmqconform.dialects.huawei_rest import NAME as HUAWEI_REST
+from cmqconform.emulator.asgi import gateway_app
 from cmqconform.emulator.auth import AccountKeys
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.handlers import Context
@@ -223,18 +222,6 @@ def create_rest_app(product: ProductEmulator, accounts: AccountKeys, *,
                     specs: SpecSet) -> Starlette:
     """The ASGI app serving every REST route of ``product``; starts and stops its backend."""
     gateway = RestGateway(product, accounts, specs)
-    backend = product.backend
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await backend.start()
-        try:
-            yield
-        finally:
-            await backend.aclose()
-
-    every = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-    app = Starlette(routes=[Route("/{path:path}", gateway.handle, methods=every)],
-                    lifespan=lifespan)
+    app = gateway_app(["/{path:path}"], gateway.handle, product.backend)
     app.state.gateway = gateway
     return app

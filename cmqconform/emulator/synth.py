@@ -15,7 +15,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from cmqconform.models import FORMATS, ActionSpec, ApiSpec, FieldSpec, array_item
+from cmqconform.models import FORMATS, SCALARS, ActionSpec, ApiSpec, FieldSpec, array_item
+from cmqconform.spec.constraints import type_ok
 from cmqconform.spec.schema import response_schema
 
 #: Struct nesting beyond which an array is answered empty (types.yaml may be recursive).
@@ -88,15 +89,7 @@ def answer(api: ApiSpec, action: ActionSpec) -> dict[str, Any]:
 
 def fits(api: ApiSpec, type_name: str, value: Any) -> bool:
     """Whether ``value`` is of the scalar ``type_name`` (so it may stand in an answer)."""
-    if type_name == "string":
-        return isinstance(value, str)
-    if type_name == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if type_name == "float":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if type_name == "boolean":
-        return isinstance(value, bool)
-    return False
+    return type_name in SCALARS and type_ok(type_name, value)
 
 
 def overlay(api: ApiSpec, members: Sequence[FieldSpec], base: Mapping[str, Any],
