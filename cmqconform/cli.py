@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Each stage registers its own subcommands; imported here so `spec` stays importable alone.
     from cmqconform.emulator.cli import add_serve_parser
     from cmqconform.mutate import add_mutate_parser
+    from cmqconform.proxy.cli import add_proxy_parsers
     from cmqconform.reporting.compare import register as add_compare_parser
     from cmqconform.run import add_coverage_parser, add_run_parser
     from cmqconform.spec.extract.command import add_extract_parser
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_extract_parser(spec)
     add_compare_parser(sub)
     add_mutate_parser(sub)
+    add_proxy_parsers(sub)
     return parser
 
 
