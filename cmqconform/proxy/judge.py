@@ -363,7 +363,14 @@ class Judge:
         case = Case(case_id(recorded, api.id, label), api.id, label, "proxy", {}, expected,
                     clause_ids, label)
         failures = run_checks(CheckContext(api, action, strict=True), case, exchange, names)
-        return [self._from_failure(api, action, failure, envelope, expected, exchange)
+        out = []
+        if exchange.ok and action is not None and action.error_response and all(
+                m.name in exchange.data for m in action.error_response):
+            # An error body under a success status: the status is the REST error's contract.
+            out.append(Violation(RESPONSE, envelope, self._source(envelope),
+                                 "an error body under an error status",
+                                 f"HTTP {recorded.status} with {recorded.evidence.text(200)}"))
+        return out + [self._from_failure(api, action, failure, envelope, expected, exchange)
                 for failure in failures]
 
     def _from_failure(self, api: ApiSpec, action: ActionSpec | None, failure: Failure,

@@ -175,13 +175,14 @@ def create_proxy_app(proxy: Proxy) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-class ProxyServer:
-    """The proxy on ``host:port`` in a daemon thread (tests, the bench); ``port=0``: a free one."""
+class ThreadServer:
+    """An ASGI app on ``host:port`` in a daemon thread (tests, the bench); ``port=0``: a free
+    one. ``ProxyServer(proxy)`` serves a :class:`Proxy`; the replay stub uses the same."""
 
-    def __init__(self, proxy: Proxy, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
         self.port: int | None = None
-        config = uvicorn.Config(create_proxy_app(proxy), host=host, port=port,
+        config = uvicorn.Config(app, host=host, port=port,
                                 log_level="warning", access_log=False, lifespan="on",
                                 log_config=None, timeout_graceful_shutdown=3)
         self._server = uvicorn.Server(config)
@@ -200,7 +201,7 @@ class ProxyServer:
         sock.bind((self.host, self._port))
         self.port = int(sock.getsockname()[1])
         self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve([sock])),
-                                        name=f"cmqconform-proxy-{self.port}", daemon=True)
+                                        name=f"cmqconform-asgi-{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not self._server.started:
@@ -223,3 +224,10 @@ class ProxyServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+class ProxyServer(ThreadServer):
+    """A :class:`Proxy` served in a daemon thread."""
+
+    def __init__(self, proxy: Proxy, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(create_proxy_app(proxy), host, port)
