@@ -87,7 +87,6 @@ def legacy_flow(base_url: str, workdir: Path, sign: str = "sha256",
     from cmq.account import Account
     from cmq.cmq_exception import CMQServerException
     from cmq.queue import Message, QueueMeta
-    from cmq.topic import Message as TopicMessage
     from cmq.topic import TopicMeta
 
     account = Account(base_url, SID, SKEY)
