@@ -147,3 +147,34 @@ def roma_flow(base_url: str, names: dict[str, Any], *, limit: int | None = None)
         except ClientRequestException as exc:
             outcomes.append(f"ShowMqsInstanceMessages: {exc.status_code}")
     return outcomes
+
+
+def common_client_flow(base_url: str, product: str, surface: str) -> list[str]:
+    """tencentcloud-sdk-python-common's CommonClient (the API 3.0 SDK's generic client): every
+    action of ``surface`` that has a doc example, sent with that example's input."""
+    from tencentcloud.common import credential
+    from tencentcloud.common.common_client import CommonClient
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+        TencentCloudSDKException,
+    )
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+
+    from cmqconform.spec import load_specs
+
+    api = load_specs().api(surface)
+    profile = ClientProfile(httpProfile=HttpProfile(
+        protocol="http", endpoint=base_url.removeprefix("http://"), reqTimeout=15))
+    client = CommonClient(product, api.version, credential.Credential(SID, SKEY),
+                          "ap-guangzhou", profile=profile)
+    outcomes = []
+    for name, action in api.actions.items():
+        example = next((e for e in action.examples if e.input), None)
+        if example is None:
+            continue
+        try:
+            client.call_json(name, dict(example.input))
+            outcomes.append(f"{name}: ok")
+        except TencentCloudSDKException as exc:
+            outcomes.append(f"{name}: {exc.code}")
+    return outcomes

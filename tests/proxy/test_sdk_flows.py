@@ -4,6 +4,7 @@ violations (with its clause ids) against ``serve --mutant``."""
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,13 @@ import pytest
 from cmqconform.products import mutant_catalog
 from cmqconform.spec import load_specs
 from tests.proxy.conftest import proxied
-from tests.proxy.flows import api3_bad_range, api3_flow, legacy_flow, roma_flow
+from tests.proxy.flows import (
+    api3_bad_range,
+    api3_flow,
+    common_client_flow,
+    legacy_flow,
+    roma_flow,
+)
 
 pytestmark = pytest.mark.sdk
 
@@ -97,3 +104,43 @@ def test_a_mutant_shows_its_own_violations(tmp_path: Path, monkeypatch: pytest.M
     assert broken, run.lines
     assert broken & declared, (broken, declared)
     assert all(line.startswith("VIOLATION ") for line in run.lines[:-2])
+
+
+@pytest.mark.parametrize("product", ["tdmq", "trtc"])
+def test_api3_common_client_flows_keep_the_answer_side_of_the_contract(
+        tmp_path: Path, product: str) -> None:
+    """Every documented example of TDMQ and TRTC through the proxy to their mock: no answer
+    breaks a clause. (A doc example may itself send a region its action refuses: that is the
+    request's violation, answered with the documented code.)"""
+    pytest.importorskip("tencentcloud.common.common_client")
+    surface = f"{product}.v3"
+    with proxied(tmp_path / "r", product=product) as run:
+        outcomes = common_client_flow(run.url, product, surface)
+    assert outcomes and sum(o.endswith(": ok") for o in outcomes) >= 1
+    assert run.violations("response") == [], run.lines
+    assert {v.clause_id for v in run.violations("request")} <= {
+        f"{surface}.condition.unsupported_region", f"{surface}.protocol.unsupported_region"}
+    assert {j.api for j in run.judgements} == {surface}
+
+
+def test_trtc_typed_sdk_flow_where_installed(tmp_path: Path) -> None:
+    """tencentcloud-sdk-python-intl-en's typed TrtcClient, when that SDK is installed."""
+    trtc = pytest.importorskip("tencentcloud.trtc.v20190722.trtc_client")
+    models = pytest.importorskip("tencentcloud.trtc.v20190722.models")
+    from tencentcloud.common import credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+
+    from tests.proxy.conftest import SID, SKEY
+
+    with proxied(tmp_path / "r", product="trtc") as run:
+        profile = ClientProfile(httpProfile=HttpProfile(
+            protocol="http", endpoint=run.url.removeprefix("http://"), reqTimeout=15))
+        client = trtc.TrtcClient(credential.Credential(SID, SKEY), "ap-guangzhou", profile)
+        api = load_specs().api("trtc.v3")
+        for name in ("DescribeTrtcUsage", "DescribeRoomInfo", "DismissRoom"):
+            example = next(e for e in api.action(name).examples if e.input)
+            request = getattr(models, f"{name}Request")()
+            request.from_json_string(json.dumps(example.input))
+            getattr(client, name)(request)
+    assert run.violations() == [], run.lines
