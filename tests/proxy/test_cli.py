@@ -71,3 +71,32 @@ def test_proxy_process_against_a_mutant_writes_reports_on_sigint(tmp_path: Path)
     # No secret in any artifact, log or cassette.
     for path in [cassette, proxy_log, report / "results.json", report / "report.html"]:
         assert SKEY not in path.read_text(errors="replace"), path
+
+
+def test_sigterm_with_a_dead_upstream_still_writes_the_reports(tmp_path: Path) -> None:
+    port, dead = free_port(), free_port()
+    log, report = tmp_path / "proxy.log", tmp_path / "report"
+    with log.open("w") as out:
+        proxy = spawn([sys.executable, "-m", "cmqconform", "proxy", "--upstream",
+                       f"http://127.0.0.1:{dead}", "--listen", f"127.0.0.1:{port}",
+                       "--report-dir", str(report), "--timeout", "2"],
+                      stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_serving(f"http://127.0.0.1:{port}/", proxy, "proxy", log=log)
+            proxy.send_signal(signal.SIGTERM)
+            assert wait_exit(proxy, 60, "cmqconform proxy") == 0, tail(log)
+        finally:
+            stop(proxy)
+    doc = json.loads((report / "results.json").read_text())
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    # wait_serving's probe got a 502: an error, never a violation.
+    assert doc["summary"]["error"] >= 1 and doc["summary"]["fail"] == 0
+    assert "VIOLATION" not in log.read_text()
+
+
+def test_bad_options_are_one_clear_error(tmp_path: Path) -> None:
+    from cmqconform.cli import main
+
+    assert main(["proxy", "--upstream", "ftp://x"]) == 2
+    assert main(["proxy", "--upstream", "http://127.0.0.1:1", "--product", "nope"]) == 2
+    assert main(["replay", str(tmp_path / "missing.jsonl")]) == 2
