@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cmqconform import __version__
 from cmqconform.errors import CmqConformError, ConfigError
 
 
@@ -63,7 +65,13 @@ def cmd_spec_export(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="cmqconform", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="cmqconform",
+        description="Contract conformance suites for cloud messaging APIs, driven by specs of "
+                    "every action, parameter range and error code.",
+        epilog="Exit codes: 0 success; 1 failing cases (run, compare, mutate) or spec problems "
+               "(lint); 2 a usage, configuration or input error.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--specs", help="specs directory (default: the bundled specs/)")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -108,6 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CmqConformError as exc:
         print(f"cmqconform: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep the interpreter's final
+        # flush of stdout from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 

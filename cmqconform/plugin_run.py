@@ -45,6 +45,7 @@ from cmqconform.targets import (
     default_region,
     load_target,
     needs_region,
+    run_seeds,
     target_from_mapping,
     target_from_url,
 )
@@ -177,6 +178,9 @@ class CmqRun:
                     extra=["--product", product, "--account", ":".join(second),
                            "--token", f"{second[0]}:{token}", *issued,
                            "--push-time-scale", str(EMBEDDED_PUSH_TIME_SCALE)])
+        elif not str(arg).startswith(("http://", "https://")):
+            # A target file may seed a read-only API's data: once, before any worker reads it.
+            run_seeds(resolve_target(arg, self.specs), self.apis)
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:
             reset(self.report_dir)

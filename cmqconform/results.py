@@ -98,7 +98,11 @@ def read_cases(report_dir: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     folder = report_dir / CASES_DIR
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
-        for line in path.read_text(encoding="utf-8").splitlines():
+        # Records end in "\n" only: str.splitlines() would also cut at U+2028, U+0085... inside
+        # a record (a target's message), and the halves would be dropped as torn lines.
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if not line:
+                continue
             try:
                 out.append(json.loads(line))
             except ValueError:
@@ -190,6 +194,11 @@ def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> di
         "coverage": dict(coverage),
         "cases": cases,
     }
+    collected = CaseTail(report_dir).collected()
+    if collected is not None:
+        # What was selected but has no record: never silently fewer cases than the run chose.
+        doc["summary"]["collected"] = collected
+        doc["summary"]["missing"] = max(0, collected - doc["summary"]["total"])
     enrich(doc, read_run_meta(report_dir))
     report_dir.mkdir(parents=True, exist_ok=True)
     tmp = report_dir / "results.json.tmp"

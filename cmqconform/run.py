@@ -223,6 +223,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                            f"allure: {allure_dir(args)}",
                            *(["interrupted: these results are partial"]
                              if doc.get("interrupted") else [])])
+    if summary.get("missing") and not doc.get("interrupted"):
+        print(f"cmqconform: {summary['missing']} of {summary['collected']} collected cases have "
+              f"no result in {results}", file=sys.stderr)
+        return 1
     if summary["fail"] or summary["error"]:
         return 1
     if doc.get("interrupted") or proc.returncode not in (0, 1, 5):

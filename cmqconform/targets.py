@@ -87,6 +87,10 @@ class Target:
     #: Per surface: parameter -> the value this target holds where the specs' recipes name one
     #: (what a real instance holds: ``project_id``, ``instance_id``, ``topic``...).
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Per surface: a command that seeds the target with what the suite reads (argv).
+    seed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The folder seed commands run in (the target file's).
+    base_dir: Path | None = None
 
     def recipe_values(self, specs: SpecSet, api: str, action: str) -> dict[str, Any]:
         """The recipe's values of ``action`` with this target's own in their place."""
@@ -256,8 +260,9 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
     problems.raise_if_any()
     assert credentials is not None
     rate = doc.get("rate_limit")
-    values = {surface: dict(own["values"]) for surface, own in doc.get("surfaces", {}).items()
-              if isinstance(own, Mapping) and "values" in own}
+    own_tables = {s: own for s, own in doc.get("surfaces", {}).items() if isinstance(own, Mapping)}
+    values = {s: dict(own["values"]) for s, own in own_tables.items() if "values" in own}
+    seed = {s: tuple(own["seed"]) for s, own in own_tables.items() if "seed" in own}
     return Target(name=doc.get("name") or Path(source).stem, endpoints=endpoints,
                   regions=regions, credentials=credentials, signature=signature,
                   rate_limit=float(rate) if rate is not None else None,
@@ -265,7 +270,7 @@ def target_from_mapping(doc: Mapping[str, Any], *, source: str, base_dir: Path |
                   strict_undocumented_fields=doc.get("strict_undocumented_fields", True),
                   declared_limits=dict(doc.get("declared_limits", {})), source=source,
                   push_time_scale=float(doc.get("push_time_scale", 1.0)),
-                  second_credentials=second, values=values)
+                  second_credentials=second, values=values, seed=seed, base_dir=base_dir)
 
 
 def load_target(path: str | Path, *, env: Mapping[str, str] | None = None,
@@ -307,3 +312,26 @@ def default_region(specs: SpecSet) -> str:
     """The first region listed by the first surface whose requests carry one."""
     return next((a.facts.region_ids[0] for a in specs.apis.values()
                  if needs_region(a.facts) and a.facts.region_ids), "")
+
+
+#: Longest a seed command may run.
+SEED_TIMEOUT = 300.0
+
+
+def run_seeds(target: Target, apis: Iterable[str]) -> None:
+    """Run the seed command of each of ``apis`` that has one, once; ConfigError when one fails
+    (its exit status and the tail of its output, never the environment it ran with)."""
+    import subprocess
+
+    for api in dict.fromkeys(a for a in apis if a in target.seed):
+        argv = list(target.seed[api])
+        try:
+            proc = subprocess.run(argv, cwd=target.base_dir, capture_output=True, text=True,
+                                  timeout=SEED_TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ConfigError(f"{target.source}: seed command of {api} {argv[0]!r} did not "
+                              f"run: {exc.__class__.__name__}: {exc}") from None
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout)[-300:].strip()
+            raise ConfigError(f"{target.source}: seed command of {api} {argv[0]!r} exited "
+                              f"{proc.returncode}: {tail}")

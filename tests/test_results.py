@@ -54,6 +54,30 @@ def test_partial_log_still_assembles(tmp_path: Path) -> None:
     validate(json.loads((tmp_path / "results.json").read_text()))
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\x1c", "\x0b"])
+def test_a_record_whose_text_holds_a_line_separator_is_never_dropped(tmp_path: Path,
+                                                                     separator: str) -> None:
+    """A target's message may hold any character; a record ends only at its newline."""
+    log = CaseLog(tmp_path, "w0")
+    log.write(record(Verdict("a", "fail", (), "success", f"Error{separator}Message", "x")))
+    log.write(record(Verdict("b", "pass", (), "success", "success")))
+    log.close()
+    doc = assemble(tmp_path, RunInfo({"name": "t"}, "2026-01-01T00:00:00+00:00"), COVERAGE)
+    assert doc["summary"]["total"] == 2 and doc["summary"]["fail"] == 1
+    assert CaseTail(tmp_path).new_records()[0]["id"] == "a"
+
+
+def test_collected_cases_without_a_record_are_counted_as_missing(tmp_path: Path) -> None:
+    write_collected(tmp_path, "gw0", 3)
+    write_collected(tmp_path, "gw1", 3)  # every worker collects the whole selection
+    log = CaseLog(tmp_path, "gw0")
+    log.write(record(Verdict("a", "pass", (), "success", "success")))
+    log.close()
+    doc = assemble(tmp_path, RunInfo({"name": "t"}, "2026-01-01T00:00:00+00:00"), COVERAGE)
+    assert (doc["summary"]["collected"], doc["summary"]["missing"]) == (3, 2)
+    validate(doc)
+
+
 def test_same_id_on_two_surfaces_is_two_cases(tmp_path: Path) -> None:
     log = CaseLog(tmp_path, "w0")
     for api in ("cmq.v3", "cmq.legacy", "cmq.v3"):  # the v3 one twice: a retried item

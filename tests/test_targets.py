@@ -190,7 +190,8 @@ def test_explicit_credentials_need_no_environment() -> None:
     ('url = "http://h"\nregion = "r"\n[surfaces."cmq.v4"]\nurl = "http://h"\n',
      "surfaces.cmq.v4", 3, "no such surface (the specs define cmq.v3, cmq.legacy"),
     ('url = "http://h"\nregion = "r"\n[surfaces."cmq.v3"]\nendpoint = "http://h"\n',
-     "surfaces.cmq.v3.endpoint", 4, "unknown key (known: hosts, region, signature, url, values)"),
+     "surfaces.cmq.v3.endpoint", 4,
+     "unknown key (known: hosts, region, seed, signature, url, values)"),
     ('url = "http://h"\nregion = "r"\nsurfaces."cmq.v3".url = "ftp://h"\n',
      "surfaces.cmq.v3.url", 3, "expected http://host[:port]"),
     ('url = "http://h"\nregion = "r"\nsurfaces = "http://h"\n', "surfaces", 3,
@@ -275,7 +276,7 @@ def test_schema_knows_the_per_surface_keys_not_the_surfaces() -> None:
     surfaces = target["properties"]["surfaces"]
     assert "properties" not in surfaces and surfaces["additionalProperties"]["type"] == "object"
     assert set(surfaces["additionalProperties"]["properties"]) == {"url", "hosts", "region",
-                                                                   "signature", "values"}
+                                                                   "signature", "values", "seed"}
     assert not {"endpoints", "signature", "legacy"} & set(target["properties"])
 
 

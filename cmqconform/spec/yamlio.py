@@ -101,7 +101,13 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
     """Parse one YAML file; a syntax error becomes a SpecError naming ``file:line``."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"cannot read: {exc.strerror}", file=name, rule="io") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SpecError(f"not UTF-8 text (byte {raw[exc.start]:#04x})", file=name, line=line,
+                        rule="yaml.encoding") from None
     return parse_yaml(text, name)

@@ -102,3 +102,18 @@ def test_surface_facts_are_exported(exported: dict[str, Any]) -> None:
     assert exported["conditions"]["queue_not_found"]
     assert all("code" in ref for refs in exported["conditions"].values() for ref in refs)
     assert "unknown_action" in exported["conditions"]
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    """`cmqconform spec export ... | head -1`: exit 0, nothing on stderr."""
+    import subprocess
+    import sys
+
+    export = subprocess.Popen([sys.executable, "-m", "cmqconform", "spec", "export", "--api",
+                               "trtc.v3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout is not None and export.stderr is not None
+    export.stdout.readline()
+    export.stdout.close()  # the reader goes away after one line
+    with export.stderr:
+        err = export.stderr.read().decode()
+    assert export.wait(timeout=60) == 0 and "Traceback" not in err and "Broken" not in err, err

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from cmqconform.cli import main
 from cmqconform.spec import load_specs
-from cmqconform.spec.extract import documents, extract, summary
+from cmqconform.spec.extract import documents, extract, summary, tables
 from cmqconform.spec.extract.doc import Line
 from cmqconform.spec.extract.edits import check, recorded
 from cmqconform.spec.extract.golden import agreement
@@ -349,3 +349,47 @@ def test_re_extracting_keeps_hand_files_and_re_applies_the_recorded_edits(
     assert "no longer applies" not in capsys.readouterr().out
     for name in ("errata.yaml", "extract.yaml", "v3/SendMessages.yaml"):
         assert (out / "tdmq" / name).read_text() == (SPECS / "tdmq" / name).read_text(), name
+
+
+def test_a_row_scattered_around_its_description_is_reassembled_and_an_appendix_is_not_a_row(
+        ) -> None:
+    text = """Name Type Required Description
+Allow
+Array
+of
+String
+
+No
+
+The allowlist.
+
+Block Array
+of
+
+No The blocklist. For example,
+ String users 1, 2 and 3.
+
+Zone Integer No The time zone. The default is 8.
+ SDK Event Mapping Table
+
+1001 0 -1 The user unplugged wired earphone
+"""
+    lines = [Line(i, t) for i, t in enumerate(text.split("\n"), 1)]
+    found, drafts, layout, after = tables.rows(lines, frozenset())
+    assert [(r.name, r.type, r.required) for r in found] == [
+        ("Allow", "Array of String", False), ("Block", "Array of String", False),
+        ("Zone", "Integer", False)]
+    assert found[1].text == "The blocklist. For example, users 1, 2 and 3."
+    assert found[2].text == "The time zone. The default is 8."
+    assert after[0].stripped == "SDK Event Mapping Table" and not drafts
+    assert layout == "name_type_required"
+
+
+def test_a_row_start_nothing_completes_is_a_draft_not_a_description() -> None:
+    text = ("Name Required Type Description\nUserIds.N Yes Array\n\nList of users\n"
+            "RoomId Yes String Room ID\n")
+    lines = [Line(i, t) for i, t in enumerate(text.split("\n"), 1)]
+    found, drafts, _, _ = tables.rows(lines, frozenset())
+    assert [r.name for r in found] == ["RoomId"]
+    assert [(d.line, d.text, d.reason) for d in drafts] == [
+        (2, "UserIds.N Yes Array List of users", "member UserIds.N: a row it cannot reassemble")]

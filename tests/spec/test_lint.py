@@ -223,3 +223,13 @@ def test_defaults_and_enum_values_meet_every_constraint(value: object, rule: str
     else:
         assert problems[0].rule == rule
         assert any(f"Name: default breaks {kind}: " in str(p) for p in problems)
+
+
+def test_a_spec_file_that_is_not_utf8_is_one_problem_at_its_line(
+        tree: SpecTree, new_problems: Callable[[], list[SpecError]]) -> None:
+    path = tree.path("v3/CreateQueue.yaml")
+    path.write_bytes(path.read_bytes() + b"bad: \xff\n")
+    lines = path.read_bytes().count(b"\n")
+    problems = [p for p in new_problems() if p.rule == "yaml.encoding"]
+    assert [str(p) for p in problems] == [
+        f"specs/cmq/v3/CreateQueue.yaml:{lines}: not UTF-8 text (byte 0xff) [yaml.encoding]"]

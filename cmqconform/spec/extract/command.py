@@ -54,19 +54,23 @@ def cmd_spec_extract(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out: {reference} exists with other content; the citations would "
                           f"point at a different doc")
     files = documents(extraction)
-    kept: dict[str, bytes] = {}
+    staging = folder.with_name(f".{folder.name}.extracting")
+    shutil.rmtree(staging, ignore_errors=True)
     if folder.exists():
         # Re-extracting a product keeps what people wrote and re-applies the recorded edits.
-        kept = {name: (folder / name).read_bytes() for name in HAND_ONLY
-                if (folder / name).exists()}
+        for name in HAND_ONLY:
+            if (folder / name).exists():
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(folder / name, staging / name)
         misfits = apply(files, recorded(folder).get("edits", ()))
         for misfit in misfits:
             print(f"recorded edit no longer applies: {misfit}")
+    # Written aside, then swapped in: a failure half-way leaves the product as it was.
+    write(files, staging, f"Extracted from {args.doc.name} by `cmqconform spec extract "
+                          f"--product {args.product}`; see extract.yaml for the hand edits.")
+    if folder.exists():
         shutil.rmtree(folder)
-    write(files, folder, f"Extracted from {args.doc.name} by `cmqconform spec extract "
-                         f"--product {args.product}`; see extract.yaml for the hand edits.")
-    for name, content in kept.items():
-        (folder / name).write_bytes(content)
+    staging.rename(folder)
     reference.parent.mkdir(parents=True, exist_ok=True)
     if not reference.exists():
         shutil.copyfile(args.doc, reference)

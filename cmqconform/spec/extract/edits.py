@@ -17,6 +17,7 @@ differently from the extraction (:mod:`cmqconform.spec.extract.golden`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,8 @@ def recorded(product_folder: Path) -> Mapping[str, Any]:
     doc = load_yaml(path)
     if not isinstance(doc, Mapping):
         raise SpecError("extract.yaml is not a mapping", file=str(path), line=1)
-    return doc
+    plain: Mapping[str, Any] = json.loads(json.dumps(doc))  # edits are written back as YAML
+    return plain
 
 
 def committed_differences(out: Extraction,
@@ -63,7 +65,8 @@ def committed_differences(out: Extraction,
         "*.yaml") if p.name not in HAND_ONLY}
     for name in sorted(names):
         path = product_folder / name
-        current = load_yaml(path) if path.exists() else {}
+        # Plain data: the loader's line bookkeeping must not leak into a printed edit.
+        current = json.loads(json.dumps(load_yaml(path))) if path.exists() else {}
         extracted = fresh.get(name, {})
         for difference in differences(extracted, current):
             yield name, difference

@@ -102,7 +102,7 @@ _SOURCE_KIND = {"min": "range", "max": "range"}
 def read_action(out: Extraction, block: ActionBlock, structs: frozenset[str],
                 categories: frozenset[str]) -> None:
     """Add the action of ``block`` to ``out`` (or note why the section is not one)."""
-    rows, drafts, _ = tables.rows(block.parts["input"], structs,
+    rows, drafts, _, _ = tables.rows(block.parts["input"], structs,
                                        default="name_required_type")
     by_name = {row.name: row for row in rows}
     action_row = by_name.get("Action")
@@ -140,7 +140,8 @@ def read_action(out: Extraction, block: ActionBlock, structs: frozenset[str],
             record["regions"] = {"only": only[0], "source": out.cite(only[1])}
     record["request"] = [_member(out, name, row, request=True) for row in rows
                          if row.name not in COMMON_ROWS]
-    out_rows, out_drafts, _ = tables.rows(block.parts["output"], structs, default="name_type")
+    out_rows, out_drafts, _, _ = tables.rows(block.parts["output"], structs,
+                                             default="name_type")
     for draft in out_drafts:
         out.draft(name, draft)
     record["response"] = [_member(out, name, row, request=False) for row in out_rows]
@@ -173,9 +174,13 @@ def _summary(text: str, domain: re.Match[str] | None) -> str:
 def read_struct(out: Extraction, block: StructBlock, structs: frozenset[str]) -> None:
     """Add the data structure of ``block`` to ``out``."""
     name = block.name.stripped
-    rows, drafts, layout = tables.rows(block.body, structs)
+    rows, drafts, layout, after = tables.rows(block.body, structs)
     for draft in drafts:
         out.draft(name, draft)
+    rest = [line for line in after if line.stripped]
+    if rest:
+        out.skipped.append((rest[0].number, f"{len(rest)} lines after the table of {name} "
+                                            f"are not a data type: {rest[0].stripped[:40]!r}"))
     if layout is None:
         out.draft(name, Draft(block.used_by[0].number, name, "a structure without its table"))
     used_by = tables.join_lines(block.used_by)
@@ -256,6 +261,8 @@ def _examples(out: Extraction, action: str, lines: Sequence[Line],
 
 def _input(lines: Sequence[Line], types: dict[str, str]) -> dict[str, Any] | None:
     text = " ".join(line.stripped for line in lines if line.stripped)
+    if text.lstrip("& ") == "<Common request parameters>":
+        return {}  # a GET whose URL line (noise) carried only the Action
     if "{" not in text and "=" in text:
         # GET: the URL line itself is noise; its "&Name=value" continuation lines remain.
         query = text.split("?", 1)[-1]

@@ -45,6 +45,8 @@ _HEADER_WORDS = {"Parameter", "Name", "Parameter Name", "Required", "Type", "Des
 #: The start of a row the PDF wrapped: a name, maybe its flag and a cut-off "Array of".
 _ROW_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:\.N)?(?: (?:Yes|No|Array|of|Array of"
                          r"|[A-Z][A-Za-z0-9]*))?(?: (?:Yes|No|Array|of|Array of))*$")
+#: A section heading: a few Title Case words, no sentence ("SDK Event Mapping Table").
+_HEADING = re.compile(r"^[A-Z][A-Za-z0-9-]*(?: [A-Z][A-Za-z0-9-]*){1,6}$")
 #: "Name Yes Unix timestamp": a row whose type is not a type name.
 _ROW_LIKE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9_]*(?:\.N)?)\s+(?P<required>Yes|No)\s+"
                        r"(?P<type>\S.*?)$")
@@ -110,13 +112,14 @@ def _match(text: str, layout: str, structs: frozenset[str]) -> re.Match[str] | N
     return match
 
 
-def rows(lines: Sequence[Line], structs: frozenset[str], *,
-         default: str | None = None) -> tuple[list[Row], list[Draft], str | None]:
+def rows(lines: Sequence[Line], structs: frozenset[str], *, default: str | None = None
+         ) -> tuple[list[Row], list[Draft], str | None, Sequence[Line]]:
     """The rows of the table in ``lines`` and the lines it could not read.
 
     The header sets the layout; lines before it are the table's introduction and are skipped.
     When the PDF scrambled the header, ``default`` is the layout (the table's known shape).
-    Returns the rows, the drafts and the layout used.
+    Returns the rows, the drafts, the layout used and the lines after the table's end (a
+    heading after a finished row ends it).
     """
     found: list[Row] = []
     drafts: list[Draft] = []
@@ -127,7 +130,7 @@ def rows(lines: Sequence[Line], structs: frozenset[str], *,
         index += 1
     if layout is None:
         if default is None:
-            return found, drafts, None
+            return found, drafts, None, ()
         layout, index = default, 0
     while index < len(lines):
         line = lines[index]
@@ -158,6 +161,23 @@ def rows(lines: Sequence[Line], structs: frozenset[str], *,
             found.append(row)
             index += used
             continue
+        scattered = _scattered_row(line, lines[index + 1:index + 11], layout, structs) \
+            if _row_start(text) else None
+        if scattered is not None:
+            row, used = scattered
+            found.append(row)
+            index += used
+            continue
+        if found and found[-1].text.endswith((".", ")")) and _HEADING.match(text):
+            # A heading after a finished description: the doc moved on (an appendix after the
+            # last data type); what follows is not this table's.
+            return found, drafts, layout, lines[index:]
+        if _row_start(text):
+            # "Name Array" that nothing completes: a row, not the previous row's description.
+            drafts.append(Draft(line.number, text, f"member {text.split()[0]}: a row it "
+                                                   f"cannot reassemble"))
+            index += 1
+            continue
         odd = _ROW_LIKE.match(text) if layout == "name_required_type" else None
         late = _late_item_type(odd, lines[index + 1:index + 7], structs) if odd else None
         if odd is not None and late is not None:
@@ -180,12 +200,61 @@ def rows(lines: Sequence[Line], structs: frozenset[str], *,
                                 f"{odd.group('type').split('  ')[0]!r}"))
             index += 1
             continue
-        if found:
+        last = drafts[-1] if drafts and drafts[-1].reason.startswith("member ") else None
+        if last is not None and (not found or last.line > found[-1].line):
+            # The description of a row it could not read stays with that row's draft.
+            drafts[-1] = Draft(last.line, f"{last.text} {text}", last.reason)
+        elif found:
             found[-1].text_lines.append(line)
         else:
             drafts.append(Draft(line.number, text, "a line before the table's first row"))
         index += 1
-    return found, drafts, layout
+    return found, drafts, layout, ()
+
+
+def _row_start(text: str) -> bool:
+    """A name followed by row words only (``UserIds.N Yes Array``): the start of a row."""
+    return bool(_ROW_PREFIX.match(text) and re.search(r" (?:Yes|No|Array|of)\b", text))
+
+
+def _scattered_row(first: Line, after: Sequence[Line], layout: str,
+                   structs: frozenset[str]) -> tuple[Row, int] | None:
+    """A row whose columns the PDF scattered over the lines after its name.
+
+    ``UnSubscribeAudioUserIds Array`` / ``of`` / ``No The blocklist ...`` / `` String audios of
+    ...``: the name starts it, "of" and the Required flag follow on lines of their own or at the
+    start of the description, and the item type comes back indented inside the description.
+    Returns the row and how many lines it used, or None when the pieces do not add up.
+    """
+    name, *keywords = first.stripped.split()
+    if "Array" not in keywords:
+        return None
+    flags = [k for k in keywords if k in ("Yes", "No")]
+    required: bool | None = flags[0] == "Yes" if flags else None
+    item = None
+    text: list[Line] = []
+    for used, line in enumerate(after, 2):
+        words = line.stripped
+        if not words or words in ("of", "Array", "Array of"):
+            continue
+        flag = re.match(r"^(Yes|No)(?:\s+(.*))?$", words)
+        head, _, rest = words.partition(" ")
+        if flag and required is None and "required" in layout:
+            required = flag.group(1) == "Yes"
+            if flag.group(2):
+                text.append(Line(line.number, flag.group(2)))
+        elif item is None and known_type(head, structs) and line.text[:1] in ("\t", " "):
+            item = head
+            if rest:
+                text.append(Line(line.number, rest))
+        elif _ROW_LIKE.match(words) or _row_start(words):
+            return None
+        else:
+            text.append(line)
+        if item is not None and (required is not None or "required" not in layout):
+            row = Row(name, f"Array of {item}", required, first.number, text)
+            return row, used
+    return None
 
 
 def _late_item_type(odd: re.Match[str], after: Sequence[Line],

@@ -30,6 +30,9 @@ class Roma:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.spec = session.specs.api(API).action(ACTION)
+        assert self.spec.http is not None, f"{CLAUSE}: the spec gives no http route"
+        #: The status of a success (the action's route).
+        self.status = self.spec.http.status
         #: The names the target holds: the recipe's, or the target file's own values.
         self.base = session.target.recipe_values(session.specs, API, ACTION)
 
@@ -41,7 +44,7 @@ class Roma:
     def ok(self, what: str, **params: Any) -> Exchange:
         """The query, required to succeed with the documented status."""
         got = self.query(**params)
-        assert got.ok and got.evidence.status == self.spec.http.status, (  # type: ignore[union-attr]
+        assert got.ok and got.evidence.status == self.status, (
             f"{ACTION} {what} {params}: expected success ({CLAUSE}.status); "
             f"received {got.describe()}")
         return got

@@ -6,27 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from roma_steps import API, CLAUSE, Roma
+from roma_steps import CLAUSE, Roma
 
 BAD_INPUT = f"{CLAUSE}.bad_input_is_400"
 
 
-@pytest.mark.clause(f"{CLAUSE}.unknown_instance", f"{API}.condition.instance_not_found",
-                    f"{CLAUSE}.error_response.error_code", f"{CLAUSE}.error_response.error_msg")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.unknown_instance",
+                    "roma.v2.condition.instance_not_found",
+                    "roma.v2.ShowMqsInstanceMessages.error_response.error_code",
+                    "roma.v2.ShowMqsInstanceMessages.error_response.error_msg")
 def test_unknown_instance(roma: Roma) -> None:
     """An instance the project does not hold is refused with the 400 body."""
     got = roma.query(instance_id=f"{roma.base['instance_id']}-cmqc-unknown")
     roma.error("instance_not_found", "unknown instance", got, f"{CLAUSE}.unknown_instance")
 
 
-@pytest.mark.clause(f"{CLAUSE}.unknown_topic", f"{API}.condition.topic_not_found")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.unknown_topic",
+                    "roma.v2.condition.topic_not_found")
 def test_unknown_topic(roma: Roma) -> None:
     """A topic the instance does not hold is refused with the 400 body."""
     got = roma.query(topic=f"{roma.base['topic']}-cmqc-unknown")
     roma.error("topic_not_found", "unknown topic", got, f"{CLAUSE}.unknown_topic")
 
 
-@pytest.mark.clause(BAD_INPUT, f"{API}.condition.unknown_action", f"{API}.protocol.error_body")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.bad_input_is_400",
+                    "roma.v2.condition.unknown_action",
+                    "roma.v2.protocol.error_body")
 @pytest.mark.parametrize("label,alter", [
     ("misspelt resource", lambda p: p.replace("/messages", "/messagez")),
     ("extra segment", lambda p: p.replace("/messages", "/messages/extra")),
@@ -39,7 +44,8 @@ def test_malformed_path(roma: Roma, label: str, alter: Any) -> None:
     roma.error("unknown_action", label, got, BAD_INPUT)
 
 
-@pytest.mark.clause(BAD_INPUT, f"{API}.condition.unsupported_method")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.bad_input_is_400",
+                    "roma.v2.condition.unsupported_method")
 @pytest.mark.parametrize("method", ["POST", "DELETE"])
 def test_other_method(roma: Roma, method: str) -> None:
     """Another method on the documented path is a 400 with the error body."""
@@ -47,7 +53,9 @@ def test_other_method(roma: Roma, method: str) -> None:
     roma.error("unsupported_method", method, got, BAD_INPUT)
 
 
-@pytest.mark.clause(BAD_INPUT, f"{API}.condition.invalid_type", f"{API}.condition.out_of_range")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.bad_input_is_400",
+                    "roma.v2.condition.invalid_type",
+                    "roma.v2.condition.out_of_range")
 @pytest.mark.parametrize("params,condition", [
     ({"start_time": "yesterday", "end_time": "1700000000000"}, "invalid_type"),
     ({"start_time": "1.5e12", "end_time": "1700000000000"}, "invalid_type"),

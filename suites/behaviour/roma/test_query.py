@@ -13,8 +13,10 @@ from roma_steps import API, CLAUSE, Roma, ident
 PAGE = 3
 
 
-@pytest.mark.clause(f"{CLAUSE}.topic_only", f"{CLAUSE}.total_and_size", f"{CLAUSE}.status",
-                    f"{API}.protocol.no_envelope")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.topic_only",
+                    "roma.v2.ShowMqsInstanceMessages.total_and_size",
+                    "roma.v2.ShowMqsInstanceMessages.status",
+                    "roma.v2.protocol.no_envelope")
 def test_topic_only_answers_every_message(roma: Roma, roma_all: list[dict[str, Any]]) -> None:
     """The topic alone answers its every message, each once; total and size count them."""
     got = roma.ok("topic-only query")
@@ -29,7 +31,7 @@ def test_topic_only_answers_every_message(roma: Roma, roma_all: list[dict[str, A
     assert got.request_id is None
 
 
-@pytest.mark.clause(f"{CLAUSE}.time_range")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.time_range")
 def test_time_range_is_exactly_the_messages_in_it(roma: Roma,
                                                   roma_all: list[dict[str, Any]]) -> None:
     """A range whose ends are two messages' timestamps answers exactly the messages in it."""
@@ -46,7 +48,7 @@ def test_time_range_is_exactly_the_messages_in_it(roma: Roma,
         f"{len(before.data['messages'])}")
 
 
-@pytest.mark.clause(f"{CLAUSE}.asc_order")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.asc_order")
 @pytest.mark.parametrize("asc", [True, False, None])
 def test_asc_orders_by_time(roma: Roma, roma_all: list[dict[str, Any]],
                             asc: bool | None) -> None:
@@ -57,7 +59,8 @@ def test_asc_orders_by_time(roma: Roma, roma_all: list[dict[str, Any]],
     assert stamps == want, f"{CLAUSE}.asc_order asc={asc}: timestamps come as {stamps}"
 
 
-@pytest.mark.clause(f"{CLAUSE}.pagination", f"{CLAUSE}.total_and_size")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.pagination",
+                    "roma.v2.ShowMqsInstanceMessages.total_and_size")
 @pytest.mark.parametrize("asc", [True, False])
 def test_pages_cover_every_message_once(roma: Roma, roma_all: list[dict[str, Any]],
                                         asc: bool) -> None:
@@ -78,7 +81,8 @@ def test_pages_cover_every_message_once(roma: Roma, roma_all: list[dict[str, Any
     assert seen == whole, f"{CLAUSE}.pagination: pages give {seen}, the topic {whole}"
 
 
-@pytest.mark.clause(f"{CLAUSE}.content_query", f"{CLAUSE}.content_ignored_with_time_range")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.content_query",
+                    "roma.v2.ShowMqsInstanceMessages.content_ignored_with_time_range")
 def test_content_query_answers_the_message(roma: Roma, roma_all: list[dict[str, Any]]) -> None:
     """partition + message_offset answer that message with its value; with a time range they
     narrow nothing."""
@@ -97,8 +101,9 @@ def test_content_query_answers_the_message(roma: Roma, roma_all: list[dict[str, 
         f"{len(wide.data['messages'])} of {len(roma_all)}")
 
 
-@pytest.mark.clause(f"{CLAUSE}.key_filter", f"{CLAUSE}.message_id_filter",
-                    f"{CLAUSE}.tag_filter")
+@pytest.mark.clause("roma.v2.ShowMqsInstanceMessages.key_filter",
+                    "roma.v2.ShowMqsInstanceMessages.message_id_filter",
+                    "roma.v2.ShowMqsInstanceMessages.tag_filter")
 @pytest.mark.parametrize("member", ["key", "message_id", "tag"])
 def test_filters_keep_only_matching_messages(roma: Roma, roma_all: list[dict[str, Any]],
                                              member: str) -> None:

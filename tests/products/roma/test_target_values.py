@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,4 +43,35 @@ def test_values_must_be_scalars(tmp_path: Path) -> None:
     path.write_text(f'url = "http://127.0.0.1:1"\n[surfaces."{API}".values]\n'
                     f'topic = {{a = 1}}\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="values"):
+        load_target(path, env=ENV)
+
+
+def test_seed_command_runs_once_before_the_run(tmp_path: Path) -> None:
+    from cmqconform.targets import run_seeds
+
+    marker = tmp_path / "seeded"
+    path = tmp_path / "target.toml"
+    path.write_text(f'[surfaces."{API}"]\nurl = "http://127.0.0.1:1"\n'
+                    f'seed = ["{sys.executable}", "-c", '
+                    f'"import pathlib; pathlib.Path(\'seeded\').write_text(\'ok\')"]\n',
+                    encoding="utf-8")
+    target = load_target(path, env=ENV)
+    run_seeds(target, ["cmq.v3"])  # not a surface of the run: not seeded
+    assert not marker.exists()
+    run_seeds(target, [API])
+    assert marker.read_text() == "ok"  # ran in the target file's folder
+
+
+def test_failing_seed_is_one_error(tmp_path: Path) -> None:
+    from cmqconform.targets import run_seeds
+
+    path = tmp_path / "target.toml"
+    path.write_text(f'[surfaces."{API}"]\nurl = "http://127.0.0.1:1"\n'
+                    f'seed = ["{sys.executable}", "-c", "import sys; sys.exit(\'no instance\')"]\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"seed command of roma.v2 .* exited 1: no instance"):
+        run_seeds(load_target(path, env=ENV), [API])
+    path.write_text(f'url = "http://127.0.0.1:1"\n[surfaces."{API}"]\nseed = "make seed"\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="seed"):
         load_target(path, env=ENV)
