@@ -69,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cmqconform",
         description="Contract conformance suites for cloud messaging APIs, driven by specs of "
                     "every action, parameter range and error code.",
-        epilog="Exit codes: 0 success; 1 failing cases (run, compare, mutate) or spec problems "
-               "(lint); 2 a usage, configuration or input error.")
+        epilog="Exit codes: 0 success; 1 failing cases (run, compare, mutate), violations (replay) "
+               "or spec problems (lint); 2 a usage, configuration or input error.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--specs", help="specs directory (default: the bundled specs/)")
     sub = parser.add_subparsers(dest="command", required=True)
