@@ -289,17 +289,19 @@ class Judge:
     def _finish(self, recorded: Recorded, api: ApiSpec, action: ActionSpec | None,
                 found: list[Violation], error: str | None = None) -> Judgement:
         name = action.name if action else None
+        received = _received(recorded)
         expected = self._expected(api, found)
         exercised = list(dict.fromkeys(v.clause_id for v in found))
         if error is None:
             broken_by_request = tuple(v.clause_id for v in found if v.condition)
-            found = [*found, *self._answer(recorded, api, action, expected, broken_by_request)]
+            answer, received = self._answer(recorded, api, action, expected, broken_by_request)
+            found = [*found, *answer]
             exercised = list(dict.fromkeys([*exercised, *self._exercised(api, action, recorded),
                                             *(v.clause_id for v in found)]))
         clause_ids = tuple(exercised)
         cid = case_id(recorded, api.id, name)
-        received = _received(recorded)
         if error is not None:
+            received = _received(recorded)
             verdict = Verdict(cid, "error", clause_ids, expected.describe(), received,
                               f"{name or '-'}: {error}", None, api.id, name,
                               evidence=_evidence(recorded), expects=expected, case_kind="proxy")
@@ -336,7 +338,8 @@ class Judge:
         return Expected(False, tuple(accept), tuple(dict.fromkeys(conditions)), source=source)
 
     def _answer(self, recorded: Recorded, api: ApiSpec, action: ActionSpec | None,
-                expected: Expected, broken: tuple[str, ...]) -> list[Violation]:
+                expected: Expected, broken: tuple[str, ...]) -> tuple[list[Violation], str]:
+        """The answer's violations, and what it was (``success``, a code, or undecodable)."""
         dialect = get_dialect(api.dialect)
         evidence = _evidence(recorded)
         decoded = dialect.decode(recorded.evidence)
@@ -345,7 +348,8 @@ class Judge:
             # A complete answer that is not the dialect's envelope: the server broke the
             # contract (a missing answer is an upstream fault, judged before this).
             return [Violation(RESPONSE, envelope, self._source(envelope),
-                              f"a {api.dialect} envelope", decoded.reason)]
+                              f"a {api.dialect} envelope", decoded.reason)], \
+                f"HTTP {recorded.status}, undecodable: {decoded.reason}"
         if decoded.error is not None:
             exchange = Exchange(False, decoded.request_id, {}, decoded.error.code,
                                 decoded.error.module, decoded.error.message, evidence=evidence)
@@ -370,8 +374,9 @@ class Judge:
             out.append(Violation(RESPONSE, envelope, self._source(envelope),
                                  "an error body under an error status",
                                  f"HTTP {recorded.status} with {recorded.evidence.text(200)}"))
-        return out + [self._from_failure(api, action, failure, envelope, expected, exchange)
+        out += [self._from_failure(api, action, failure, envelope, expected, exchange)
                 for failure in failures]
+        return out, f"HTTP {recorded.status} {exchange.describe()}"
 
     def _from_failure(self, api: ApiSpec, action: ActionSpec | None, failure: Failure,
                       envelope: str, expected: Expected, exchange: Exchange) -> Violation:
