@@ -23,7 +23,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -35,9 +37,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cmqconform.proxy.exchange import HOP_BY_HOP, Recorded, redact_pairs, redacted
-from cmqconform.proxy.judge import Judge, Judgement
+from cmqconform.proxy.judge import Judge, Judgement, case_id
 from cmqconform.reporting.redact import env_secrets
 from cmqconform.results import now_iso
+from cmqconform.verdicts import Verdict
 
 #: Response headers the proxy sets itself (the body is re-sent decoded, with its own length).
 _RESPONSE_OWN = HOP_BY_HOP | {"content-length", "content-encoding"}
@@ -137,9 +140,6 @@ class Proxy:
         try:
             judgement = self.judge.judge(recorded)
         except Exception as exc:  # a judge bug must never cost the client its answer
-            from cmqconform.proxy.judge import case_id
-            from cmqconform.verdicts import Verdict
-
             why = f"the proxy could not judge this exchange: {type(exc).__name__}: {exc}"
             verdict = Verdict(case_id(recorded, None, None), "error", (), "-", "-", why,
                               case_kind="proxy")
@@ -148,15 +148,11 @@ class Proxy:
 
 
 def _with(head: Recorded, **changes: Any) -> Recorded:
-    from dataclasses import replace
-
     return replace(head, **changes)
 
 
 def create_proxy_app(proxy: Proxy) -> Starlette:
     """The ASGI app: every path and method goes to :meth:`Proxy.handle`."""
-    from collections.abc import AsyncIterator
-    from contextlib import asynccontextmanager
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
