@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from cmqconform.coverage import SUITES
+from cmqconform.emulator.mutants import Category, Mutant
 from cmqconform.errors import ConfigError
 from cmqconform.netutil import free_port
 from cmqconform.plugin_run import stop_process
-from cmqconform.products.cmq.mutants import CATALOG, Category, Mutant
 from cmqconform.results import now_iso, read_cases
 
 DEFAULT_REPORT_DIR = Path("reports/mutation")
@@ -68,14 +68,13 @@ class Catalog:
 
 
 def catalog_of(product: str = DEFAULT_PRODUCT) -> Catalog:
-    """The catalog of ``product`` (its package's ``mutants`` module: CATALOG, CATEGORIES)."""
-    import importlib
+    """The catalog of ``product``: its package's (CATALOG, CATEGORIES), else, for a product
+    served by the spec-driven mock, the mock's generic one as it applies to the product's specs.
+    ConfigError for a product the specs do not define."""
+    from cmqconform.products import mutant_catalog, mutant_categories
 
-    from cmqconform.products import product_package
-
-    product_package(product)  # ConfigError naming the products with an emulator
-    module = importlib.import_module(f"cmqconform.products.{product}.mutants")
-    return Catalog(product, tuple(module.CATALOG), dict(module.CATEGORIES))
+    return Catalog(product, tuple(mutant_catalog(product).values()),
+                   dict(mutant_categories(product)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,7 +436,7 @@ def print_report(report: Report, shown: int = 3) -> None:
 def catalog_table(catalog: Catalog | None = None) -> str:
     """The catalog as a markdown table (docs/mutants.md)."""
     lines = ["| mutant | category | deviation | violates |", "|---|---|---|---|"]
-    for m in (catalog.mutants if catalog is not None else CATALOG):
+    for m in (catalog or catalog_of()).mutants:
         what = m.description + (f" *Equivalent: {m.equivalent}.*" if m.equivalent else "")
         lines.append(f"| `{m.name}` | {m.category} | {what} | "
                      f"{', '.join(f'`{c}`' for c in m.clauses)} |")
@@ -471,7 +470,8 @@ def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
                        description="Mutation testing of the suites: each mutant of the "
                                    "reference emulator must make some test fail.")
     p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="ID",
-                   help=f"the product whose emulator mutants run (default {DEFAULT_PRODUCT})")
+                   help=f"the product whose emulator mutants run (default {DEFAULT_PRODUCT}; "
+                        "a product without one gets the spec-driven mock's generic mutants)")
     p.add_argument("--only", action="append", metavar="NAME", default=[],
                    help="run only this mutant (repeatable)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -20,11 +20,26 @@ def _tests(path: Path) -> list[ast.FunctionDef]:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
 
 
-def _clause_ids(func: ast.FunctionDef) -> list[str]:
+def _marked(node: ast.AST) -> list[str]:
+    """Clause ids of every ``pytest.mark.clause(...)`` call inside ``node``."""
+    return [arg.value for call in ast.walk(node) if isinstance(call, ast.Call)
+            and ast.unparse(call.func) == "pytest.mark.clause"
+            for arg in call.args if isinstance(arg, ast.Constant)]
+
+
+def _clause_ids(func: ast.FunctionDef, tree: ast.Module | None = None) -> list[str]:
+    """The clause ids a test is marked with: its decorators', and those of the ``pytest.param``
+    marks of a module-level table its ``parametrize`` takes (one scenario per product)."""
+    tables = {target.id: node.value for node in (tree.body if tree else ())
+              if isinstance(node, ast.Assign) for target in node.targets
+              if isinstance(target, ast.Name)}
     ids = []
     for deco in func.decorator_list:
-        if isinstance(deco, ast.Call) and ast.unparse(deco.func) == "pytest.mark.clause":
-            ids += [arg.value for arg in deco.args if isinstance(arg, ast.Constant)]
+        ids += _marked(deco)
+        if isinstance(deco, ast.Call) and ast.unparse(deco.func) == "pytest.mark.parametrize":
+            for arg in deco.args:
+                if isinstance(arg, ast.Name) and arg.id in tables:
+                    ids += _marked(tables[arg.id])
     return ids
 
 
@@ -39,10 +54,11 @@ def test_the_suite_is_there() -> None:
 def test_each_scenario_has_a_docstring_and_known_clause_ids(path: Path) -> None:
     """A one-line docstring and at least one clause id, each one the specs define."""
     known = {clause.id for clause in load_specs().all_clauses()}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     for func in _tests(path):
         doc = ast.get_docstring(func)
         assert doc and doc.splitlines()[0].strip(), f"{path.name}::{func.name}: no docstring"
-        ids = _clause_ids(func)
+        ids = _clause_ids(func, tree)
         assert ids, f"{path.name}::{func.name}: no @pytest.mark.clause"
         unknown = sorted(set(ids) - known)
         assert not unknown, f"{path.name}::{func.name}: unknown clause ids {unknown}"

@@ -103,8 +103,20 @@ class Gateway:
         return self.surfaces[api].facts
 
     def surface_of(self, wire: WireRequest) -> str:
-        """The surface a decoded request speaks to: by its path, else by its signer."""
-        return self.paths.get(wire.path) or self.by_signer[wire.dialect]
+        """The surface a decoded request speaks to: by its path, else by its signer.
+
+        A request in a wire variant no surface of the product speaks (a bare form POST to an
+        API 3.0-only product) is refused as unauthenticated, in the first surface's envelope.
+        """
+        found = self.paths.get(wire.path) or self.by_signer.get(wire.dialect)
+        if found is None:
+            raise Fault("missing_auth", "the request carries no signature a surface of this "
+                        "product accepts (TC3 Authorization header or v1 Signature)", None)
+        return found
+
+    def _by_signer(self, signer: str) -> str:
+        """The surface ``signer`` speaks to, else the product's first surface."""
+        return self.by_signer.get(signer) or next(iter(self.surfaces))
 
     # -- the pipeline ------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
@@ -138,8 +150,9 @@ class Gateway:
         if request.url.path in self.paths:
             return self.paths[request.url.path]
         if "x-tc-action" in request.headers or "Version" in request.query_params:
-            return self.by_signer[TC3]
-        return self.by_signer[CMQ_LEGACY] if request.url.path != "/" else self.by_signer[TC3]
+            return self._by_signer(TC3)
+        return self._by_signer(CMQ_LEGACY) if request.url.path != "/" \
+            else self._by_signer(TC3)
 
     def _size_limit(self, api: str, key: str) -> int | None:
         sizes = self.facts(api).request_size_bytes

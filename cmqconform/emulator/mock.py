@@ -284,6 +284,35 @@ CATALOG: tuple[Mutant, ...] = (
 #: The catalog by name (the registry checks ``--mutant`` against it).
 MUTANTS: dict[str, Mutant] = {m.name: m for m in CATALOG}
 
+#: Mutant -> (what a product's specs must hold for it to be observable, the reason when not).
+_NEEDS: dict[str, tuple[Any, str]] = {
+    "range-max-unchecked": (lambda p: p.max is not None, "no parameter states a maximum"),
+    "out-of-range-wrong-code": (lambda p: p.min is not None or p.max is not None,
+                                "no parameter states a range"),
+    "required-unchecked": (lambda p: p.required, "no parameter is required"),
+    "enum-unchecked": (lambda p: p.enum is not None, "no parameter states an enumeration"),
+}
+
+
+def catalog_for(specs: SpecSet, product_id: str) -> dict[str, Mutant]:
+    """The generic catalog as it applies to ``product_id``: a mutant whose deviation the
+    product's specs give nothing to observe with (no range to break, no region allow-list) is
+    marked equivalent, with the reason, and not counted."""
+    apis = [specs.api(s) for s in specs.surfaces([product_id])]
+    params = [p for api in apis for a in api.actions.values() for p in a.request]
+    out = {}
+    for mutant in CATALOG:
+        reason = None
+        if mutant.name in _NEEDS:
+            holds, why = _NEEDS[mutant.name]
+            reason = None if any(holds(p) for p in params) else why
+        elif mutant.name == "region-unchecked" and not any(
+                a.regions for api in apis for a in api.actions.values()):
+            reason = "no action states a region allow-list"
+        out[mutant.name] = Mutant(mutant.name, mutant.category, mutant.description,
+                                  mutant.clauses, reason)
+    return out
+
 
 if TYPE_CHECKING:
     # mypy checks here that MockEmulator meets the gateway's protocol.

@@ -76,16 +76,22 @@ def mutant_catalog(product_id: str, specs: SpecSet | None = None) -> Mapping[str
     """The mutant catalog of ``product_id``: its package's, else the mock's (name -> Mutant)."""
     if has_package(product_id):
         return product_package(product_id).MUTANTS
-    _require_specs(product_id, specs)
     from cmqconform.emulator import mock
+    from cmqconform.spec import load_specs
 
-    return mock.MUTANTS
+    specs = specs or load_specs()
+    _require_specs(product_id, specs)
+    return mock.catalog_for(specs, product_id)
 
 
 def mutant_categories(product_id: str, specs: SpecSet | None = None) -> Mapping[str, Any]:
     """The test selection per mutant category of ``product_id`` (name -> Category)."""
     if has_package(product_id):
-        return cast(Mapping[str, Any], getattr(product_package(product_id), "CATEGORIES", {}))
+        package = product_package(product_id)
+        found = getattr(package, "CATEGORIES", None)
+        if found is None:  # kept beside the catalog, in the package's mutants module
+            found = importlib.import_module(f"{__name__}.{product_id}.mutants").CATEGORIES
+        return cast(Mapping[str, Any], found)
     _require_specs(product_id, specs)
     from cmqconform.emulator import mock
 

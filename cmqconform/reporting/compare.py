@@ -23,7 +23,10 @@ from cmqconform.reporting.redact import env_secrets, redact_text
 from cmqconform.reporting.view import CaseView, Tally, case_views, load_results, target_name
 
 #: Row groups, in output order, with their headings.
-GROUPS = (("action", "Actions"), ("param", "Parameters"), ("error", "Error codes"))
+GROUPS = (("product", "Products"), ("surface", "Surfaces"), ("action", "Actions"),
+          ("param", "Parameters"), ("error", "Error codes"))
+#: The label of a product's and a surface's row (every case of it).
+ALL_CASES = "all cases"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +89,9 @@ def _params(specs: SpecSet | None) -> dict[tuple[str, str], set[str]]:
 
 
 def row_keys(case: CaseView, params: Mapping[tuple[str, str], set[str]]) -> list[tuple[str, str]]:
-    """The (group, label) rows a case counts in."""
-    keys = [("action", case.action)]
+    """The (group, label) rows a case counts in: its product's, its surface's, its action's,
+    its parameters' and its expected error's."""
+    keys = [("product", ALL_CASES), ("surface", ALL_CASES), ("action", case.action)]
     known = params.get((case.api, case.action))
     for ref in case.clauses:
         parts = ref.id[len(case.api) + 1:].split(".") if ref.id.startswith(case.api + ".") else []
@@ -101,7 +105,8 @@ def row_keys(case: CaseView, params: Mapping[tuple[str, str], set[str]]) -> list
 
 
 def matrix(columns: Sequence[Column], specs: SpecSet | None = None) -> list[Row]:
-    """Every row of the matrix, grouped (actions, parameters, error codes) and sorted."""
+    """Every row of the matrix, grouped (products, surfaces, actions, parameters, error codes)
+    and sorted."""
     if specs is None:
         from cmqconform.reporting.html import specs_or_none
 
@@ -112,7 +117,9 @@ def matrix(columns: Sequence[Column], specs: SpecSet | None = None) -> list[Row]
     for index, column in enumerate(columns):
         for case in column.cases:
             for group, label in row_keys(case, params):
-                verdicts[group, case.api, label][index].append(case.verdict)
+                # A surface id starts with its product's id (specs/<product>/product.yaml).
+                where = case.api.split(".")[0] if group == "product" else case.api
+                verdicts[group, where, label][index].append(case.verdict)
     order = {g: i for i, (g, _) in enumerate(GROUPS)}
     rows = [Row(group, api, label, tuple(Tally.of(v) if v else None for v in per_column))
             for (group, api, label), per_column in verdicts.items()]

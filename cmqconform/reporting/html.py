@@ -266,8 +266,14 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
     counts = summary_counts(results, cases)
     ran = sum(counts[v] for v in RAN)
     by_api: dict[str, list[str]] = defaultdict(list)
+    by_product: dict[str, list[str]] = defaultdict(list)
     for case in cases:
         by_api[case.api].append(case.verdict)
+        # A surface id starts with its product's id (specs/<product>/product.yaml).
+        by_product[case.api.split(".")[0]].append(case.verdict)
+    surfaces_of: dict[str, list[str]] = defaultdict(list)
+    for api in sorted(by_api):
+        surfaces_of[api.split(".")[0]].append(api)
     target = results.get("target")
     run_rows = [(k, redact_text(str(results[k]), secrets))
                 for k in ("schema_version", "started_at", "finished_at") if results.get(k)]
@@ -289,7 +295,9 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "verdicts": VERDICTS, "counts": counts,
         "rate": (counts["pass"] + counts["xfail"]) / ran if ran else None,
-        "per_api": [(api, Tally.of(v)) for api, v in by_api.items()],
+        "per_product": [(product, ", ".join(surfaces_of[product]), Tally.of(v))
+                        for product, v in sorted(by_product.items())],
+        "per_api": [(api, Tally.of(v)) for api, v in sorted(by_api.items())],
         "per_action": per_action(specs, cases),
         "grid": grid(specs, cases, clauses, ineligible_ids(results),
                      [str(a) for a in results.get("apis") or ()]),

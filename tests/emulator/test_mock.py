@@ -11,6 +11,7 @@ import collections
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -163,7 +164,11 @@ def test_the_registry_serves_a_product_without_a_package_with_the_mock(
     """No package, but specs: the mock, with the generic catalog; no specs: ConfigError."""
     built = product_emulator("demo", demo_specs)
     assert isinstance(built, mock.MockEmulator) and set(built.handlers) == {DEMO}
-    assert mutant_catalog("demo", demo_specs) is mock.MUTANTS
+    assert set(mutant_catalog("demo", demo_specs)) == set(mock.MUTANTS)
+    assert all(m.equivalent is None for m in mutant_catalog("demo", demo_specs).values())
+    tdmq = mutant_catalog("tdmq", load_specs())
+    assert tdmq["range-max-unchecked"].equivalent == "no parameter states a maximum"
+    assert tdmq["request-id-missing"].equivalent is None
     with pytest.raises(ConfigError, match="unknown mutant 'delay-ignored'"):
         product_emulator("demo", demo_specs, mutants=Mutants.of(["delay-ignored"]))
     with pytest.raises(ConfigError, match="unknown product 'nosuch'"):
@@ -190,3 +195,30 @@ def test_every_task_lifecycle_of_the_specs_has_a_scenario() -> None:
     assert kinds, "the specs declare no task lifecycle"
     missing = [k for k in kinds if f'pytest.param("{k[0]}", "{k[1]}"' not in text]
     assert missing == []
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe", b""])
+def test_undecodable_requests_get_a_client_error_never_a_500(demo_server: Session,
+                                                             body: bytes) -> None:
+    """Garbage bodies, unsigned or signed, answer a documented client code with HTTP 200."""
+    url = demo_server.target.endpoints.urls[DEMO]
+    api = demo_server.specs.api(DEMO)
+    documented = {str(r.code) for c in api.conditions.values() for r in c.accept}
+    with httpx.Client() as client:
+        for headers in ({"X-TC-Action": "StartTask", "Content-Type": "application/json"}, {}):
+            response = client.post(url, content=body, headers=headers)
+            assert response.status_code == 200
+            error = response.json()["Response"]["Error"]
+            assert error["Code"] in documented and error["Code"] != "InternalError", error
+
+
+def test_mutate_lists_the_mock_catalog_of_a_product(capsys: pytest.CaptureFixture[str]) -> None:
+    """``mutate --product trtc --list``: the ten generic mutants; for TDMQ, whose specs state
+    no range, the range mutants are equivalent; an unknown product is exit 2."""
+    assert main(["mutate", "--product", "trtc", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"`{name}`" in listed for name in mock.MUTANTS) and "Equivalent" not in listed
+    assert main(["mutate", "--product", "tdmq", "--list"]) == 0
+    assert "*Equivalent: no parameter states a maximum.*" in capsys.readouterr().out
+    assert main(["mutate", "--product", "nosuch", "--list"]) == 2
+    assert "unknown product 'nosuch'" in capsys.readouterr().err

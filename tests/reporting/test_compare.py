@@ -128,3 +128,15 @@ def test_gate_on_two_real_runs_one_against_a_broken_emulator(
     rows = [r for r in text.splitlines() if r.startswith("- **fail**")]
     assert len(rows) == len(failing) and all(".range" in r or "page_size" in r for r in rows)
     assert main(["compare", "--baseline", str(base), str(base), "-o", str(out)]) == 0
+
+
+def test_matrix_groups_by_product_and_surface() -> None:
+    """Rows per product and per surface come before actions, each counting all their cases."""
+    rows = matrix(load_columns([REF]))
+    groups = list(dict.fromkeys(r.group for r in rows))
+    assert groups[:3] == ["product", "surface", "action"]
+    product = next(r for r in rows if r.group == "product" and r.api == "cmq")
+    surfaces = [r for r in rows if r.group == "surface"]
+    assert {r.api for r in surfaces} == {"cmq.v3", "cmq.legacy"}
+    total = sum(cell.total for r in surfaces for cell in r.cells if cell is not None)
+    assert product.cells[0] is not None and product.cells[0].total == total

@@ -165,3 +165,11 @@ def test_a_square_whose_clauses_are_all_ineligible_says_so() -> None:
     doc["coverage"]["ineligible"] = []  # without the list, the same square is plainly untested
     rows = {r[0]: r[1] for g in context(doc)["grid"] if g["api"] == "cmq.v3" for r in g["rows"]}
     assert rows["ClearQueue"][list(categories()).index("limit")].state == "untested"
+
+
+def test_counts_per_product_name_its_surfaces(reference: dict[str, Any]) -> None:
+    """The report counts cases per product (with its surfaces) above the per-surface table."""
+    ctx = context(reference)
+    assert [(p, s) for p, s, _ in ctx["per_product"]] == [("cmq", "cmq.legacy, cmq.v3")]
+    assert ctx["per_product"][0][2].total == sum(t.total for _, t in ctx["per_api"])
+    assert 'data-product="cmq"' in render_html(reference)

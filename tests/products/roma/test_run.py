@@ -53,7 +53,7 @@ def test_catalog_is_countable_and_hooked() -> None:
 
 
 def test_unknown_product_or_mutant_is_one_error() -> None:
-    with pytest.raises(ConfigError, match="no emulator for product 'nope'"):
+    with pytest.raises(ConfigError, match="unknown product 'nope'; the specs define"):
         mutate.catalog_of("nope")
     with pytest.raises(ConfigError, match="valid names: asc-ignored"):
         mutate.catalog_of("roma").lookup("cmq-only-mutant")
