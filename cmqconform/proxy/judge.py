@@ -383,6 +383,12 @@ class Judge:
         clause = next((c for c in failure.clause_ids if c in self.clause_ids), None)
         if clause is None and failure.title == "Undocumented field" and action is not None:
             clause = f"{api.id}.{action.name}.response"
+        member = api.facts.envelope.get("request_id")
+        if clause is None and failure.title == "Missing RequestId" and exchange.ok \
+                and action is not None and member:
+            # A success without its request id breaks the action's own RequestId member.
+            own = f"{api.id}.{action.name}.response.{member}"
+            clause = own if own in self.clause_ids else None
         clause = clause or next(iter(failure.clause_ids), None) or envelope
         want = expected.describe() if failure.title == "Unexpected outcome" else failure.title
         return Violation(RESPONSE, clause, self._source(clause), want,
