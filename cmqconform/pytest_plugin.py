@@ -230,6 +230,10 @@ def item_record(item: pytest.Item, report: pytest.TestReport,
         # A scenario keeps no verdict of its own: its last exchange is the evidence.
         last = None if state not in ("fail", "error") else \
             item.config.stash[RUN_KEY].last_exchange_since(item.stash.get(CALLS_KEY, 0))
+        if state == "fail" and last is not None and (last.fault or "").startswith("transport"):
+            # The step's exchange never got an answer: a fault of the network or the target's
+            # process, not evidence about the contract.
+            state, text = "error", f"{last.fault} (then: {text})"
         verdict = Verdict(item.nodeid, state, clause_ids_of(item), "", "", text[:2000],
                           api=getattr(item, "api", None), action=getattr(item, "action", None),
                           evidence=last.evidence if last is not None else None,

@@ -10,6 +10,7 @@ import pytest
 
 from cmqconform.dialects import Credentials
 from cmqconform.emulator.server import EmulatorServer
+from cmqconform.netutil import free_port
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from tests.surfaces import LEGACY, V3
@@ -157,3 +158,24 @@ def test_generated_records_carry_their_expectation_even_when_disabled(
                                                                 "InvalidParameterValue"}
     assert disabled["errata"] == ["v3-validation-code"]
     assert judged["expected_codes"] == [] and judged["expected_outcome"]["outcome"] == "success"
+
+
+DEAD_TARGET_TESTS = '''
+def test_a_step_without_an_answer(cmq_v3):
+    assert cmq_v3.call("DescribeQueueDetail", Offset=0, Limit=1).ok
+'''
+
+
+def test_a_scenario_step_that_gets_no_answer_is_an_error_not_a_fail(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A refused connection says nothing about the contract: the case is `error`, naming it."""
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(DEAD_TARGET_TESTS)
+    report = tmp_path / "report"
+    pytester.runpytest_subprocess(f"--cmq-target=http://127.0.0.1:{free_port()}",
+                                  f"--cmq-report-dir={report}", "-p", "no:randomly")
+    case = json.loads((report / "results.json").read_text())["cases"][0]
+    assert case["verdict"] == "error", case
+    assert case["message"].startswith("transport: ConnectError")
