@@ -103,8 +103,9 @@ class Judge:
     # -- which surface ---------------------------------------------------------------------------
     def surface_for(self, recorded: Recorded) -> str | None:
         """The surface a request most likely speaks to (for an error answer's shape)."""
-        if self._route(recorded) is not None:
-            return self._route(recorded)[0]  # type: ignore[index]
+        routed = self._route(recorded) or self._route(recorded, any_method=True)
+        if routed is not None:
+            return routed[0]
         try:
             wire = self._wire(recorded)
         except Fault:
@@ -130,12 +131,13 @@ class Judge:
                 best = (score, api.id)
         return best[1] if best else None
 
-    def _route(self, recorded: Recorded) -> tuple[str, ActionSpec, dict[str, str]] | None:
+    def _route(self, recorded: Recorded, *,
+               any_method: bool = False) -> tuple[str, ActionSpec, dict[str, str]] | None:
         segments = [unquote(s) for s in recorded.path.split("/")]
         for api in self.rest.values():
             for action in api.actions.values():
                 route = action.http
-                if route is None or route.method != recorded.method:
+                if route is None or (route.method != recorded.method and not any_method):
                     continue
                 params = _match(route.path.split("/"), segments)
                 if params is not None:
@@ -150,9 +152,18 @@ class Judge:
         action: ActionSpec | None = None
         found: list[Violation] = []
         try:
+            wrong_method = None if routed else self._route(recorded, any_method=True)
             if routed is not None:
                 api, action = self.apis[routed[0]], routed[1]
                 params = self._rest_params(recorded, action, routed[2], found, api)
+            elif wrong_method is not None:
+                # A documented route under another method: the surface refuses the method.
+                api, params = self.apis[wrong_method[0]], {}
+                assert wrong_method[1].http is not None
+                found.append(self._surface_violation(
+                    api, "condition.unsupported_method", "unsupported_method",
+                    f"{wrong_method[1].http.method} {wrong_method[1].http.path}",
+                    f"{recorded.method} {recorded.path}"))
             else:
                 wire = self._wire(recorded)
                 surface = self._rpc_surface(wire)

@@ -104,3 +104,18 @@ def test_the_record_masks_every_secret(monkeypatch: pytest.MonkeyPatch) -> None:
                    "t0k", "huawei-token", "ffee"):
         assert secret not in text, secret
     assert "Action=ListQueue" in text and "limit=5" in text  # parameters stay readable
+
+
+def test_a_rest_route_under_another_method_is_the_clients_breach(judge: Judge) -> None:
+    route = load_specs().api("roma.v2").action("ShowMqsInstanceMessages").http
+    assert route is not None
+    path = route.path.replace("{", "").replace("}", "")
+    head = redacted(1, "DELETE", path, "", [("x-auth-token", "t")], b"")
+    rec = Recorded(1, head.method, head.path, "", head.headers, b"", 405,
+                   (("content-type", "application/json"),),
+                   b'{"error_code": "405", "error_msg": "no"}')
+    judged = judge.judge(rec)
+    assert judged.api == "roma.v2" and judged.action is None
+    # The 405 the surface documents for it: the client's violation only.
+    assert [(v.side, v.clause_id) for v in judged.violations] == [
+        ("request", "roma.v2.condition.unsupported_method")]
