@@ -111,11 +111,11 @@ def test_a_rest_route_under_another_method_is_the_clients_breach(judge: Judge) -
     assert route is not None
     path = route.path.replace("{", "").replace("}", "")
     head = redacted(1, "DELETE", path, "", [("x-auth-token", "t")], b"")
-    rec = Recorded(1, head.method, head.path, "", head.headers, b"", 405,
+    rec = Recorded(1, head.method, head.path, "", head.headers, b"", 400,
                    (("content-type", "application/json"),),
-                   b'{"error_code": "405", "error_msg": "no"}')
+                   b'{"error_code": "400", "error_msg": "no"}')
     judged = judge.judge(rec)
     assert judged.api == "roma.v2" and judged.action is None
-    # The 405 the surface documents for it: the client's violation only.
+    # The 400 the surface documents for it: the client's violation only.
     assert [(v.side, v.clause_id) for v in judged.violations] == [
         ("request", "roma.v2.condition.unsupported_method")]
