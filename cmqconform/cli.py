@@ -69,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cmqconform",
         description="Contract conformance suites for cloud messaging APIs, driven by specs of "
                     "every action, parameter range and error code.",
-        epilog="Exit codes: 0 success; 1 failing cases (run, compare, mutate) or spec problems "
-               "(lint); 2 a usage, configuration or input error.")
+        epilog="Exit codes: 0 success; 1 failing cases (run, compare, mutate), violations (replay) "
+               "or spec problems (lint); 2 a usage, configuration or input error.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--specs", help="specs directory (default: the bundled specs/)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Each stage registers its own subcommands; imported here so `spec` stays importable alone.
     from cmqconform.emulator.cli import add_serve_parser
     from cmqconform.mutate import add_mutate_parser
+    from cmqconform.proxy.cli import add_proxy_parsers
     from cmqconform.reporting.compare import register as add_compare_parser
     from cmqconform.run import add_coverage_parser, add_run_parser
     from cmqconform.spec.extract.command import add_extract_parser
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_extract_parser(spec)
     add_compare_parser(sub)
     add_mutate_parser(sub)
+    add_proxy_parsers(sub)
     return parser
 
 

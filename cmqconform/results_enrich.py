@@ -80,7 +80,10 @@ def run_metadata(meta: Mapping[str, Any], apis: Iterable[str]) -> dict[str, Any]
 
 
 def target_kind(target: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
-    """``embedded`` (the reference emulator the run started), ``url`` or ``file``."""
+    """``embedded`` (the reference emulator the run started), ``url``, ``file``, or the kind
+    the run named itself (``proxy``: observed traffic, each exchange a case)."""
+    if target.get("kind") == "proxy":
+        return "proxy"
     if target.get("embedded"):
         return "embedded"
     arg = str(meta.get("target_arg") or target.get("url") or "")

@@ -63,7 +63,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("results", "results_enrich", "reporting", "coverage", "expectations"),
 )
 #: Never imported by the engine: the fronts, the emulator and the products.
-OUTSIDE = ("emulator", "products", "pytest_plugin", "plugin_run", "plugin_report",
+OUTSIDE = ("emulator", "products", "proxy", "pytest_plugin", "plugin_run", "plugin_report",
            "plugin_items", "cli", "run", "mutate", "mutate_select", "__main__")
 
 

@@ -94,6 +94,10 @@ def response_schema_conformance(ctx: CheckContext, case: Case,
     first = errors[0]
     where = "/".join(str(p) for p in first.absolute_path) or "<root>"
     member = next((str(p) for p in first.absolute_path if isinstance(p, str)), "")
+    if not member and first.validator == "required":
+        # A missing top-level member: the clause is that member's.
+        member = next((m.name for m in ctx.action.response if m.name not in exchange.data
+                       and m.required), "")
     clause = f"{case.api}.{case.action}.response.{member}" if member else ""
     return Failure("Response violates schema",
                    f"{where}: {first.message} (failed {first.validator!r}"

@@ -39,6 +39,11 @@ def _v3(record: Mapping[str, Any]) -> dict[str, Any]:
     return {FROM_STATE.get(k, k): v for k, v in record.items()}
 
 
+def _app_id(value: Any) -> Any:
+    """An APPID as the integer API 3.0 documents (left as it is when it is not a number)."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
 def _page(ctx: Context, params: Mapping[str, Any]) -> tuple[int, int | None]:
     offset = params.get("Offset", ctx.default("Offset")) or 0
     return int(offset), params.get("Limit", ctx.default("Limit"))
@@ -194,7 +199,9 @@ async def describe_subscriptions(ctx: Context, params: dict[str, Any]) -> Mappin
     words = filter_values(params.get("Filters"), "SubscriptionName")
     page = ctx.backend.list_subscriptions(ctx.account, params["TopicName"], offset=offset,
                                           limit=limit, search_word=words[0] if words else None)
-    items = [_v3(item) for item in page.items]
+    # API 3.0's Subscription.TopicOwner is an Integer (cmq-api.txt:3822); the state keeps the
+    # legacy reading, a string (erratum legacy-topic-owner-type), found by `cmqconform proxy`.
+    items = [{**_v3(item), "TopicOwner": _app_id(item.get("topicOwner"))} for item in page.items]
     if ctx.mutants.active("v3-filter-tags-hidden"):
         items = [{**item, "FilterTags": []} for item in items]
     return {"TotalCount": page.total, "SubscriptionSet": items}
