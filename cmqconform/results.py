@@ -18,7 +18,7 @@ from typing import IO, Any
 from cmqconform.models import Clause, surface_of
 from cmqconform.verdicts import VERDICTS, Verdict
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 CASES_DIR = ".cases"
 #: Run metadata the controller leaves for :func:`assemble` (argv, workers, versions).
 RUN_META = "run.json"

@@ -244,7 +244,8 @@ def redact_header(name: str, value: str) -> str:
     return MASK if lower in _secret_names()[1] else value
 
 
-def _redact_body(body: bytes, content_type: str) -> str:
+def redact_body_text(body: bytes, content_type: str) -> str:
+    """A body as text with every secret parameter masked (JSON, form or query encoded)."""
     text = body.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
@@ -275,5 +276,5 @@ def redact_request(request: httpx.Request, secrets: Iterable[str] = ()) -> Reque
         body = request.content
     except httpx.RequestNotRead:
         body = b""
-    text = _redact_body(body, request.headers.get("Content-Type", ""))
+    text = redact_body_text(body, request.headers.get("Content-Type", ""))
     return RequestEvidence(request.method, scrub(shown, secrets), headers, scrub(text, secrets))

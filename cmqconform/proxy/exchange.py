@@ -16,7 +16,7 @@ from typing import Any
 
 from cmqconform.dialects.envelope import (
     WireEvidence,
-    _redact_body,
+    redact_body_text,
     redact_header,
     redact_query,
     scrub,
@@ -117,10 +117,10 @@ def redact_body(body: bytes, content_type: str, secrets: Iterable[str] = ()) -> 
         body.decode("utf-8")
     except UnicodeDecodeError:
         return body  # no parameter can be read from it, so none can be masked
-    text = _redact_body(body, content_type)
+    text = redact_body_text(body, content_type)
     if "json" in content_type:
         try:
-            # _redact_body re-dumps JSON; keep the client's bytes when nothing was masked.
+            # redact_body_text re-dumps JSON; keep the client's bytes when nothing was masked.
             if json.loads(text) == json.loads(body):
                 text = body.decode("utf-8")
         except ValueError:
