@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cmqconform.cases.resources import Namer
 from cmqconform.checks import CheckContext, run_checks
+from cmqconform.dialects.protocol import envelope_clause
 from cmqconform.provision import Resources, SetupError
 from cmqconform.session import Session
 from cmqconform.verdicts import Case, Evidence, Exchange, Failure, Verdict
@@ -46,6 +47,11 @@ def judge(case: Case, exchange: Exchange, ctx: CheckContext) -> Verdict:
 
     if exchange.fault:
         return verdict("error", failure_message(case, exchange.fault))
+    if exchange.breach:
+        clause = envelope_clause(ctx.api)
+        return verdict("fail", failure_message(case, exchange.describe()),
+                       (Failure("Envelope violated", exchange.describe(), (clause,)),),
+                       tuple(dict.fromkeys((*case.clause_ids, clause))))
     failures = run_checks(ctx, case, exchange)
     if failures:
         clauses = tuple(dict.fromkeys((*case.clause_ids,

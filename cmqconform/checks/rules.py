@@ -8,6 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from cmqconform.checks import CheckContext, check
+from cmqconform.dialects.protocol import envelope_clause
 from cmqconform.models import ActionSpec, ApiSpec
 from cmqconform.spec.schema import object_schema, response_schema
 from cmqconform.verdicts import Case, Exchange, Failure
@@ -49,8 +50,10 @@ def request_id_present(ctx: CheckContext, case: Case, exchange: Exchange) -> Fai
     if "request_id" not in ctx.api.facts.envelope:
         return None  # a REST surface without an envelope has no request id (its facts say so)
     if not isinstance(exchange.request_id, str) or not exchange.request_id:
+        clause = envelope_clause(ctx.api)
         return Failure("Missing RequestId",
-                       f"the response envelope has no RequestId; received {exchange.describe()}")
+                       f"the response envelope has no RequestId ({clause}); received "
+                       f"{exchange.describe()}", (clause,))
     return None
 
 
