@@ -58,6 +58,29 @@ def request_id_present(ctx: CheckContext, case: Case, exchange: Exchange) -> Fai
 
 
 @check
+def envelope_facts(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """Every answer has the HTTP status and the media type the surface's envelope states."""
+    shape = ctx.api.facts.envelope
+    status, media = exchange.evidence.status, _media_type(exchange)
+    clause = envelope_clause(ctx.api)
+    if "status" in shape and status is not None and status != shape["status"]:
+        return Failure("Wrong envelope status",
+                       f"expected HTTP {shape['status']} ({clause}); received HTTP {status}: "
+                       f"{exchange.describe()}", (clause,))
+    allowed = shape.get("media_types")
+    if allowed and status is not None and (media is None or media.strip() not in allowed):
+        return Failure("Wrong envelope media type",
+                       f"expected Content-Type {' or '.join(allowed)} without parameters "
+                       f"({clause}); received {media!r}", (clause,))
+    return None
+
+
+def _media_type(exchange: Exchange) -> str | None:
+    return next((v for k, v in exchange.evidence.response_headers.items()
+                 if k.lower() == "content-type"), None)
+
+
+@check
 def not_a_server_error(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
     """The target answers with a contract outcome, not an HTTP 5xx or an InternalError."""
     status = exchange.evidence.status
