@@ -134,10 +134,10 @@ class Resources:
             if isinstance(value, list) and any(isinstance(v, Ref) for v in value):
                 out[key] = list(self.resolve({str(i): v for i, v in enumerate(value)}).values())
             elif isinstance(value, Ref):
-                if value.fresh or value.tail or (value.kind, value.slot) not in self.names:
-                    name = self.namer.name(value.length) + value.tail
+                if value.fresh or value.spoiled or (value.kind, value.slot) not in self.names:
+                    name = value.head + self.namer.name(value.length) + value.tail
                     # A target that wrongly accepts the name must not leak it: clean it too.
-                    if not value.tail:
+                    if not value.spoiled:
                         self.created.append((value.kind, name, parents.get(value.kind)))
                     out[key] = name
                 else:
