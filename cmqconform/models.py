@@ -432,6 +432,8 @@ class Listing:
     offset: str = "offset"
     limit: str = "limit"
     page_size: int = 50
+    #: The response member counting every match (not the page), if the listing has one.
+    total: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,8 @@ def judge(case: Case, exchange: Exchange, ctx: CheckContext) -> Verdict:
 def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) -> Verdict:
     """Set up, call, judge and clean up one case; never raises for target trouble."""
     api = session.specs.api(case.api)
-    ctx = CheckContext(api, api.actions.get(case.action), strict=strict)
+    ctx = CheckContext(api, api.actions.get(case.action), strict=strict,
+                       product=session.specs.product_of(case.api))
     resources = Resources(session, case.api, namer)
     try:
         try:

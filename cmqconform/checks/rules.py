@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from cmqconform.checks import CheckContext, check
 from cmqconform.dialects.protocol import envelope_clause
-from cmqconform.models import ActionSpec, ApiSpec
+from cmqconform.models import ActionSpec, ApiSpec, ProductSpec
 from cmqconform.spec.schema import object_schema, response_schema
 from cmqconform.verdicts import Case, Exchange, Failure
 
@@ -78,6 +79,47 @@ def envelope_facts(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure
 def _media_type(exchange: Exchange) -> str | None:
     return next((v for k, v in exchange.evidence.response_headers.items()
                  if k.lower() == "content-type"), None)
+
+
+def listing_total_failure(product: ProductSpec, api: ApiSpec, action: str,
+                          params: Mapping[str, Any], data: Mapping[str, Any]) -> Failure | None:
+    """A listing's total counts every match: at least offset + the page, and exactly the page
+    when a page from the start is not full (product.yaml ``list``, ``total``)."""
+    listing = next((kind.listing[api.id] for kind in product.resources.values()
+                    if api.id in kind.listing and kind.listing[api.id].action == action
+                    and kind.listing[api.id].total), None)
+    spec = api.actions.get(action)
+    if listing is None or listing.total is None or spec is None:
+        return None
+    total, items = data.get(listing.total), data.get(listing.items)
+    if not isinstance(total, int) or isinstance(total, bool) or not isinstance(items, list):
+        return None  # a missing or mistyped member is the schema check's
+    sent = {k.lower(): v for k, v in params.items()}
+    offset = sent.get(listing.offset)
+    limit = sent.get(listing.limit)
+    if limit is None:
+        limit = next((p.default for p in spec.request if p.name.lower() == listing.limit), None)
+    offset = offset if isinstance(offset, int) else 0
+    clause = f"{api.id}.{action}.response.{listing.total}"
+    if items and total < offset + len(items):  # a page past the end is empty
+        return Failure("Listing total too small",
+                       f"{listing.total}={total} but the page from offset {offset} holds "
+                       f"{len(items)} {listing.items} ({clause})", (clause,))
+    if offset == 0 and isinstance(limit, int) and len(items) < limit and total != len(items):
+        return Failure("Listing total off",
+                       f"{listing.total}={total} but the first page holds every match: "
+                       f"{len(items)} {listing.items}, fewer than limit {limit} ({clause})",
+                       (clause,))
+    return None
+
+
+@check
+def listing_total_counts_matches(ctx: CheckContext, case: Case,
+                                 exchange: Exchange) -> Failure | None:
+    """A listing's total agrees with the page it answers (see :func:`listing_total_failure`)."""
+    if not exchange.ok or ctx.product is None:
+        return None
+    return listing_total_failure(ctx.product, ctx.api, case.action, case.params, exchange.data)
 
 
 @check
