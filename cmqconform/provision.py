@@ -23,6 +23,11 @@ class SetupError(CmqConformError):
     """A setup step failed: the case cannot be judged (an ``error`` verdict, not a fail)."""
 
 
+class SetupBreach(SetupError, AssertionError):
+    """A setup step's answer broke the envelope: the target broke the contract, so the case
+    fails naming the envelope clause (an AssertionError, so a scenario fails too)."""
+
+
 def named(session: Session, api: str, action: str, **lowered: Any) -> dict[str, Any]:
     """Parameters keyed by the spec's names, given lower-cased ones (one call for both APIs)."""
     spec = session.specs.api(api).actions[action]
@@ -54,6 +59,8 @@ class Resources:
         return self.session.call(self.api, action, params)
 
     def _must(self, exchange: Exchange, what: str) -> Exchange:
+        if exchange.breach:
+            raise SetupBreach(f"setup {what}: received {exchange.describe()}")
         if not exchange.ok:
             raise SetupError(f"setup {what} failed: {exchange.describe()}")
         return exchange

@@ -9,7 +9,7 @@ from __future__ import annotations
 from cmqconform.cases.resources import Namer
 from cmqconform.checks import CheckContext, run_checks
 from cmqconform.dialects.protocol import envelope_clause
-from cmqconform.provision import Resources, SetupError
+from cmqconform.provision import Resources, SetupBreach, SetupError
 from cmqconform.session import Session
 from cmqconform.verdicts import Case, Evidence, Exchange, Failure, Verdict
 
@@ -70,6 +70,13 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) 
     try:
         try:
             resources.provide(case.setup)
+        except SetupBreach as exc:
+            # The answer to a setup call broke the envelope: a contract failure, not a fault.
+            clause = envelope_clause(api)
+            return case_verdict(case, "fail", "setup answer broke the envelope",
+                                failure_message(case, str(exc)),
+                                failures=(Failure("Envelope violated", str(exc), (clause,)),),
+                                clause_ids=tuple(dict.fromkeys((*case.clause_ids, clause))))
         except SetupError as exc:
             return case_verdict(case, "error", "setup failed", failure_message(case, str(exc)))
         params = resources.resolve(case.params)
