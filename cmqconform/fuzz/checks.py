@@ -57,6 +57,8 @@ def is_invalid(case: Case) -> bool:
 @FUZZ_CHECKS.register
 def envelope_well_formed(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
     """Whatever the input, the target answers with its surface's envelope."""
+    if exchange.breach:
+        return Failure("Malformed envelope", exchange.breach, (envelope_clause(ctx.api),))
     if exchange.fault and exchange.evidence.status is not None:
         clause = envelope_clause(ctx.api)
         return Failure("Malformed envelope", f"{exchange.fault} ({clause})", (clause,))
