@@ -119,8 +119,10 @@ CATALOG: tuple[Mutant, ...] = (
        "Batches over the 16-message limit are accepted (array item count never checked).",
        "cmq.legacy.BatchSendMessage.batch_max_16", "cmq.legacy.BatchSendMessage.msgBody.max_items"),
     _m("max-length-off-by-one", "validation",
-       "A string one character over its maximum length is accepted (> max + 1).",
-       "cmq.v3.CreateQueue.QueueName.max_length", "cmq.legacy.CreateQueue.queueName.max_length"),
+       "A string one character over its maximum length is accepted (> max + 1); resource "
+       "names are still held to 64 by the name pattern's length part, so routing keys show it.",
+       "cmq.legacy.PublishMessage.routingKey.max_length",
+       "cmq.legacy.BatchPublishMessage.routingKey.max_length"),
     # -- type and pattern checks ---------------------------------------------------------------
     _m("integer-type-unchecked", "types",
        "Integer parameters are not type-checked; a non-numeric string reaches the range check.",
