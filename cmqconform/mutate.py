@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ INFRASTRUCTURE = re.compile(
 PASSED = frozenset({"pass"})
 #: Most catching tests ``--confirm`` runs again per mutant.
 CONFIRM_MAX = 10
-#: A clause id as failure messages name it (``cmq.v3.CreateQueue.QueueName.pattern``).
+#: A clause id as failure messages name it (``<product>.<surface>.<Action>.<Param>.<kind>``).
 _CLAUSE_ID = re.compile(r"\b[a-z][a-z0-9]*\.[a-z][a-z0-9]*\.[A-Za-z0-9_.]*[A-Za-z0-9_]")
 #: The product whose mutants run when ``--product`` names none.
 DEFAULT_PRODUCT = "cmq"
@@ -91,8 +92,10 @@ class Catch:
     named: tuple[str, ...] = ()
 
     def names_rule_of(self, mutant: Mutant) -> bool:
-        """Whether the case's or its failure's clause ids include a rule ``mutant`` breaks."""
-        return bool(set(mutant.clauses) & {*self.clause_ids, *self.named})
+        """Whether the case's or its failure's clause ids include a rule ``mutant`` breaks (a
+        generic catalog's ``<surface>.*.range`` matches any surface's)."""
+        return any(fnmatchcase(named, rule.replace("<surface>", "*.*"))
+                   for rule in mutant.clauses for named in {*self.clause_ids, *self.named})
 
     def to_json(self) -> dict[str, Any]:
         """The results.json form."""
@@ -441,7 +444,8 @@ def markdown(report: Report) -> str:
             else (f"ERROR (not judged: {o.error})" if o.error else "SURVIVED")
         test = f"`{first.test}`" if first else ""
         clauses = ", ".join(dict.fromkeys(
-            [c for c in (*first.named, *first.clause_ids) if c in o.mutant.clauses]
+            [c for c in (*first.named, *first.clause_ids)
+             if Catch(first.test, (c,), "", "").names_rule_of(o.mutant)]
             + list(first.clause_ids[:3]))) if first else ""
         lines.append(f"| `{o.mutant.name}` | {o.mutant.category} | {verdict} | {test} | "
                      f"{clauses} |")
@@ -475,7 +479,8 @@ def print_report(report: Report, shown: int = 3) -> None:
         print(f"  {head} {o.mutant.name} [{o.mutant.category}] by {len(o.caught_by)} "
               f"test(s), {len(o.on_rule)} naming its rule:")
         for c in (*o.on_rule, *(c for c in o.caught_by if c not in o.on_rule))[:shown]:
-            named = [x for x in (*c.named, *c.clause_ids) if x in o.mutant.clauses]
+            named = [x for x in (*c.named, *c.clause_ids)
+                     if Catch(c.test, (x,), "", "").names_rule_of(o.mutant)]
             print(f"              {c.test} ({c.verdict}) "
                   f"{', '.join(dict.fromkeys([*named, *c.clause_ids[:4]]))}")
         if len(o.caught_by) > shown:
