@@ -265,4 +265,6 @@ def _shape_value(value: Any, type_name: str, types: Mapping[str, TypeSpec]) -> A
         return [_shape_value(v, item, types) for v in value]
     if type_name in types and isinstance(value, Mapping):
         return shape(value, types[type_name].fields, types)
+    if type_name == "boolean" and value in (0, 1) and not isinstance(value, bool):
+        return bool(value)  # a flag the state keeps as the 0/1 a request sent (Transaction)
     return value
