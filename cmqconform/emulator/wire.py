@@ -117,8 +117,12 @@ def _json_object(body: bytes) -> dict[str, Any]:
         return {}
     try:
         doc = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:
+        # ValueError: malformed JSON, or an integer past the interpreter's digit limit.
         raise Fault("invalid_type", f"the request body is not valid JSON: {exc}", None) from None
+    except RecursionError:
+        raise Fault("invalid_type", "the request body nests deeper than it can be read",
+                    None) from None
     if not isinstance(doc, dict):
         raise Fault("invalid_type", "the request body must be a JSON object", None)
     return doc
