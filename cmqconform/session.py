@@ -62,6 +62,11 @@ def _evidence(request: httpx.Request | None, raw: WireEvidence | None,
 
 #: Waits before each retry of a throttled call: bounded, under two seconds in all.
 THROTTLE_BACKOFF = (0.25, 0.5, 1.0)
+#: A circuit breaker: after this many calls in a row got no answer at all, calls are not sent
+#: for :data:`UNREACHABLE_SECONDS` (each is an error at once), then one call probes the target.
+#: A hung target would otherwise cost the full timeout on every remaining call.
+UNREACHABLE_AFTER = 5
+UNREACHABLE_SECONDS = 30.0
 
 
 class Session:
@@ -90,6 +95,8 @@ class Session:
         #: The calls that got no usable answer, by call number (the latest few): a scenario
         #: that failed after one of them ends as an error, not as a contract failure.
         self.faults: deque[tuple[int, Exchange]] = deque(maxlen=64)
+        self._unanswered = 0
+        self._closed_until = 0.0
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -123,9 +130,18 @@ class Session:
             params = self._own_values(api, action, params)
 
         def send() -> Exchange:
-            return self._send(api, action, params, common=common, tamper=tamper,
-                              http_method=http_method, array_base=array_base,
-                              signature=signature)
+            if time.monotonic() < self._closed_until:
+                return Exchange(False, fault=f"transport: target unreachable: "
+                                             f"{self._unanswered} calls in a row got no answer; "
+                                             f"not sent")
+            got = self._send(api, action, params, common=common, tamper=tamper,
+                             http_method=http_method, array_base=array_base,
+                             signature=signature)
+            self._unanswered = self._unanswered + 1 \
+                if (got.fault or "").startswith("transport") else 0
+            if self._unanswered >= UNREACHABLE_AFTER:
+                self._closed_until = time.monotonic() + UNREACHABLE_SECONDS
+            return got
 
         exchange = send()
         if self.retry_throttled:
