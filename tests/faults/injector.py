@@ -70,6 +70,8 @@ class FaultInjector:
 
         self._loop.run_until_complete(start())
         self._loop.run_forever()
+        # Connections still open when the loop stopped: close them before the loop goes.
+        self._loop.run_until_complete(self._server.wait_closed())
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -139,6 +141,7 @@ class FaultInjector:
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()  # its self-pipe sockets too
 
 
 def _lower(error: dict[str, str]) -> dict[str, str]:
