@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cmqconform.reporting.redact import env_secrets, redact_text
+from cmqconform.dialects.redaction import env_secrets, redact_text
 from cmqconform.verdicts import VERDICTS
 
 #: Rich styles per verdict.
