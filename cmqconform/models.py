@@ -378,6 +378,13 @@ class Ref:
     tail: str = ""
     #: A key telling apart several resources of one kind in one case (``dlq``).
     slot: str = ""
+    #: A prefix that makes the name break the pattern's first-character part.
+    head: str = ""
+
+    @property
+    def spoiled(self) -> bool:
+        """Whether a head or tail makes this a pattern-breaking name (never provided)."""
+        return bool(self.head or self.tail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +432,8 @@ class Listing:
     offset: str = "offset"
     limit: str = "limit"
     page_size: int = 50
+    #: The response member counting every match (not the page), if the listing has one.
+    total: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

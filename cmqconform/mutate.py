@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ INFRASTRUCTURE = re.compile(
 PASSED = frozenset({"pass"})
 #: Most catching tests ``--confirm`` runs again per mutant.
 CONFIRM_MAX = 10
+#: A clause id as failure messages name it (``<product>.<surface>.<Action>.<Param>.<kind>``).
+_CLAUSE_ID = re.compile(r"\b[a-z][a-z0-9]*\.[a-z][a-z0-9]*\.[A-Za-z0-9_.]*[A-Za-z0-9_]")
 #: The product whose mutants run when ``--product`` names none.
 DEFAULT_PRODUCT = "cmq"
 
@@ -85,11 +88,19 @@ class Catch:
     clause_ids: tuple[str, ...]
     verdict: str
     message: str
+    #: Clause ids the failure itself names (its message and checks), beside the case's own.
+    named: tuple[str, ...] = ()
+
+    def names_rule_of(self, mutant: Mutant) -> bool:
+        """Whether the case's or its failure's clause ids include a rule ``mutant`` breaks (a
+        generic catalog's ``<surface>.*.range`` matches any surface's)."""
+        return any(fnmatchcase(named, rule.replace("<surface>", "*.*"))
+                   for rule in mutant.clauses for named in {*self.clause_ids, *self.named})
 
     def to_json(self) -> dict[str, Any]:
         """The results.json form."""
-        return {"test": self.test, "clause_ids": list(self.clause_ids), "verdict": self.verdict,
-                "message": self.message}
+        return {"test": self.test, "clause_ids": list(self.clause_ids),
+                "named": list(self.named), "verdict": self.verdict, "message": self.message}
 
 
 @dataclass(slots=True)
@@ -116,12 +127,24 @@ class MutantOutcome:
         """Whether some test caught the mutant."""
         return bool(self.caught_by)
 
+    @property
+    def on_rule(self) -> tuple[Catch, ...]:
+        """The catches whose clause ids name a rule the mutant breaks."""
+        return tuple(c for c in self.caught_by if c.names_rule_of(self.mutant))
+
+    @property
+    def state(self) -> str:
+        """``caught``, ``caught by accident`` (no catch names its rule), ``error``, ``survived``."""
+        if self.caught:
+            return "caught" if self.on_rule else "caught by accident"
+        return "error" if self.error else "survived"
+
     def to_json(self) -> dict[str, Any]:
         """The results.json form."""
         m = self.mutant
         return {"mutant": m.name, "category": m.category, "description": m.description,
                 "clauses": list(m.clauses), "caught": self.caught,
-                "state": "caught" if self.caught else ("error" if self.error else "survived"),
+                "state": self.state, "on_rule": len(self.on_rule),
                 "caught_by": [c.to_json() for c in self.caught_by],
                 "tests_run": self.tests_run, "seconds": round(self.seconds, 1),
                 "error": self.error}
@@ -266,6 +289,14 @@ def is_deviation(case: Mapping[str, Any]) -> bool:
     return not INFRASTRUCTURE.search(str(case.get("message") or ""))
 
 
+def named_clauses(case: Mapping[str, Any]) -> tuple[str, ...]:
+    """The clause ids a case record's failure names, in its message and its checks' messages."""
+    texts = [str(case.get("message") or "")]
+    texts += [str(f.get("message") or "") for f in case.get("failures") or ()
+              if isinstance(f, Mapping)]
+    return tuple(dict.fromkeys(m.rstrip(".") for t in texts for m in _CLAUSE_ID.findall(t)))
+
+
 def catches(baseline: Iterable[Mapping[str, Any]],
             mutated: Iterable[Mapping[str, Any]]) -> tuple[Catch, ...]:
     """Tests that passed on the baseline and fail (or err observably) on the mutant.
@@ -278,7 +309,8 @@ def catches(baseline: Iterable[Mapping[str, Any]],
         if case["id"] not in passed:
             continue
         found = Catch(str(case["id"]), tuple(case.get("clause_ids") or ()),
-                      str(case["verdict"]), str(case.get("message") or "")[:500])
+                      str(case["verdict"]), str(case.get("message") or "")[:500],
+                      named_clauses(case))
         if case["verdict"] == "fail":
             fails.append(found)
         elif case["verdict"] == "error" and is_deviation(case):
@@ -308,12 +340,25 @@ class Report:
         """Caught / counted (1.0 when nothing was counted)."""
         return self.caught / len(self.outcomes) if self.outcomes else 1.0
 
+    @property
+    def on_rule(self) -> int:
+        """Mutants caught by some case whose clause ids name a rule they break."""
+        return sum(bool(o.on_rule) for o in self.outcomes)
+
+    @property
+    def accidental(self) -> tuple[MutantOutcome, ...]:
+        """Mutants caught only by cases whose clause ids name none of their rules."""
+        return tuple(o for o in self.outcomes if o.state == "caught by accident")
+
     def summary(self) -> dict[str, Any]:
         """The ``--json`` document."""
         return {"mutants": len(self.outcomes), "caught": self.caught,
-                "score": round(self.score, 4),
-                "results": [{"mutant": o.mutant.name, "caught": o.caught,
-                             "caught_by": [{"test": c.test, "clause_ids": list(c.clause_ids)}
+                "score": round(self.score, 4), "caught_on_rule": self.on_rule,
+                "caught_by_accident": [o.mutant.name for o in self.accidental],
+                "results": [{"mutant": o.mutant.name, "caught": o.caught, "state": o.state,
+                             "caught_by": [{"test": c.test, "clause_ids": list(c.clause_ids),
+                                            "named": list(c.named),
+                                            "on_rule": c.names_rule_of(o.mutant)}
                                            for c in o.caught_by]}
                             for o in self.outcomes]}
 
@@ -387,15 +432,21 @@ def markdown(report: Report) -> str:
              f"({report.score:.1%}) of non-equivalent mutants", "",
              f"Wall time {report.seconds:.0f} s with {report.jobs} jobs "
              f"({'whole suite' if report.full else 'category selections'}); "
-             f"{len(report.equivalent)} equivalent mutant(s) not counted.", "",
-             "| mutant | category | verdict | caught by (first) | clause ids |",
+             f"{len(report.equivalent)} equivalent mutant(s) not counted; "
+             f"{report.on_rule}/{len(report.outcomes)} caught by a case naming the rule they "
+             f"break, {len(report.accidental)} caught by accident.", "",
+             "| mutant | category | verdict | caught by (first naming its rule) | clause ids |",
              "|---|---|---|---|---|"]
     for o in report.outcomes:
-        first = o.caught_by[0] if o.caught_by else None
-        verdict = f"caught by {len(o.caught_by)}" if o.caught else (
-            f"ERROR (not judged: {o.error})" if o.error else "SURVIVED")
+        first = (o.on_rule or o.caught_by or (None,))[0]
+        verdict = (f"caught by {len(o.caught_by)} ({len(o.on_rule)} naming its rule)"
+                   if o.on_rule else f"CAUGHT BY ACCIDENT by {len(o.caught_by)}") if o.caught \
+            else (f"ERROR (not judged: {o.error})" if o.error else "SURVIVED")
         test = f"`{first.test}`" if first else ""
-        clauses = ", ".join(first.clause_ids[:3]) if first else ""
+        clauses = ", ".join(dict.fromkeys(
+            [c for c in (*first.named, *first.clause_ids)
+             if Catch(first.test, (c,), "", "").names_rule_of(o.mutant)]
+            + list(first.clause_ids[:3]))) if first else ""
         lines.append(f"| `{o.mutant.name}` | {o.mutant.category} | {verdict} | {test} | "
                      f"{clauses} |")
     for m in report.equivalent:
@@ -415,7 +466,8 @@ def print_report(report: Report, shown: int = 3) -> None:
     """The human-readable score and, per mutant, its catching tests or SURVIVED."""
     print(f"mutation score: {report.caught}/{len(report.outcomes)} = {report.score:.1%} of "
           f"non-equivalent mutants ({len(report.equivalent)} equivalent not counted); "
-          f"{report.seconds:.0f} s wall, -j {report.jobs}")
+          f"{report.seconds:.0f} s wall, -j {report.jobs}; {report.on_rule} caught by a case "
+          f"naming their rule, {len(report.accidental)} caught by accident")
     for o in report.outcomes:
         if not o.caught:
             # A run that could not judge is not a hole in the suite: say which it was.
@@ -423,10 +475,14 @@ def print_report(report: Report, shown: int = 3) -> None:
                 else f"SURVIVED  {o.mutant.name} [{o.mutant.category}]"
             print(f"  {state}")
             continue
-        print(f"  caught    {o.mutant.name} [{o.mutant.category}] by {len(o.caught_by)} "
-              f"test(s):")
-        for c in o.caught_by[:shown]:
-            print(f"              {c.test} ({c.verdict}) {', '.join(c.clause_ids[:4])}")
+        head = "caught   " if o.on_rule else "ACCIDENT "
+        print(f"  {head} {o.mutant.name} [{o.mutant.category}] by {len(o.caught_by)} "
+              f"test(s), {len(o.on_rule)} naming its rule:")
+        for c in (*o.on_rule, *(c for c in o.caught_by if c not in o.on_rule))[:shown]:
+            named = [x for x in (*c.named, *c.clause_ids)
+                     if Catch(c.test, (x,), "", "").names_rule_of(o.mutant)]
+            print(f"              {c.test} ({c.verdict}) "
+                  f"{', '.join(dict.fromkeys([*named, *c.clause_ids[:4]]))}")
         if len(o.caught_by) > shown:
             print(f"              ... and {len(o.caught_by) - shown} more")
     for m in report.equivalent:
@@ -461,7 +517,8 @@ def cmd_mutate(args: argparse.Namespace) -> int:
     else:
         print_report(report)
         print(f"report: {Path(args.report_dir) / 'results.json'}")
-    return 0 if report.caught == len(report.outcomes) else 1
+    # Done: every counted mutant caught, each by a case naming the rule it breaks.
+    return 0 if report.on_rule == len(report.outcomes) else 1
 
 
 def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

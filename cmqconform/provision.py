@@ -23,6 +23,11 @@ class SetupError(CmqConformError):
     """A setup step failed: the case cannot be judged (an ``error`` verdict, not a fail)."""
 
 
+class SetupBreach(SetupError, AssertionError):
+    """A setup step's answer broke the envelope: the target broke the contract, so the case
+    fails naming the envelope clause (an AssertionError, so a scenario fails too)."""
+
+
 def named(session: Session, api: str, action: str, **lowered: Any) -> dict[str, Any]:
     """Parameters keyed by the spec's names, given lower-cased ones (one call for both APIs)."""
     spec = session.specs.api(api).actions[action]
@@ -54,6 +59,8 @@ class Resources:
         return self.session.call(self.api, action, params)
 
     def _must(self, exchange: Exchange, what: str) -> Exchange:
+        if exchange.breach:
+            raise SetupBreach(f"setup {what}: received {exchange.describe()}")
         if not exchange.ok:
             raise SetupError(f"setup {what} failed: {exchange.describe()}")
         return exchange
@@ -134,10 +141,10 @@ class Resources:
             if isinstance(value, list) and any(isinstance(v, Ref) for v in value):
                 out[key] = list(self.resolve({str(i): v for i, v in enumerate(value)}).values())
             elif isinstance(value, Ref):
-                if value.fresh or value.tail or (value.kind, value.slot) not in self.names:
-                    name = self.namer.name(value.length) + value.tail
+                if value.fresh or value.spoiled or (value.kind, value.slot) not in self.names:
+                    name = value.head + self.namer.name(value.length) + value.tail
                     # A target that wrongly accepts the name must not leak it: clean it too.
-                    if not value.tail:
+                    if not value.spoiled:
                         self.created.append((value.kind, name, parents.get(value.kind)))
                     out[key] = name
                 else:

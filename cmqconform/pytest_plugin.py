@@ -29,7 +29,7 @@ from cmqconform.errors import CmqConformError
 from cmqconform.expectations import Expectation, lookup
 from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
-from cmqconform.provision import Resources
+from cmqconform.provision import Resources, SetupBreach
 from cmqconform.results import RunInfo, assemble, record
 from cmqconform.runner import ContractFailure, SuiteFault
 from cmqconform.session import Session
@@ -215,7 +215,7 @@ def item_record(item: pytest.Item, report: pytest.TestReport,
     elif report.passed:
         state = "pass"
     elif excinfo is not None and excinfo.errisinstance((ContractFailure, AssertionError)) \
-            and report.when == "call":
+            and (report.when == "call" or excinfo.errisinstance(SetupBreach)):
         state = "fail"
     else:
         state = "error"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from cmqconform.cases.resources import Namer
 from cmqconform.checks import CheckContext, run_checks
-from cmqconform.provision import Resources, SetupError
+from cmqconform.dialects.protocol import envelope_clause
+from cmqconform.provision import Resources, SetupBreach, SetupError
 from cmqconform.session import Session
 from cmqconform.verdicts import Case, Evidence, Exchange, Failure, Verdict
 
@@ -46,6 +47,11 @@ def judge(case: Case, exchange: Exchange, ctx: CheckContext) -> Verdict:
 
     if exchange.fault:
         return verdict("error", failure_message(case, exchange.fault))
+    if exchange.breach:
+        clause = envelope_clause(ctx.api)
+        return verdict("fail", failure_message(case, exchange.describe()),
+                       (Failure("Envelope violated", exchange.describe(), (clause,)),),
+                       tuple(dict.fromkeys((*case.clause_ids, clause))))
     failures = run_checks(ctx, case, exchange)
     if failures:
         clauses = tuple(dict.fromkeys((*case.clause_ids,
@@ -58,11 +64,19 @@ def judge(case: Case, exchange: Exchange, ctx: CheckContext) -> Verdict:
 def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) -> Verdict:
     """Set up, call, judge and clean up one case; never raises for target trouble."""
     api = session.specs.api(case.api)
-    ctx = CheckContext(api, api.actions.get(case.action), strict=strict)
+    ctx = CheckContext(api, api.actions.get(case.action), strict=strict,
+                       product=session.specs.product_of(case.api))
     resources = Resources(session, case.api, namer)
     try:
         try:
             resources.provide(case.setup)
+        except SetupBreach as exc:
+            # The answer to a setup call broke the envelope: a contract failure, not a fault.
+            clause = envelope_clause(api)
+            return case_verdict(case, "fail", "setup answer broke the envelope",
+                                failure_message(case, str(exc)),
+                                failures=(Failure("Envelope violated", str(exc), (clause,)),),
+                                clause_ids=tuple(dict.fromkeys((*case.clause_ids, clause))))
         except SetupError as exc:
             return case_verdict(case, "error", "setup failed", failure_message(case, str(exc)))
         params = resources.resolve(case.params)

@@ -24,10 +24,11 @@ from cmqconform.dialects import (
     get_dialect,
     redact_request,
 )
+from cmqconform.dialects.protocol import envelope_clause
 from cmqconform.dialects.redaction import redact_text
 from cmqconform.models import SpecSet
 from cmqconform.targets import Target, target_from_url
-from cmqconform.verdicts import Evidence, Exchange
+from cmqconform.verdicts import Evidence, Exchange, Members
 
 #: How far back an "expired" signature is dated: well past any documented skew.
 EXPIRED_BY_SECONDS = 3600
@@ -218,7 +219,7 @@ class Session:
         except httpx.HTTPError as exc:
             return Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
                             evidence=_evidence(request, None, secrets))
-        return self._exchange(api, response)
+        return self._exchange(api, response, action)
 
     def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth) -> Exchange:
         """Send a request built by hand (a malformed path, another method) and decode it as
@@ -232,16 +233,28 @@ class Session:
                                                           self.target.credentials.secrets())))
         return self._keep(self._exchange(api, response))
 
-    def _exchange(self, api: str, response: httpx.Response) -> Exchange:
-        dialect = get_dialect(self.specs.api(api).dialect)
+    def _exchange(self, api: str, response: httpx.Response,
+                  action: str | None = None) -> Exchange:
+        spec = self.specs.api(api)
+        dialect = get_dialect(spec.dialect)
         secrets = self.target.credentials.secrets()
         decoded = dialect.decode(response)
         evidence = _evidence(response.request, decoded.evidence, secrets)
         if isinstance(decoded, DecodeFailure):
+            if decoded.breach:
+                reason = redact_text(decoded.reason, secrets)
+                return Exchange(False, breach=f"{reason} ({envelope_clause(spec)})",
+                                evidence=evidence)
             return Exchange(False, fault=redact_text(str(decoded), secrets), evidence=evidence)
+        member = spec.facts.envelope.get("request_id")
+        if member and not decoded.request_id:
+            # Every answer of an envelope with a request id carries one, success or error.
+            return Exchange(False, breach=f"no {member!r} member ({envelope_clause(spec)})",
+                            evidence=evidence)
         if decoded.error is not None:
             return Exchange(False, decoded.request_id, {}, decoded.error.code,
                             decoded.error.module, redact_text(decoded.error.message, secrets),
                             evidence=evidence)
-        return Exchange(True, decoded.request_id, dialect.members(decoded.evidence.body),
-                        evidence=evidence)
+        data = dialect.members(decoded.evidence.body)
+        return Exchange(True, decoded.request_id,
+                        Members.of(data, api, action) if action else data, evidence=evidence)

@@ -109,6 +109,39 @@ class Evidence:
         }
 
 
+class MissingMember(AssertionError):
+    """A documented response member the answer lacks: a contract failure naming the member and
+    its clause (an AssertionError, so a scenario reading it ends as ``fail``, never ``error``)."""
+
+
+class Members(dict[str, Any]):
+    """Response members as read by a scenario: ``data["msgId"]`` on an answer without ``msgId``
+    raises :class:`MissingMember` naming ``<surface>.<Action>.response.msgId``, not a KeyError."""
+
+    def __init__(self, items: Mapping[str, Any], clause: str, path: str = "") -> None:
+        super().__init__({k: _wrap(v, clause, f"{path}{k}.") for k, v in items.items()})
+        self.clause = clause
+        self.path = path
+
+    @classmethod
+    def of(cls, items: Mapping[str, Any], api: str, action: str) -> Members:
+        """The members of ``action``'s answer on ``api``; nested objects are wrapped too."""
+        return cls(items, f"{api}.{action}.response")
+
+    def __missing__(self, key: str) -> Any:
+        top = (self.path.split(".", 1)[0] or key) if self.path else key
+        raise MissingMember(f"the answer has no member {self.path}{key!r}, which the specs "
+                            f"document ({self.clause}.{top})")
+
+
+def _wrap(value: Any, clause: str, path: str) -> Any:
+    if isinstance(value, Mapping):
+        return Members(value, clause, path)
+    if isinstance(value, list):
+        return [_wrap(v, clause, path) for v in value]
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Exchange:
     """One request and its decoded answer; ``fault`` is set when nothing usable came back."""
@@ -123,11 +156,16 @@ class Exchange:
     #: Transport or decoding trouble (timeout, reset, unparseable body); makes an error verdict.
     fault: str | None = None
     evidence: Evidence = field(default_factory=Evidence)
+    #: A JSON answer that breaks the envelope (a member missing or of the wrong type), naming
+    #: the envelope clause; makes a fail verdict.
+    breach: str | None = None
 
     def describe(self) -> str:
         """``success``, ``InvalidParameter`` or ``4000/10350``, with the message when an error."""
         if self.fault:
             return f"no answer ({self.fault})"
+        if self.breach:
+            return f"an answer breaking the envelope: {self.breach}"
         if self.ok:
             return "success"
         code = f"{self.code}/{self.module}" if self.module is not None else str(self.code)

@@ -32,6 +32,26 @@ def test_catches_need_a_baseline_pass_and_prefer_fails() -> None:
     assert found[0].clause_ids == ("cmq.v3.a",)
 
 
+def test_attribution_names_the_rule_or_calls_it_an_accident() -> None:
+    """A catch names a mutant's rule through its case's clause ids or those its failure names;
+    a mutant caught only by catches naming none is "caught by accident"."""
+    mutant = BY_NAME["v3-error-message-missing"]
+    base = [{"id": "a", "verdict": "pass"}, {"id": "b", "verdict": "pass"}]
+    named = {"id": "a", "verdict": "fail", "clause_ids": ["cmq.v3.condition.queue_not_found"],
+             "message": "received an answer breaking the envelope: 'Response.Error' has no "
+                        "'Message' member (cmq.v3.protocol.content_type_json)"}
+    other = {"id": "b", "verdict": "fail", "clause_ids": ["cmq.v3.condition.queue_not_found"],
+             "message": "expected ResourceNotFound"}
+    on_rule = mutate.MutantOutcome(mutant, mutate.catches(base, [named, other]), 2, 1.0)
+    assert on_rule.state == "caught" and [c.test for c in on_rule.on_rule] == ["a"]
+    assert on_rule.caught_by[0].named == ("cmq.v3.protocol.content_type_json",)
+    accident = mutate.MutantOutcome(mutant, mutate.catches(base, [other]), 2, 1.0)
+    assert accident.state == "caught by accident" and accident.on_rule == ()
+    generic = mutate.Mutant("range-max-unchecked", "validation", "", ("<surface>.*.range",))
+    catch = mutate.Catch("t", ("trtc.v3.StartMCUMixTranscode.SdkAppId.range",), "fail", "")
+    assert catch.names_rule_of(generic)
+
+
 def test_is_deviation_tells_transport_trouble_apart() -> None:
     """Timeouts, refused connections and strict xpasses are not deviations; a KeyError is."""
     assert not mutate.is_deviation({"message": "httpx.ReadTimeout: timed out"})

@@ -26,8 +26,8 @@ def show(value: Any) -> str:
     if isinstance(value, Now):
         return f"now{value.offset:+d}"
     if isinstance(value, Ref):
-        if value.tail:
-            return f"<name>{value.tail}"
+        if value.spoiled:
+            return f"{value.head}<name>{value.tail}"
         return f"<{value.length} chars>" if value.length else f"<{value.kind}>"
     if isinstance(value, list):
         if len(value) > 2 or any(len(str(v)) > 12 for v in value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from cmqconform.cases.values import typical
@@ -33,7 +34,7 @@ def slotted(action: ActionSpec, params: dict[str, Any]) -> dict[str, Any]:
     for name, value in list(params.items()):
         slot = slots.get(name.lower())
         if slot and isinstance(value, Ref) and not value.slot:
-            params[name] = Ref(value.kind, value.length, value.fresh, value.tail, slot)
+            params[name] = replace(value, slot=slot)
     return params
 
 
@@ -160,7 +161,7 @@ def setup_for(action: ActionSpec, params: Mapping[str, Any]) -> tuple[Need, ...]
     needs: dict[tuple[str, str], Need] = {}
     for value in params.values():
         for ref in value if isinstance(value, list) else [value]:
-            if isinstance(ref, Ref) and not ref.fresh and not ref.tail:
+            if isinstance(ref, Ref) and not ref.fresh and not ref.spoiled:
                 needs[(ref.kind, ref.slot)] = Need(ref.kind, ref.slot, length=ref.length)
     for need in action.recipe.needs:
         # The recipe's attributes (rewind enabled...) apply to the referenced resource.

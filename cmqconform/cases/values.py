@@ -102,6 +102,64 @@ def _member_value(api: ApiSpec, type_name: str, depth: int) -> Any:
     return "value"
 
 
+#: Characters tried, in order, to find which part of a pattern a value breaks.
+_PROBE_CHARS = "0-_!. @/"
+#: The longest name a pattern's length part is searched up to.
+_PATTERN_LENGTH_CAP = 4096
+
+
+def _matches(pattern: str, text: str) -> bool:
+    return re.search(pattern, text) is not None
+
+
+def pattern_parts(pattern: str, sample: str) -> dict[str, tuple[str, str]]:
+    """Which parts of ``pattern`` a probe can break, derived from the pattern itself:
+    ``first character`` -> (head, ""), a character allowed inside but not first;
+    ``character set`` -> ("", tail), one allowed nowhere; ``length`` -> ("", str(limit + 1)),
+    the first length the pattern refuses (``sample`` is a valid value)."""
+    parts: dict[str, tuple[str, str]] = {}
+    if not sample or not _matches(pattern, sample):
+        return parts
+    for char in _PROBE_CHARS:
+        inside = _matches(pattern, sample[:1] + char + sample[1:])
+        if "first character" not in parts and inside and not _matches(pattern, char + sample):
+            parts["first character"] = (char, "")
+        if "character set" not in parts and not inside and not _matches(pattern, sample + char):
+            parts["character set"] = ("", char)
+    pad = sample[-1]
+    if not _matches(pattern, sample + pad * _PATTERN_LENGTH_CAP):
+        low, high = len(sample), len(sample) + _PATTERN_LENGTH_CAP
+        while high - low > 1:  # the longest padded sample still valid lies in [low, high)
+            middle = (low + high) // 2
+            if _matches(pattern, sample + pad * (middle - len(sample))):
+                low = middle
+            else:
+                high = middle
+        parts["length"] = ("", str(high))
+    return parts
+
+
+def _pattern_probes(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Probe]:
+    """One probe per part of the pattern the doc states (first character, character set,
+    length), each derived from the pattern; a pattern none can be found in gets a value
+    breaking it as a whole."""
+    assert param.pattern is not None
+    kind = param.resource
+    sample = stand_in(Ref(kind)) if kind else typical(api, param, creates=creates)
+    parts = pattern_parts(param.pattern, sample) if isinstance(sample, str) else {}
+    for part, (head, tail) in parts.items():
+        if part == "length":
+            if param.max_length is not None and int(tail) == param.max_length + 1:
+                continue  # the max_length probe already sends exactly this length
+            value: Any = Ref(kind, length=int(tail), fresh=True) if kind else "v" * int(tail)
+        else:
+            value = Ref(kind, head=head, tail=tail, fresh=True) if kind else head + sample + tail
+        yield Probe(value, "pattern", False, f"pattern: {part}")
+    if not parts:
+        yield Probe(Ref(kind, tail="_!", fresh=True) if kind else "9-" + "x" * 3, "pattern",
+                    False, "pattern-breaking")
+
+
 def violated(param: ParamSpec, value: Any) -> list[str]:
     """The constraint kinds ``value`` breaks, each once, in the order a server checks them.
 
@@ -113,7 +171,7 @@ def violated(param: ParamSpec, value: Any) -> list[str]:
 def stand_in(value: Any) -> Any:
     """``value`` with each name placeholder replaced by a name of the shape the run sends."""
     if isinstance(value, Ref):
-        return Namer(STAND_IN_RUN).name(value.length, value.tail)
+        return value.head + Namer(STAND_IN_RUN).name(value.length, value.tail)
     if isinstance(value, list):
         return [stand_in(v) for v in value]
     return value
@@ -191,8 +249,7 @@ def _invalid(api: ApiSpec, param: ParamSpec, creates: str | None) -> Iterator[Pr
             long: Any = Ref(kind, length=over, fresh=True) if kind else "v" * over
             yield Probe(long, "max_length", False, "over-length")
         if param.pattern is not None:
-            bad: Any = Ref(kind, tail="_!", fresh=True) if kind else "9-" + "x" * 3
-            yield Probe(bad, "pattern", False, "pattern-breaking")
+            yield from _pattern_probes(api, param, creates)
         if param.enum is not None:
             yield Probe("NOT-" + str(param.enum[0]), "enum", False)
         if param.min_length or param.pattern is not None:

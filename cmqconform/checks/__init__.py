@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from cmqconform.models import ActionSpec, ApiSpec
+from cmqconform.models import ActionSpec, ApiSpec, ProductSpec
 from cmqconform.verdicts import Case, Exchange, Failure
 
 
@@ -28,6 +28,8 @@ class CheckContext:
     action: ActionSpec | None
     #: Flag response members the specs do not document.
     strict: bool = True
+    #: The product the surface belongs to (its resource listings), when known.
+    product: ProductSpec | None = None
 
 
 Check = Callable[[CheckContext, Case, Exchange], Failure | None]

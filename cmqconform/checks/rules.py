@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from cmqconform.checks import CheckContext, check
-from cmqconform.models import ActionSpec, ApiSpec
+from cmqconform.dialects.protocol import envelope_clause
+from cmqconform.models import ActionSpec, ApiSpec, ProductSpec
 from cmqconform.spec.schema import object_schema, response_schema
 from cmqconform.verdicts import Case, Exchange, Failure
 
@@ -49,9 +51,75 @@ def request_id_present(ctx: CheckContext, case: Case, exchange: Exchange) -> Fai
     if "request_id" not in ctx.api.facts.envelope:
         return None  # a REST surface without an envelope has no request id (its facts say so)
     if not isinstance(exchange.request_id, str) or not exchange.request_id:
+        clause = envelope_clause(ctx.api)
         return Failure("Missing RequestId",
-                       f"the response envelope has no RequestId; received {exchange.describe()}")
+                       f"the response envelope has no RequestId ({clause}); received "
+                       f"{exchange.describe()}", (clause,))
     return None
+
+
+@check
+def envelope_facts(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
+    """Every answer has the HTTP status and the media type the surface's envelope states."""
+    shape = ctx.api.facts.envelope
+    status, media = exchange.evidence.status, _media_type(exchange)
+    clause = envelope_clause(ctx.api)
+    if "status" in shape and status is not None and status != shape["status"]:
+        return Failure("Wrong envelope status",
+                       f"expected HTTP {shape['status']} ({clause}); received HTTP {status}: "
+                       f"{exchange.describe()}", (clause,))
+    allowed = shape.get("media_types")
+    if allowed and status is not None and (media is None or media.strip() not in allowed):
+        return Failure("Wrong envelope media type",
+                       f"expected Content-Type {' or '.join(allowed)} without parameters "
+                       f"({clause}); received {media!r}", (clause,))
+    return None
+
+
+def _media_type(exchange: Exchange) -> str | None:
+    return next((v for k, v in exchange.evidence.response_headers.items()
+                 if k.lower() == "content-type"), None)
+
+
+def listing_total_failure(product: ProductSpec, api: ApiSpec, action: str,
+                          params: Mapping[str, Any], data: Mapping[str, Any]) -> Failure | None:
+    """A listing's total counts every match: at least offset + the page, and exactly the page
+    when a page from the start is not full (product.yaml ``list``, ``total``)."""
+    listing = next((kind.listing[api.id] for kind in product.resources.values()
+                    if api.id in kind.listing and kind.listing[api.id].action == action
+                    and kind.listing[api.id].total), None)
+    spec = api.actions.get(action)
+    if listing is None or listing.total is None or spec is None:
+        return None
+    total, items = data.get(listing.total), data.get(listing.items)
+    if not isinstance(total, int) or isinstance(total, bool) or not isinstance(items, list):
+        return None  # a missing or mistyped member is the schema check's
+    sent = {k.lower(): v for k, v in params.items()}
+    offset = sent.get(listing.offset)
+    limit = sent.get(listing.limit)
+    if limit is None:
+        limit = next((p.default for p in spec.request if p.name.lower() == listing.limit), None)
+    offset = offset if isinstance(offset, int) else 0
+    clause = f"{api.id}.{action}.response.{listing.total}"
+    if items and total < offset + len(items):  # a page past the end is empty
+        return Failure("Listing total too small",
+                       f"{listing.total}={total} but the page from offset {offset} holds "
+                       f"{len(items)} {listing.items} ({clause})", (clause,))
+    if offset == 0 and isinstance(limit, int) and len(items) < limit and total != len(items):
+        return Failure("Listing total off",
+                       f"{listing.total}={total} but the first page holds every match: "
+                       f"{len(items)} {listing.items}, fewer than limit {limit} ({clause})",
+                       (clause,))
+    return None
+
+
+@check
+def listing_total_counts_matches(ctx: CheckContext, case: Case,
+                                 exchange: Exchange) -> Failure | None:
+    """A listing's total agrees with the page it answers (see :func:`listing_total_failure`)."""
+    if not exchange.ok or ctx.product is None:
+        return None
+    return listing_total_failure(ctx.product, ctx.api, case.action, case.params, exchange.data)
 
 
 @check

@@ -4,7 +4,9 @@ API 3.0 answers ``{"Response": {"RequestId": ..., "Error": {"Code", "Message"}}}
 (cmq-api.txt:280-296); legacy answers ``{"code": 0, "message": "", "requestId": ...}`` with the
 module code inside the message, "(10430) action name is not existed" (cmq-api.txt:4700-4718).
 Decoding never raises: a body it cannot read becomes a :class:`DecodeFailure` carrying the raw
-status, headers and body, which the runner turns into an ``error`` verdict.
+status, headers and body. A body that is not a JSON object at all is a fault (an ``error``
+verdict); a JSON object that breaks the envelope (a required member missing, a member of the
+wrong type) is marked ``breach``: the target broke the envelope rule, a ``fail``.
 """
 
 from __future__ import annotations
@@ -90,10 +92,16 @@ class DecodeFailure:
     dialect: str
     reason: str
     evidence: WireEvidence = field(repr=False)
+    #: The body is a JSON object that breaks the envelope's members or types: a contract
+    #: failure, not a fault of the exchange.
+    breach: bool = False
 
     ok = False
 
     def __str__(self) -> str:
+        if self.breach:
+            return (f"{self.dialect} answer breaking the envelope (HTTP {self.evidence.status}): "
+                    f"{self.reason}")
         return (f"undecodable {self.dialect} response (HTTP {self.evidence.status}, "
                 f"Content-Type {self.evidence.content_type!r}): {self.reason}")
 
@@ -113,7 +121,7 @@ def _json_object(evidence: WireEvidence, dialect: str) -> dict[str, Any] | Decod
                              evidence)
     if not isinstance(doc, dict):
         return DecodeFailure(dialect, f"body is JSON {type(doc).__name__}, expected an object",
-                             evidence)
+                             evidence, breach=True)
     return doc
 
 
@@ -126,37 +134,39 @@ TENCENT_V3 = "tencent_v3"
 CMQ_LEGACY = "cmq_legacy"
 
 
+def _breach(dialect: str, reason: str, evidence: WireEvidence) -> DecodeFailure:
+    return DecodeFailure(dialect, reason, evidence, breach=True)
+
+
 def decode_tencent_v3(evidence: WireEvidence) -> Decoded:
-    """Decode an API 3.0 ``{"Response": {...}}`` body."""
+    """Decode an API 3.0 ``{"Response": {...}}`` body; every envelope member is required."""
     doc = _json_object(evidence, TENCENT_V3)
     if isinstance(doc, DecodeFailure):
         return doc
     response = doc.get("Response")
     if not isinstance(response, dict):
-        return DecodeFailure(
-            TENCENT_V3, f"'Response' is {_kind(response)}, expected an object", evidence)
+        return _breach(TENCENT_V3, f"'Response' is {_kind(response)}, expected an object",
+                       evidence)
     request_id = response.get("RequestId")
     if request_id is not None and not isinstance(request_id, str):
-        return DecodeFailure(
-            TENCENT_V3, f"'Response.RequestId' is {_kind(request_id)}, expected a "
-                                 f"string", evidence)
+        return _breach(TENCENT_V3, f"'Response.RequestId' is {_kind(request_id)}, expected a "
+                                   f"string", evidence)
     if "Error" not in response:
         data = {k: v for k, v in response.items() if k != "RequestId"}
         return Envelope(TENCENT_V3, request_id, data, None, evidence)
     error = response["Error"]
     if not isinstance(error, dict):
-        return DecodeFailure(
-            TENCENT_V3, f"'Response.Error' is {_kind(error)}, expected an object",
-                             evidence)
-    code, message = error.get("Code"), error.get("Message", "")
+        return _breach(TENCENT_V3, f"'Response.Error' is {_kind(error)}, expected an object",
+                       evidence)
+    code, message = error.get("Code"), error.get("Message")
     if not isinstance(code, str) or not code:
-        return DecodeFailure(
-            TENCENT_V3, f"'Response.Error.Code' is {code!r}, expected a non-empty "
-                                 f"string", evidence)
+        return _breach(TENCENT_V3, f"'Response.Error.Code' is {code!r}, expected a non-empty "
+                                   f"string", evidence)
+    if "Message" not in error:
+        return _breach(TENCENT_V3, "'Response.Error' has no 'Message' member", evidence)
     if not isinstance(message, str):
-        return DecodeFailure(
-            TENCENT_V3, f"'Response.Error.Message' is {_kind(message)}, expected a "
-                                 f"string", evidence)
+        return _breach(TENCENT_V3, f"'Response.Error.Message' is {_kind(message)}, expected a "
+                                   f"string", evidence)
     return Envelope(TENCENT_V3, request_id, None, ApiError(code, message), evidence)
 
 
@@ -170,25 +180,27 @@ def decode_legacy(evidence: WireEvidence) -> Decoded:
     """Decode a legacy ``{"code": 0, "message": "", "requestId": ...}`` body.
 
     ``code`` must be a JSON integer: the official SDK treats the string ``"0"`` as an error
-    (CLIENT-WIRE-NOTES.md), so a string code is undecodable, not a success.
+    (CLIENT-WIRE-NOTES.md), so a string code breaks the envelope; so does a missing ``message``.
     """
     doc = _json_object(evidence, CMQ_LEGACY)
     if isinstance(doc, DecodeFailure):
         return doc
     if "code" not in doc:
-        return DecodeFailure(CMQ_LEGACY, "no 'code' member", evidence)
+        return _breach(CMQ_LEGACY, "no 'code' member", evidence)
     code = doc["code"]
     if isinstance(code, bool) or not isinstance(code, int):
-        return DecodeFailure(CMQ_LEGACY, f"'code' is {code!r} ({_kind(code)}), expected an integer",
-                             evidence)
-    message = doc.get("message", "")
+        return _breach(CMQ_LEGACY, f"'code' is {code!r} ({_kind(code)}), expected an integer",
+                       evidence)
+    if "message" not in doc:
+        return _breach(CMQ_LEGACY, "no 'message' member", evidence)
+    message = doc["message"]
     if not isinstance(message, str):
-        return DecodeFailure(CMQ_LEGACY, f"'message' is {_kind(message)}, expected a string",
-                             evidence)
+        return _breach(CMQ_LEGACY, f"'message' is {_kind(message)}, expected a string",
+                       evidence)
     request_id = doc.get("requestId")
     if request_id is not None and not isinstance(request_id, str):
-        return DecodeFailure(CMQ_LEGACY, f"'requestId' is {_kind(request_id)}, expected a string",
-                             evidence)
+        return _breach(CMQ_LEGACY, f"'requestId' is {_kind(request_id)}, expected a string",
+                       evidence)
     if code == 0:
         data = {k: v for k, v in doc.items() if k not in ("code", "message", "requestId")}
         return Envelope(CMQ_LEGACY, request_id, data, None, evidence)

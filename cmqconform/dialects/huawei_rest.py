@@ -90,7 +90,9 @@ def decode_rest(evidence: WireEvidence) -> Decoded:
                              evidence)
     if not isinstance(doc, dict):
         kind = "empty" if doc is None else f"JSON {type(doc).__name__}"
-        return DecodeFailure(NAME, f"body is {kind}, expected an object", evidence)
+        # JSON that is not an object breaks the body's documented shape: a contract failure.
+        return DecodeFailure(NAME, f"body is {kind}, expected an object", evidence,
+                             breach=doc is not None)
     if 200 <= evidence.status < 300:
         return Envelope(NAME, None, doc, None, evidence)
     message = doc.get("error_msg")

@@ -22,7 +22,7 @@ import httpx
 from cmqconform.dialects.call import Call, Clock, NonceSource
 from cmqconform.dialects.credentials import Credentials
 from cmqconform.dialects.envelope import Decoded, WireEvidence
-from cmqconform.models import ActionSpec, SurfaceFacts
+from cmqconform.models import ActionSpec, ApiSpec, SurfaceFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,11 @@ def register(dialect: Dialect) -> Dialect:
         raise ValueError(f"dialect {dialect.name!r} is already registered")
     _REGISTRY[dialect.name] = dialect
     return dialect
+
+
+def envelope_clause(api: ApiSpec) -> str:
+    """The surface clause stating what every answer looks like (its dialect names it)."""
+    return f"{api.id}.{get_dialect(api.dialect).envelope_clause}"
 
 
 def get_dialect(name: str) -> Dialect:

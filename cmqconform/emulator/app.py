@@ -245,6 +245,8 @@ class Gateway:
         if self.mutants.active("legacy-msgid-renamed") and "msgId" in shaped:
             shaped["MsgId"] = shaped.pop("msgId")
         answer = {**head, **shaped}
+        if self.mutants.active("legacy-code-stringified"):
+            answer[shape_of["code"]] = str(answer[shape_of["code"]])
         if self.mutants.active("legacy-request-id-missing"):
             del answer[shape_of["request_id"]]
         return answer
@@ -293,12 +295,16 @@ class Gateway:
         if "error" in shape_of:
             error: dict[str, Any] = {shape_of["error"]: {shape_of["code"]: code,
                                                          shape_of["message"]: fault.message}}
+            if self.mutants.active("v3-error-message-missing"):
+                del error[shape_of["error"]][shape_of["message"]]
             if not self.mutants.active("v3-error-request-id-missing"):
                 error[shape_of["request_id"]] = request_id
             return {shape_of["wrapper"]: error} if "wrapper" in shape_of else error
         message = legacy_message(module, fault.message, self.mutants)
         body: dict[str, Any] = {shape_of["code"]: code, shape_of["message"]: message,
                                 shape_of["request_id"]: request_id}
+        if self.mutants.active("legacy-code-stringified"):
+            body[shape_of["code"]] = str(code)
         if fault.errors:
             body["errorList"] = [
                 {"code": self.code_of(api, item.condition)[0],

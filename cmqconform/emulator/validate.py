@@ -33,6 +33,9 @@ def _as_mutated(param: ParamSpec, mutants: Mutants) -> ParamSpec:
         changes["pattern"] = None
     elif param.pattern is not None and mutants.active("name-pattern-prefix-only"):
         changes["pattern"] = param.pattern.rstrip("$")
+    elif param.pattern is not None and mutants.active("name-leading-digit-accepted"):
+        # The first-character part read as optional digits, then the pattern as documented.
+        changes["pattern"] = "^[0-9]?" + param.pattern.removeprefix("^")
     if param.enum is not None and mutants.active("enum-unchecked"):
         changes["enum"] = None
     if param.max_items is not None and mutants.active("batch-max-items-unchecked"):

@@ -14,7 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from cmqconform.checks import CheckContext, Registry
-from cmqconform.dialects import get_dialect
+from cmqconform.dialects.protocol import envelope_clause
 from cmqconform.models import ApiSpec
 from cmqconform.spec.openapi import error_envelope_schema, operation
 from cmqconform.verdicts import Case, Exchange, Failure
@@ -22,10 +22,6 @@ from cmqconform.verdicts import Case, Exchange, Failure
 FUZZ_CHECKS = Registry()
 
 
-
-def envelope_clause(api: ApiSpec) -> str:
-    """The surface clause stating what every answer looks like (its dialect names it)."""
-    return f"{api.id}.{get_dialect(api.dialect).envelope_clause}"
 
 _validators: dict[int, Draft202012Validator] = {}
 _statuses: dict[tuple[int, str], tuple[str, ...]] = {}
@@ -61,6 +57,8 @@ def is_invalid(case: Case) -> bool:
 @FUZZ_CHECKS.register
 def envelope_well_formed(ctx: CheckContext, case: Case, exchange: Exchange) -> Failure | None:
     """Whatever the input, the target answers with its surface's envelope."""
+    if exchange.breach:
+        return Failure("Malformed envelope", exchange.breach, (envelope_clause(ctx.api),))
     if exchange.fault and exchange.evidence.status is not None:
         clause = envelope_clause(ctx.api)
         return Failure("Malformed envelope", f"{exchange.fault} ({clause})", (clause,))

@@ -26,7 +26,8 @@ from cmqconform.cases.build import broken_rules, expect_error
 from cmqconform.cases.resources import Namer
 from cmqconform.checks import CHECKS, CheckContext, run_checks
 from cmqconform.checks import rules as builtin_checks
-from cmqconform.fuzz.checks import FUZZ_CHECKS, envelope_clause, is_invalid
+from cmqconform.dialects.protocol import envelope_clause
+from cmqconform.fuzz.checks import FUZZ_CHECKS, is_invalid
 from cmqconform.fuzz.transport import FuzzTransport, Sent
 from cmqconform.fuzz.wire import Ambiguous, Violation, violations, wire_view
 from cmqconform.models import ActionSpec, ApiSpec, ErrorRef, SpecSet

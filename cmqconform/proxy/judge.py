@@ -37,7 +37,8 @@ from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rul
 from cmqconform.verdicts import Case, Evidence, Exchange, Expected, Failure, Verdict
 
 #: The checks an answer is judged by; ``outcome_is_expected`` only when the request broke a rule.
-ANSWER_CHECKS = ("request_id_present", "not_a_server_error", "error_code_documented",
+ANSWER_CHECKS = ("request_id_present", "envelope_facts", "not_a_server_error",
+                 "error_code_documented",
                  "response_schema_conformance", "no_undocumented_field",
                  "success_status_documented", "error_body_conformance")
 #: The client's side of the contract and the server's.
@@ -377,7 +378,8 @@ class Judge:
                                                      for c in expected.conditions)]))
         case = Case(case_id(recorded, api.id, label), api.id, label, "proxy", {}, expected,
                     clause_ids, label)
-        failures = run_checks(CheckContext(api, action, strict=True), case, exchange, names)
+        ctx = CheckContext(api, action, strict=True, product=self.specs.product_of(api.id))
+        failures = run_checks(ctx, case, exchange, names)
         out = []
         if exchange.ok and action is not None and action.error_response and all(
                 m.name in exchange.data for m in action.error_response):

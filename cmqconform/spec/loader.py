@@ -348,7 +348,7 @@ class SpecBuilder:
                 name, tuple(body.get("members", ())), dict(body["create"]),
                 dict(body.get("delete", {})),
                 {s: Listing(v["action"], v["items"], v["name"], v.get("offset", "offset"),
-                            v.get("limit", "limit"), v.get("page_size", 50))
+                            v.get("limit", "limit"), v.get("page_size", 50), v.get("total"))
                  for s, v in body.get("list", {}).items()},
                 body.get("parent"), tuple(body.get("needs", ())),
                 {k: _value(v) for k, v in body.get("params", {}).items()},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cmqconform.cases import generate
@@ -74,3 +76,22 @@ def test_missing_resource_case_carries_the_actions_error_clause(cases: dict[str,
     case = cases["cmq.legacy GetQueueAttributes[queueName=unknown]"]
     assert "cmq.legacy.GetQueueAttributes.not_found" in case.clause_ids
     assert "cmq.legacy.condition.queue_not_found" in case.clause_ids
+
+
+def test_pattern_parts_are_derived_from_the_pattern() -> None:
+    """Each part a name pattern states gets its own breaking value: a character allowed inside
+    but not first, one allowed nowhere, and the first length the pattern refuses."""
+    from cmqconform.cases.values import pattern_parts
+
+    specs = load_specs()
+    pattern = specs.api("cmq.v3").actions["CreateQueue"].param("QueueName").pattern
+    assert pattern is not None
+    parts = pattern_parts(pattern, "queue")
+    assert set(parts) == {"first character", "character set", "length"}
+    head, _ = parts["first character"]
+    _, tail = parts["character set"]
+    assert re.search(pattern, "q" + head + "ueue") and not re.search(pattern, head + "queue")
+    assert not re.search(pattern, "queue" + tail)
+    limit = int(parts["length"][1])
+    assert re.search(pattern, "q" * (limit - 1)) and not re.search(pattern, "q" * limit)
+    assert pattern_parts("^https?://", "http://x") == {}

@@ -48,10 +48,13 @@ def test_v3_shares_the_tencent_api3_facts(specs: SpecSet) -> None:
         "tencent.api3", "tencent_v3", "cmq", "cmq")
     assert (legacy.shares, legacy.dialect) == (None, "cmq_legacy")
     assert v3.version == "2019-03-04" and v3.path == "/" and v3.methods == ("POST", "GET")
+    media = ["application/json", "text/plain"]
     assert v3.envelope == {"wrapper": "Response", "request_id": "RequestId", "error": "Error",
-                           "code": "Code", "message": "Message"}
+                           "code": "Code", "message": "Message", "status": 200,
+                           "media_types": media}
     assert legacy.envelope == {"code": "code", "message": "message",
-                               "request_id": "requestId", "success_code": 0}
+                               "request_id": "requestId", "success_code": 0, "status": 200,
+                               "media_types": media}
     assert (v3.array_encoding, v3.wire_types, v3.unknown_params) == ("json", "json", "refused")
     assert (legacy.array_encoding, legacy.wire_types, legacy.unknown_params) == (
         "name.n", "text", "ignored")

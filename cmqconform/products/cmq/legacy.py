@@ -70,13 +70,17 @@ async def delete_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any
 async def list_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """ListQueue -> totalCount, queueList."""
     page = ctx.backend.list_queues(ctx.account, **_page(ctx, params))
-    return {"totalCount": page.total, "queueList": list(page.items)}
+    total = page.total + 1 if ctx.mutants.active("list-total-off-by-one") else page.total
+    return {"totalCount": total, "queueList": list(page.items)}
 
 
 @action("GetQueueAttributes")
 async def get_queue(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """GetQueueAttributes -> every attribute and statistic."""
-    return ctx.backend.get_queue(ctx.account, arg(params, "queueName"))
+    found = ctx.backend.get_queue(ctx.account, arg(params, "queueName"))
+    if ctx.mutants.active("rewind-seconds-missing"):
+        return {k: v for k, v in found.items() if k != "rewindSeconds"}
+    return found
 
 
 @action("SetQueueAttributes", current=current_of(Backend.get_queue, "queueName"))
@@ -117,7 +121,7 @@ async def receive_message(ctx: Context, params: dict[str, Any]) -> Mapping[str, 
     """ReceiveMessage -> the message's fields at the top level."""
     message = await ctx.backend.receive_message(ctx.account, arg(params, "queueName"),
                                                 arg(params, "pollingWaitSeconds"))
-    return message_record(message)
+    return message_record(message, ctx)
 
 
 @action("BatchReceiveMessage")
@@ -126,7 +130,7 @@ async def batch_receive(ctx: Context, params: dict[str, Any]) -> Mapping[str, An
     messages = await ctx.backend.receive_messages(ctx.account, arg(params, "queueName"),
                                                   arg(params, "numOfMsg"),
                                                   arg(params, "pollingWaitSeconds"))
-    return {"msgInfoList": [message_record(m) for m in messages]}
+    return {"msgInfoList": [message_record(m, ctx) for m in messages]}
 
 
 @action("DeleteMessage")
@@ -250,9 +254,13 @@ async def clear_filter_tags(ctx: Context, params: dict[str, Any]) -> Mapping[str
     return {}
 
 
-def message_record(message: ReceivedMessage) -> dict[str, Any]:
+def message_record(message: ReceivedMessage, ctx: Context | None = None) -> dict[str, Any]:
     """A received message under the legacy wire names."""
-    return {"msgId": message.msg_id, "receiptHandle": message.receipt_handle,
-            "msgBody": message.body, "enqueueTime": message.enqueue_time,
-            "firstDequeueTime": message.first_dequeue_time,
-            "nextVisibleTime": message.next_visible_time, "dequeueCount": message.dequeue_count}
+    record = {"msgId": message.msg_id, "receiptHandle": message.receipt_handle,
+              "msgBody": message.body, "enqueueTime": message.enqueue_time,
+              "firstDequeueTime": message.first_dequeue_time,
+              "nextVisibleTime": message.next_visible_time,
+              "dequeueCount": message.dequeue_count}
+    if ctx is not None and ctx.mutants.active("dequeue-count-missing"):
+        del record["dequeueCount"]
+    return record
