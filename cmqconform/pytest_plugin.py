@@ -60,6 +60,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also run the property-based fuzz cases")
     group.addoption("--cmq-fuzz-examples", type=int, default=20, metavar="N",
                     help="fuzz examples per action (default 20)")
+    group.addoption("--cmq-suites", action="store_true", default=False,
+                    help="collect the bundled conformance suites (implied by --cmq-target when "
+                         "no path is given and the directory has no conftest.py)")
+    group.addoption("--cmq-slow", action="store_true", default=False,
+                    help="with the bundled suites: include the scenarios marked slow")
+
+
+#: The bundled suites' markers (suites/pytest.ini), registered wherever the suites are collected.
+SUITE_MARKERS = ("valid", "invalid", "missing", "unknown_param", "rule", "resource", "protocol",
+                 "auth", "fuzz", "slow")
+
+
+def use_bundled_suites(config: pytest.Config) -> None:
+    """Point a plain ``pytest --cmq-target URL`` at the suites the package ships.
+
+    Only when no path was given on the command line and the invocation directory brings no
+    conftest.py of its own (a project with its own scenarios keeps them), or with
+    ``--cmq-suites``; slow scenarios stay out unless ``--cmq-slow`` or a ``-m`` says otherwise.
+    """
+    from cmqconform.coverage import SUITES
+
+    option = config.option
+    implicit = config.args_source != pytest.Config.ArgsSource.ARGS and \
+        not (config.invocation_params.dir / "conftest.py").exists()
+    if not (option.cmq_suites or (option.cmq_target and implicit)):
+        return
+    if option.cmq_suites and config.args_source == pytest.Config.ArgsSource.ARGS:
+        config.args.append(str(SUITES))
+    else:
+        config.args[:] = [str(SUITES)]
+    if not option.cmq_slow and not option.markexpr:
+        option.markexpr = "not slow"
 
 
 def _worker(config: pytest.Config) -> str | None:
@@ -69,9 +101,13 @@ def _worker(config: pytest.Config) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker; in the controller, fix the run id and (maybe) the embedded target."""
-    config.addinivalue_line("markers", "clause(*ids): the spec clause ids a test checks")
-    config.pluginmanager.import_plugin("cmqconform.plugin_report")  # Allure labels, run meta
     winput = getattr(config, "workerinput", None)
+    config.addinivalue_line("markers", "clause(*ids): the spec clause ids a test checks")
+    for marker in SUITE_MARKERS:
+        config.addinivalue_line("markers", f"{marker}: a cmqconform suite marker")
+    if winput is None:
+        use_bundled_suites(config)
+    config.pluginmanager.import_plugin("cmqconform.plugin_report")  # Allure labels, run meta
     shared = dict(winput.get("cmq", {})) if winput else {}
     try:
         run = CmqRun(config, shared)
