@@ -19,7 +19,6 @@ from cmqconform.configschema import Problems, read_yaml, schema_problems, yaml_l
 from cmqconform.models import Clause, SpecSet
 
 
-
 def _suites_dir() -> Path:
     """The conformance suites: a checkout's ``suites/``, else the copy the wheel ships."""
     checkout = Path(__file__).resolve().parents[1] / "suites"

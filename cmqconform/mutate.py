@@ -159,6 +159,7 @@ def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
     argv = [sys.executable, "-m", "pytest", *paths,
             "-c", str(SUITES / "pytest.ini"),
             "--rootdir", str(SUITES), "-q", "--no-header", "-p", "no:xdist",
+            "-p", "no:cacheprovider",
             "-p", "cmqconform.mutate_select", "-m", "not slow",
             f"--cmq-report-dir={report_dir}", *target]
     for selector in select:

@@ -181,6 +181,11 @@ class CmqRun:
         elif not str(arg).startswith(("http://", "https://")):
             # A target file may seed a read-only API's data: once, before any worker reads it.
             run_seeds(resolve_target(arg, self.specs), self.apis)
+        if arg not in (None, *EMBEDDED) and self.config.option.cmq_preflight:
+            from cmqconform.preflight import preflight
+
+            with Session(self.specs, resolve_target(arg, self.specs)) as session:
+                preflight(session, self.apis)
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:
             reset(self.report_dir)

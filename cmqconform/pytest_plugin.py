@@ -63,6 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cmq-suites", action="store_true", default=False,
                     help="collect the bundled conformance suites (implied by --cmq-target when "
                          "no path is given and the directory has no conftest.py)")
+    group.addoption("--cmq-preflight", action="store_true", default=False,
+                    help="before the run, one authenticated call per surface of a URL or file "
+                         "target (implied with the bundled suites)")
     group.addoption("--cmq-slow", action="store_true", default=False,
                     help="with the bundled suites: include the scenarios marked slow")
 
@@ -92,6 +95,7 @@ def use_bundled_suites(config: pytest.Config) -> None:
         config.args[:] = [str(SUITES)]
     if not option.cmq_slow and not option.markexpr:
         option.markexpr = "not slow"
+    option.cmq_preflight = True
 
 
 def _worker(config: pytest.Config) -> str | None:

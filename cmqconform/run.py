@@ -37,6 +37,12 @@ def selection_argv(args: argparse.Namespace) -> list[str]:
             f"--cmq-product={args.product}"]
     if args.k:
         argv += ["-k", args.k]
+    if getattr(args, "lf", False):
+        argv.append("--lf")
+    if getattr(args, "maxfail", None):
+        argv.append(f"--maxfail={args.maxfail}")
+    if getattr(args, "exitfirst", False):
+        argv.append("-x")
     if not args.slow:
         argv += ["-m", "not slow"]
     if args.fuzz:
@@ -48,6 +54,8 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     """The pytest command line for a run."""
     report_dir = Path(args.report_dir)
     argv = [*selection_argv(args), f"--cmq-report-dir={report_dir}",
+            # The last run's failures, for --lf: kept beside its results, never in the suites.
+            "-o", f"cache_dir={report_dir.resolve() / '.cache'}",
             f"--junitxml={report_dir / 'junit.xml'}",
             # Captured output is not evidence and may hold whatever a test printed: keep it out.
             f"--alluredir={allure_dir(args)}", "--clean-alluredir", "--allure-no-capture"]
@@ -165,16 +173,68 @@ def check_config(args: argparse.Namespace) -> None:
     at the end of pytest.log.
     """
     from cmqconform.coverage import load_ineligible
+    from cmqconform.errors import ConfigError
     from cmqconform.expectations import load_expectations
     from cmqconform.plugin_run import EMBEDDED, resolve_target
     from cmqconform.spec import load_specs
 
+    if getattr(args, "specs", None):
+        raise ConfigError(f"--specs {args.specs}: `run` tests against the specs bundled with "
+                          "the package; --specs applies to the `spec` commands")
+    if args.k:
+        from _pytest.mark.expression import Expression
+
+        try:
+            Expression.compile(args.k)
+        except SyntaxError as exc:  # pytest 8.4 raises SyntaxError (ParseError before)
+            raise ConfigError(f"-k {args.k!r}: not a valid expression: "
+                              f"{exc.msg or exc}") from None
     load_ineligible()
+    specs = load_specs()
+    apis = select_surfaces(specs, args.product, args.api)
+    if args.mutant:
+        check_mutant(args.mutant, specs, apis)
     expectations = args.expectations
     if args.target and args.target not in EMBEDDED:
-        target = resolve_target(args.target, load_specs())
+        target = resolve_target(args.target, specs)
         expectations = expectations or target.expectations
+        if not args.list and not args.no_preflight:
+            from cmqconform.preflight import preflight
+            from cmqconform.session import Session
+
+            with Session(specs, target) as session:
+                preflight(session, apis)
     load_expectations(expectations)
+    if not args.list:
+        writable_report_dir(Path(args.report_dir))
+
+
+def check_mutant(name: str, specs: Any, apis: Sequence[str]) -> None:
+    """A ``--mutant`` no product of the run knows is one ConfigError naming the valid ones."""
+    from cmqconform.errors import ConfigError
+    from cmqconform.products import mutant_catalog  # the registry, by name
+
+    products = tuple(dict.fromkeys(specs.apis[a].product for a in apis))
+    catalogs = [mutant_catalog(p, specs) for p in products]
+    if not any(name in c for c in catalogs):
+        valid = sorted({n for c in catalogs for n in c})
+        raise ConfigError(f"--mutant {name!r}: unknown for {', '.join(products)}; valid names: "
+                          f"{', '.join(valid)}")
+
+
+def writable_report_dir(path: Path) -> None:
+    """Create the report directory, or one ConfigError saying why it cannot be written."""
+    import tempfile
+
+    from cmqconform.errors import ConfigError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"--report-dir {path}: cannot write there: "
+                          f"{exc.strerror or exc}") from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -218,6 +278,11 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"the last lines of {log_path}:\n{_tail(log_path)}", file=sys.stderr)
         return 2
     doc = json.loads(results.read_text(encoding="utf-8"))
+    if not doc["summary"]["total"] and not doc.get("interrupted"):
+        print(f"cmqconform: the selection has no case (product {args.product}, surface "
+              f"{args.api}{', -k ' + repr(args.k) if args.k else ''}{', --lf' if args.lf else ''})"
+              "; nothing ran, no report written", file=sys.stderr)
+        return 2
     report = write_html(doc, report_dir / "report.html", secrets=target_secrets(args.target))
     summary = doc["summary"]
     progress.finish(report=report, summary=summary, per_api=per_api(doc),
@@ -241,7 +306,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def list_cases(args: argparse.Namespace) -> int:
     """Print the id of every case the run would collect, and nothing else; no target needed."""
-    argv = [*selection_argv(args), "--collect-only", "-p", "no:xdist"]
+    argv = [*selection_argv(args), "--collect-only", "-p", "no:xdist", "-p", "no:cacheprovider"]
     code = subprocess.run(argv, check=False).returncode
     return 0 if code == 0 else (1 if code == 5 else 2)
 
@@ -267,13 +332,23 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``run``."""
-    run = sub.add_parser("run", help="run the conformance suites against a target")
-    run.add_argument("--target", help="NAME, URL or target FILE (default: embedded emulator)")
+    run = sub.add_parser(
+        "run", help="run the conformance suites against a target",
+        description="Run the generated and behaviour suites against a target (default: each "
+                    "product's embedded emulator or mock) and write results.json, report.html, "
+                    "junit.xml and Allure results. Exit 0: every case passed (or was skipped or "
+                    "expected); 1: a case failed or errored, or the run was cut short; 2: a "
+                    "usage or configuration error, a failed preflight, or an empty selection.")
+    run.add_argument("--target", metavar="NAME|URL|FILE",
+                     help="a URL (credentials from TENCENTCLOUD_SECRET_ID/_KEY), a target TOML "
+                          "file, or NAME for targets/NAME.toml in the current directory "
+                          "(default: the embedded emulators)")
     run.add_argument("--product", default="all", metavar="PRODUCT",
                      help="a product id from the specs (default: every product)")
     run.add_argument("--api", default="all", metavar="SURFACE",
                      help="one surface id (default: every surface of the products)")
-    run.add_argument("-n", "--workers", type=int, default=1, help="pytest-xdist workers")
+    run.add_argument("-n", "--workers", type=_positive, default=1, metavar="N",
+                     help="pytest-xdist worker processes (default 1)")
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), metavar="DIR",
                      help="where results.json, report.html, junit.xml and allure/ go "
                           f"(default: {DEFAULT_REPORT_DIR})")
@@ -291,6 +366,16 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                           "(docs/mutants.md): a known-broken target")
     run.add_argument("--list", action="store_true",
                      help="list the cases the run would collect and exit (no target needed)")
+    run.add_argument("--maxfail", type=_positive, metavar="N",
+                     help="stop after N failing or erroring cases (the run is then partial)")
+    run.add_argument("-x", "--exitfirst", action="store_true",
+                     help="stop at the first failing or erroring case")
+    run.add_argument("--lf", action="store_true",
+                     help="run only the cases that failed in the last run into the same "
+                          "--report-dir (all when none failed)")
+    run.add_argument("--no-preflight", action="store_true",
+                     help="skip the one authenticated call per surface made before the run "
+                          "against a URL or file target")
     run.add_argument("-q", "--quiet", action="store_true",
                      help="plain lines instead of the progress bar (also when CI=true)")
     run.set_defaults(func=cmd_run)

@@ -215,8 +215,9 @@ def run_compare(args: argparse.Namespace) -> int:
 
         refused, notes = gate_lines(list(args.results), [load_results(p) for p in args.results],
                                     load_results(args.baseline), subset=args.subset)
+        secrets = env_secrets()
         for line in (*refused, *notes):
-            print(f"cmqconform compare: {line}", file=sys.stderr)
+            print(f"cmqconform compare: {redact_text(line, secrets)}", file=sys.stderr)
         if refused:
             return 2
     found = regressions(columns[0], columns[1:]) if args.baseline else None
