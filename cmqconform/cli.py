@@ -94,11 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     from cmqconform.mutate import add_mutate_parser
     from cmqconform.proxy.cli import add_proxy_parsers
     from cmqconform.reporting.compare import register as add_compare_parser
-    from cmqconform.run import add_coverage_parser, add_run_parser
+    from cmqconform.run import add_coverage_parser, add_report_parser, add_run_parser
     from cmqconform.spec.extract.command import add_extract_parser
 
     add_serve_parser(sub)
     add_run_parser(sub)
+    add_report_parser(sub)
     add_coverage_parser(spec)
     add_extract_parser(spec)
     add_compare_parser(sub)

@@ -138,3 +138,36 @@ def description(ids: list[str], clauses: dict[str, Any]) -> str:
     lines = [f"- {cid} ({clauses[cid].category}, {clauses[cid].source}): {clauses[cid].text}"
              if cid in clauses else f"- {cid}" for cid in ids]
     return ("Clauses checked:\n" + "\n".join(lines)) if lines else ""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """With ``--alluredir``: the case's own parameters, so that each case has its own history id.
+
+    allure-pytest hashes the test's full name (without the ``[...]`` part) and its parameters; a
+    generated case has no pytest parameters, so without these every case of an action would
+    share one history id and Allure would fold them into one test as retries.
+    """
+    if not getattr(item.config.option, "allure_report_dir", None):
+        return
+    import allure
+
+    allure.dynamic.parameter("case", item.nodeid)
+    api = getattr(item, "api", None)
+    if api:
+        allure.dynamic.parameter("surface", str(api))
+
+
+def attach_evidence(config: pytest.Config, rec: dict[str, Any]) -> None:
+    """With ``--alluredir``: a failing or erroring case's redacted request and response."""
+    if not getattr(config.option, "allure_report_dir", None):
+        return
+    evidence = rec.get("evidence")
+    if rec.get("verdict") not in ("fail", "error") or not isinstance(evidence, dict):
+        return
+    import allure
+
+    for part in ("request", "response"):
+        if evidence.get(part) is not None:
+            allure.attach(json.dumps(evidence[part], indent=2, ensure_ascii=False), name=part,
+                          attachment_type=allure.attachment_type.JSON)

@@ -234,7 +234,11 @@ def pytest_runtest_makereport(item: pytest.Item,
         return
     if report.when == "setup" and report.passed:
         return
-    run.log(item_record(item, report, call))
+    rec = item_record(item, report, call)
+    run.log(rec)
+    from cmqconform.plugin_report import attach_evidence
+
+    attach_evidence(item.config, rec)
 
 
 def item_record(item: pytest.Item, report: pytest.TestReport,

@@ -56,7 +56,6 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     argv = [*selection_argv(args), f"--cmq-report-dir={report_dir}",
             # The last run's failures, for --lf: kept beside its results, never in the suites.
             "-o", f"cache_dir={report_dir.resolve() / '.cache'}",
-            f"--junitxml={report_dir / 'junit.xml'}",
             # Captured output is not evidence and may hold whatever a test printed: keep it out.
             f"--alluredir={allure_dir(args)}", "--clean-alluredir", "--allure-no-capture"]
     if args.target:
@@ -241,6 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites against a target; 0 no fail/error, 1 some, 2 usage or config error."""
     from cmqconform.plugin_report import RUN_META_ENV  # imports pytest: only when running
     from cmqconform.reporting.html import write_html
+    from cmqconform.reporting.junit import write_junit
     from cmqconform.spec import load_specs
 
     select_surfaces(load_specs(), args.product, args.api)
@@ -250,7 +250,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     report_dir = Path(args.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     results = report_dir / "results.json"
-    for stale in (results, report_dir / "report.html"):
+    for stale in (results, report_dir / "report.html", report_dir / "junit.xml"):
         stale.unlink(missing_ok=True)
     reset(report_dir)
     argv = pytest_argv(args)
@@ -284,6 +284,8 @@ def cmd_run(args: argparse.Namespace) -> int:
               "; nothing ran, no report written", file=sys.stderr)
         return 2
     report = write_html(doc, report_dir / "report.html", secrets=target_secrets(args.target))
+    # JUnit from results.json, not pytest's: error verdicts as <error>, clause ids as properties.
+    write_junit(doc, report_dir / "junit.xml", secrets=target_secrets(args.target))
     summary = doc["summary"]
     progress.finish(report=report, summary=summary, per_api=per_api(doc),
                     extra=[f"clauses: {doc['coverage']['clauses_total']} total, "
@@ -302,6 +304,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     if doc.get("interrupted") or proc.returncode not in (0, 1, 5):
         return 1
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Render any results.json (from ``run`` or plain pytest) as report.html, optionally JUnit."""
+    from cmqconform.reporting.html import write_html
+    from cmqconform.reporting.junit import write_junit
+    from cmqconform.reporting.view import load_results
+
+    doc = load_results(args.results)
+    out = Path(args.output) if args.output else Path(args.results).with_name("report.html")
+    print(write_html(doc, out))
+    if args.junit:
+        print(write_junit(doc, args.junit))
+    return 0
+
+
+def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``report``."""
+    report = sub.add_parser(
+        "report", help="render a results.json as report.html (and JUnit XML)",
+        description="Render any results.json — from `cmqconform run` or from plain pytest with "
+                    "--cmq-report-dir — as one self-contained report.html. Exit 2 when the file "
+                    "is not a results document.")
+    report.add_argument("results", metavar="RESULTS.json", help="the results document")
+    report.add_argument("-o", "--output", metavar="PATH",
+                        help="where report.html goes (default: beside RESULTS.json)")
+    report.add_argument("--junit", metavar="PATH", help="also write JUnit XML here")
+    report.set_defaults(func=cmd_report)
 
 
 def list_cases(args: argparse.Namespace) -> int:
