@@ -26,7 +26,7 @@ def _keys(doc: Mapping[str, Any]) -> dict[str, str]:
 
 def _selection(doc: Mapping[str, Any]) -> str | None:
     """The subset-selecting option the run was made with, if any."""
-    run = doc.get("run") if isinstance(doc.get("run"), Mapping) else {}
+    run: Mapping[str, Any] = doc["run"] if isinstance(doc.get("run"), Mapping) else {}
     argv = [str(a) for a in (run.get("argv") or ())] + [str(a) for a in
                                                         (run.get("pytest_argv") or ())]
     for arg in argv:
@@ -42,7 +42,7 @@ def refusals(path: str, doc: Mapping[str, Any], baseline: Mapping[str, Any],
              *, subset: bool = False) -> list[str]:
     """Why the run ``doc`` (read from ``path``) cannot be gated against ``baseline``; [] if fit."""
     out: list[str] = []
-    summary = doc.get("summary") if isinstance(doc.get("summary"), Mapping) else {}
+    summary: Mapping[str, Any] = doc["summary"] if isinstance(doc.get("summary"), Mapping) else {}
     cases = _keys(doc)
     if not cases:
         out.append(f"{path}: refused: the run has 0 cases (a configuration error or an empty "

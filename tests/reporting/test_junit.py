@@ -23,9 +23,11 @@ def test_errors_are_error_elements_and_clauses_are_properties(tmp_path: Path) ->
     assert len(root.findall(".//testcase")) == len(verdicts)
     assert len(root.findall(".//testcase/failure")) == verdicts.count("fail")
     assert len(root.findall(".//testcase/error")) == verdicts.count("error") > 0
-    assert sum(int(s.get("errors", 0)) for s in root.findall("testsuite")) == verdicts.count("error")
+    errors = sum(int(s.get("errors", 0)) for s in root.findall("testsuite"))
+    assert errors == verdicts.count("error")
     failing = next(c for c in doc["cases"] if c["verdict"] == "fail" and c.get("evidence"))
-    case = next(t for t in root.iter("testcase") if t.get("name") == failing["id"].split("::")[-1]
+    leaf = failing["id"].split("::")[-1]
+    case = next(t for t in root.iter("testcase") if t.get("name") == leaf
                 and any(p.get("value") == failing["clause_ids"][0] for p in t.iter("property")))
     assert case.find("system-out") is not None
 
