@@ -80,10 +80,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _clause_ids(item: pytest.Item) -> list[str]:
-    ids = [str(c) for c in getattr(item, "clause_ids", ())]
-    for mark in item.iter_markers("clause"):
-        ids.extend(str(a) for a in mark.args)
-    return list(dict.fromkeys(ids))
+    from cmqconform.pytest_plugin import clause_ids_of  # one rule for records and labels
+
+    return list(clause_ids_of(item))
 
 
 def allure_labels(item: pytest.Item, clauses: dict[str, Any]) -> list[tuple[str, str]]:

@@ -30,7 +30,7 @@ from cmqconform.expectations import Expectation, lookup
 from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources
-from cmqconform.results import RunInfo, assemble, record
+from cmqconform.results import RunInfo, assemble, derive_api_action, record
 from cmqconform.runner import ContractFailure, SuiteFault
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange, Expected, Verdict
@@ -183,6 +183,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Deselect items whose clauses all belong to unselected surfaces (``--cmq-product``,
     ``--cmq-api``); apply the target's expectations (xfail / disabled) by name or clause id."""
     run = config.stash[RUN_KEY]
+    for item in items:
+        surface = param_surface(item, run.specs.apis)
+        if surface is not None:
+            # A scenario parametrised per surface is a case of that surface: its record, labels
+            # and coverage carry that surface's clauses and action, not the first listed.
+            item.cmq_surface = surface  # type: ignore[attr-defined]
+            item.api = surface  # type: ignore[attr-defined]
+            item.action = derive_api_action(clause_ids_of(item))[1]  # type: ignore[attr-defined]
     selected = set(run.apis)
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
@@ -208,11 +216,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def clause_ids_of(item: pytest.Item) -> tuple[str, ...]:
-    """Clause ids of an item: a generated case's, plus every ``clause`` marker's."""
+    """Clause ids of an item: a generated case's, plus every ``clause`` marker's.
+
+    For a scenario parametrised with a surface id, only the clauses of that surface (and
+    clauses naming no surface), when it lists any.
+    """
     ids = list(getattr(item, "clause_ids", ()))
     for mark in item.iter_markers("clause"):
         ids.extend(str(a) for a in mark.args)
+    surface = getattr(item, "cmq_surface", None)
+    if surface is not None:
+        own = [c for c in ids if surface_of(c) in (None, surface)]
+        ids = own if any(surface_of(c) == surface for c in own) else ids
     return tuple(dict.fromkeys(ids))
+
+
+def param_surface(item: pytest.Item, apis: Any) -> str | None:
+    """The surface id a parametrised scenario runs against (``[cmq.legacy]``), if any."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    for value in callspec.params.values():
+        if isinstance(value, str) and value in apis:
+            return value
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -36,8 +36,9 @@ def junit_tree(doc: Mapping[str, Any], secrets: Iterable[str] = ()) -> ET.Elemen
         tally["tests"] += 1
         case_id = redact_text(str(case.get("id", "")), secrets)
         classname, _, leaf = case_id.rpartition("::")
+        seconds = f"{float(case.get('duration') or 0):.3f}"
         element = ET.SubElement(suites[name], "testcase", classname=classname or name,
-                                name=leaf or case_id, time=f"{float(case.get('duration') or 0):.3f}")
+                                name=leaf or case_id, time=seconds)
         props = ET.SubElement(element, "properties")
         for cid in case.get("clause_ids") or ():
             ET.SubElement(props, "property", name="clause", value=str(cid))
