@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cmqconform import __version__
 from cmqconform.coverage import SUITES
 from cmqconform.reporting.progress import RunProgress
 from cmqconform.reporting.redact import env_secrets, redact_text
@@ -236,6 +237,20 @@ def writable_report_dir(path: Path) -> None:
                           f"{exc.strerror or exc}") from None
 
 
+def banner(args: argparse.Namespace) -> str:
+    """The first line of a run: target, products, surfaces, mutant, selection, workers."""
+    target = args.target or "the embedded emulators (one per product)"
+    parts = [f"cmqconform {__version__}: target {target}", f"product {args.product}",
+             f"surface {args.api}"]
+    if args.mutant:
+        parts.append(f"mutant {args.mutant}")
+    if args.k:
+        parts.append(f"-k {args.k!r}")
+    parts.append(f"{args.workers} worker{'s' if args.workers > 1 else ''}")
+    parts.append("slow scenarios included" if args.slow else "slow scenarios excluded")
+    return " · ".join(parts)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites against a target; 0 no fail/error, 1 some, 2 usage or config error."""
     from cmqconform.plugin_report import RUN_META_ENV  # imports pytest: only when running
@@ -256,7 +271,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     argv = pytest_argv(args)
     env = dict(os.environ, **{RUN_META_ENV: json.dumps(run_meta(args, sys.argv[1:]))})
     log_path = report_dir / "pytest.log"
-    progress = RunProgress(quiet=args.quiet)
+    progress = RunProgress(quiet=args.quiet, banner=banner(args))
     with log_path.open("wb") as log, progress:
         # pytest's own output goes to a file: the terminal belongs to the progress bar.
         # Its own session: a terminal's Ctrl-C reaches only this process, which hands pytest
