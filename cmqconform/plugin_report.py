@@ -127,9 +127,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(label(*dict.fromkeys(values), label_type=kind))
         for cid in by_type.get("clause", []):
             item.add_marker(link(cid, link_type="tms", name=cid))
+            for url, name in clause_links(clauses.get(cid)):
+                item.add_marker(link(url, link_type="link", name=name))
         text = description(_clause_ids(item), clauses)
         if text and not any(item.iter_markers(DESCRIPTION_MARK)):
             item.add_marker(describe(text))
+
+
+def clause_links(clause: Any) -> list[tuple[str, str]]:
+    """(URL, name) links that resolve on this machine: the spec file line stating the clause
+    and the doc line it cites (``file://`` URLs with a ``#L<line>`` fragment)."""
+    if clause is None:
+        return []
+    from cmqconform.spec import default_root
+
+    root = Path(default_root()).resolve()
+    out = []
+    where = getattr(clause, "where", None)
+    if where is not None:
+        spec = root / str(where.file).removeprefix("specs/")
+        out.append((f"{spec.as_uri()}#L{where.line}", f"spec {where}"))
+    doc = root / "reference" / clause.source.doc
+    if doc.is_file():
+        out.append((f"{doc.as_uri()}#L{clause.source.line}", f"doc {clause.source}"))
+    return out
 
 
 def description(ids: list[str], clauses: dict[str, Any]) -> str:
