@@ -232,7 +232,7 @@ def clause_ids_of(item: pytest.Item) -> tuple[str, ...]:
 
 
 def param_surface(item: pytest.Item, apis: Any) -> str | None:
-    """The surface id a parametrised scenario runs against (``[cmq.legacy]``), if any."""
+    """The surface id a parametrised scenario runs against (``[<product>.<surface>]``), if any."""
     callspec = getattr(item, "callspec", None)
     if callspec is None:
         return None

@@ -20,8 +20,9 @@ def _port(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port in 1-65535, got {value}")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port in 0-65535 (0: any free one), "
+                                         f"got {value}")
     return value
 
 ENV_ID = "TENCENTCLOUD_SECRET_ID"
@@ -98,7 +99,7 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="PRODUCT",
                    help=f"a product id from the specs (default {DEFAULT_PRODUCT})")
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    p.add_argument("--port", type=_port, default=9000, help="listen port, 1-65535 (default 9000)")
+    p.add_argument("--port", type=_port, default=9000, help="listen port, 0-65535; 0 picks a free one (default 9000)")
     p.add_argument("--secret-id", help=f"SecretId of the default account (or ${ENV_ID})")
     p.add_argument("--secret-key", help=f"its SecretKey (or ${ENV_KEY})")
     p.add_argument("--account", action="append", type=parse_account, metavar="ID:KEY",
