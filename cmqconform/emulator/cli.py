@@ -99,7 +99,8 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="PRODUCT",
                    help=f"a product id from the specs (default {DEFAULT_PRODUCT})")
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    p.add_argument("--port", type=_port, default=9000, help="listen port, 0-65535; 0 picks a free one (default 9000)")
+    p.add_argument("--port", type=_port, default=9000,
+                   help="listen port, 0-65535; 0 picks a free one (default 9000)")
     p.add_argument("--secret-id", help=f"SecretId of the default account (or ${ENV_ID})")
     p.add_argument("--secret-key", help=f"its SecretKey (or ${ENV_KEY})")
     p.add_argument("--account", action="append", type=parse_account, metavar="ID:KEY",
