@@ -183,6 +183,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Deselect items whose clauses all belong to unselected surfaces (``--cmq-product``,
     ``--cmq-api``); apply the target's expectations (xfail / disabled) by name or clause id."""
     run = config.stash[RUN_KEY]
+    _parseable_ids(items)
     for item in items:
         surface = param_surface(item, run.specs.apis)
         if surface is not None:
@@ -213,6 +214,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         else:
             item.add_marker(pytest.mark.xfail(reason=hit.reason, raises=AssertionError,
                                               strict=False))
+
+
+def _parseable_ids(items: list[pytest.Item]) -> None:
+    """Give generated items the structured id pytest 9 reads back from the cache.
+
+    pytest 9 keys ``--lf`` by a structured node id and parses the cached string, reading
+    ``Action[input]`` as a name plus parameters; a generated case is one item named
+    ``Action[input]`` (no pytest parameters), so its id would never match and ``--lf`` would rerun
+    everything. The string node id is unchanged.
+    """
+    for item in items:
+        current = getattr(item, "_id", None)
+        parse = getattr(type(current), "parse", None)
+        if parse is None:  # pytest 8: string node ids, nothing to do
+            return
+        parsed = parse(item.nodeid)
+        if parsed != current and str(parsed) == item.nodeid:
+            item._id = parsed
 
 
 def clause_ids_of(item: pytest.Item) -> tuple[str, ...]:
@@ -346,7 +365,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if namer is not None:
             run.sweep(namer.run_prefix)
         if run.report_dir is not None:
-            interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+            # --maxfail / -x stop the run early too: what it leaves is partial, like Ctrl-C's.
+            interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or \
+                bool(session.shouldfail) or bool(session.shouldstop)
             info = RunInfo(run.target_info(), run.started_at, run.apis, interrupted)
             assemble(run.report_dir, info, run.coverage())
     finally:
