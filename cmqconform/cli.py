@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint_p = spec.add_parser("lint", help="validate every spec file and cross-reference")
     lint_p.set_defaults(func=cmd_spec_lint)
     stats_p = spec.add_parser("stats", help="counts per API surface")
-    stats_p.add_argument("--json", action="store_true")
+    stats_p.add_argument("--json", action="store_true", help="print the counts as JSON")
     stats_p.set_defaults(func=cmd_spec_stats)
     export_p = spec.add_parser("export", help="normalised JSON document of one surface")
     export_p.add_argument("--api", required=True, metavar="SURFACE",
@@ -114,7 +114,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_compare_parser(sub)
     add_mutate_parser(sub)
     add_proxy_parsers(sub)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand without a description its one-line help as the description."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, child in action.choices.items():
+            if not child.description and helps.get(name):
+                text = str(helps[name])
+                child.description = text[:1].upper() + text[1:] + "."
+            _describe(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -339,7 +339,7 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register ``report``."""
     report = sub.add_parser(
         "report", help="render a results.json as report.html (and JUnit XML)",
-        description="Render any results.json — from `cmqconform run` or from plain pytest with "
+        description="Render any results.json — from cmqconform run or from plain pytest with "
                     "--cmq-report-dir — as one self-contained report.html. Exit 2 when the file "
                     "is not a results document.")
     report.add_argument("results", metavar="RESULTS.json", help="the results document")
@@ -429,7 +429,9 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def add_coverage_parser(spec: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``spec coverage``."""
     cov = spec.add_parser("coverage", help="clause coverage: tested, ineligible, uncovered")
-    cov.add_argument("--product", default="all", metavar="PRODUCT")
-    cov.add_argument("--api", default="all", metavar="SURFACE")
-    cov.add_argument("--json", action="store_true")
+    cov.add_argument("--product", default="all", metavar="PRODUCT",
+                     help="a product id from the specs (default: every product)")
+    cov.add_argument("--api", default="all", metavar="SURFACE",
+                     help="one surface id (default: every surface of the products)")
+    cov.add_argument("--json", action="store_true", help="print the figures as JSON")
     cov.set_defaults(func=cmd_coverage)

@@ -118,5 +118,6 @@ def add_serve_parser(sub: Any) -> None:
                    help="switch on one deliberate deviation of the product's catalog "
                         "(docs/mutants.md; for cmqconform mutate, never for real use)")
     p.add_argument("--log-level", default="info",
-                   choices=["debug", "info", "warning", "error"])
+                   choices=["debug", "info", "warning", "error"],
+                   help="log threshold; info logs one line per request (default info)")
     p.set_defaults(func=cmd_serve)

@@ -245,7 +245,10 @@ def register(sub: Any) -> None:
     """Add the ``compare`` subcommand to the CLI's subparsers."""
     parser = sub.add_parser(
         "compare", help="matrix of targets × actions, parameters and error codes; CI gate",
-        description=__doc__.split("\n\n")[0] if __doc__ else None)
+        description="Targets side by side: one column per results.json, rows per product, "
+                    "surface, action, parameter and expected error code. With --baseline, a CI "
+                    "gate: exit 1 on a regression, 2 on a run it cannot judge (0 cases, "
+                    "interrupted, a -k subset, baseline cases missing; --subset declares one).")
     parser.add_argument("results", nargs="+", metavar="RESULTS.json",
                         help="results.json of each target (one column each)")
     parser.add_argument("--baseline", metavar="BASE.json",
