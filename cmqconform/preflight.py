@@ -52,7 +52,8 @@ def preflight(session: Session, apis: Sequence[str]) -> None:
         url = session.target.endpoints.urls.get(api, "")
         if got.fault:
             raise ConfigError(f"preflight: {api} {action} at {url}: no answer ({got.fault}); "
-                              "is the target running?")
+                              f"is the target running, and does it serve {api}? (--product "
+                              "selects the products it serves)")
         if refused(session, api, got):
             raise ConfigError(f"preflight: {api} {action} at {url}: the target refused the "
                               f"credentials ({got.describe()}); check the secret id and key")
