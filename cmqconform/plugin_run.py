@@ -276,7 +276,7 @@ class CmqRun:
         if self.target.rate_limit and not self.embedded:
             limiter = FileRateLimiter(Path(self._shared["limiter_dir"]), self.target.rate_limit)
         self.namer = Namer(self._shared["run_id"], self.worker)
-        self._session = Session(self.specs, self.target, limiter=limiter)
+        self._session = Session(self.specs, self.target, limiter=limiter, retry_throttled=True)
         # Strict by default; a target file may relax undocumented-field checking.
         self.strict = self.target.strict_undocumented_fields
 
@@ -290,6 +290,14 @@ class CmqRun:
     def calls_made(self) -> int:
         """How many calls the run's main session has sent (0 before it exists)."""
         return self._session.calls if self._session is not None else 0
+
+    def first_fault_since(self, calls: int) -> Exchange | None:
+        """The first call of the main session after ``calls`` calls that got no usable answer."""
+        return self._session.first_fault_since(calls) if self._session is not None else None
+
+    def retries_made(self) -> int:
+        """How many throttled calls the main session has sent again."""
+        return self._session.retries if self._session is not None else 0
 
     def last_exchange_since(self, calls: int) -> Exchange | None:
         """The main session's latest exchange, when it sent any after ``calls`` calls."""

@@ -39,6 +39,7 @@ RUN_KEY = pytest.StashKey["CmqRun"]()
 EXPECT_KEY = pytest.StashKey[Expectation]()
 VERDICT_KEY = pytest.StashKey[Verdict]()
 CALLS_KEY = pytest.StashKey[int]()
+RETRIES_KEY = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -267,6 +268,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     run = item.config.stash.get(RUN_KEY, None)
     if run is not None:
         item.stash[CALLS_KEY] = run.calls_made()
+        item.stash[RETRIES_KEY] = run.retries_made()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -320,10 +322,13 @@ def item_record(item: pytest.Item, report: pytest.TestReport,
         # A scenario keeps no verdict of its own: its last exchange is the evidence.
         last = None if state not in ("fail", "error") else \
             item.config.stash[RUN_KEY].last_exchange_since(item.stash.get(CALLS_KEY, 0))
-        if state == "fail" and last is not None and (last.fault or "").startswith("transport"):
-            # The step's exchange never got an answer: a fault of the network or the target's
-            # process, not evidence about the contract.
-            state, text = "error", f"{last.fault} (then: {text})"
+        fault = item.config.stash[RUN_KEY].first_fault_since(item.stash.get(CALLS_KEY, 0)) \
+            if state == "fail" else None
+        if fault is not None:
+            # A step got no usable answer (a reset, a garbled body, a throttle that outlasted
+            # the retries): a fault of the network or the target, not evidence about the
+            # contract, whatever the scenario asserted after it.
+            state, text, last = "error", f"{fault.fault} (then: {text})", fault
         verdict = Verdict(item.nodeid, state, clause_ids_of(item), "", "", text[:2000],
                           api=getattr(item, "api", None), action=getattr(item, "action", None),
                           evidence=last.evidence if last is not None else None,
@@ -336,6 +341,9 @@ def item_record(item: pytest.Item, report: pytest.TestReport,
         rec["message"] = skip_reason(rec["message"])
     if expectation is not None:
         rec["expectation"] = {"status": expectation.status, "reason": expectation.reason}
+    retries = item.config.stash[RUN_KEY].retries_made() - item.stash.get(RETRIES_KEY, 0)
+    if retries > 0:
+        rec["retries"] = retries
     return rec
 
 

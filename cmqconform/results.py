@@ -194,6 +194,7 @@ def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> di
         "coverage": dict(coverage),
         "cases": cases,
     }
+    doc["summary"]["retries"] = sum(int(c.get("retries", 0)) for c in cases)
     collected = CaseTail(report_dir).collected()
     if collected is not None:
         # What was selected but has no record: never silently fewer cases than the run chose.

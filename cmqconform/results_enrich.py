@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cmqconform import __version__
+from cmqconform.dialects.redaction import env_secrets, redact, redact_text
 from cmqconform.errors import CmqConformError
 from cmqconform.models import SpecSet
-from cmqconform.reporting.redact import env_secrets, redact, redact_text
 from cmqconform.verdicts import TESTED
 
 

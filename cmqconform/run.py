@@ -16,8 +16,8 @@ from typing import Any
 
 from cmqconform import __version__
 from cmqconform.coverage import SUITES
+from cmqconform.dialects.redaction import env_secrets, redact_text
 from cmqconform.reporting.progress import RunProgress
-from cmqconform.reporting.redact import env_secrets, redact_text
 from cmqconform.results import CaseTail, reset
 from cmqconform.spec.select import select_surfaces
 

@@ -9,6 +9,7 @@ an ``error`` verdict.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from cmqconform.dialects import (
     get_dialect,
     redact_request,
 )
+from cmqconform.dialects.redaction import redact_text
 from cmqconform.models import SpecSet
 from cmqconform.targets import Target, target_from_url
 from cmqconform.verdicts import Evidence, Exchange
@@ -53,23 +55,48 @@ def _evidence(request: httpx.Request | None, raw: WireEvidence | None,
         request_headers=dict(req.headers) if req else {}, request_body=req.body if req else "",
         status=raw.status if raw else None,
         response_headers=dict(raw.headers) if raw else {},
-        response_body=raw.text() if raw else "",
+        # A target may quote the request back (signature and all): masked as it is captured.
+        response_body=redact_text(raw.text(), secrets) if raw else "",
     )
 
 
+#: Waits before each retry of a throttled call: bounded, under two seconds in all.
+THROTTLE_BACKOFF = (0.25, 0.5, 1.0)
+#: A circuit breaker: after this many calls in a row got no answer at all, calls are not sent
+#: for :data:`UNREACHABLE_SECONDS` (each is an error at once), then one call probes the target.
+#: A hung target would otherwise cost the full timeout on every remaining call.
+UNREACHABLE_AFTER = 5
+UNREACHABLE_SECONDS = 30.0
+
+
 class Session:
-    """Sends calls to one target and returns Exchanges; see the module docstring."""
+    """Sends calls to one target and returns Exchanges; see the module docstring.
+
+    With ``retry_throttled``, a call the target answers with its rate-limit code (the surface's
+    ``rate_limited`` condition) is sent again after :data:`THROTTLE_BACKOFF`; one still throttled
+    after the last wait is a fault (``throttled: ...``), an error and never a contract failure.
+    The scenarios that mean to be throttled send from sessions of their own, which do not retry.
+    """
 
     def __init__(self, specs: SpecSet, target: Target, *, limiter: Limiter | None = None,
-                 timeout: float = 15.0, transport: httpx.BaseTransport | None = None) -> None:
+                 timeout: float = 15.0, transport: httpx.BaseTransport | None = None,
+                 retry_throttled: bool = False) -> None:
         self.specs = specs
         self.target = target
         self.limiter = limiter
         self.client = httpx.Client(timeout=timeout, transport=transport)
+        self.retry_throttled = retry_throttled
         #: The latest exchange and how many calls were sent: a failing scenario shows the last
         #: exchange it made as its evidence.
         self.last: Exchange | None = None
         self.calls = 0
+        #: How many throttled calls were sent again.
+        self.retries = 0
+        #: The calls that got no usable answer, by call number (the latest few): a scenario
+        #: that failed after one of them ends as an error, not as a contract failure.
+        self.faults: deque[tuple[int, Exchange]] = deque(maxlen=64)
+        self._unanswered = 0
+        self._closed_until = 0.0
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -101,10 +128,52 @@ class Session:
         self.calls += 1
         if self.target.values.get(api):
             params = self._own_values(api, action, params)
-        self.last = self._send(api, action, params, common=common, tamper=tamper,
-                               http_method=http_method, array_base=array_base,
-                               signature=signature)
-        return self.last
+
+        def send() -> Exchange:
+            if time.monotonic() < self._closed_until:
+                return Exchange(False, fault=f"transport: target unreachable: "
+                                             f"{self._unanswered} calls in a row got no answer; "
+                                             f"not sent")
+            got = self._send(api, action, params, common=common, tamper=tamper,
+                             http_method=http_method, array_base=array_base,
+                             signature=signature)
+            self._unanswered = self._unanswered + 1 \
+                if (got.fault or "").startswith("transport") else 0
+            if self._unanswered >= UNREACHABLE_AFTER:
+                self._closed_until = time.monotonic() + UNREACHABLE_SECONDS
+            return got
+
+        exchange = send()
+        if self.retry_throttled:
+            for wait in THROTTLE_BACKOFF:
+                if not self.throttled(api, exchange):
+                    break
+                self.retries += 1
+                time.sleep(wait)
+                exchange = send()
+            if self.throttled(api, exchange):
+                exchange = replace(exchange, fault=f"throttled: {exchange.code} after "
+                                                   f"{len(THROTTLE_BACKOFF)} retries")
+        return self._keep(exchange)
+
+    def throttled(self, api: str, exchange: Exchange) -> bool:
+        """Whether ``exchange`` is the target's rate-limit answer on ``api``."""
+        condition = self.specs.api(api).conditions.get("rate_limited")
+        if exchange.ok or exchange.fault or condition is None:
+            return False
+        return any(str(ref.code) == str(exchange.code)
+                   and (ref.module is None or ref.module == exchange.module)
+                   for ref in condition.accept)
+
+    def _keep(self, exchange: Exchange) -> Exchange:
+        self.last = exchange
+        if exchange.fault:
+            self.faults.append((self.calls, exchange))
+        return exchange
+
+    def first_fault_since(self, calls: int) -> Exchange | None:
+        """The first call after call number ``calls`` that got no usable answer, if any."""
+        return next((ex for number, ex in self.faults if number > calls), None)
 
     def _own_values(self, api: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """``params`` with each recipe value replaced by the target's own (a real instance's
@@ -158,12 +227,10 @@ class Session:
         try:
             response = self.client.send(request, auth=auth)
         except httpx.HTTPError as exc:
-            self.last = Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
-                                 evidence=_evidence(request, None,
-                                                    self.target.credentials.secrets()))
-            return self.last
-        self.last = self._exchange(api, response)
-        return self.last
+            return self._keep(Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
+                                       evidence=_evidence(request, None,
+                                                          self.target.credentials.secrets())))
+        return self._keep(self._exchange(api, response))
 
     def _exchange(self, api: str, response: httpx.Response) -> Exchange:
         dialect = get_dialect(self.specs.api(api).dialect)
@@ -171,9 +238,10 @@ class Session:
         decoded = dialect.decode(response)
         evidence = _evidence(response.request, decoded.evidence, secrets)
         if isinstance(decoded, DecodeFailure):
-            return Exchange(False, fault=str(decoded), evidence=evidence)
+            return Exchange(False, fault=redact_text(str(decoded), secrets), evidence=evidence)
         if decoded.error is not None:
             return Exchange(False, decoded.request_id, {}, decoded.error.code,
-                            decoded.error.module, decoded.error.message, evidence=evidence)
+                            decoded.error.module, redact_text(decoded.error.message, secrets),
+                            evidence=evidence)
         return Exchange(True, decoded.request_id, dialect.members(decoded.evidence.body),
                         evidence=evidence)

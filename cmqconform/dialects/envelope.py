@@ -20,6 +20,7 @@ import httpx
 
 from cmqconform.dialects.call import rfc3986
 from cmqconform.dialects.credentials import MASK
+from cmqconform.dialects.redaction import redact_text
 
 _MODULE_CODE = re.compile(r"^\s*\((?P<module>\d+)\)\s*")
 _AUTH_SIGNATURE = re.compile(r"(Signature=)[^,\s]*")
@@ -251,8 +252,9 @@ def redact_body_text(body: bytes, content_type: str) -> str:
         try:
             redacted = _redact_json(json.loads(text), _secret_names()[0])
             return json.dumps(redacted, ensure_ascii=False)
-        except ValueError:
-            return text
+        except (ValueError, RecursionError):
+            # Not JSON, or JSON too deep to walk: masked by name as text instead.
+            return redact_text(text)
     if "=" in text and "{" not in text[:1]:
         # Query/form dialects; the legacy SDK sends forms without a Content-Type at all.
         return redact_query(text)

@@ -117,8 +117,12 @@ def _json_object(body: bytes) -> dict[str, Any]:
         return {}
     try:
         doc = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:
+        # ValueError: malformed JSON, or an integer past the interpreter's digit limit.
         raise Fault("invalid_type", f"the request body is not valid JSON: {exc}", None) from None
+    except RecursionError:
+        raise Fault("invalid_type", "the request body nests deeper than it can be read",
+                    None) from None
     if not isinstance(doc, dict):
         raise Fault("invalid_type", "the request body must be a JSON object", None)
     return doc
@@ -265,4 +269,6 @@ def _shape_value(value: Any, type_name: str, types: Mapping[str, TypeSpec]) -> A
         return [_shape_value(v, item, types) for v in value]
     if type_name in types and isinstance(value, Mapping):
         return shape(value, types[type_name].fields, types)
+    if type_name == "boolean" and value in (0, 1) and not isinstance(value, bool):
+        return bool(value)  # a flag the state keeps as the 0/1 a request sent (Transaction)
     return value

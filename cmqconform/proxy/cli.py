@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cmqconform.dialects.redaction import redact_text
 from cmqconform.errors import ConfigError
-from cmqconform.reporting.redact import redact_text
 
 #: Exit code when the traffic broke at least one clause (``replay``), as a CI gate reads it.
 EXIT_VIOLATIONS = 1

@@ -36,9 +36,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cmqconform.dialects.redaction import env_secrets
 from cmqconform.proxy.exchange import HOP_BY_HOP, Recorded, redact_pairs, redacted
 from cmqconform.proxy.judge import Judge, Judgement, case_id
-from cmqconform.reporting.redact import env_secrets
 from cmqconform.results import now_iso
 from cmqconform.verdicts import Verdict
 

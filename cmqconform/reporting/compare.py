@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cmqconform.dialects.redaction import env_secrets, redact_text
 from cmqconform.models import SpecSet
-from cmqconform.reporting.redact import env_secrets, redact_text
 from cmqconform.reporting.view import CaseView, Tally, case_views, load_results, target_name
 
 #: Row groups, in output order, with their headings.

@@ -2,7 +2,7 @@
 
 Rendered with jinja2 from ``templates/report.html.j2``; CSS, SVG and JS are inline so the file can
 be mailed, attached to a CI run or published as is. Every piece of evidence passes through
-:mod:`cmqconform.reporting.redact` again here, whatever the writer of results.json did.
+:mod:`cmqconform.dialects.redaction` again here, whatever the writer of results.json did.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 import jinja2
 
+from cmqconform.dialects.redaction import env_secrets, redact, redact_text
 from cmqconform.errors import CmqConformError
 from cmqconform.models import Clause, SpecSet
-from cmqconform.reporting.redact import env_secrets, redact, redact_text
 from cmqconform.reporting.view import (
     RAN,
     SURFACE_WIDE,

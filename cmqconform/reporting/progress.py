@@ -33,7 +33,7 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
-from cmqconform.reporting.redact import env_secrets, redact_text
+from cmqconform.dialects.redaction import env_secrets, redact_text
 from cmqconform.verdicts import VERDICTS
 
 #: Rich styles per verdict.

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmqconform.dialects.redaction import redact, redact_text
 from cmqconform.errors import CmqConformError
 from cmqconform.models import CATEGORIES, Clause, surface_of
-from cmqconform.reporting.redact import redact, redact_text
 from cmqconform.verdicts import VERDICTS
 
 #: Verdicts that count against a target, for "worst verdict" colouring.

@@ -90,7 +90,7 @@ def test_a_server_error_status_is_a_violation(judge: Judge) -> None:
 
 def test_the_record_masks_every_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "literal-secret-value")
-    from cmqconform.reporting.redact import env_secrets
+    from cmqconform.dialects.redaction import env_secrets
 
     tc3 = redacted(1, "POST", "/", "", [("authorization", AUTH), ("x-tc-token", "tok-123")],
                    b'{"QueueName": "literal-secret-value"}', secrets=env_secrets())

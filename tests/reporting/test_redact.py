@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmqconform.dialects.credentials import MASK
-from cmqconform.reporting.redact import env_secrets, redact, redact_text, redact_value
+from cmqconform.dialects.redaction import env_secrets, redact, redact_text, redact_value
 
 SIG = "f3a9c0ffee0d15ea5e"
 

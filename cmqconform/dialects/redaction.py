@@ -1,10 +1,11 @@
-"""Scrub credentials from anything a report shows: strings, headers, whole results documents.
+"""Scrub credentials from anything captured or shown: strings, headers, whole documents.
 
-The engine already redacts evidence when it captures it (:mod:`cmqconform.dialects.envelope`);
-reports redact again because a results.json may come from another tool, an older version, or a
-hand-edited file, and a report is published. Masking is by name (``Signature``, ``SecretKey``,
-``Token``, ``Authorization``...) in every form a request can carry it — query and form pairs, JSON
-members, header lines, dict keys — plus any literal secret value the caller knows.
+The session redacts evidence and a target's messages when it captures them (a target may quote
+the request back); reports redact again because a results.json may come from another tool, an
+older version, or a hand-edited file, and a report is published. Masking is by name
+(``Signature``, ``SecretKey``, ``Token``, ``Authorization``...) in every form a request can carry
+it — query and form pairs, JSON members, header lines, dict keys — plus any literal secret value
+the caller knows.
 """
 
 from __future__ import annotations
