@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cmqconform.reporting.redact import env_secrets, redact_text
+from cmqconform.dialects.redaction import env_secrets, redact_text
 
 #: Verdicts written as ``<skipped>``: the case did not judge the target, or deviated as expected.
 SKIPPED = ("skip", "disabled", "xfail")
