@@ -110,8 +110,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(*ids): the spec clause ids a test checks")
     for marker in SUITE_MARKERS:
         config.addinivalue_line("markers", f"{marker}: a cmqconform suite marker")
-    if winput is None:
-        use_bundled_suites(config)
+    # xdist workers get the controller's command line, not its args: each decides the same way.
+    use_bundled_suites(config)
     config.pluginmanager.import_plugin("cmqconform.plugin_report")  # Allure labels, run meta
     shared = dict(winput.get("cmq", {})) if winput else {}
     try:

@@ -74,7 +74,7 @@ def test_plain_pytest_with_a_target_url_collects_the_bundled_suites(installed: P
         wait_serving(f"http://127.0.0.1:{port}/", server, "cmqconform serve")
         done = subprocess.run([str(installed / "bin" / "python"), "-m", "pytest",
                                f"--cmq-target=http://127.0.0.1:{port}", "--cmq-product=tdmq",
-                               "--cmq-report-dir=out", "-p", "no:randomly", "-q"],
+                               "--cmq-report-dir=out", "-p", "no:randomly", "-q", "-n", "2"],
                               cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
     finally:
         stop(server)
