@@ -178,10 +178,15 @@ def pytest_runtest_call(item: pytest.Item) -> None:
         allure.dynamic.parameter("surface", str(api))
 
 
-def attach_evidence(config: pytest.Config, rec: dict[str, Any]) -> None:
+#: The verdict of an item's results record, for the Allure status (an error is "broken").
+VERDICT_STASH = pytest.StashKey[str]()
+
+
+def attach_evidence(item: pytest.Item, rec: dict[str, Any]) -> None:
     """With ``--alluredir``: a failing or erroring case's redacted request and response."""
-    if not getattr(config.option, "allure_report_dir", None):
+    if not getattr(item.config.option, "allure_report_dir", None):
         return
+    item.stash[VERDICT_STASH] = str(rec.get("verdict"))
     evidence = rec.get("evidence")
     if rec.get("verdict") not in ("fail", "error") or not isinstance(evidence, dict):
         return
@@ -191,3 +196,22 @@ def attach_evidence(config: pytest.Config, rec: dict[str, Any]) -> None:
         if evidence.get(part) is not None:
             allure.attach(json.dumps(evidence[part], indent=2, ensure_ascii=False), name=part,
                           attachment_type=allure.attachment_type.JSON)
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """With ``--alluredir``: an ``error`` verdict is Allure's "broken", whatever was raised.
+
+    allure-pytest calls any AssertionError "failed"; a scenario whose step got no answer raised
+    one but is an error (the transport broke, not the contract), and Allure must count it as
+    results.json does. The listener's test result is still open here (it closes at logfinish).
+    """
+    if item.stash.get(VERDICT_STASH, None) != "error":
+        return
+    listener = item.config.pluginmanager.get_plugin("allure_listener")
+    cache = getattr(listener, "_cache", None)
+    logger = getattr(listener, "allure_logger", None)
+    if cache is None or logger is None:
+        return
+    result = logger.get_test(cache.get(item.nodeid))
+    if result is not None and result.status == "failed":
+        result.status = "broken"

@@ -286,7 +286,7 @@ def pytest_runtest_makereport(item: pytest.Item,
     run.log(rec)
     from cmqconform.plugin_report import attach_evidence
 
-    attach_evidence(item.config, rec)
+    attach_evidence(item, rec)
 
 
 def item_record(item: pytest.Item, report: pytest.TestReport,
