@@ -70,13 +70,22 @@ def embedded_credentials() -> tuple[str, str]:
     return f"AKIDcmqc{secrets.token_hex(8)}", secrets.token_urlsafe(24)
 
 
+#: The stderr log of each embedded server by its pid, removed when the server is stopped.
+_LOGS: dict[int, Path] = {}
+
+
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate a child server, killing it when it has not stopped within 10 s."""
+    """Terminate a child server, killing it when it has not stopped within 10 s; remove the log
+    :func:`start_embedded` gave it."""
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(10)
+    log = _LOGS.pop(proc.pid, None)
+    if log is not None:
+        log.unlink(missing_ok=True)
 
 
 def start_embedded(secret_id: str, secret_key: str, mutant: str | None = None, *,
@@ -96,17 +105,20 @@ def start_embedded(secret_id: str, secret_key: str, mutant: str | None = None, *
                                  "127.0.0.1", "--port", str(port), "--log-level", "warning",
                                  *(["--mutant", mutant] if mutant else []), *extra],
                                 env=env, stdout=subprocess.DEVNULL, stderr=log)
+    _LOGS[proc.pid] = log_path
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = log_path.read_text(errors="replace")[-500:]
+            _LOGS.pop(proc.pid, None)
+            log_path.unlink(missing_ok=True)
             raise ConfigError(f"the embedded emulator exited at start: {err}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc, f"http://127.0.0.1:{port}"
         except OSError:
             time.sleep(0.05)
-    proc.kill()
+    stop_process(proc)
     raise ConfigError(f"the embedded emulator did not listen within {STARTUP_SECONDS:.0f} s")
 
 
@@ -411,3 +423,7 @@ class CmqRun:
         if self._secrets_dir is not None:
             shutil.rmtree(self._secrets_dir, ignore_errors=True)
             self._secrets_dir = None
+        limiter_dir = self._shared.get("limiter_dir")
+        if self.worker == "main" and limiter_dir:
+            # The controller made the shared rate folder; the workers are done with it.
+            shutil.rmtree(str(limiter_dir), ignore_errors=True)

@@ -209,3 +209,14 @@ def test_the_leak_pattern_finds_what_it_must() -> None:
     for masked in ("Signature=***", '"Signature": "***"', '"Authorization": "***"',
                    '"authorization": "TC3-HMAC-SHA256 Credential=a/b, Signature=***"'):
         assert not UNMASKED.search(masked), masked
+
+
+def test_a_run_leaves_no_temporary_files(tmp_path: Path) -> None:
+    """The embedded servers' logs and the shared rate folder go with the run (issue 18)."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = run([sys.executable, "-m", "cmqconform", "run", "--product", "tdmq", "-n", "2",
+                "-q", "--report-dir", str(tmp_path / "report")],
+               timeout=600, env={**os.environ, "TMPDIR": str(scratch), "CI": "true"})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert sorted(p.name for p in scratch.iterdir() if p.name.startswith("cmqc-")) == []

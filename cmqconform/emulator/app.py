@@ -26,7 +26,7 @@ from starlette.responses import Response
 
 from cmqconform.emulator import rest
 from cmqconform.emulator.asgi import gateway_app
-from cmqconform.emulator.auth import AccountKeys, verify
+from cmqconform.emulator.auth import AccountKeys, NonceLedger, verify
 from cmqconform.emulator.clock import RealClock, ServerClock
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.handlers import Context, Handler
@@ -83,6 +83,7 @@ class Gateway:
         self.specs = specs
         self.clock = clock or RealClock()
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
+        self.nonces = NonceLedger()
         #: The surfaces served (those of the product), by id.
         self.surfaces: dict[str, ApiSpec] = {
             s: specs.api(s) for s in specs.surfaces([product.product_id])}
@@ -197,7 +198,8 @@ class Gateway:
         self._check_version_and_region(wire, spec)
         self._check_required_common(wire, api)
         account = verify(wire, self.accounts, self.clock.now(),
-                         facts.timestamp_skew_seconds or 0, mutants=self.mutants)
+                         facts.timestamp_skew_seconds or 0, mutants=self.mutants,
+                         nonces=self.nonces if "replayed_nonce" in spec.conditions else None)
         action = spec.actions.get(name)
         handler = self.handlers.get(api, {}).get(name)
         if action is None or handler is None:

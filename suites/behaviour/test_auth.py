@@ -37,21 +37,33 @@ def test_bad_credentials_refused(cmq_session: Any, api: str, tamper: str,
                 f"{api}.auth.{condition}")
 
 
-def _signed_for_other_host(session: Any, api: str) -> Exchange:
-    """A request signed correctly, then sent with a Host header other than the one signed."""
+def _signed(session: Any, api: str, method: str | None = None) -> httpx.Request:
+    """The probe call of ``api``, signed (with ``method`` when given) and ready to send."""
     action, params = PROBE[api]
     spec = session.specs.api(api).actions[action]
-    prepared = session.target.prepare(Call(api, action, named(session, api, action, **params)),
-                                      session.specs, host=spec.host)
-    signed = next(prepared.auth.sync_auth_flow(prepared.request))
-    port = httpx.URL(str(signed.url)).port
-    signed.headers["Host"] = f"cmqc-other-host.invalid:{port}"
+    target = session.target if method is None else replace(
+        session.target, signature={**session.target.signature, api: method})
+    prepared = target.prepare(Call(api, action, named(session, api, action, **params)),
+                              session.specs, host=spec.host)
+    return next(prepared.auth.sync_auth_flow(prepared.request))
+
+
+def _send(session: Any, api: str, signed: httpx.Request) -> Exchange:
+    """Send a request as it is and read its answer."""
     response = session.client.send(signed)
     decoded = get_dialect(session.specs.api(api).dialect).decode(response)
     error = getattr(decoded, "error", None)
     if error is None:
         return Exchange(True)
     return Exchange(False, code=error.code, module=error.module, message=error.message)
+
+
+def _signed_for_other_host(session: Any, api: str) -> Exchange:
+    """A request signed correctly, then sent with a Host header other than the one signed."""
+    signed = _signed(session, api)
+    port = httpx.URL(str(signed.url)).port
+    signed.headers["Host"] = f"cmqc-other-host.invalid:{port}"
+    return _send(session, api, signed)
 
 
 @pytest.mark.parametrize("api", [V3, LEGACY])
@@ -62,6 +74,23 @@ def test_wrong_signing_host_refused(cmq_session: Any, api: str) -> None:
     got = _signed_for_other_host(cmq_session, api)
     check_error(cmq_session, api, "signature_failure", got, "request sent to another Host",
                 f"{api}.auth.signing_host")
+
+
+#: A v1 signature method per surface: the signatures that carry a Nonce.
+NONCE_SIGNED = {V3: "HmacSHA256", LEGACY: None}
+
+
+@pytest.mark.parametrize("api", [V3, LEGACY])
+@pytest.mark.clause("cmq.v3.auth.nonce_replay", "cmq.v3.condition.replayed_nonce",
+                    "cmq.legacy.auth.nonce_replay", "cmq.legacy.condition.replayed_nonce")
+def test_a_replayed_nonce_is_refused(cmq_session: Any, api: str) -> None:
+    """The same signed request (Nonce and Timestamp) sent twice: the second is a replay."""
+    signed = _signed(cmq_session, api, NONCE_SIGNED[api])
+    first = _send(cmq_session, api, signed)
+    assert first.ok, f"{PROBE[api][0]} signed with a fresh Nonce: {first.describe()}"
+    again = _send(cmq_session, api, signed)
+    check_error(cmq_session, api, "replayed_nonce", again, "the same request sent again",
+                f"{api}.auth.nonce_replay")
 
 
 @pytest.mark.clause("cmq.v3.CreateQueue.name_unique", "cmq.v3.DescribeQueueDetail.lists_queues",

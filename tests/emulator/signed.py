@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from cmqconform.dialects.call import random_nonce
 from cmqconform.dialects.signing import (
     hmac_base64,
     tc3_authorization,
@@ -51,9 +52,11 @@ def tc3(action: str, params: Mapping[str, Any], host: str, *, sid: str = SID, ke
 def hmac_params(action: str, params: Mapping[str, str], host: str, *, method: str = "POST",
                 path: str = "/", sid: str = SID, key: str = SKEY, timestamp: int | None = None,
                 signature_method: str = "HmacSHA256", v1: bool = True,
-                nonce: int = 12345) -> dict[str, str]:
-    """Every parameter of a v1 (``v1=True``) or legacy request, signed."""
-    flat: dict[str, str] = {"Action": action, "Nonce": str(nonce), "SecretId": sid,
+                nonce: int | None = None) -> dict[str, str]:
+    """Every parameter of a v1 (``v1=True``) or legacy request, signed; a fresh random Nonce
+    unless ``nonce`` is given (the same Nonce and Timestamp twice is a replay)."""
+    flat: dict[str, str] = {"Action": action, "SecretId": sid,
+                            "Nonce": str(random_nonce() if nonce is None else nonce),
                             "Timestamp": str(int(time.time()) if timestamp is None
                                              else timestamp),
                             "SignatureMethod": signature_method, **params}

@@ -289,6 +289,9 @@ CATALOG: tuple[Mutant, ...] = (
     _m("session-token-unchecked", "signature",
        "Temporary credentials are accepted with any session token (only the key is checked).",
        "cmq.v3.auth.invalid_token", "cmq.v3.condition.invalid_token"),
+    _m("nonce-replay-unchecked", "signature",
+       "A v1-signed request is accepted again with the Nonce and Timestamp it already used.",
+       "cmq.v3.auth.nonce_replay", "cmq.legacy.auth.nonce_replay"),
     # -- throttling ------------------------------------------------------------------------------
     _m("throttle-never", "throttling",
        "The configured request rate is never enforced.",
