@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from cmqconform import __version__
 from cmqconform.errors import CmqConformError, ConfigError
@@ -63,9 +64,17 @@ def cmd_spec_export(args: argparse.Namespace) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (the usage itself is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: error: message (see prog --help)`` and exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = Parser(
         prog="cmqconform",
         description="Contract conformance suites for cloud messaging APIs, driven by specs of "
                     "every action, parameter range and error code.",
@@ -80,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint_p = spec.add_parser("lint", help="validate every spec file and cross-reference")
     lint_p.set_defaults(func=cmd_spec_lint)
     stats_p = spec.add_parser("stats", help="counts per API surface")
-    stats_p.add_argument("--json", action="store_true")
+    stats_p.add_argument("--json", action="store_true", help="print the counts as JSON")
     stats_p.set_defaults(func=cmd_spec_stats)
     export_p = spec.add_parser("export", help="normalised JSON document of one surface")
     export_p.add_argument("--api", required=True, metavar="SURFACE",
@@ -94,17 +103,32 @@ def build_parser() -> argparse.ArgumentParser:
     from cmqconform.mutate import add_mutate_parser
     from cmqconform.proxy.cli import add_proxy_parsers
     from cmqconform.reporting.compare import register as add_compare_parser
-    from cmqconform.run import add_coverage_parser, add_run_parser
+    from cmqconform.run import add_coverage_parser, add_report_parser, add_run_parser
     from cmqconform.spec.extract.command import add_extract_parser
 
     add_serve_parser(sub)
     add_run_parser(sub)
+    add_report_parser(sub)
     add_coverage_parser(spec)
     add_extract_parser(spec)
     add_compare_parser(sub)
     add_mutate_parser(sub)
     add_proxy_parsers(sub)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand without a description its one-line help as the description."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, child in action.choices.items():
+            if not child.description and helps.get(name):
+                text = str(helps[name])
+                child.description = text[:1].upper() + text[1:] + "."
+            _describe(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

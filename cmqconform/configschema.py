@@ -73,7 +73,13 @@ def _explain(error: ValidationError) -> Iterator[tuple[FieldPath, str]]:
         patterns = list(sub.get("patternProperties", {}))
         for key in sorted(instance):
             if key not in known and not any(re.search(p, key) for p in patterns):
-                yield (*here, key), f"unknown key (known: {', '.join(known)})"
+                if re.search(r"(?i)secret|token|password", key):
+                    # A credential written into a file: say so, and where it belongs instead.
+                    yield (*here, key), ("a literal credential is not allowed in a file; name "
+                                         "the environment variable holding it ([credentials] "
+                                         "secret_id_env / secret_key_env)")
+                else:
+                    yield (*here, key), f"unknown key (known: {', '.join(known)})"
     elif error.validator == "required" and isinstance(instance, Mapping):
         for key in error.validator_value:
             if key not in instance:

@@ -18,7 +18,17 @@ from typing import Any
 from cmqconform.configschema import Problems, read_yaml, schema_problems, yaml_lines
 from cmqconform.models import Clause, SpecSet
 
-SUITES = Path(__file__).resolve().parents[1] / "suites"
+
+def _suites_dir() -> Path:
+    """The conformance suites: a checkout's ``suites/``, else the copy the wheel ships."""
+    checkout = Path(__file__).resolve().parents[1] / "suites"
+    if (checkout / "pytest.ini").is_file():
+        return checkout
+    return Path(__file__).resolve().parent / "_suites"
+
+
+#: The suites folder (``suites/`` of a checkout; ``cmqconform/_suites`` in an installed wheel).
+SUITES = _suites_dir()
 _MARKER = re.compile(r"mark\.clause\(([^)]*)\)")
 # A clause id: ``<product>.<surface>.`` then the rest (only ids the specs define count).
 _ID = re.compile(r"""["']([a-z][a-z0-9]*\.[a-z][a-z0-9_]*\.[A-Za-z0-9_.\-]+)["']""")

@@ -182,6 +182,7 @@ def pytest_argv(report_dir: Path, select: Sequence[str], target: Sequence[str],
     argv = [sys.executable, "-m", "pytest", *paths,
             "-c", str(SUITES / "pytest.ini"),
             "--rootdir", str(SUITES), "-q", "--no-header", "-p", "no:xdist",
+            "-p", "no:cacheprovider",
             "-p", "cmqconform.mutate_select", "-m", "not slow",
             f"--cmq-report-dir={report_dir}", *target]
     for selector in select:
@@ -538,7 +539,8 @@ def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--confirm", action="store_true",
                    help=f"run up to {CONFIRM_MAX} catching tests of each mutant again; only "
                         "tests that fail twice count (guards against load-induced flakes)")
-    p.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR))
+    p.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), metavar="DIR",
+                   help=f"where each mutant's run and the score go (default {DEFAULT_REPORT_DIR})")
     p.add_argument("--keep", metavar="DIR", help="keep every run's logs and results in DIR")
     p.add_argument("--list", action="store_true", help="print the catalog as a markdown table")
     p.set_defaults(func=cmd_mutate)

@@ -80,10 +80,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _clause_ids(item: pytest.Item) -> list[str]:
-    ids = [str(c) for c in getattr(item, "clause_ids", ())]
-    for mark in item.iter_markers("clause"):
-        ids.extend(str(a) for a in mark.args)
-    return list(dict.fromkeys(ids))
+    from cmqconform.pytest_plugin import clause_ids_of  # one rule for records and labels
+
+    return list(clause_ids_of(item))
 
 
 def allure_labels(item: pytest.Item, clauses: dict[str, Any]) -> list[tuple[str, str]]:
@@ -128,9 +127,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(label(*dict.fromkeys(values), label_type=kind))
         for cid in by_type.get("clause", []):
             item.add_marker(link(cid, link_type="tms", name=cid))
+            for url, name in clause_links(clauses.get(cid)):
+                item.add_marker(link(url, link_type="link", name=name))
         text = description(_clause_ids(item), clauses)
         if text and not any(item.iter_markers(DESCRIPTION_MARK)):
             item.add_marker(describe(text))
+
+
+def clause_links(clause: Any) -> list[tuple[str, str]]:
+    """(URL, name) links that resolve on this machine: the spec file line stating the clause
+    and the doc line it cites (``file://`` URLs with a ``#L<line>`` fragment)."""
+    if clause is None:
+        return []
+    from cmqconform.spec import default_root
+
+    root = Path(default_root()).resolve()
+    out = []
+    where = getattr(clause, "where", None)
+    if where is not None:
+        spec = root / str(where.file).removeprefix("specs/")
+        out.append((f"{spec.as_uri()}#L{where.line}", f"spec {where}"))
+    doc = root / "reference" / clause.source.doc
+    if doc.is_file():
+        out.append((f"{doc.as_uri()}#L{clause.source.line}", f"doc {clause.source}"))
+    return out
 
 
 def description(ids: list[str], clauses: dict[str, Any]) -> str:
@@ -138,3 +158,60 @@ def description(ids: list[str], clauses: dict[str, Any]) -> str:
     lines = [f"- {cid} ({clauses[cid].category}, {clauses[cid].source}): {clauses[cid].text}"
              if cid in clauses else f"- {cid}" for cid in ids]
     return ("Clauses checked:\n" + "\n".join(lines)) if lines else ""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """With ``--alluredir``: the case's own parameters, so that each case has its own history id.
+
+    allure-pytest hashes the test's full name (without the ``[...]`` part) and its parameters; a
+    generated case has no pytest parameters, so without these every case of an action would
+    share one history id and Allure would fold them into one test as retries.
+    """
+    if not getattr(item.config.option, "allure_report_dir", None):
+        return
+    import allure
+
+    allure.dynamic.parameter("case", item.nodeid)
+    api = getattr(item, "api", None)
+    if api:
+        allure.dynamic.parameter("surface", str(api))
+
+
+#: The verdict of an item's results record, for the Allure status (an error is "broken").
+VERDICT_STASH = pytest.StashKey[str]()
+
+
+def attach_evidence(item: pytest.Item, rec: dict[str, Any]) -> None:
+    """With ``--alluredir``: a failing or erroring case's redacted request and response."""
+    if not getattr(item.config.option, "allure_report_dir", None):
+        return
+    item.stash[VERDICT_STASH] = str(rec.get("verdict"))
+    evidence = rec.get("evidence")
+    if rec.get("verdict") not in ("fail", "error") or not isinstance(evidence, dict):
+        return
+    import allure
+
+    for part in ("request", "response"):
+        if evidence.get(part) is not None:
+            allure.attach(json.dumps(evidence[part], indent=2, ensure_ascii=False), name=part,
+                          attachment_type=allure.attachment_type.JSON)
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """With ``--alluredir``: an ``error`` verdict is Allure's "broken", whatever was raised.
+
+    allure-pytest calls any AssertionError "failed"; a scenario whose step got no answer raised
+    one but is an error (the transport broke, not the contract), and Allure must count it as
+    results.json does. The listener's test result is still open here (it closes at logfinish).
+    """
+    if item.stash.get(VERDICT_STASH, None) != "error":
+        return
+    listener = item.config.pluginmanager.get_plugin("allure_listener")
+    cache = getattr(listener, "_cache", None)
+    logger = getattr(listener, "allure_logger", None)
+    if cache is None or logger is None:
+        return
+    result = logger.get_test(cache.get(item.nodeid))
+    if result is not None and result.status == "failed":
+        result.status = "broken"

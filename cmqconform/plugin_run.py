@@ -130,11 +130,12 @@ def resolve_target(arg: str | None, specs: SpecSet) -> Target:
     path = Path(arg)
     if path.is_file():
         return load_target(path, specs=specs)
-    for folder in (Path("targets"), Path(__file__).resolve().parents[1] / "targets"):
-        candidate = folder / f"{arg}.toml"
-        if candidate.is_file():
-            return load_target(candidate, specs=specs)
-    raise ConfigError(f"--cmq-target {arg!r}: not a URL, a file, or a name in targets/")
+    # A NAME is a file of the project's own targets/ folder (docs/targets.md), where it runs.
+    candidate = Path("targets") / f"{arg}.toml"
+    if candidate.is_file():
+        return load_target(candidate, specs=specs)
+    raise ConfigError(f"target {arg!r}: not a URL (http://, https://), an existing target file, "
+                      f"or a NAME with targets/{arg}.toml in {Path.cwd()}")
 
 
 class CmqRun:
@@ -193,6 +194,11 @@ class CmqRun:
         elif not str(arg).startswith(("http://", "https://")):
             # A target file may seed a read-only API's data: once, before any worker reads it.
             run_seeds(resolve_target(arg, self.specs), self.apis)
+        if arg not in (None, *EMBEDDED) and self.config.option.cmq_preflight:
+            from cmqconform.preflight import preflight
+
+            with Session(self.specs, resolve_target(arg, self.specs)) as session:
+                preflight(session, self.apis)
         limiter = tempfile.mkdtemp(prefix="cmqc-rate-")
         if self.report_dir is not None:
             reset(self.report_dir)

@@ -30,7 +30,7 @@ from cmqconform.expectations import Expectation, lookup
 from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources, SetupBreach
-from cmqconform.results import RunInfo, assemble, record
+from cmqconform.results import RunInfo, assemble, derive_api_action, record
 from cmqconform.runner import ContractFailure, SuiteFault
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange, Expected, Verdict
@@ -61,6 +61,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also run the property-based fuzz cases")
     group.addoption("--cmq-fuzz-examples", type=int, default=20, metavar="N",
                     help="fuzz examples per action (default 20)")
+    group.addoption("--cmq-suites", action="store_true", default=False,
+                    help="collect the bundled conformance suites (implied by --cmq-target when "
+                         "no path is given and the directory has no conftest.py)")
+    group.addoption("--cmq-preflight", action="store_true", default=False,
+                    help="before the run, one authenticated call per surface of a URL or file "
+                         "target (implied with the bundled suites)")
+    group.addoption("--cmq-slow", action="store_true", default=False,
+                    help="with the bundled suites: include the scenarios marked slow")
+
+
+#: The bundled suites' markers (suites/pytest.ini), registered wherever the suites are collected.
+SUITE_MARKERS = ("valid", "invalid", "missing", "unknown_param", "rule", "resource", "protocol",
+                 "auth", "fuzz", "slow")
+
+
+def use_bundled_suites(config: pytest.Config) -> None:
+    """Point a plain ``pytest --cmq-target URL`` at the suites the package ships.
+
+    Only when no path was given on the command line and the invocation directory brings no
+    conftest.py of its own (a project with its own scenarios keeps them), or with
+    ``--cmq-suites``; slow scenarios stay out unless ``--cmq-slow`` or a ``-m`` says otherwise.
+    """
+    from cmqconform.coverage import SUITES
+
+    option = config.option
+    implicit = config.args_source != pytest.Config.ArgsSource.ARGS and \
+        not (config.invocation_params.dir / "conftest.py").exists()
+    if not (option.cmq_suites or (option.cmq_target and implicit)):
+        return
+    if option.cmq_suites and config.args_source == pytest.Config.ArgsSource.ARGS:
+        config.args.append(str(SUITES))
+    else:
+        config.args[:] = [str(SUITES)]
+    if not option.cmq_slow and not option.markexpr:
+        option.markexpr = "not slow"
+    option.cmq_preflight = True
 
 
 def _worker(config: pytest.Config) -> str | None:
@@ -70,9 +106,13 @@ def _worker(config: pytest.Config) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker; in the controller, fix the run id and (maybe) the embedded target."""
-    config.addinivalue_line("markers", "clause(*ids): the spec clause ids a test checks")
-    config.pluginmanager.import_plugin("cmqconform.plugin_report")  # Allure labels, run meta
     winput = getattr(config, "workerinput", None)
+    config.addinivalue_line("markers", "clause(*ids): the spec clause ids a test checks")
+    for marker in SUITE_MARKERS:
+        config.addinivalue_line("markers", f"{marker}: a cmqconform suite marker")
+    # xdist workers get the controller's command line, not its args: each decides the same way.
+    use_bundled_suites(config)
+    config.pluginmanager.import_plugin("cmqconform.plugin_report")  # Allure labels, run meta
     shared = dict(winput.get("cmq", {})) if winput else {}
     try:
         run = CmqRun(config, shared)
@@ -144,6 +184,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Deselect items whose clauses all belong to unselected surfaces (``--cmq-product``,
     ``--cmq-api``); apply the target's expectations (xfail / disabled) by name or clause id."""
     run = config.stash[RUN_KEY]
+    _parseable_ids(items)
+    for item in items:
+        surface = param_surface(item, run.specs.apis)
+        if surface is not None:
+            # A scenario parametrised per surface is a case of that surface: its record, labels
+            # and coverage carry that surface's clauses and action, not the first listed.
+            item.cmq_surface = surface  # type: ignore[attr-defined]
+            item.api = surface  # type: ignore[attr-defined]
+            item.action = derive_api_action(clause_ids_of(item))[1]  # type: ignore[attr-defined]
     selected = set(run.apis)
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
@@ -168,12 +217,49 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                               strict=False))
 
 
+def _parseable_ids(items: list[pytest.Item]) -> None:
+    """Give generated items the structured id pytest 9 reads back from the cache.
+
+    pytest 9 keys ``--lf`` by a structured node id and parses the cached string, reading
+    ``Action[input]`` as a name plus parameters; a generated case is one item named
+    ``Action[input]`` (no pytest parameters), so its id would never match and ``--lf`` would rerun
+    everything. The string node id is unchanged.
+    """
+    for item in items:
+        current = getattr(item, "_id", None)
+        parse = getattr(type(current), "parse", None)
+        if parse is None:  # pytest 8: string node ids, nothing to do
+            return
+        parsed = parse(item.nodeid)
+        if parsed != current and str(parsed) == item.nodeid:
+            item._id = parsed
+
+
 def clause_ids_of(item: pytest.Item) -> tuple[str, ...]:
-    """Clause ids of an item: a generated case's, plus every ``clause`` marker's."""
+    """Clause ids of an item: a generated case's, plus every ``clause`` marker's.
+
+    For a scenario parametrised with a surface id, only the clauses of that surface (and
+    clauses naming no surface), when it lists any.
+    """
     ids = list(getattr(item, "clause_ids", ()))
     for mark in item.iter_markers("clause"):
         ids.extend(str(a) for a in mark.args)
+    surface = getattr(item, "cmq_surface", None)
+    if surface is not None:
+        own = [c for c in ids if surface_of(c) in (None, surface)]
+        ids = own if any(surface_of(c) == surface for c in own) else ids
     return tuple(dict.fromkeys(ids))
+
+
+def param_surface(item: pytest.Item, apis: Any) -> str | None:
+    """The surface id a parametrised scenario runs against (``[<product>.<surface>]``), if any."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    for value in callspec.params.values():
+        if isinstance(value, str) and value in apis:
+            return value
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -196,7 +282,11 @@ def pytest_runtest_makereport(item: pytest.Item,
         return
     if report.when == "setup" and report.passed:
         return
-    run.log(item_record(item, report, call))
+    rec = item_record(item, report, call)
+    run.log(rec)
+    from cmqconform.plugin_report import attach_evidence
+
+    attach_evidence(item, rec)
 
 
 def item_record(item: pytest.Item, report: pytest.TestReport,
@@ -283,7 +373,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if namer is not None:
             run.sweep(namer.run_prefix)
         if run.report_dir is not None:
-            interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+            # --maxfail / -x stop the run early too: what it leaves is partial, like Ctrl-C's.
+            interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or \
+                bool(session.shouldfail) or bool(session.shouldstop)
             info = RunInfo(run.target_info(), run.started_at, run.apis, interrupted)
             assemble(run.report_dir, info, run.coverage())
     finally:

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cmqconform import __version__
 from cmqconform.coverage import SUITES
 from cmqconform.dialects.redaction import env_secrets, redact_text
 from cmqconform.reporting.progress import RunProgress
@@ -37,6 +38,12 @@ def selection_argv(args: argparse.Namespace) -> list[str]:
             f"--cmq-product={args.product}"]
     if args.k:
         argv += ["-k", args.k]
+    if getattr(args, "lf", False):
+        argv.append("--lf")
+    if getattr(args, "maxfail", None):
+        argv.append(f"--maxfail={args.maxfail}")
+    if getattr(args, "exitfirst", False):
+        argv.append("-x")
     if not args.slow:
         argv += ["-m", "not slow"]
     if args.fuzz:
@@ -48,7 +55,8 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     """The pytest command line for a run."""
     report_dir = Path(args.report_dir)
     argv = [*selection_argv(args), f"--cmq-report-dir={report_dir}",
-            f"--junitxml={report_dir / 'junit.xml'}",
+            # The last run's failures, for --lf: kept beside its results, never in the suites.
+            "-o", f"cache_dir={report_dir.resolve() / '.cache'}",
             # Captured output is not evidence and may hold whatever a test printed: keep it out.
             f"--alluredir={allure_dir(args)}", "--clean-alluredir", "--allure-no-capture"]
     if args.target:
@@ -165,22 +173,89 @@ def check_config(args: argparse.Namespace) -> None:
     at the end of pytest.log.
     """
     from cmqconform.coverage import load_ineligible
+    from cmqconform.errors import ConfigError
     from cmqconform.expectations import load_expectations
     from cmqconform.plugin_run import EMBEDDED, resolve_target
     from cmqconform.spec import load_specs
 
+    if getattr(args, "specs", None):
+        raise ConfigError(f"--specs {args.specs}: `run` tests against the specs bundled with "
+                          "the package; --specs applies to the `spec` commands")
+    if args.k:
+        from _pytest.mark.expression import Expression
+
+        try:
+            Expression.compile(args.k)
+        except SyntaxError as exc:  # pytest 8.4 raises SyntaxError (ParseError before)
+            raise ConfigError(f"-k {args.k!r}: not a valid expression: "
+                              f"{exc.msg or exc}") from None
     load_ineligible()
+    specs = load_specs()
+    apis = select_surfaces(specs, args.product, args.api)
+    if args.mutant:
+        check_mutant(args.mutant, specs, apis)
     expectations = args.expectations
     if args.target and args.target not in EMBEDDED:
-        target = resolve_target(args.target, load_specs())
+        target = resolve_target(args.target, specs)
         expectations = expectations or target.expectations
+        if not args.list and not args.no_preflight:
+            from cmqconform.preflight import preflight
+            from cmqconform.session import Session
+
+            with Session(specs, target) as session:
+                preflight(session, apis)
     load_expectations(expectations)
+    if not args.list:
+        writable_report_dir(Path(args.report_dir))
+
+
+def check_mutant(name: str, specs: Any, apis: Sequence[str]) -> None:
+    """A ``--mutant`` no product of the run knows is one ConfigError naming the valid ones."""
+    from cmqconform.errors import ConfigError
+    from cmqconform.products import mutant_catalog  # the registry, by name
+
+    products = tuple(dict.fromkeys(specs.apis[a].product for a in apis))
+    catalogs = [mutant_catalog(p, specs) for p in products]
+    if not any(name in c for c in catalogs):
+        valid = sorted({n for c in catalogs for n in c})
+        raise ConfigError(f"--mutant {name!r}: unknown for {', '.join(products)}; valid names: "
+                          f"{', '.join(valid)}")
+
+
+def writable_report_dir(path: Path) -> None:
+    """Create the report directory, or one ConfigError saying why it cannot be written."""
+    import tempfile
+
+    from cmqconform.errors import ConfigError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"--report-dir {path}: cannot write there: "
+                          f"{exc.strerror or exc}") from None
+
+
+def banner(args: argparse.Namespace) -> str:
+    """The first line of a run: target, products, surfaces, mutant, selection, workers."""
+    target = args.target or "the embedded emulators (one per product)"
+    parts = [f"cmqconform {__version__}: target {target}", f"product {args.product}",
+             f"surface {args.api}"]
+    if args.mutant:
+        parts.append(f"mutant {args.mutant}")
+    if args.k:
+        parts.append(f"-k {args.k!r}")
+    parts.append(f"{args.workers} worker{'s' if args.workers > 1 else ''}")
+    parts.append("slow scenarios included" if args.slow else "slow scenarios excluded")
+    return " · ".join(parts)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites against a target; 0 no fail/error, 1 some, 2 usage or config error."""
     from cmqconform.plugin_report import RUN_META_ENV  # imports pytest: only when running
     from cmqconform.reporting.html import write_html
+    from cmqconform.reporting.junit import write_junit
     from cmqconform.spec import load_specs
 
     select_surfaces(load_specs(), args.product, args.api)
@@ -190,13 +265,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     report_dir = Path(args.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     results = report_dir / "results.json"
-    for stale in (results, report_dir / "report.html"):
+    for stale in (results, report_dir / "report.html", report_dir / "junit.xml"):
         stale.unlink(missing_ok=True)
     reset(report_dir)
     argv = pytest_argv(args)
     env = dict(os.environ, **{RUN_META_ENV: json.dumps(run_meta(args, sys.argv[1:]))})
     log_path = report_dir / "pytest.log"
-    progress = RunProgress(quiet=args.quiet)
+    progress = RunProgress(quiet=args.quiet, banner=banner(args))
     with log_path.open("wb") as log, progress:
         # pytest's own output goes to a file: the terminal belongs to the progress bar.
         # Its own session: a terminal's Ctrl-C reaches only this process, which hands pytest
@@ -218,7 +293,14 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"the last lines of {log_path}:\n{_tail(log_path)}", file=sys.stderr)
         return 2
     doc = json.loads(results.read_text(encoding="utf-8"))
+    if not doc["summary"]["total"] and not doc.get("interrupted"):
+        print(f"cmqconform: the selection has no case (product {args.product}, surface "
+              f"{args.api}{', -k ' + repr(args.k) if args.k else ''}{', --lf' if args.lf else ''})"
+              "; nothing ran, no report written", file=sys.stderr)
+        return 2
     report = write_html(doc, report_dir / "report.html", secrets=target_secrets(args.target))
+    # JUnit from results.json, not pytest's: error verdicts as <error>, clause ids as properties.
+    write_junit(doc, report_dir / "junit.xml", secrets=target_secrets(args.target))
     summary = doc["summary"]
     progress.finish(report=report, summary=summary, per_api=per_api(doc),
                     extra=[f"clauses: {doc['coverage']['clauses_total']} total, "
@@ -239,9 +321,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Render any results.json (from ``run`` or plain pytest) as report.html, optionally JUnit."""
+    from cmqconform.reporting.html import write_html
+    from cmqconform.reporting.junit import write_junit
+    from cmqconform.reporting.view import load_results
+
+    doc = load_results(args.results)
+    out = Path(args.output) if args.output else Path(args.results).with_name("report.html")
+    print(write_html(doc, out))
+    if args.junit:
+        print(write_junit(doc, args.junit))
+    return 0
+
+
+def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``report``."""
+    report = sub.add_parser(
+        "report", help="render a results.json as report.html (and JUnit XML)",
+        description="Render any results.json — from cmqconform run or from plain pytest with "
+                    "--cmq-report-dir — as one self-contained report.html. Exit 2 when the file "
+                    "is not a results document.")
+    report.add_argument("results", metavar="RESULTS.json", help="the results document")
+    report.add_argument("-o", "--output", metavar="PATH",
+                        help="where report.html goes (default: beside RESULTS.json)")
+    report.add_argument("--junit", metavar="PATH", help="also write JUnit XML here")
+    report.set_defaults(func=cmd_report)
+
+
 def list_cases(args: argparse.Namespace) -> int:
     """Print the id of every case the run would collect, and nothing else; no target needed."""
-    argv = [*selection_argv(args), "--collect-only", "-p", "no:xdist"]
+    argv = [*selection_argv(args), "--collect-only", "-p", "no:xdist", "-p", "no:cacheprovider"]
     code = subprocess.run(argv, check=False).returncode
     return 0 if code == 0 else (1 if code == 5 else 2)
 
@@ -267,13 +377,23 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``run``."""
-    run = sub.add_parser("run", help="run the conformance suites against a target")
-    run.add_argument("--target", help="NAME, URL or target FILE (default: embedded emulator)")
+    run = sub.add_parser(
+        "run", help="run the conformance suites against a target",
+        description="Run the generated and behaviour suites against a target (default: each "
+                    "product's embedded emulator or mock) and write results.json, report.html, "
+                    "junit.xml and Allure results. Exit 0: every case passed (or was skipped or "
+                    "expected); 1: a case failed or errored, or the run was cut short; 2: a "
+                    "usage or configuration error, a failed preflight, or an empty selection.")
+    run.add_argument("--target", metavar="NAME|URL|FILE",
+                     help="a URL (credentials from TENCENTCLOUD_SECRET_ID/_KEY), a target TOML "
+                          "file, or NAME for targets/NAME.toml in the current directory "
+                          "(default: the embedded emulators)")
     run.add_argument("--product", default="all", metavar="PRODUCT",
                      help="a product id from the specs (default: every product)")
     run.add_argument("--api", default="all", metavar="SURFACE",
                      help="one surface id (default: every surface of the products)")
-    run.add_argument("-n", "--workers", type=int, default=1, help="pytest-xdist workers")
+    run.add_argument("-n", "--workers", type=_positive, default=1, metavar="N",
+                     help="pytest-xdist worker processes (default 1)")
     run.add_argument("--report-dir", default=str(DEFAULT_REPORT_DIR), metavar="DIR",
                      help="where results.json, report.html, junit.xml and allure/ go "
                           f"(default: {DEFAULT_REPORT_DIR})")
@@ -291,6 +411,16 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                           "(docs/mutants.md): a known-broken target")
     run.add_argument("--list", action="store_true",
                      help="list the cases the run would collect and exit (no target needed)")
+    run.add_argument("--maxfail", type=_positive, metavar="N",
+                     help="stop after N failing or erroring cases (the run is then partial)")
+    run.add_argument("-x", "--exitfirst", action="store_true",
+                     help="stop at the first failing or erroring case")
+    run.add_argument("--lf", action="store_true",
+                     help="run only the cases that failed in the last run into the same "
+                          "--report-dir (all when none failed)")
+    run.add_argument("--no-preflight", action="store_true",
+                     help="skip the one authenticated call per surface made before the run "
+                          "against a URL or file target")
     run.add_argument("-q", "--quiet", action="store_true",
                      help="plain lines instead of the progress bar (also when CI=true)")
     run.set_defaults(func=cmd_run)
@@ -299,7 +429,9 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def add_coverage_parser(spec: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``spec coverage``."""
     cov = spec.add_parser("coverage", help="clause coverage: tested, ineligible, uncovered")
-    cov.add_argument("--product", default="all", metavar="PRODUCT")
-    cov.add_argument("--api", default="all", metavar="SURFACE")
-    cov.add_argument("--json", action="store_true")
+    cov.add_argument("--product", default="all", metavar="PRODUCT",
+                     help="a product id from the specs (default: every product)")
+    cov.add_argument("--api", default="all", metavar="SURFACE",
+                     help="one surface id (default: every surface of the products)")
+    cov.add_argument("--json", action="store_true", help="print the figures as JSON")
     cov.set_defaults(func=cmd_coverage)

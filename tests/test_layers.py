@@ -58,7 +58,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("models", "errors", "netutil", "verdicts"),
     ("spec", "configschema"),
     ("cases",),
-    ("dialects", "targets", "session", "provision", "ratelimit"),
+    ("dialects", "targets", "session", "provision", "ratelimit", "preflight"),
     ("checks", "runner", "fuzz"),
     ("results", "results_enrich", "reporting", "coverage", "expectations"),
 )

@@ -179,3 +179,68 @@ def test_a_scenario_step_that_gets_no_answer_is_an_error_not_a_fail(
     case = json.loads((report / "results.json").read_text())["cases"][0]
     assert case["verdict"] == "error", case
     assert case["message"].startswith("transport: ConnectError")
+
+
+PER_SURFACE = '''
+import pytest
+
+@pytest.mark.parametrize("api", ["cmq.v3", "cmq.legacy"])
+@pytest.mark.clause("cmq.v3.auth.signature_failure", "cmq.v3.CreateQueue.creates_queue",
+                    "cmq.legacy.auth.signature_failure", "cmq.legacy.CreateQueue.creates_queue")
+def test_per_surface(api, cmq_run):
+    assert api
+'''
+
+
+def test_a_scenario_parametrised_per_surface_is_recorded_with_that_surface(
+        pytester: pytest.Pytester, emulator: str, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    """``[cmq.legacy]`` is a legacy case: its surface, action and clauses are legacy's."""
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+    pytester.makeconftest("")  # a project of its own: not the bundled suites
+    pytester.makepyfile(PER_SURFACE)
+    report = tmp_path / "report"
+    result = pytester.runpytest_subprocess(f"--cmq-target={emulator}",
+                                           f"--cmq-report-dir={report}", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    cases = {c["id"].split("[")[-1]: c for c in
+             json.loads((report / "results.json").read_text())["cases"]}
+    for api in (V3, LEGACY):
+        case = cases[f"{api}]"]
+        assert case["api"] == api and case["action"] == "CreateQueue"
+        assert case["clause_ids"] == [f"{api}.auth.signature_failure",
+                                      f"{api}.CreateQueue.creates_queue"]
+
+
+def test_allure_counts_an_error_as_broken_with_its_own_history_and_evidence(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A step without an answer is an error verdict: Allure's "broken", not "failed"; each case
+    has its own history id and parameters, and its redacted request as an attachment."""
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(DEAD_TARGET_TESTS + '''
+
+import pytest
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_twice(cmq_v3, n):
+    assert cmq_v3.call("DescribeQueueDetail", Offset=0, Limit=n).ok
+''')
+    report, allure_dir = tmp_path / "report", tmp_path / "allure"
+    pytester.runpytest_subprocess(f"--cmq-target=http://127.0.0.1:{free_port()}",
+                                  f"--cmq-report-dir={report}", f"--alluredir={allure_dir}",
+                                  "-p", "no:randomly")
+    doc = json.loads((report / "results.json").read_text())
+    results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
+    assert len(results) == len(doc["cases"]) == 3
+    assert {c["verdict"] for c in doc["cases"]} == {"error"}
+    assert {r["status"] for r in results} == {"broken"}
+    assert len({r["historyId"] for r in results}) == 3
+    for result in results:
+        assert {p["name"] for p in result["parameters"]} >= {"case"}
+        names = {a["name"] for a in result.get("attachments", [])}
+        assert "request" in names
+        body = next(a for a in result["attachments"] if a["name"] == "request")
+        assert SECRET_KEY not in (allure_dir / body["source"]).read_text()

@@ -31,7 +31,10 @@ _NAMES = (r"Signature|Secret[-_]?Key|Token|X-TC-Token|Session[-_]?Token|X-TC-Sec
 _PAIR = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_NAMES})(=|%3D)([^&\s,;\"'<>]+)")
 # ``SecretKey abc`` / ``secret_key: abc`` in prose: key names no ordinary word follows.
 _PROSE = re.compile(
-    r"(?i)(?<![A-Za-z0-9_-])(SecretKey|Secret_Key|Secret Key)(\s*[:=]?\s+)([^\s,;\"'<>]+)")
+    r"(?i)(?<![A-Za-z0-9_-])(SecretKey|Secret_Key|Secret Key)(\s*[:=]\s*[\"']?|\s+)"
+    # A config error about the key ("secret_key: unknown key") is a message, not a secret.
+    r"(?!(?:unknown|missing|expected|must|is|not|environment|literal|a|an|the)\b)"
+    r"([^\s,;\"'<>]+)")
 # ``"Signature": "..."`` in JSON text (also Authorization, whose value is all credential).
 _JSON = re.compile(rf'(?i)("(?:{_NAMES}|Authorization)"\s*:\s*")((?:[^"\\]|\\.)*)(")')
 # ``Authorization: ...`` / ``X-TC-Token: ...`` header lines in free text.

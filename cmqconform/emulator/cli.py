@@ -13,6 +13,18 @@ from typing import Any
 from cmqconform.emulator.product import DEFAULT_PRODUCT
 from cmqconform.errors import ConfigError
 
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port in 0-65535 (0: any free one), "
+                                         f"got {value}")
+    return value
+
 ENV_ID = "TENCENTCLOUD_SECRET_ID"
 ENV_KEY = "TENCENTCLOUD_SECRET_KEY"
 
@@ -87,7 +99,8 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--product", default=DEFAULT_PRODUCT, metavar="PRODUCT",
                    help=f"a product id from the specs (default {DEFAULT_PRODUCT})")
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=9000, help="listen port (default 9000)")
+    p.add_argument("--port", type=_port, default=9000,
+                   help="listen port, 0-65535; 0 picks a free one (default 9000)")
     p.add_argument("--secret-id", help=f"SecretId of the default account (or ${ENV_ID})")
     p.add_argument("--secret-key", help=f"its SecretKey (or ${ENV_KEY})")
     p.add_argument("--account", action="append", type=parse_account, metavar="ID:KEY",
@@ -105,5 +118,6 @@ def add_serve_parser(sub: Any) -> None:
                    help="switch on one deliberate deviation of the product's catalog "
                         "(docs/mutants.md; for cmqconform mutate, never for real use)")
     p.add_argument("--log-level", default="info",
-                   choices=["debug", "info", "warning", "error"])
+                   choices=["debug", "info", "warning", "error"],
+                   help="log threshold; info logs one line per request (default info)")
     p.set_defaults(func=cmd_serve)

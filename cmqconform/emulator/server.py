@@ -154,11 +154,22 @@ class EmulatorServer:
 
 def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOptions,
           log_level: str = "info") -> None:
-    """Serve in the foreground until SIGINT or SIGTERM."""
-    app = build_app(accounts, options)
+    """Serve in the foreground until SIGINT or SIGTERM (with the control endpoints)."""
+    from cmqconform.emulator.control import ControlApp
+
+    specs = load_specs()
+
+    def make() -> tuple[ProductEmulator, Starlette]:
+        product = build_product(options.product, specs, mutants=options.mutants,
+                                name_release_seconds=options.name_release_seconds,
+                                push_time_scale=options.push_time_scale)
+        return product, build_app(accounts, options, specs=specs, emulator=product)
+
+    app = ControlApp(make)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
-    log.info("cmqconform %s emulator on http://%s:%d (%d account(s)); Ctrl-C stops it",
-             options.product, host, port, len(accounts))
+    log.info("cmqconform %s emulator on http://%s:%d (%d account(s)); Ctrl-C stops it; "
+             "GET /_cmqconform/health, POST /_cmqconform/reset", options.product, host, port,
+             len(accounts))
     if options.mutants:
         log.warning("MUTANT %s is active: this emulator deviates from the specs on purpose",
                     options.mutants)

@@ -124,10 +124,10 @@ def add_proxy_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_proxy)
 
     r = sub.add_parser("replay", help="re-judge a proxy cassette offline, or serve it",
-                       description="Re-judge a cassette written by `proxy --record` against "
+                       description="Re-judge a cassette written by proxy --record against "
                                    "the current specs (exit 1 when it breaks a clause), or "
                                    "answer its recorded requests as a stub upstream (--serve).")
-    r.add_argument("cassette", metavar="FILE")
+    r.add_argument("cassette", metavar="FILE", help="a cassette written by proxy --record")
     r.add_argument("--product", metavar="PRODUCT", help="judge against this product only")
     r.add_argument("--report-dir", metavar="DIR",
                    help="also write results.json and report.html of the re-judged exchanges")

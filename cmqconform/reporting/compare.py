@@ -62,6 +62,12 @@ class Regression:
     case_id: str
     verdict: str
     message: str
+    #: The case's verdict in the baseline (``pass``, or ``skip``/``disabled`` now failing).
+    was: str = "pass"
+
+
+#: Baseline verdicts after which a fail or an error is a regression: the case did not fail there.
+NOT_FAILING = ("pass", "skip", "disabled", "xpass")
 
 
 def load_columns(paths: Sequence[str | Path]) -> list[Column]:
@@ -127,15 +133,16 @@ def matrix(columns: Sequence[Column], specs: SpecSet | None = None) -> list[Row]
 
 
 def regressions(baseline: Column, columns: Sequence[Column]) -> list[Regression]:
-    """Cases that passed in ``baseline`` and fail or error in any of ``columns``."""
-    passed = {case.key for case in baseline.cases if case.verdict == "pass"}
+    """Cases that passed (or were skipped or disabled) in ``baseline`` and fail or error in any
+    of ``columns``."""
+    before = {case.key: case.verdict for case in baseline.cases if case.verdict in NOT_FAILING}
     out = []
     for column in columns:
         for case in column.cases:
-            if case.key in passed and case.verdict in ("fail", "error"):
+            if case.key in before and case.verdict in ("fail", "error"):
                 out.append(Regression(column.name, case.api, case.id, case.verdict,
                                       case.message or f"expected {case.expected}; "
-                                      f"received {case.received}"))
+                                      f"received {case.received}", before[case.key]))
     return sorted(out, key=lambda r: (r.target, r.api, r.case_id))
 
 
@@ -203,6 +210,16 @@ def run_compare(args: argparse.Namespace) -> int:
     """Entry point of ``cmqconform compare``; 1 when the baseline gate finds regressions."""
     paths = ([args.baseline] if args.baseline else []) + list(args.results)
     columns = load_columns(paths)
+    if args.baseline:
+        from cmqconform.reporting.gate import gate_lines
+
+        refused, notes = gate_lines(list(args.results), [load_results(p) for p in args.results],
+                                    load_results(args.baseline), subset=args.subset)
+        secrets = env_secrets()
+        for line in (*refused, *notes):
+            print(f"cmqconform compare: {redact_text(line, secrets)}", file=sys.stderr)
+        if refused:
+            return 2
     found = regressions(columns[0], columns[1:]) if args.baseline else None
     rows = matrix(columns)
     fmt = args.format or ("html" if args.output and str(args.output).endswith(".html") else "md")
@@ -215,7 +232,8 @@ def run_compare(args: argparse.Namespace) -> int:
     if found:
         print(f"{len(found)} regression(s) against {args.baseline}:", file=sys.stderr)
         for r in found:
-            print(f"  {r.verdict.upper()} {r.api} {r.case_id} [{r.target}]: {r.message}",
+            was = "" if r.was == "pass" else f" (was {r.was} in the baseline)"
+            print(f"  {r.verdict.upper()} {r.api} {r.case_id} [{r.target}]{was}: {r.message}",
                   file=sys.stderr)
         return 1
     if args.baseline:
@@ -227,11 +245,20 @@ def register(sub: Any) -> None:
     """Add the ``compare`` subcommand to the CLI's subparsers."""
     parser = sub.add_parser(
         "compare", help="matrix of targets × actions, parameters and error codes; CI gate",
-        description=__doc__.split("\n\n")[0] if __doc__ else None)
+        description="Targets side by side: one column per results.json, rows per product, "
+                    "surface, action, parameter and expected error code. With --baseline, a CI "
+                    "gate: exit 1 on a regression, 2 on a run it cannot judge (0 cases, "
+                    "interrupted, a -k subset, baseline cases missing; --subset declares one).")
     parser.add_argument("results", nargs="+", metavar="RESULTS.json",
                         help="results.json of each target (one column each)")
     parser.add_argument("--baseline", metavar="BASE.json",
-                        help="exit 1 when a case that passed here now fails or errors")
+                        help="regression gate: exit 1 when a case that passed (or was skipped) "
+                             "here now fails or errors; exit 2, one line each, when a run is "
+                             "unfit to judge (0 cases, interrupted, results missing, a -k "
+                             "subset, baseline cases missing)")
+    parser.add_argument("--subset", action="store_true",
+                        help="with --baseline: the runs are a declared subset (-k, --lf, one "
+                             "product): gate the cases they hold, count the missing ones")
     parser.add_argument("--format", choices=["md", "html"],
                         help="output format (default: html when --output ends in .html, else md)")
     parser.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")

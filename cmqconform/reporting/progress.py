@@ -23,8 +23,15 @@ from types import TracebackType
 from typing import IO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Column, Table
 
 from cmqconform.dialects.redaction import env_secrets, redact_text
 from cmqconform.verdicts import VERDICTS
@@ -34,6 +41,15 @@ STYLES = {"pass": "green", "fail": "bold red", "error": "bold dark_orange", "ski
           "disabled": "grey42", "xfail": "magenta", "xpass": "bold blue"}
 #: Verdicts reported line by line in plain mode.
 LOUD = ("fail", "error", "xpass")
+#: Verdicts the live counts always show (the others once they occur).
+SHOWN = ("pass", "fail", "error", "skip", "xfail")
+#: What the bar says before the first case: collection generates every case from the specs.
+COLLECTING = "collecting: generating cases from the specs and importing the scenarios…"
+
+
+def current_case(case_id: str) -> str:
+    """The part of a case id worth showing live: ``CreateQueue[VisibilityTimeout=0]``."""
+    return case_id.rpartition("::")[2] or case_id
 
 
 def in_ci() -> bool:
@@ -45,8 +61,11 @@ class RunProgress:
     """Live progress of a run: feed ``update`` each verdict, then call ``finish``."""
 
     def __init__(self, total: int | None = None, *, quiet: bool = False,
-                 stream: IO[str] | None = None, every: int = 100) -> None:
+                 stream: IO[str] | None = None, every: int = 100,
+                 banner: str | None = None) -> None:
         self.total = total
+        #: One line naming what runs (target, products, surfaces, mutant), printed first.
+        self.banner = banner
         self.counts: Counter[str] = Counter()
         self.stream = stream if stream is not None else sys.stdout
         self.every = max(1, every)
@@ -62,14 +81,25 @@ class RunProgress:
     def start(self) -> RunProgress:
         """Begin drawing (rich mode) or print the opening line (plain mode)."""
         if self.plain:
-            self._line(f"running {self.total} cases" if self.total is not None else "running")
+            if self.banner:
+                self._line(redact_text(self.banner, self._secrets))
+            self._line(f"running {self.total} cases" if self.total is not None
+                       else "running: collecting cases")
             return self
+        if self.banner:
+            self.console.print(redact_text(self.banner, self._secrets), markup=False,
+                               highlight=False, style="bold")
+        # The case column takes what is left and ellipsises: the line never wraps or cuts the
+        # counts, whatever the terminal's width.
         self._progress = Progress(
-            TextColumn("[bold]cmqconform"), BarColumn(bar_width=None), MofNCompleteColumn(),
-            TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
-            console=self.console, transient=False)
+            BarColumn(bar_width=24), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
+            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+            TextColumn("{task.fields[current]}",
+                       table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
+            console=self.console, transient=False, expand=True)
         self._progress.start()
-        self._task = self._progress.add_task("run", total=self.total, counts="collecting cases")
+        self._task = self._progress.add_task("run", total=self.total, counts="",
+                                             current=COLLECTING)
         return self
 
     def __enter__(self) -> RunProgress:
@@ -89,7 +119,8 @@ class RunProgress:
         """Set the number of cases once it is known (after collection)."""
         self.total = total
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, total=total)  # type: ignore[arg-type]
+            self._progress.update(self._task, total=total,  # type: ignore[arg-type]
+                                  current=f"{total} cases collected; starting")
         elif self.plain:
             self._line(f"collected {total} cases")
 
@@ -99,7 +130,8 @@ class RunProgress:
         done = sum(self.counts.values())
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=done,  # type: ignore[arg-type]
-                                  counts=self._rich_counts())
+                                  counts=self._rich_counts(),
+                                  current=redact_text(current_case(case_id), self._secrets))
             if verdict in LOUD:
                 self._progress.console.print(self._case_line(verdict, case_id, message),
                                              style=STYLES.get(verdict), markup=False)
@@ -116,12 +148,12 @@ class RunProgress:
 
     def plain_counts(self) -> str:
         """``pass=10 fail=1 ...`` for every verdict seen (all verdicts when none yet)."""
-        shown = [v for v in VERDICTS if self.counts[v]] or list(VERDICTS[:3])
+        shown = [v for v in VERDICTS if self.counts[v] or v in SHOWN]
         return " ".join(f"{v}={self.counts[v]}" for v in shown)
 
     def _rich_counts(self) -> str:
-        return "  ".join(f"[{STYLES[v]}]{v} {self.counts[v]}[/]" for v in VERDICTS
-                         if self.counts[v] or v in ("pass", "fail", "error"))
+        return " ".join(f"[{STYLES[v]}]{v} {self.counts[v]}[/]" for v in VERDICTS
+                        if self.counts[v] or v in SHOWN)
 
     def _line(self, text: str) -> None:
         self.stream.write(text + "\n")

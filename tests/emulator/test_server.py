@@ -96,3 +96,41 @@ def test_serve_command_logs_and_stops_on_signal(sig: signal.Signals) -> None:
     assert proc.returncode == 0, output
     assert request_id in output
     assert SKEY not in output and "second-key" not in output
+
+
+def _create_queue(base_url: str, name: str) -> dict[str, object]:
+    headers, body = tc3("CreateQueue", {"QueueName": name}, base_url.removeprefix("http://"))
+    out: dict[str, object] = httpx.post(f"{base_url}/", content=body, headers=headers,
+                                        timeout=10).json()["Response"]
+    return out
+
+
+def test_serve_health_and_reset_give_each_test_a_clean_emulator() -> None:
+    """GET /_cmqconform/health answers once serving; POST /_cmqconform/reset empties the state."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--port",
+                             str(port), "--secret-id", SID, "--secret-key", SKEY],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        health = None
+        for _ in range(200):  # bounded: at most ~20 s for the process to listen
+            try:
+                health = httpx.get(f"{base_url}/_cmqconform/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, "cmqconform serve exited"
+                time.sleep(0.1)
+        assert health is not None and health.json() == {"status": "ok", "product": "cmq",
+                                                        "resets": 0}
+        assert "QueueId" in _create_queue(base_url, "kept-until-reset")
+        assert _describe(base_url)["TotalCount"] == 1
+        reset = httpx.post(f"{base_url}/_cmqconform/reset", timeout=10)
+        assert reset.status_code == 200 and reset.json()["resets"] == 1
+        assert _describe(base_url)["TotalCount"] == 0
+        assert "QueueId" in _create_queue(base_url, "kept-until-reset")  # the name is free again
+        unknown = httpx.get(f"{base_url}/_cmqconform/nope", timeout=5)
+        assert unknown.status_code == 404 and "POST /_cmqconform/reset" in unknown.text
+    finally:
+        proc.terminate()
+        proc.wait(20)

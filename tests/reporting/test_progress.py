@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from rich.console import Console
 
 from cmqconform.reporting.progress import RunProgress
 
@@ -36,7 +37,7 @@ def test_quiet_prints_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
         "running 6 cases",
         "FAIL A[2]: expected X; received Y",
         "ERROR B[1]: timeout",
-        "progress 4/6: pass=2 fail=1 error=1",
+        "progress 4/6: pass=2 fail=1 error=1 skip=0 xfail=0",
         "XPASS B[3]",
         "summary: total=6 pass=2 fail=1 error=1 skip=1 disabled=0 xfail=0 xpass=1",
         "report: reports/report.html",
@@ -89,7 +90,7 @@ def test_summary_per_surface_in_both_modes(monkeypatch: pytest.MonkeyPatch) -> N
         feed(progress)
         progress.finish(per_api=PER_API, extra=["results: r.json"])
     lines = plain.getvalue().splitlines()
-    assert lines[:2] == ["running", "collected 6 cases"]
+    assert lines[:2] == ["running: collecting cases", "collected 6 cases"]
     assert "cmq.legacy: total=4 pass=2 fail=1 error=0 skip=1 disabled=0 xfail=0 xpass=0" in lines
     assert "cmq.v3: total=2 pass=0 fail=0 error=1 skip=0 disabled=0 xfail=0 xpass=1" in lines
     assert lines[-1] == "results: r.json"
@@ -102,3 +103,19 @@ def test_summary_per_surface_in_both_modes(monkeypatch: pytest.MonkeyPatch) -> N
     rows = [line for line in text.splitlines() if "cmq." in line or " all " in line]
     assert any("cmq.legacy" in r and " 4 " in r for r in rows)
     assert any("cmq.v3" in r for r in rows) and any(" all " in r and " 6 " in r for r in rows)
+
+
+def test_the_live_line_fits_the_terminal_and_names_what_runs() -> None:
+    """A banner first; the bar's line never wraps at 160 columns, the case is ellipsised."""
+    stream = io.StringIO()
+    stream.isatty = lambda: True  # type: ignore[method-assign]
+    progress = RunProgress(stream=stream, banner="cmqconform: target T · product cmq")
+    progress.console = Console(file=stream, width=160, force_terminal=True, color_system=None)
+    with progress:
+        progress.set_total(3)
+        progress.update("skip", "generated/x.spec::" + "CreateQueue[" + "Q" * 300 + "]")
+        progress._progress.refresh()  # type: ignore[union-attr]
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stream.getvalue())  # cursor moves, not text
+    assert text.lstrip().startswith("cmqconform: target T · product cmq")
+    assert "skip 1" in text and "xfail 0" in text and "eta" in text
+    assert all(len(line) <= 160 for line in text.replace("\r", "\n").splitlines())
