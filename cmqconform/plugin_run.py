@@ -182,14 +182,18 @@ class CmqRun:
             # reach them in a private file; they never cross the xdist channel.
             secrets_file = self._write_secrets({"main": main, "second": [*second, token]})
             # One server per product of the run: its own emulator, or the mock of its specs.
+            # The second account and the tokens reach it in a private file, never on its
+            # command line (which any process of the machine can read).
             url = {}
             for product, mutant in self.embedded_products():
-                issued = (["--token", f"{secret_id}:{main[2]}"]
-                          if len(main) > 2 and self._token_auth((product,)) else [])
+                tokens = {second[0]: token}
+                if len(main) > 2 and self._token_auth((product,)):
+                    tokens[secret_id] = main[2]
+                keys = self._private_file(f"serve-{product}.json", {
+                    "accounts": {second[0]: second[1]}, "tokens": tokens})
                 self._servers[product], url[product] = start_embedded(
                     secret_id, secret_key, mutant,
-                    extra=["--product", product, "--account", ":".join(second),
-                           "--token", f"{second[0]}:{token}", *issued,
+                    extra=["--product", product, "--accounts-file", keys,
                            "--push-time-scale", str(EMBEDDED_PUSH_TIME_SCALE)])
         elif not str(arg).startswith(("http://", "https://")):
             # A target file may seed a read-only API's data: once, before any worker reads it.
@@ -207,11 +211,16 @@ class CmqRun:
                         "secrets_file": secrets_file}
 
     def _write_secrets(self, accounts: Mapping[str, list[str]]) -> str:
-        self._secrets_dir = tempfile.mkdtemp(prefix="cmqc-keys-")  # mode 0700
-        path = Path(self._secrets_dir) / "accounts.json"
+        return self._private_file("accounts.json", accounts)
+
+    def _private_file(self, name: str, content: Mapping[str, Any]) -> str:
+        """Write ``content`` as JSON to a file only this user can read; its path."""
+        if self._secrets_dir is None:
+            self._secrets_dir = tempfile.mkdtemp(prefix="cmqc-keys-")  # mode 0700
+        path = Path(self._secrets_dir) / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(accounts, handle)
+            json.dump(content, handle)
         return str(path)
 
     def _embedded_accounts(self) -> dict[str, Credentials]:

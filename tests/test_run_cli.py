@@ -220,3 +220,41 @@ def test_a_run_leaves_no_temporary_files(tmp_path: Path) -> None:
                timeout=600, env={**os.environ, "TMPDIR": str(scratch), "CI": "true"})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert sorted(p.name for p in scratch.iterdir() if p.name.startswith("cmqc-")) == []
+
+
+def test_the_embedded_servers_command_lines_carry_no_secret(tmp_path: Path) -> None:
+    """Keys and session tokens reach `serve` in a private file: `ps` shows none (issue 18)."""
+    import json as json_module
+    import os as os_module
+
+    from cmqconform.plugin_run import start_embedded, stop_process
+
+    keys = tmp_path / "keys.json"
+    keys.write_text(json_module.dumps({"accounts": {"AKIDcmqcsecond0001": "second-key-0001"},
+                                       "tokens": {"AKIDcmqcsecond0001": "token-value-0001"}}))
+    os_module.chmod(keys, 0o600)
+    proc, _ = start_embedded("AKIDcmqcmain00001", "main-key-00001",
+                             extra=["--product", "tdmq", "--accounts-file", str(keys)])
+    try:
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    finally:
+        stop_process(proc)
+    assert b"--accounts-file" in cmdline
+    for secret in (b"main-key-00001", b"second-key-0001", b"token-value-0001"):
+        assert secret not in cmdline
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("{", "not JSON"),
+    ('{"accounts": {"AKID": 1}}', "accounts: expected an object of SecretId -> string"),
+    ('{"tokens": []}', "tokens: expected an object of SecretId -> string"),
+])
+def test_a_bad_accounts_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         content: str, says: str) -> None:
+    keys = tmp_path / "keys.json"
+    keys.write_text(content)
+    assert main(["serve", "--secret-id", "AKIDx", "--secret-key", "k", "--port", "0",
+                 "--accounts-file", str(keys)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"cmqconform: --accounts-file {keys}: ") and says in err
+    assert err.count("\n") == 1

@@ -7,7 +7,9 @@ one exists, else the spec-driven mock of its specs.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 from cmqconform.emulator.product import DEFAULT_PRODUCT
@@ -45,6 +47,29 @@ def parse_token(text: str) -> tuple[str, str]:
     return secret_id, token
 
 
+def accounts_file(path: str | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The accounts and session tokens of an ``--accounts-file``: a JSON object
+    ``{"accounts": {"ID": "KEY"}, "tokens": {"ID": "TOKEN"}}``. Keys in a file, not on the
+    command line, where any process of the machine can read them (``ps``)."""
+    if path is None:
+        return [], []
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"--accounts-file {path}: cannot read it: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"--accounts-file {path}: not JSON: {exc}") from None
+    found: dict[str, list[tuple[str, str]]] = {}
+    for field in ("accounts", "tokens"):
+        table = doc.get(field, {}) if isinstance(doc, dict) else None
+        if not isinstance(table, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and k and v for k, v in table.items()):
+            raise ConfigError(f"--accounts-file {path}: {field}: expected an object of "
+                              f"SecretId -> string")
+        found[field] = list(table.items())
+    return found["accounts"], found["tokens"]
+
+
 def accounts_from(args: argparse.Namespace) -> dict[str, str]:
     """Every account the options and the environment name: SecretId -> SecretKey."""
     accounts: dict[str, str] = {}
@@ -55,7 +80,8 @@ def accounts_from(args: argparse.Namespace) -> dict[str, str]:
                           f"{ENV_ID} and {ENV_KEY})")
     if secret_id and secret_key:
         accounts[secret_id] = secret_key
-    for account_id, key in args.account or ():
+    from_file, _ = accounts_file(getattr(args, "accounts_file", None))
+    for account_id, key in [*(args.account or ()), *from_file]:
         if account_id in accounts and accounts[account_id] != key:
             raise ConfigError(f"account {account_id} is given twice with different keys")
         accounts[account_id] = key
@@ -80,7 +106,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                             rate_limit=args.rate_limit,
                             name_release_seconds=args.name_release_seconds,
                             push_time_scale=args.push_time_scale,
-                            tokens=dict(args.token or ()))
+                            tokens=dict([*(args.token or ()),
+                                         *accounts_file(args.accounts_file)[1]]))
     accounts = accounts_from(args)
     unknown = sorted(set(options.tokens) - set(accounts))
     if unknown:
@@ -108,6 +135,9 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--token", action="append", type=parse_token, metavar="ID:TOKEN",
                    help="make account ID temporary credentials: API 3.0 requests must carry "
                         "this session token (X-TC-Token / Token) (repeatable)")
+    p.add_argument("--accounts-file", metavar="FILE",
+                   help='accounts and session tokens from a JSON file {"accounts": {ID: KEY}, '
+                        '"tokens": {ID: TOKEN}}, kept off the command line')
     p.add_argument("--rate-limit", type=int, metavar="N",
                    help="requests per second per action and account (default: off)")
     p.add_argument("--name-release-seconds", type=float, metavar="S",
