@@ -16,86 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from typing import Any
 
-import httpx
-
-from cmqconform.dialects.cmq_legacy import LegacyAuth
-from cmqconform.dialects.credentials import Credentials
-from cmqconform.netutil import free_port
-
-SID, SKEY = "AKIDbench00000000001", "bench-secret-key"
-PATH = "/v2/index.php"
-
-
-class Legacy:
-    """One signed legacy client (one connection)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, auth=LegacyAuth(Credentials.of(SID, SKEY)),
-                                 timeout=30)
-        self.latencies: list[float] = []
-
-    def call(self, action: str, **params: Any) -> dict[str, Any]:
-        """POST one action; records its latency; raises on a non-zero code."""
-        started = time.perf_counter()
-        response = self.http.post(PATH, data={"Action": action, **params})
-        self.latencies.append(time.perf_counter() - started)
-        body: dict[str, Any] = response.json()
-        if body["code"] != 0:
-            raise RuntimeError(f"{action}: {body}")
-        return body
-
-
-def start_server() -> tuple[subprocess.Popen[str], str]:
-    """``cmqconform serve`` on a free port; returns the process and its base URL."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--port",
-                             str(port), "--secret-id", SID, "--secret-key", SKEY,
-                             "--log-level", "warning"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base_url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(base_url, timeout=1)
-            return proc, base_url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the emulator did not start")
-
-
-def cycles(base_url: str, clients: int, per_client: int) -> tuple[float, list[float]]:
-    """Run send+receive+delete cycles; returns (cycles per second, request latencies)."""
-    workers = [Legacy(base_url) for _ in range(clients)]
-    for i, worker in enumerate(workers):
-        worker.call("CreateQueue", queueName=f"bench-{clients}-{i}")
-        worker.latencies.clear()
-
-    def run(i: int, worker: Legacy) -> None:
-        queue = f"bench-{clients}-{i}"
-        for n in range(per_client):
-            worker.call("SendMessage", queueName=queue, msgBody=f"m{n}")
-            got = worker.call("ReceiveMessage", queueName=queue, pollingWaitSeconds=0)
-            worker.call("DeleteMessage", queueName=queue, receiptHandle=got["receiptHandle"])
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    latencies = [x for w in workers for x in w.latencies]
-    for i, worker in enumerate(workers):
-        worker.call("DeleteQueue", queueName=f"bench-{clients}-{i}")
-        worker.http.close()
-    return clients * per_client / elapsed, latencies
+from benchlib import Legacy, cycles, pct, serve
 
 
 def wake_latency(base_url: str, rounds: int) -> list[float]:
@@ -123,19 +48,13 @@ def wake_latency(base_url: str, rounds: int) -> list[float]:
     return out
 
 
-def pct(values: list[float], q: float) -> float:
-    """The q-quantile in milliseconds."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
 def main() -> int:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=400, help="cycles per client")
     parser.add_argument("--wakes", type=int, default=30, help="long-poll wake rounds")
     args = parser.parse_args()
-    proc, base_url = start_server()
+    proc, base_url = serve()
     try:
         print(f"emulator: {base_url} (subprocess), python {sys.version.split()[0]}, "
               f"{os.cpu_count()} CPUs")

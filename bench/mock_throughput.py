@@ -12,46 +12,22 @@ Usage: ``.venv/bin/python bench/mock_throughput.py [--requests 300]``
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from typing import Any
 
-import httpx
+from benchlib import SID, SKEY, serve
 
 from cmqconform.cases.build import baseline, repair, setup_for
 from cmqconform.dialects import Credentials
 from cmqconform.models import ApiSpec
-from cmqconform.netutil import free_port
 from cmqconform.session import Session
 from cmqconform.spec import load_specs
 from cmqconform.targets import target_from_url
 
-SID, SKEY = "AKIDbench00000000002", "bench-secret-key-2"
 #: Product -> the API 3.0 surface measured.
 SURFACES = {"cmq": "cmq.v3", "tdmq": "tdmq.v3", "trtc": "trtc.v3"}
-
-
-def start(product: str) -> tuple[subprocess.Popen[str], str]:
-    """``cmqconform serve --product`` on a free port; the process and its base URL."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--product",
-                             product, "--port", str(port), "--log-level", "warning"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "TENCENTCLOUD_SECRET_ID": SID,
-                                 "TENCENTCLOUD_SECRET_KEY": SKEY})
-    base_url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(base_url, timeout=1)
-            return proc, base_url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"the {product} server did not start")
 
 
 def probe(api: ApiSpec) -> tuple[str, dict[str, Any]]:
@@ -107,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'server':28}{'action':24}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for product, surface in SURFACES.items():
-        proc, url = start(product)
+        proc, url = serve("--product", product)
         kind = "emulator" if product == "cmq" else "mock"
         try:
             for clients in (1, 4):

@@ -14,19 +14,16 @@ accepting, finishes in-flight requests, then runs the lifespan shutdown).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
-import socket
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 
 import uvicorn
 from starlette.applications import Starlette
 
 from cmqconform.emulator.app import create_app
+from cmqconform.emulator.asgi import GRACE, ThreadServer
 from cmqconform.emulator.auth import AccountKeys
 from cmqconform.emulator.clock import ServerClock
 from cmqconform.emulator.product import (
@@ -41,11 +38,6 @@ from cmqconform.spec import load_specs
 
 log = logging.getLogger("cmqconform.emulator")
 
-#: Seconds in-flight requests (long polls) get to finish when the server stops.
-GRACE = 3
-
-#: How long start() waits for the server to listen, and stop() for it to finish.
-STARTUP_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +70,7 @@ def build_app(accounts: Mapping[str, str], options: ServerOptions, *,
                       rate_limit=options.rate_limit, clock=clock)
 
 
-class EmulatorServer:
+class EmulatorServer(ThreadServer):
     """The emulator on ``host:port`` in a daemon thread; ``port=0`` picks a free port.
 
     ``options.product`` picks the product (through the registry); ``emulator`` serves one
@@ -89,67 +81,9 @@ class EmulatorServer:
                  options: ServerOptions | None = None, *, specs: SpecSet | None = None,
                  clock: ServerClock | None = None, log_level: str = "warning",
                  emulator: ProductEmulator | None = None) -> None:
-        self.host = host
-        self._app = build_app(accounts, options or ServerOptions(), specs=specs, clock=clock,
-                              emulator=emulator)
-        self._config = uvicorn.Config(self._app, host=host, port=port, log_level=log_level,
-                                      access_log=False, lifespan="on", log_config=None,
-                                      timeout_graceful_shutdown=GRACE)
-        self._server = uvicorn.Server(self._config)
-        self._thread: threading.Thread | None = None
-        self.port: int | None = None
-
-    def __repr__(self) -> str:
-        return f"EmulatorServer({self.base_url if self.port else 'stopped'})"
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port`` once started."""
-        if self.port is None:
-            raise RuntimeError("the emulator is not started")
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def app(self) -> Starlette:
-        """The ASGI app (for in-process transports)."""
-        return self._app
-
-    def start(self) -> str:
-        """Start serving in a background thread; returns the base URL once it listens."""
-        if self._thread is not None:
-            return self.base_url
-        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._config.port))
-        self.port = int(sock.getsockname()[1])
-        # uvicorn installs no signal handlers off the main thread: the host keeps its own.
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve([sock])),
-                                        name=f"cmqconform-emulator-{self.port}", daemon=True)
-        self._thread.start()
-        waited = 0.0
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the emulator failed to start; see the log")
-            if waited > STARTUP_TIMEOUT:
-                raise RuntimeError(f"the emulator did not listen within {STARTUP_TIMEOUT} s")
-            threading.Event().wait(0.01)
-            waited += 0.01
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving and wait for the thread to finish."""
-        if self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(STARTUP_TIMEOUT)
-        self._thread = None
-
-    def __enter__(self) -> str:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
+        super().__init__(build_app(accounts, options or ServerOptions(), specs=specs,
+                                   clock=clock, emulator=emulator),
+                         host, port, log_level=log_level, name="emulator")
 
 
 def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOptions,

@@ -17,26 +17,23 @@ never as a violation.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from types import TracebackType
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from cmqconform.dialects.redaction import env_secrets
+from cmqconform.emulator.asgi import ThreadServer
 from cmqconform.proxy.exchange import HOP_BY_HOP, Recorded, redact_pairs, redacted
 from cmqconform.proxy.judge import Judge, Judgement, case_id
 from cmqconform.results import now_iso
@@ -44,8 +41,6 @@ from cmqconform.verdicts import Verdict
 
 #: Response headers the proxy sets itself (the body is re-sent decoded, with its own length).
 _RESPONSE_OWN = HOP_BY_HOP | {"content-length", "content-encoding"}
-#: How long the embedded proxy may take to listen, and to stop.
-STARTUP_TIMEOUT = 15.0
 
 
 def error_answer(judge: Judge, surface: str | None, status: int,
@@ -171,59 +166,8 @@ def create_proxy_app(proxy: Proxy) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-class ThreadServer:
-    """An ASGI app on ``host:port`` in a daemon thread (tests, the bench); ``port=0``: a free
-    one. ``ProxyServer(proxy)`` serves a :class:`Proxy`; the replay stub uses the same."""
-
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host = host
-        self.port: int | None = None
-        config = uvicorn.Config(app, host=host, port=port,
-                                log_level="warning", access_log=False, lifespan="on",
-                                log_config=None, timeout_graceful_shutdown=3)
-        self._server = uvicorn.Server(config)
-        self._port = port
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port`` once started."""
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> str:
-        """Listen in a background thread; the base URL once it does."""
-        sock = socket.socket(socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._port))
-        self.port = int(sock.getsockname()[1])
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve([sock])),
-                                        name=f"cmqconform-asgi-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the proxy did not start listening")
-            time.sleep(0.01)
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving and wait for the thread."""
-        if self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(STARTUP_TIMEOUT)
-        self._thread = None
-
-    def __enter__(self) -> str:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
-
 class ProxyServer(ThreadServer):
     """A :class:`Proxy` served in a daemon thread."""
 
     def __init__(self, proxy: Proxy, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__(create_proxy_app(proxy), host, port)
+        super().__init__(create_proxy_app(proxy), host, port, name="proxy")

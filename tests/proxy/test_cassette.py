@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from cmqconform.cli import main
+from cmqconform.emulator.asgi import ThreadServer
 from cmqconform.proxy.judge import Judge
 from cmqconform.proxy.replay import Stub, create_stub_app, read_cassette, rejudge
-from cmqconform.proxy.server import ThreadServer
 from cmqconform.spec import load_specs
 from tests.proxy.conftest import SKEY, proxied, proxied_to
 from tests.proxy.flows import api3_bad_range, api3_flow, legacy_flow
