@@ -30,9 +30,18 @@ from cmqconform.dialects import get_dialect
 from cmqconform.dialects.envelope import DecodeFailure
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.wire import WireRequest, decode_params, read_request, scalar
-from cmqconform.models import ActionSpec, ApiSpec, Cite, ErrorRef, ParamSpec, SpecSet
+from cmqconform.models import (
+    PARAM_CONSTRAINTS,
+    ActionSpec,
+    ApiSpec,
+    Cite,
+    ErrorRef,
+    ParamSpec,
+    SpecSet,
+)
 from cmqconform.proxy.exchange import Recorded
 from cmqconform.spec.constraints import violations
+from cmqconform.spec.loader import describe_constraint
 from cmqconform.spec.rules import condition_for, rule_condition, rule_holds, rule_params
 from cmqconform.verdicts import Case, Evidence, Exchange, Expected, Failure, Verdict
 
@@ -442,22 +451,10 @@ def _cite(param: ParamSpec, kind: str) -> str:
 
 
 def _bound(param: ParamSpec, kind: str) -> str:
-    """What the spec states for one constraint kind, in words."""
-    if kind == "required":
-        return f"{param.name} present"
-    if kind == "type":
-        return f"{param.name} of type {param.type}"
-    if kind == "range":
-        return f"{param.name} in {param.min}..{param.max}"
-    if kind in ("min_length", "max_length"):
-        return f"{param.name} of length {param.min_length or 0}..{param.max_length or '-'}"
-    if kind == "pattern":
-        return f"{param.name} matching {param.pattern_name or param.pattern}"
-    if kind == "enum":
-        return f"{param.name} one of {', '.join(map(str, param.enum or ()))}"
-    if kind == "max_items":
-        return f"{param.name} with at most {param.max_items} items"
-    return f"{param.name} keeping its {kind}"
+    """What the spec states for one constraint kind, in words: the clause's own text."""
+    if kind in PARAM_CONSTRAINTS:
+        return describe_constraint(param, kind)
+    return f"{param.name} holds only the members its type documents"  # kind "unknown"
 
 
 def case_id(recorded: Recorded, api: str | None, action: str | None) -> str:

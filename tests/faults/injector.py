@@ -17,10 +17,13 @@ from contextlib import contextmanager
 
 import httpx
 
+from cmqconform.spec import load_specs
+
 #: Every kind of fault, and what the suite must make of it.
 KINDS = ("reset", "html500", "garbage", "truncated", "throttle", "echo", "separator")
-#: What a Tencent API 3.0 target says when it throttles (cmq-api.txt:1924).
-THROTTLED_V3 = {"Code": "RequestLimitExceeded", "Message": "The request frequency is too high."}
+#: What a Tencent API 3.0 target says when it throttles: the specs' rate-limit code.
+THROTTLED_V3 = {"Code": str(load_specs().api("cmq.v3").conditions["rate_limited"].accept[0].code),
+                "Message": "The request frequency is too high."}
 
 
 def _answer(status: int, body: bytes, content_type: str = "application/json") -> bytes:
