@@ -57,7 +57,7 @@ from cmqconform.models import (
     Where,
     category_of,
 )
-from cmqconform.spec.yamlio import LineDict, line_at, load_yaml
+from cmqconform.spec.yamlio import LineDict, line_at, load_yaml, plain
 
 SCHEMA_NAMES = ("common", "action", "types", "errors", "errata", "service", "push", "product",
                 "vendor")
@@ -84,11 +84,6 @@ def _value(raw: Any) -> Any:
     if isinstance(raw, Mapping) and "now" in raw:
         return Now(int(raw["now"]))
     return raw
-
-
-def _plain(raw: Any) -> Any:
-    """``raw`` as plain dicts and lists (a doc example, free of line bookkeeping)."""
-    return json.loads(json.dumps(raw)) if raw is not None else None
 
 
 def default_root() -> Path:
@@ -565,7 +560,7 @@ class SpecBuilder:
                                   where=Where(name, only.line)))
         examples = tuple(
             Example(str(item["title"]), self.cite(item["source"], name, item.line),
-                    _plain(item.get("input")), _plain(item.get("output")), item.get("errata"))
+                    plain(item.get("input")), plain(item.get("output")), item.get("errata"))
             for item in doc.get("examples", ()))
         for item in doc.get("clauses", ()):
             clauses.append(Clause(f"{prefix}.{item['id']}", api, item["category"], item["text"],

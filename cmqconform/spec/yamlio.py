@@ -111,3 +111,12 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
         raise SpecError(f"not UTF-8 text (byte {raw[exc.start]:#04x})", file=name, line=line,
                         rule="yaml.encoding") from None
     return parse_yaml(text, name)
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain dicts and lists, free of the line bookkeeping (to dump or compare)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

@@ -17,7 +17,6 @@ differently from the extraction (:mod:`cmqconform.spec.extract.golden`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 from cmqconform.errors import SpecError
 from cmqconform.spec.extract.emit import Difference, differences, documents
 from cmqconform.spec.extract.reading import Extraction
-from cmqconform.spec.yamlio import load_yaml
+from cmqconform.spec.yamlio import load_yaml, plain
 
 EDITS_FILE = "extract.yaml"
 #: Files only a person writes (the extractor never does), so never compared.
@@ -53,8 +52,8 @@ def recorded(product_folder: Path) -> Mapping[str, Any]:
     doc = load_yaml(path)
     if not isinstance(doc, Mapping):
         raise SpecError("extract.yaml is not a mapping", file=str(path), line=1)
-    plain: Mapping[str, Any] = json.loads(json.dumps(doc))  # edits are written back as YAML
-    return plain
+    found: Mapping[str, Any] = plain(doc)  # edits are written back as YAML
+    return found
 
 
 def committed_differences(out: Extraction,
@@ -66,7 +65,7 @@ def committed_differences(out: Extraction,
     for name in sorted(names):
         path = product_folder / name
         # Plain data: the loader's line bookkeeping must not leak into a printed edit.
-        current = json.loads(json.dumps(load_yaml(path))) if path.exists() else {}
+        current = plain(load_yaml(path)) if path.exists() else {}
         extracted = fresh.get(name, {})
         for difference in differences(extracted, current):
             yield name, difference
