@@ -105,8 +105,10 @@ def test_summary_per_surface_in_both_modes(monkeypatch: pytest.MonkeyPatch) -> N
     assert any("cmq.v3" in r for r in rows) and any(" all " in r and " 6 " in r for r in rows)
 
 
-def test_the_live_line_fits_the_terminal_and_names_what_runs() -> None:
+def test_the_live_line_fits_the_terminal_and_names_what_runs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A banner first; the bar's line never wraps at 160 columns, the case is ellipsised."""
+    monkeypatch.delenv("CI", raising=False)
     stream = io.StringIO()
     stream.isatty = lambda: True  # type: ignore[method-assign]
     progress = RunProgress(stream=stream, banner="cmqconform: target T · product cmq")
