@@ -74,10 +74,13 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
 
 def run_meta(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
     """What the run tells results.json about itself (redacted; never a credential)."""
+    from cmqconform.targets import without_userinfo
+
     secrets = env_secrets()
-    return {"argv": [redact_text(a, secrets) for a in ("cmqconform", *argv)],
+    return {"argv": [without_userinfo(redact_text(a, secrets)) for a in ("cmqconform", *argv)],
             "workers": args.workers or 1, "slow": bool(args.slow),
-            "target_arg": redact_text(args.target, secrets) if args.target else None}
+            "target_arg": without_userinfo(redact_text(args.target, secrets))
+            if args.target else None}
 
 
 def target_secrets(arg: str | None) -> tuple[str, ...]:
