@@ -98,6 +98,7 @@ class Session:
         self.faults: deque[tuple[int, Exchange]] = deque(maxlen=64)
         self._unanswered = 0
         self._closed_until = 0.0
+        self._trip_after = UNREACHABLE_AFTER
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -140,7 +141,7 @@ class Session:
                              signature=signature)
             self._unanswered = self._unanswered + 1 \
                 if (got.fault or "").startswith("transport") else 0
-            if self._unanswered >= UNREACHABLE_AFTER:
+            if self._unanswered >= self._trip_after:
                 self._closed_until = time.monotonic() + UNREACHABLE_SECONDS
             return got
 
@@ -183,14 +184,16 @@ class Session:
     def unreachable(self) -> str | None:
         """Why the target counts as gone (the circuit breaker is open and no call has been
         answered since), or None."""
-        if self._unanswered < UNREACHABLE_AFTER:
+        if self._unanswered < self._trip_after:
             return None
         return f"target unreachable: {self._unanswered} calls in a row got no answer"
 
-    def bound_timeout(self, seconds: float) -> None:
-        """Give every later call at most ``seconds`` (a run winding down after an interrupt
-        must not wait the full timeout on a hung target, once per account)."""
+    def hurry(self, seconds: float) -> None:
+        """Wind down: every later call waits at most ``seconds``, and the first that gets no
+        answer opens the circuit breaker (a run ending after an interrupt must not wait the
+        full timeout on a hung target call after call)."""
         self.client.timeout = httpx.Timeout(min(seconds, self.client.timeout.read or seconds))
+        self._trip_after = 1
 
     def _keep(self, exchange: Exchange) -> Exchange:
         self.last = exchange
