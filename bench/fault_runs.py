@@ -88,7 +88,7 @@ def fault_runs(base_url: str, kinds: list[str], every: int, work: Path) -> None:
         started = time.perf_counter()
         report = work / kind
         with injecting(base_url, (kind,), every, specs=specs, apis=(V3, LEGACY),
-                       hang_seconds=1.0) as injector:
+                       hang_seconds=0.5) as injector:
             doc = run_suite(injector.url, report)
         if not doc:
             print(f"{kind:10} no results.json written")
@@ -242,8 +242,11 @@ def hung_probe(work: Path) -> None:
                 accepted.append(listener.accept()[0])
             except TimeoutError:
                 continue
+            except OSError:
+                return
 
-    threading.Thread(target=accept, daemon=True).start()
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     report = work / "hung"
     env = {**os.environ, "TENCENTCLOUD_SECRET_ID": SID, "TENCENTCLOUD_SECRET_KEY": SKEY,
@@ -263,6 +266,7 @@ def hung_probe(work: Path) -> None:
     proc.wait(120)
     took = time.perf_counter() - interrupted
     done.set()
+    acceptor.join(5)
     ended = json.loads((report / "results.json").read_text())["ended"] \
         if (report / "results.json").exists() else "no results.json"
     print(f"Ctrl-C against a hung target: exit {proc.returncode} after {took:.1f} s, "
