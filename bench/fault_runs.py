@@ -228,6 +228,63 @@ def load_probe(clients: int, messages: int) -> None:
         proc.wait(30)
 
 
+def slow_client_probe(work: Path, silent: int = 300, limit: int = 256) -> None:
+    """``serve`` with a descriptor limit of ``limit``: ``silent`` connections that never send a
+    request, then 3 real requests at once and 3 after the head timeout; the log's size."""
+    import resource
+
+    from cmqconform.emulator.asgi import HEAD_TIMEOUT
+    from cmqconform.netutil import free_port
+
+    port = free_port()
+    log_path = work / "serve-slow.log"
+
+    def lower() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "cmqconform", "serve", "--port", str(port),
+                                 "--log-level", "warning"], stdout=log, stderr=log,
+                                preexec_fn=lower, env={**os.environ,
+                                                       "TENCENTCLOUD_SECRET_ID": SID,
+                                                       "TENCENTCLOUD_SECRET_KEY": SKEY})
+    base_url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(base_url, timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    socks = []
+    try:
+        for _ in range(silent):
+            socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+
+        def real() -> str:
+            started = time.perf_counter()
+            try:
+                response = httpx.post(f"{base_url}/v2/index.php", data={"Action": "ListQueue"},
+                                      timeout=30)
+                what = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                what = type(exc).__name__
+            return f"{what} in {(time.perf_counter() - started) * 1000:.0f} ms"
+
+        during = [real() for _ in range(3)]
+        time.sleep(HEAD_TIMEOUT + 1)
+        after = [real() for _ in range(3)]
+    finally:
+        for sock in socks:
+            sock.close()
+        proc.terminate()
+        proc.wait(30)
+    text = log_path.read_bytes()
+    lines = text.count(b"\n")
+    print(f"{silent} silent connections, descriptor limit {limit}: real requests {during}; "
+          f"after the {HEAD_TIMEOUT:.0f} s head timeout {after}; log {lines} "
+          f"lines, {len(text)} bytes")
+
+
 def hung_probe(work: Path) -> None:
     """Seconds from Ctrl-C to the exit of ``cmqconform run`` against a target that never
     answers, and why its results say it ended."""
@@ -280,7 +337,8 @@ def main() -> None:
     """Parse the options, run the fault runs and the probes, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--every", type=int, default=10, help="spoil one request in N")
-    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help="comma-separated kinds (empty: the probes only)")
     parser.add_argument("--no-probes", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -289,7 +347,9 @@ def main() -> None:
         proc, base_url = serve()
         try:
             print(f"fault runs: one request in {args.every} spoiled; selection -k {SELECTION!r}")
-            fault_runs(base_url, args.kinds.split(","), args.every, work)
+            kinds = [k for k in args.kinds.split(",") if k]
+            if kinds:
+                fault_runs(base_url, kinds, args.every, work)
             if not args.no_probes:
                 probes(base_url)
         finally:
@@ -298,6 +358,7 @@ def main() -> None:
         if not args.no_probes:
             shutdown_probe(200)
             load_probe(200, 6000)
+            slow_client_probe(work)
             hung_probe(work)
     print(f"total {time.perf_counter() - started:.0f} s")
 
