@@ -308,6 +308,35 @@ class HttpRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class RateCost:
+    """How many units of its rate limit one request of an action uses: the number of items of
+    an array member (a batch's messages) or an integer member's value (messages asked for)."""
+
+    member: str
+    #: ``items``: the array's length; ``value``: the integer's value.
+    mode: str
+    source: Cite
+
+    def of(self, params: Mapping[str, Any]) -> int:
+        """The units ``params`` cost (at least 1): either the call's values (an array member
+        as a list) or the flat wire form (``msgBody.0``, ``msgBody.1``...); keys are matched
+        case-insensitively."""
+        member = self.member.lower()
+        units = 0
+        for key, value in params.items():
+            if key.split(".")[0].lower() != member:
+                continue
+            if self.mode == "value":
+                try:
+                    units += int(str(value))
+                except ValueError:
+                    units += 1
+            else:
+                units += len(value) if isinstance(value, list | tuple) else 1
+        return max(1, units)
+
+
+@dataclass(frozen=True, slots=True)
 class ActionSpec:
     """One action of one API surface: request, response, rules, errors and clauses."""
 
@@ -325,6 +354,8 @@ class ActionSpec:
     #: Legacy only: which host serves it, ``queue`` or ``topic``.
     host: str | None = None
     rate_limit: int | None = None
+    #: The units one request counts against the rate (a batch's items); None: one.
+    rate_cost: RateCost | None = None
     where: Where | None = None
     #: What must exist before the action can succeed (product.yaml ``recipes``).
     recipe: Recipe = field(default_factory=lambda: Recipe())
@@ -335,6 +366,11 @@ class ActionSpec:
     http: HttpRoute | None = None
     #: REST surfaces: the members of an error body (``error_code``, ``error_msg``).
     error_response: tuple[FieldSpec, ...] = ()
+
+    def request_cost(self, params: Mapping[str, Any]) -> int:
+        """The units of the rate limit a request with ``params`` uses (1 unless the spec's
+        ``rate_cost`` says how a batch counts)."""
+        return self.rate_cost.of(params) if self.rate_cost is not None else 1
 
     def param(self, name: str) -> ParamSpec:
         """The request parameter called ``name``; KeyError if absent."""

@@ -18,7 +18,8 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -77,13 +78,19 @@ class Gateway:
     """
 
     def __init__(self, product: ProductEmulator, accounts: AccountKeys, specs: SpecSet, *,
-                 rate_limit: int | None = None, clock: ServerClock | None = None) -> None:
+                 rate_limit: int | None = None, clock: ServerClock | None = None,
+                 request_log: Path | None = None) -> None:
         self.product = product
         self.mutants: Mutants = product.mutants
         self.accounts = accounts
         self.specs = specs
         self.clock = clock or RealClock()
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
+        #: One JSON line per request (time, surface, action, rate units, outcome): what the
+        #: bench counts requests from, at the server (``serve --request-log``).
+        self.request_log: TextIO | None = None
+        if request_log is not None:
+            self.request_log = request_log.open("a", encoding="utf-8", buffering=1)
         self.nonces = NonceLedger()
         #: The surfaces served (those of the product), by id.
         self.surfaces: dict[str, ApiSpec] = {
@@ -123,9 +130,11 @@ class Gateway:
     async def handle(self, request: Request) -> Response:
         """Answer one HTTP request; logs one line with its request id."""
         started = time.perf_counter()
+        arrived = time.time()
         request_id = str(uuid.uuid4())
         api, action, outcome = self._surface_guess(request), "-", "ok"
         status = 200
+        wire: WireRequest | None = None
         try:
             wire = await self._read(request)
             api = self.surface_of(wire)
@@ -142,9 +151,20 @@ class Gateway:
             body = self._error(api, Fault("internal_error", "internal error"), request_id)
         log.info("%s %s %s %s %s -> %s %.1fms", request_id, request.method, request.url.path,
                  api, action, outcome, (time.perf_counter() - started) * 1000)
+        if self.request_log is not None:
+            self._log_request(arrived, api, action, outcome, wire)
         media = f"{JSON}; charset=utf-8" if self.mutants.active("content-type-charset") else JSON
         return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), status,
                         media_type=media)
+
+    def _log_request(self, arrived: float, api: str, action: str, outcome: str,
+                     wire: WireRequest | None) -> None:
+        """Append one line to the request log: its rate units as the action's spec counts them."""
+        assert self.request_log is not None
+        spec = self.surfaces[api].actions.get(action) if api in self.surfaces else None
+        cost = spec.request_cost(wire.flat) if spec is not None and wire is not None else 1
+        self.request_log.write(json.dumps({"t": round(arrived, 4), "api": api, "action": action,
+                                           "cost": cost, "outcome": outcome}) + "\n")
 
     def _surface_guess(self, request: Request) -> str:
         """The surface to answer in before the request could be read."""
@@ -214,7 +234,8 @@ class Gateway:
             raise Fault("unsupported_region",
                         f"{name} does not support the region {region}; only "
                         f"{', '.join(action.regions)}", "Region")
-        cost = self.product.request_cost(api, wire.flat)
+        # A batch counts its items, as the action's spec says (``rate_cost``).
+        cost = action.request_cost(wire.flat)
         if self.limiter is not None and not self.limiter.admit((account, api, name),
                                                                self.clock.now(), cost) \
                 and not self.mutants.active("throttle-never"):
@@ -366,7 +387,8 @@ def legacy_message(module: int | None, text: str, mutants: Mutants) -> str:
 def create_app(product: ProductEmulator | str, accounts: AccountKeys, *,
                specs: SpecSet | None = None,
                mutants: Mutants | None = None, rate_limit: int | None = None,
-               clock: ServerClock | None = None) -> Starlette:
+               clock: ServerClock | None = None,
+               request_log: Path | None = None) -> Starlette:
     """The ASGI app serving every surface of ``product``; starts and stops its backend with the
     app's lifespan.
 
@@ -382,7 +404,7 @@ def create_app(product: ProductEmulator | str, accounts: AccountKeys, *,
     if rest.serves(product, specs):
         return rest.create_rest_app(product, accounts, specs=specs)
     gateway = Gateway(product, accounts, specs, rate_limit=rate_limit,
-                      clock=clock)
+                      clock=clock, request_log=request_log)
     app = gateway_app(("/", *gateway.paths), gateway.handle, product.backend)
     app.state.gateway = gateway
     return app

@@ -104,6 +104,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # name is a usage error naming the valid ones.
     options = ServerOptions(product=args.product, mutants=Mutants.of([args.mutant]),
                             rate_limit=args.rate_limit,
+                            request_log=Path(args.request_log) if args.request_log else None,
                             name_release_seconds=args.name_release_seconds,
                             push_time_scale=args.push_time_scale,
                             tokens=dict([*(args.token or ()),
@@ -140,6 +141,9 @@ def add_serve_parser(sub: Any) -> None:
                         '"tokens": {ID: TOKEN}}, kept off the command line')
     p.add_argument("--rate-limit", type=int, metavar="N",
                    help="requests per second per action and account (default: off)")
+    p.add_argument("--request-log", metavar="FILE",
+                   help="append one JSON line per request (time, surface, action, rate units, "
+                        "outcome; never a parameter value) to FILE")
     p.add_argument("--name-release-seconds", type=float, metavar="S",
                    help="how long a deleted name stays reserved (default: the specs' reading)")
     p.add_argument("--push-time-scale", type=float, default=1.0, metavar="F",

@@ -213,10 +213,6 @@ class MockEmulator:
     mutants: Mutants = NO_MUTANTS
     product_id: str = ""
 
-    def request_cost(self, api: str, params: Mapping[str, str]) -> int:
-        """Every request counts once."""
-        return 1
-
 
 def emulator(specs: SpecSet, product_id: str, *, mutants: Mutants = NO_MUTANTS,
              clock: ServerClock | None = None, **options: Any) -> MockEmulator:

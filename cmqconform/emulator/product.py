@@ -105,10 +105,6 @@ class ProductEmulator(Protocol):
         """The deviations this emulator runs with (the gateway's hooks read them too)."""
         ...
 
-    def request_cost(self, api: str, params: Mapping[str, str]) -> int:
-        """How many units of the rate limit a request on ``api`` uses (1 for most products)."""
-        ...
-
 
 def build_product(product_id: str, specs: SpecSet, *, mutants: Mutants = NO_MUTANTS,
                   clock: ServerClock | None = None, **options: Any) -> ProductEmulator:

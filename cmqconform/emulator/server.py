@@ -18,6 +18,7 @@ import logging
 import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
@@ -49,6 +50,8 @@ class ServerOptions:
     #: The deliberate deviations to run with (checked against the product's catalog).
     mutants: Mutants = NO_MUTANTS
     rate_limit: int | None = None
+    #: A file to append one JSON line per request to (the bench counts requests from it).
+    request_log: Path | None = None
     name_release_seconds: float | None = None
     push_time_scale: float = 1.0
     #: SecretId -> session token: those accounts are temporary credentials.
@@ -67,7 +70,8 @@ def build_app(accounts: Mapping[str, str], options: ServerOptions, *,
         name_release_seconds=options.name_release_seconds,
         push_time_scale=options.push_time_scale)
     return create_app(product, AccountKeys(dict(accounts), dict(options.tokens)), specs=specs,
-                      rate_limit=options.rate_limit, clock=clock)
+                      rate_limit=options.rate_limit, clock=clock,
+                      request_log=options.request_log)
 
 
 class EmulatorServer(ThreadServer):

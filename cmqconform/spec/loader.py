@@ -45,6 +45,7 @@ from cmqconform.models import (
     ParamSpec,
     Pattern,
     ProductSpec,
+    RateCost,
     Recipe,
     Ref,
     Region,
@@ -552,6 +553,15 @@ class SpecBuilder:
                                   f"at most {rate['per_second']} requests/s",
                                   self.cite(rate["source"], name, rate.line), action,
                                   where=Where(name, rate.line)))
+        cost = doc.get("rate_cost")
+        rate_cost = None
+        if cost is not None:
+            unit_member = str(cost.get("items") or cost.get("value"))
+            if unit_member not in {p.name for p in request}:
+                self.problem(f"rate_cost names {unit_member!r}, not a request member", name,
+                             cost.line, "reference.rate_cost")
+            rate_cost = RateCost(unit_member, "items" if "items" in cost else "value",
+                                 self.cite(cost["source"], name, cost.line))
         only = doc.get("regions")
         if only is not None:
             clauses.append(Clause(f"{prefix}.regions", api, "semantics",
@@ -585,6 +595,7 @@ class SpecBuilder:
             response=response, rules=rules, errors=errors,
             error_tables=tuple(doc.get("error_tables", ())), clauses=tuple(clauses),
             host=doc.get("host"), rate_limit=rate["per_second"] if rate else None,
+            rate_cost=rate_cost,
             where=Where(name, doc.line), recipe=recipes.get(str(action).lower(), Recipe()),
             regions=tuple(only["only"]) if only is not None else None, examples=examples,
             http=route, error_response=error_response,

@@ -29,13 +29,6 @@ class CmqEmulator:
     handlers: Mapping[str, Mapping[str, Handler]] = field(default_factory=_handlers)
     product_id: str = PRODUCT
 
-    def request_cost(self, api: str, params: Mapping[str, str]) -> int:
-        """Legacy QPS counts messages: a batch counts each of its items (cmq-api.txt:4008)."""
-        if api != "cmq.legacy":
-            return 1
-        return max(1, sum(k.split(".")[0].lower() in ("msgbody", "receipthandle")
-                          for k in params))
-
 
 def emulator(specs: SpecSet, *, mutants: Mutants = NO_MUTANTS, clock: ServerClock | None = None,
              name_release_seconds: float | None = None,

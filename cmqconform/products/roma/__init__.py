@@ -35,10 +35,6 @@ class RomaEmulator:
     mutants: Mutants = NO_MUTANTS
     product_id: str = field(default=PRODUCT)
 
-    def request_cost(self, api: str, params: Mapping[str, str]) -> int:
-        """Every request counts once."""
-        return 1
-
 
 def emulator(specs: SpecSet, *, mutants: Mutants = NO_MUTANTS, clock: ServerClock | None = None,
              **options: Any) -> RomaEmulator:
