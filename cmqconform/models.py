@@ -496,6 +496,9 @@ class ResourceKind:
     #: that names them maps its members there and in its create and delete only, so several
     #: kinds may share a member (``taskid``); a kind without them maps its members everywhere.
     uses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Actions (lower-cased) whose cases leave one as they found it: they may share a pooled
+    #: one (resource reuse, :class:`~cmqconform.provision.Pool`).
+    shared_by: frozenset[str] = frozenset()
 
     def actions(self, surface: str) -> tuple[str, ...]:
         """The actions of ``surface`` that make, take or remove one of this kind."""

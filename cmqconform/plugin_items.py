@@ -89,7 +89,8 @@ class CaseItem(VerdictItem):
     def runtest(self) -> None:
         """Execute the case; a fail raises ContractFailure, an error SuiteFault."""
         run = get_run(self.config)
-        self.settle(execute(self.case, run.session, run.namer, strict=run.strict))
+        self.settle(execute(self.case, run.session, run.namer, strict=run.strict,
+                            pool=run.pool))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Where the case comes from, for pytest's report."""

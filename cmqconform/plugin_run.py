@@ -32,7 +32,7 @@ from cmqconform.errors import ConfigError
 from cmqconform.expectations import Expectation, load_expectations
 from cmqconform.models import Clause, SpecSet
 from cmqconform.netutil import free_port
-from cmqconform.provision import sweep
+from cmqconform.provision import Pool, sweep
 from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.results import CaseLog, now_iso, read_cases, reset
 from cmqconform.session import Session
@@ -150,6 +150,7 @@ class CmqRun:
         self._servers: dict[str, subprocess.Popen[bytes]] = {}
         self._throttled: dict[str, subprocess.Popen[bytes]] = {}
         self._session: Session | None = None
+        self._pool: Pool | None = None
         self._extra: dict[str, Session | None] = {}
         self._secrets_dir: str | None = None
         self._log: CaseLog | None = None
@@ -308,6 +309,22 @@ class CmqRun:
         assert self._session is not None
         return self._session
 
+    @property
+    def pool(self) -> Pool:
+        """The resources this process lends to its generated cases (resource reuse)."""
+        if self._pool is None:
+            self._pool = Pool(self.session, self.namer)
+        return self._pool
+
+    def drain_pool(self) -> list[str]:
+        """Delete this process's pooled resources; the problems met (never raises)."""
+        if self._pool is None:
+            return []
+        try:
+            return self._pool.drain()
+        except Exception as exc:  # a dying target must not hide the results
+            return [f"pool drain failed: {type(exc).__name__}: {exc}"]
+
     def calls_made(self) -> int:
         """How many calls the run's main session has sent (0 before it exists)."""
         return self._session.calls if self._session is not None else 0
@@ -333,7 +350,8 @@ class CmqRun:
             second = self.target.second_credentials
             self._extra["second"] = None if second is None else Session(
                 self.specs, replace(self.target, credentials=second,
-                                    name=f"{self.target.name} (second account)"))
+                                    name=f"{self.target.name} (second account)"),
+                limiter=self.session.limiter)
         return self._extra["second"]
 
     def throttled_session(self) -> Session | None:

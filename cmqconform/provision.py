@@ -42,10 +42,71 @@ def _attr_value(spec: ActionSpec, name: str, value: Any) -> tuple[str, Any]:
     return name, value
 
 
-class Resources:
-    """The resources of one case (or one test), created on demand and deleted at the end."""
+class Pool:
+    """Resources lent to the cases of one process (an xdist worker), so that cases needing an
+    existing resource do not each create and delete their own (resource reuse).
 
-    def __init__(self, session: Session, api: str, namer: Namer) -> None:
+    A case borrows a pooled resource of each kind it needs, unless its action deletes the kind
+    (deletion is its subject) or the need asks for particular attributes; it gives it back when
+    its action is one of the kind's ``shared_by`` (product.yaml) or when the target refused its
+    call (a refused call changes nothing), and retires it (deletes it) otherwise. The pool is
+    drained at the end of the process; the sweep catches anything a killed process left.
+    """
+
+    def __init__(self, session: Session, namer: Namer) -> None:
+        self.session = session
+        self.namer = namer
+        #: (surface, kind, parent's name) -> free names.
+        self.free: dict[tuple[str, str, str | None], list[str]] = {}
+        #: Every pooled resource alive: (surface, kind, name, parent's name), oldest first.
+        self.alive: list[tuple[str, str, str, str | None]] = []
+        #: How many resources the pool has made and lent (figures for the bench).
+        self.made = 0
+        self.lent = 0
+
+    def take(self, api: str, kind: str, parent: str | None) -> str | None:
+        """A free pooled resource of ``kind`` (inside ``parent``), or None."""
+        free = self.free.get((api, kind, parent))
+        if free:
+            self.lent += 1
+            return free.pop()
+        return None
+
+    def adopt(self, api: str, kind: str, name: str, parent: str | None) -> None:
+        """Count a resource just made for a borrower as the pool's."""
+        self.made += 1
+        self.lent += 1
+        self.alive.append((api, kind, name, parent))
+
+    def give(self, api: str, kind: str, name: str, parent: str | None) -> None:
+        """Take back a borrowed resource, unchanged."""
+        self.free.setdefault((api, kind, parent), []).append(name)
+
+    def retire(self, api: str, kind: str, name: str, parent: str | None) -> None:
+        """Forget a borrowed resource its borrower deletes."""
+        self.alive = [r for r in self.alive if r != (api, kind, name, parent)]
+
+    def drain(self) -> list[str]:
+        """Delete every pooled resource (children first); the problems met."""
+        problems: list[str] = []
+        for api in dict.fromkeys(r[0] for r in self.alive):
+            owner = Resources(self.session, api, self.namer)
+            owner.created = [(k, n, p) for a, k, n, p in self.alive if a == api]
+            problems += owner.cleanup()
+        self.alive.clear()
+        self.free.clear()
+        return problems
+
+
+class Resources:
+    """The resources of one case (or one test), created on demand and deleted at the end.
+
+    With a :class:`Pool` and the case's ``action``, what the case needs is borrowed from the
+    pool and settled by :meth:`release`.
+    """
+
+    def __init__(self, session: Session, api: str, namer: Namer, *, pool: Pool | None = None,
+                 action: str | None = None) -> None:
         self.session = session
         self.api = api
         self.namer = namer
@@ -53,6 +114,10 @@ class Resources:
         self.names: dict[tuple[str, str], str] = {}
         #: (kind, name, parent's name) in creation order, for cleanup in reverse.
         self.created: list[tuple[str, str, str | None]] = []
+        self.pool = pool
+        self.action = (action or "").lower()
+        #: (kind, name, parent's name) borrowed from the pool, in order.
+        self.borrowed: list[tuple[str, str, str | None]] = []
 
     def _call(self, action: str, **lowered: Any) -> Exchange:
         params = named(self.session, self.api, action, **lowered)
@@ -89,6 +154,15 @@ class Resources:
         for need in spec.needs:
             self.get(need)
         action_spec = self.session.specs.api(self.api).actions[action]
+        borrow = self._borrows(spec, length, attrs)
+        if borrow:
+            parent = self.get(spec.parent) if spec.parent else None
+            assert self.pool is not None
+            pooled = self.pool.take(self.api, kind, parent)
+            if pooled is not None:
+                self.borrowed.append((kind, pooled, parent))
+                self.names[(kind, slot)] = pooled
+                return pooled
         if spec.name_member is not None and spec.id_member is None:
             name = self.namer.name(length)
             parent = self.get(spec.parent) if spec.parent else None
@@ -101,7 +175,12 @@ class Resources:
                 lowered.update(self._resolve(action_spec.recipe.values))
             params = {**named(self.session, self.api, action, **lowered), **extra}
             self._must(self.session.call(self.api, action, params), f"create {kind}")
-            self.created.append((kind, name, parent))
+            if borrow:
+                assert self.pool is not None
+                self.pool.adopt(self.api, kind, name, parent)
+                self.borrowed.append((kind, name, parent))
+            else:
+                self.created.append((kind, name, parent))
         else:
             params = self._resolve(spec.params)
             # What the create action needs beyond the kind's own values (a task's room, user
@@ -118,6 +197,36 @@ class Resources:
                 self.created.append((kind, name, None))
         self.names[(kind, slot)] = name
         return name
+
+    def _borrows(self, kind: ResourceKind, length: int | None,
+                 attrs: tuple[tuple[str, Any], ...]) -> bool:
+        """Whether a need of ``kind`` is lent by the pool: a named kind the surface creates and
+        deletes, needed with no particular name length or attributes, by a case whose action
+        does not delete it."""
+        delete = kind.delete.get(self.api)
+        return (self.pool is not None and bool(self.action) and kind.name_member is not None
+                and kind.id_member is None and delete is not None
+                and self.api in kind.create and delete.lower() != self.action
+                and length is None and not attrs)
+
+    def release(self, *, refused: bool) -> None:
+        """Settle what was borrowed: back to the pool when the case's action leaves it as it
+        was (the kind's ``shared_by``) or the target ``refused`` the case's call; otherwise
+        retired, deleted by :meth:`cleanup` (a resource inside a retired one goes with it)."""
+        if self.pool is None:
+            return
+        retired: set[tuple[str, str]] = set()
+        kinds = self.product.resources
+        for kind, name, parent in self.borrowed:
+            spec = kinds[kind]
+            parent_gone = spec.parent is not None and (spec.parent, str(parent)) in retired
+            if not parent_gone and (refused or self.action in spec.shared_by):
+                self.pool.give(self.api, kind, name, parent)
+            else:
+                retired.add((kind, name))
+                self.pool.retire(self.api, kind, name, parent)
+                self.created.append((kind, name, parent))
+        self.borrowed.clear()
 
     def get(self, kind: str, slot: str = "", length: int | None = None) -> str:
         """The resource of ``(kind, slot)``, created when absent."""

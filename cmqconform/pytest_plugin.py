@@ -30,6 +30,7 @@ from cmqconform.expectations import Expectation, lookup
 from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources, SetupBreach
+from cmqconform.ratelimit import spread
 from cmqconform.results import RunInfo, assemble, derive_api_action, record
 from cmqconform.runner import ContractFailure, SuiteFault
 from cmqconform.session import Session
@@ -202,6 +203,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+    if run.active:
+        # Each action's cases spread over the whole run (the busiest first), so against a
+        # rate-limited target no worker idles behind one action's slots; scenarios are one
+        # group. Deterministic: every xdist worker collects the same order.
+        items[:] = [items[i] for i in spread([
+            f"{getattr(item, 'api', '')} {getattr(item, 'action', '')}"
+            if getattr(item, "case", None) is not None else "scenario" for item in items])]
     entries = run.expectations()
     if not entries:
         return
@@ -368,6 +376,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Controller: sweep this run's leftovers, assemble results.json, stop the emulator."""
     run = session.config.stash[RUN_KEY]
     run.close_log()
+    run.drain_pool()
     if _worker(session.config) is not None or not run.active:
         run.close()
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 from cmqconform.cases.resources import Namer
 from cmqconform.checks import CheckContext, run_checks
 from cmqconform.dialects.protocol import envelope_clause
-from cmqconform.provision import Resources, SetupBreach, SetupError
+from cmqconform.provision import Pool, Resources, SetupBreach, SetupError
 from cmqconform.session import Session
 from cmqconform.verdicts import Case, Evidence, Exchange, Failure, Verdict
 
@@ -61,12 +61,17 @@ def judge(case: Case, exchange: Exchange, ctx: CheckContext) -> Verdict:
     return verdict("pass")
 
 
-def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) -> Verdict:
-    """Set up, call, judge and clean up one case; never raises for target trouble."""
+def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True,
+            pool: Pool | None = None) -> Verdict:
+    """Set up, call, judge and clean up one case; never raises for target trouble.
+
+    With a ``pool``, the resources the case needs are borrowed from it (see :class:`Pool`).
+    """
     api = session.specs.api(case.api)
     ctx = CheckContext(api, api.actions.get(case.action), strict=strict,
                        product=session.specs.product_of(case.api))
-    resources = Resources(session, case.api, namer)
+    resources = Resources(session, case.api, namer, pool=pool, action=case.action)
+    refused = False
     try:
         try:
             resources.provide(case.setup)
@@ -83,6 +88,9 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True) 
         exchange = session.call(case.api, case.action, params, common=case.common,
                                 tamper=case.tamper, array_base=case.array_base,
                                 signature=case.signature)
+        # A refused call changed nothing: what it borrowed goes back to the pool.
+        refused = not (exchange.ok or exchange.fault or exchange.breach)
         return judge(case, exchange, ctx)
     finally:
+        resources.release(refused=refused)
         resources.cleanup()

@@ -27,6 +27,7 @@ from cmqconform.dialects import (
 from cmqconform.dialects.protocol import envelope_clause
 from cmqconform.dialects.redaction import redact_text
 from cmqconform.models import SpecSet
+from cmqconform.ratelimit import account_key
 from cmqconform.targets import Target, target_from_url
 from cmqconform.verdicts import Evidence, Exchange, Members
 
@@ -36,10 +37,10 @@ UNKNOWN_SECRET_ID = "AKIDcmqcUnknownSecretId0000000000000"
 
 
 class Limiter(Protocol):
-    """Blocks until one more request for ``action`` may go out."""
+    """Blocks until one more request may go out under ``key`` (account, surface, action)."""
 
-    def acquire(self, action: str) -> None:
-        """Wait for a slot."""
+    def acquire(self, key: str, units: int = 1) -> None:
+        """Wait for a slot for ``units`` of the rate (a batch counts its items)."""
 
 
 def url_target(url: str, credentials: Credentials, specs: SpecSet, *,
@@ -242,7 +243,10 @@ class Session:
                                       host=spec.host if spec is not None else None)
             request = prepared.request
             if self.limiter is not None:
-                self.limiter.acquire(f"{api}.{action}")
+                # Counted as the target counts: per account, surface and action, a batch by
+                # its items (the action spec's rate_cost).
+                self.limiter.acquire(f"{account_key(creds.secret_id)}.{api}.{wire_action}",
+                                     spec.request_cost(params) if spec is not None else 1)
             auth: httpx.Auth | None = None if tamper == "missing_auth" else prepared.auth
             response = self.client.send(request, auth=auth) if auth else self.client.send(request)
         except httpx.HTTPError as exc:

@@ -349,7 +349,8 @@ class SpecBuilder:
                 body.get("parent"), tuple(body.get("needs", ())),
                 {k: _value(v) for k, v in body.get("params", {}).items()},
                 body.get("id_member"),
-                {s: tuple(v) for s, v in body.get("uses", {}).items()})
+                {s: tuple(v) for s, v in body.get("uses", {}).items()},
+                frozenset(str(a).lower() for a in body.get("shared_by", ())))
         for kind in out.values():
             for other in (kind.parent, *kind.needs):
                 if other is not None and other not in out:

@@ -1,0 +1,157 @@
+"""A conformance run's economy against a rate-limited target (prints figures; not a test).
+
+In one invocation:
+
+* a CMQ run (``cmqconform run --product cmq -n N``) against ``cmqconform serve --rate-limit 20
+  --request-log FILE`` through a target file declaring ``rate_limit = 20``. From the server's own
+  request log: requests per action (and their rate units: a batch counts its items), the bound
+  (the busiest action's units / 20 per second), the span from the first request to the last and
+  its ratio to the bound, creations per case (requests of the create actions product.yaml names,
+  per case run), throttled answers, and the cases that failed or errored because of throttling;
+* the default run's wall time against the embedded emulator with ``-n 1`` and ``-n 2``, and the
+  speed-up ratio.
+
+Timings on a shared machine are noisy: ``--repeat N`` repeats each measurement, medians printed.
+
+Usage: ``.venv/bin/python bench/throttled_run.py [--rate 20] [--workers 2] [--repeat 1]
+[--skip-throttled] [--skip-speedup]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from benchlib import SID, SKEY, serve
+
+from cmqconform.results import read_cases
+from cmqconform.spec import load_specs
+from cmqconform.targets import default_region
+
+PRODUCT = "cmq"
+#: A case record saying the target throttled it (the session's fault, or a rate-limit answer).
+#: How many of the busiest actions are listed.
+TOP = 15
+THROTTLE_WORDS = ("throttled", "rate_limited", "RequestLimitExceeded", "4420", "4480")
+
+
+def run(argv: list[str], report: Path, env: dict[str, str] | None = None) -> float:
+    """``cmqconform run ARGV --report-dir REPORT -q``; its wall seconds (output discarded)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cmqconform", "run", "--product", PRODUCT, "-q",
+                    "--report-dir", str(report), *argv], env=env or dict(os.environ),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                   timeout=1800)
+    return time.perf_counter() - started
+
+
+def create_actions() -> set[tuple[str, str]]:
+    """(surface, action) of every action product.yaml says creates a resource kind that is
+    deleted again (a queue, a topic, a subscription: not a message, which is consumed)."""
+    product = load_specs().product(PRODUCT)
+    return {(api, action) for kind in product.resources.values() if kind.delete
+            for api, action in kind.create.items()}
+
+
+def throttled_run(rate: int, workers: int, work: Path) -> dict[str, Any]:
+    """One run against a throttled server; the figures its request log and results give."""
+    log = work / "requests.jsonl"
+    proc, url = serve("--product", PRODUCT, "--rate-limit", str(rate),
+                      "--request-log", str(log))
+    try:
+        target = work / "target.toml"
+        target.write_text(f'name = "throttled emulator"\nurl = "{url}"\n'
+                          f'region = "{default_region(load_specs())}"\nrate_limit = {rate}\n',
+                          encoding="utf-8")
+        env = {**os.environ, "TENCENTCLOUD_SECRET_ID": SID, "TENCENTCLOUD_SECRET_KEY": SKEY}
+        wall = run(["--target", str(target), "-n", str(workers)], work / "report", env)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
+    requests: Counter[str] = Counter()
+    units: Counter[str] = Counter()
+    for line in lines:
+        key = f"{line['api']} {line['action']}"
+        requests[key] += 1
+        units[key] += int(line["cost"])
+    creates = create_actions()
+    created = sum(1 for line in lines if (line["api"], line["action"]) in creates)
+    cases = read_cases(work / "report")
+    throttled_cases = [c for c in cases if c.get("verdict") in ("fail", "error")
+                       and any(w in json.dumps(c) for w in THROTTLE_WORDS)]
+    times = [float(line["t"]) for line in lines]
+    busiest = max(units, key=lambda k: units[k])
+    bound = units[busiest] / rate
+    span = max(times) - min(times)
+    return {"wall": wall, "requests": requests, "units": units, "busiest": busiest,
+            "bound": bound, "span": span, "cases": len(cases), "created": created,
+            "throttled_answers": sum(1 for line in lines if line["outcome"] == "rate_limited"),
+            "throttled_cases": throttled_cases,
+            "failed": sum(1 for c in cases if c.get("verdict") in ("fail", "error"))}
+
+
+def main() -> int:
+    """Parse options, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=20, help="requests/s/action (default 20)")
+    parser.add_argument("--workers", type=int, default=2, help="-n of the throttled run")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
+    parser.add_argument("--skip-throttled", action="store_true")
+    parser.add_argument("--skip-speedup", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cmqc-bench-") as tmp:
+        root = Path(tmp)
+        if not args.skip_throttled:
+            runs = []
+            for i in range(args.repeat):
+                work = root / f"throttled-{i}"
+                work.mkdir()
+                runs.append(throttled_run(args.rate, args.workers, work))
+            last = runs[-1]
+            print(f"throttled run: cmqconform serve --rate-limit {args.rate}, target "
+                  f"rate_limit = {args.rate}, -n {args.workers}, {last['cases']} cases")
+            print(f"  {'action':<42} {'requests':>8} {'units':>6} {'seconds':>8}")
+            for key, count in last["units"].most_common(TOP):
+                print(f"  {key:<42} {last['requests'][key]:>8} {count:>6} "
+                      f"{last['units'][key] / args.rate:>8.1f}")
+            rest = [k for k, _ in last["units"].most_common()][TOP:]
+            if rest:
+                print(f"  ... {len(rest)} more actions, "
+                      f"{sum(last['requests'][k] for k in rest)} requests")
+            bound = statistics.median(r["bound"] for r in runs)
+            span = statistics.median(r["span"] for r in runs)
+            print(f"  requests: {sum(last['requests'].values())} "
+                  f"(units {sum(last['units'].values())})")
+            print(f"  bound: {bound:.1f} s (busiest: {last['busiest']})")
+            print(f"  request span: {span:.1f} s = {span / bound:.2f}x the bound "
+                  f"(run wall {statistics.median(r['wall'] for r in runs):.1f} s)")
+            print(f"  creations: {last['created']} = "
+                  f"{last['created'] / max(1, last['cases']):.2f} per case")
+            print(f"  throttled answers: {last['throttled_answers']}; cases failed/errored "
+                  f"from throttling: {len(last['throttled_cases'])} "
+                  f"(of {last['failed']} failed/errored)")
+            for case in last["throttled_cases"][:10]:
+                print(f"    {case.get('verdict')} {case.get('nodeid') or case.get('id')}")
+        if not args.skip_speedup:
+            walls: dict[int, list[float]] = {1: [], 2: []}
+            for i in range(args.repeat):
+                for n in (1, 2):
+                    walls[n].append(run(["-n", str(n)], root / f"default-{n}-{i}"))
+            one, two = statistics.median(walls[1]), statistics.median(walls[2])
+            print(f"default run (embedded emulator, --product {PRODUCT}): -n 1 {one:.1f} s, "
+                  f"-n 2 {two:.1f} s, speed-up {one / two:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
