@@ -42,6 +42,10 @@ def _attr_value(spec: ActionSpec, name: str, value: Any) -> tuple[str, Any]:
     return name, value
 
 
+#: The attributes a need asks its resource to be made with (product.yaml recipe ``attrs``).
+Attrs = tuple[tuple[str, Any], ...]
+
+
 class Pool:
     """Resources lent to the cases of one process (an xdist worker), so that cases needing an
     existing resource do not each create and delete their own (resource reuse).
@@ -56,17 +60,18 @@ class Pool:
     def __init__(self, session: Session, namer: Namer) -> None:
         self.session = session
         self.namer = namer
-        #: (surface, kind, parent's name) -> free names.
-        self.free: dict[tuple[str, str, str | None], list[str]] = {}
+        #: (surface, kind, parent's name, attributes asked for) -> free names.
+        self.free: dict[tuple[str, str, str | None, Attrs], list[str]] = {}
         #: Every pooled resource alive: (surface, kind, name, parent's name), oldest first.
         self.alive: list[tuple[str, str, str, str | None]] = []
         #: How many resources the pool has made and lent (figures for the bench).
         self.made = 0
         self.lent = 0
 
-    def take(self, api: str, kind: str, parent: str | None) -> str | None:
-        """A free pooled resource of ``kind`` (inside ``parent``), or None."""
-        free = self.free.get((api, kind, parent))
+    def take(self, api: str, kind: str, parent: str | None, attrs: Attrs = ()) -> str | None:
+        """A free pooled resource of ``kind`` (inside ``parent``, made with ``attrs``), or
+        None."""
+        free = self.free.get((api, kind, parent, attrs))
         if free:
             self.lent += 1
             return free.pop()
@@ -78,9 +83,10 @@ class Pool:
         self.lent += 1
         self.alive.append((api, kind, name, parent))
 
-    def give(self, api: str, kind: str, name: str, parent: str | None) -> None:
+    def give(self, api: str, kind: str, name: str, parent: str | None,
+             attrs: Attrs = ()) -> None:
         """Take back a borrowed resource, unchanged."""
-        self.free.setdefault((api, kind, parent), []).append(name)
+        self.free.setdefault((api, kind, parent, attrs), []).append(name)
 
     def retire(self, api: str, kind: str, name: str, parent: str | None) -> None:
         """Forget a borrowed resource its borrower deletes."""
@@ -116,8 +122,12 @@ class Resources:
         self.created: list[tuple[str, str, str | None]] = []
         self.pool = pool
         self.action = (action or "").lower()
-        #: (kind, name, parent's name) borrowed from the pool, in order.
-        self.borrowed: list[tuple[str, str, str | None]] = []
+        #: (kind, name, parent's name, attributes) borrowed from the pool, in order.
+        self.borrowed: list[tuple[str, str, str | None, Attrs]] = []
+        #: Fresh names of the case's own call (never provided): made only if it is accepted.
+        self.fresh: set[tuple[str, str]] = set()
+        #: The names the case's own call carried (:meth:`resolve`).
+        self.sent: set[str] = set()
 
     def _call(self, action: str, **lowered: Any) -> Exchange:
         params = named(self.session, self.api, action, **lowered)
@@ -154,13 +164,13 @@ class Resources:
         for need in spec.needs:
             self.get(need)
         action_spec = self.session.specs.api(self.api).actions[action]
-        borrow = self._borrows(spec, length, attrs)
+        borrow = self._borrows(spec, length)
         if borrow:
             parent = self.get(spec.parent) if spec.parent else None
             assert self.pool is not None
-            pooled = self.pool.take(self.api, kind, parent)
+            pooled = self.pool.take(self.api, kind, parent, attrs)
             if pooled is not None:
-                self.borrowed.append((kind, pooled, parent))
+                self.borrowed.append((kind, pooled, parent, attrs))
                 self.names[(kind, slot)] = pooled
                 return pooled
         if spec.name_member is not None and spec.id_member is None:
@@ -178,7 +188,7 @@ class Resources:
             if borrow:
                 assert self.pool is not None
                 self.pool.adopt(self.api, kind, name, parent)
-                self.borrowed.append((kind, name, parent))
+                self.borrowed.append((kind, name, parent, attrs))
             else:
                 self.created.append((kind, name, parent))
         else:
@@ -198,30 +208,40 @@ class Resources:
         self.names[(kind, slot)] = name
         return name
 
-    def _borrows(self, kind: ResourceKind, length: int | None,
-                 attrs: tuple[tuple[str, Any], ...]) -> bool:
+    def _borrows(self, kind: ResourceKind, length: int | None) -> bool:
         """Whether a need of ``kind`` is lent by the pool: a named kind the surface creates and
-        deletes, needed with no particular name length or attributes, by a case whose action
-        does not delete it."""
+        deletes, needed with no particular name length, by a case whose action does not
+        delete it (a need with attributes borrows one made with the same)."""
         delete = kind.delete.get(self.api)
         return (self.pool is not None and bool(self.action) and kind.name_member is not None
                 and kind.id_member is None and delete is not None
                 and self.api in kind.create and delete.lower() != self.action
-                and length is None and not attrs)
+                and length is None)
 
     def release(self, *, refused: bool) -> None:
         """Settle what was borrowed: back to the pool when the case's action leaves it as it
         was (the kind's ``shared_by``) or the target ``refused`` the case's call; otherwise
-        retired, deleted by :meth:`cleanup` (a resource inside a retired one goes with it)."""
+        retired, deleted by :meth:`cleanup` (a resource inside a retired one goes with it).
+
+        A refused call made nothing either: the fresh names it carried are not deleted (the
+        end-of-run sweep still catches one a target made while refusing).
+        """
         if self.pool is None:
             return
+        if refused:
+            self.created = [c for c in self.created if (c[0], c[1]) not in self.fresh]
+        else:
+            # An accepted delete removed what it named: no second delete at cleanup.
+            gone = {k.name for k in self.product.resources.values()
+                    if (k.delete.get(self.api) or "").lower() == self.action}
+            self.created = [c for c in self.created if c[0] not in gone or c[1] not in self.sent]
         retired: set[tuple[str, str]] = set()
         kinds = self.product.resources
-        for kind, name, parent in self.borrowed:
+        for kind, name, parent, attrs in self.borrowed:
             spec = kinds[kind]
             parent_gone = spec.parent is not None and (spec.parent, str(parent)) in retired
             if not parent_gone and (refused or self.action in spec.shared_by):
-                self.pool.give(self.api, kind, name, parent)
+                self.pool.give(self.api, kind, name, parent, attrs)
             else:
                 retired.add((kind, name))
                 self.pool.retire(self.api, kind, name, parent)
@@ -255,6 +275,7 @@ class Resources:
                     # A target that wrongly accepts the name must not leak it: clean it too.
                     if not value.spoiled:
                         self.created.append((value.kind, name, parents.get(value.kind)))
+                        self.fresh.add((value.kind, name))
                     out[key] = name
                 else:
                     out[key] = self.names[(value.kind, value.slot)]
@@ -262,6 +283,7 @@ class Resources:
                 out[key] = int(time.time()) + value.offset
             else:
                 out[key] = value
+        self.sent |= {v for v in out.values() if isinstance(v, str)}
         return out
 
     def cleanup(self) -> list[str]:

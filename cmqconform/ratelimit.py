@@ -80,7 +80,7 @@ class FileRateLimiter:
             kept.append((slot, min(units, self.rate)))
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
-            os.write(fd, json.dumps([[round(t, 6), u] for t, u in kept]).encode("ascii"))
+            os.write(fd, json.dumps([[t, u] for t, u in kept]).encode("ascii"))
         finally:
             os.close(fd)  # closing releases the lock
         return slot
