@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -88,9 +88,7 @@ class Gateway:
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         #: One JSON line per request (time, surface, action, rate units, outcome): what the
         #: bench counts requests from, at the server (``serve --request-log``).
-        self.request_log: TextIO | None = None
-        if request_log is not None:
-            self.request_log = request_log.open("a", encoding="utf-8", buffering=1)
+        self.request_log = request_log
         self.nonces = NonceLedger()
         #: The surfaces served (those of the product), by id.
         self.surfaces: dict[str, ApiSpec] = {
@@ -163,8 +161,11 @@ class Gateway:
         assert self.request_log is not None
         spec = self.surfaces[api].actions.get(action) if api in self.surfaces else None
         cost = spec.request_cost(wire.flat) if spec is not None and wire is not None else 1
-        self.request_log.write(json.dumps({"t": round(arrived, 4), "api": api, "action": action,
-                                           "cost": cost, "outcome": outcome}) + "\n")
+        line = json.dumps({"t": round(arrived, 4), "api": api, "action": action, "cost": cost,
+                           "outcome": outcome})
+        # Opened per line (a bench option): nothing is left open when the app is dropped.
+        with self.request_log.open("a", encoding="utf-8") as log:
+            log.write(line + "\n")
 
     def _surface_guess(self, request: Request) -> str:
         """The surface to answer in before the request could be read."""

@@ -160,13 +160,21 @@ def legacy_action_without_error_tables(tree: SpecTree) -> tuple[str, int, str]:
     return rel, tree.doc(rel).line, "ref.error_table"
 
 
+def rate_cost_unknown_member(tree: SpecTree) -> tuple[str, int, str]:
+    # A batch's rate units name a request member: a typo is a problem at the clause.
+    rel = "legacy/BatchSendMessage.yaml"
+    line = tree.doc(rel)["rate_cost"].line
+    tree.replace(rel, "rate_cost: {items: msgBody,", "rate_cost: {items: msgBodies,")
+    return rel, line, "reference.rate_cost"
+
+
 DEFECTS: list[Defect] = [
     bad_yaml, wrong_type, unknown_type, unknown_error_code, duplicate_clause_id, min_above_max,
     default_out_of_range, unknown_erratum, citation_past_eof, citation_not_mentioning,
     action_name_mismatch, api_folder_mismatch, unknown_pattern, duplicate_parameter,
     v3_param_with_array, legacy_array_without_encoding, condition_cite_mismatch,
     clause_unknown_condition, legacy_action_without_host, action_with_unknown_host,
-    legacy_action_without_error_tables,
+    legacy_action_without_error_tables, rate_cost_unknown_member,
 ]
 
 

@@ -1,0 +1,96 @@
+"""Resource reuse: generated cases borrow pooled resources (product.yaml ``shared_by``), a case
+that may have changed one retires it, deletion cases make their own, the drain removes all."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cmqconform.cases import generate
+from cmqconform.cases.resources import Namer
+from cmqconform.dialects import Credentials
+from cmqconform.emulator.server import EmulatorServer
+from cmqconform.models import SpecSet
+from cmqconform.provision import Pool, sweep
+from cmqconform.runner import execute
+from cmqconform.session import Session, url_target
+from cmqconform.spec import load_specs
+from cmqconform.verdicts import Case, Exchange
+from tests.surfaces import LEGACY
+
+SID, KEY = "AKIDcmqcpooltest", "pool-test-key"
+
+
+class Counting(Session):
+    """A session counting the actions it sends."""
+
+    def __init__(self, specs: SpecSet, url: str) -> None:
+        super().__init__(specs, url_target(url, Credentials.of(SID, KEY), specs))
+        self.sent: Counter[str] = Counter()
+
+    def call(self, api: str, action: str, params: Any, **kwargs: Any) -> Exchange:
+        """Count, then send."""
+        self.sent[action] += 1
+        return super().call(api, action, params, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[str, Case]:
+    return {c.id: c for c in generate(load_specs(), [LEGACY])}
+
+
+@pytest.fixture
+def session() -> Iterator[Counting]:
+    with EmulatorServer({SID: KEY}) as url, Counting(load_specs(), url) as counting:
+        yield counting
+
+
+def test_readers_share_one_queue_and_the_drain_deletes_it(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w0"))
+    for name in ("GetQueueAttributes[baseline]", "SendMessage[baseline]",
+                 "GetQueueAttributes[queueName=<queue>]", "ReceiveMessage[baseline]"):
+        assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
+    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    assert pool.made == 1 and pool.lent == 4
+    assert pool.drain() == [] and session.sent["DeleteQueue"] == 1
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_an_accepted_change_retires_a_refused_one_returns(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w1"))
+    refused = "SetQueueAttributes[maxMsgHeapNum=not-a-number]"
+    changed = "SetQueueAttributes[maxMsgHeapNum=1000000]"
+    for name in (refused, refused, changed, "GetQueueAttributes[baseline]"):
+        assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
+    # Refused twice (the same queue), accepted once (retired, deleted), then a fresh one.
+    assert session.sent["CreateQueue"] == 2 and session.sent["DeleteQueue"] == 1
+    assert len(pool.alive) == 1
+    pool.drain()
+
+
+def test_a_deletion_case_makes_and_deletes_its_own_once(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w2"))
+    assert execute(cases["GetQueueAttributes[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    assert execute(cases["DeleteQueue[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    # Its own queue: made for it, deleted by the case itself, not again at cleanup.
+    assert session.sent["CreateQueue"] == 2 and session.sent["DeleteQueue"] == 1
+    assert len(pool.alive) == 1
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_refused_create_deletes_nothing(session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w3"))
+    assert execute(cases["CreateQueue[queueName=<name>_]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    assert execute(cases["CreateQueue[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    assert session.sent["DeleteQueue"] == 1  # the accepted one only
