@@ -8,13 +8,17 @@ In one invocation:
   (the busiest action's units / 20 per second), the span from the first request to the last and
   its ratio to the bound, creations per case (requests of the create actions product.yaml names,
   per case run), throttled answers, and the cases that failed or errored because of throttling;
+* the same run unthrottled (no ``--rate-limit``, no declared rate): the span the machine's own
+  speed sets, the floor no schedule can beat;
 * the default run's wall time against the embedded emulator with ``-n 1`` and ``-n 2``, and the
   speed-up ratio.
 
 Timings on a shared machine are noisy: ``--repeat N`` repeats each measurement, medians printed.
+The runs write bytecode caches even where ``PYTHONDONTWRITEBYTECODE`` is set (as a machine that
+caches bytecode does), and a first untimed run warms them.
 
 Usage: ``.venv/bin/python bench/throttled_run.py [--rate 20] [--workers 2] [--repeat 1]
-[--skip-throttled] [--skip-speedup]``
+[--skip-throttled] [--skip-floor] [--skip-speedup]``
 """
 
 from __future__ import annotations
@@ -46,9 +50,13 @@ THROTTLE_WORDS = ("throttled", "rate_limited", "RequestLimitExceeded", "4420", "
 
 def run(argv: list[str], report: Path, env: dict[str, str] | None = None) -> float:
     """``cmqconform run ARGV --report-dir REPORT -q``; its wall seconds (output discarded)."""
+    env = dict(env or os.environ)
+    # As on a machine that caches bytecode: without it every process (each xdist worker) spends
+    # seconds compiling and assertion-rewriting the modules again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "cmqconform", "run", "--product", PRODUCT, "-q",
-                    "--report-dir", str(report), *argv], env=env or dict(os.environ),
+                    "--report-dir", str(report), *argv], env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
                    timeout=1800)
     return time.perf_counter() - started
@@ -62,15 +70,18 @@ def create_actions() -> set[tuple[str, str]]:
             for api, action in kind.create.items()}
 
 
-def throttled_run(rate: int, workers: int, work: Path) -> dict[str, Any]:
-    """One run against a throttled server; the figures its request log and results give."""
+def throttled_run(rate: int | None, workers: int, work: Path) -> dict[str, Any]:
+    """One run against a server throttled at ``rate`` (None: not throttled, and a target file
+    declaring no rate: the floor the machine's speed sets); the figures its request log and
+    results give."""
     log = work / "requests.jsonl"
-    proc, url = serve("--product", PRODUCT, "--rate-limit", str(rate),
-                      "--request-log", str(log))
+    throttle = ["--rate-limit", str(rate)] if rate else []
+    proc, url = serve("--product", PRODUCT, *throttle, "--request-log", str(log))
     try:
         target = work / "target.toml"
+        declared = f"rate_limit = {rate}\n" if rate else ""
         target.write_text(f'name = "throttled emulator"\nurl = "{url}"\n'
-                          f'region = "{default_region(load_specs())}"\nrate_limit = {rate}\n',
+                          f'region = "{default_region(load_specs())}"\n{declared}',
                           encoding="utf-8")
         env = {**os.environ, "TENCENTCLOUD_SECRET_ID": SID, "TENCENTCLOUD_SECRET_KEY": SKEY}
         wall = run(["--target", str(target), "-n", str(workers)], work / "report", env)
@@ -85,16 +96,19 @@ def throttled_run(rate: int, workers: int, work: Path) -> dict[str, Any]:
         requests[key] += 1
         units[key] += int(line["cost"])
     creates = create_actions()
-    created = sum(1 for line in lines if (line["api"], line["action"]) in creates)
+    created = sum(1 for line in lines if (line["api"], line["action"]) in creates
+                  and line["outcome"] == "ok")
+    create_requests = sum(1 for line in lines if (line["api"], line["action"]) in creates)
     cases = read_cases(work / "report")
     throttled_cases = [c for c in cases if c.get("verdict") in ("fail", "error")
                        and any(w in json.dumps(c) for w in THROTTLE_WORDS)]
     times = [float(line["t"]) for line in lines]
     busiest = max(units, key=lambda k: units[k])
-    bound = units[busiest] / rate
+    bound = units[busiest] / (rate or 20)
     span = max(times) - min(times)
     return {"wall": wall, "requests": requests, "units": units, "busiest": busiest,
             "bound": bound, "span": span, "cases": len(cases), "created": created,
+            "create_requests": create_requests,
             "throttled_answers": sum(1 for line in lines if line["outcome"] == "rate_limited"),
             "throttled_cases": throttled_cases,
             "failed": sum(1 for c in cases if c.get("verdict") in ("fail", "error"))}
@@ -108,6 +122,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
     parser.add_argument("--skip-throttled", action="store_true")
     parser.add_argument("--skip-speedup", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true",
+                        help="no unthrottled run (the span the machine's speed sets)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cmqc-bench-") as tmp:
         root = Path(tmp)
@@ -135,14 +151,27 @@ def main() -> int:
             print(f"  bound: {bound:.1f} s (busiest: {last['busiest']})")
             print(f"  request span: {span:.1f} s = {span / bound:.2f}x the bound "
                   f"(run wall {statistics.median(r['wall'] for r in runs):.1f} s)")
-            print(f"  creations: {last['created']} = "
-                  f"{last['created'] / max(1, last['cases']):.2f} per case")
+            print(f"  creations (answered ok): {last['created']} = "
+                  f"{last['created'] / max(1, last['cases']):.2f} per case; requests to create "
+                  f"actions: {last['create_requests']} = "
+                  f"{last['create_requests'] / max(1, last['cases']):.2f} per case")
             print(f"  throttled answers: {last['throttled_answers']}; cases failed/errored "
                   f"from throttling: {len(last['throttled_cases'])} "
                   f"(of {last['failed']} failed/errored)")
             for case in last["throttled_cases"][:10]:
                 print(f"    {case.get('verdict')} {case.get('nodeid') or case.get('id')}")
+            if not args.skip_floor:
+                floors = []
+                for i in range(args.repeat):
+                    work = root / f"floor-{i}"
+                    work.mkdir()
+                    floors.append(throttled_run(None, args.workers, work)["span"])
+                floor = statistics.median(floors)
+                print(f"  floor: the same run unthrottled spans {floor:.1f} s (this machine's "
+                      f"speed); throttled span / max(bound, floor) = "
+                      f"{span / max(bound, floor):.2f}")
         if not args.skip_speedup:
+            run(["-n", "1", "-k", "baseline"], root / "warm-up")  # the bytecode caches
             walls: dict[int, list[float]] = {1: [], 2: []}
             for i in range(args.repeat):
                 for n in (1, 2):
