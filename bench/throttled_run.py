@@ -4,7 +4,8 @@ In one invocation:
 
 * a CMQ run (``cmqconform run --product cmq -n N``) against ``cmqconform serve --rate-limit 20
   --request-log FILE`` through a target file declaring ``rate_limit = 20``. From the server's own
-  request log: requests per action (and their rate units: a batch counts its items), the bound
+  request log: requests per action (and the rate units its limiter counted: a batch counts its
+  items, a request refused before the limiter none), the bound
   (the busiest action's units / 20 per second), the span from the first request to the last and
   its ratio to the bound, creations per case (requests of the create actions product.yaml names,
   per case run), throttled answers, and the cases that failed or errored because of throttling;

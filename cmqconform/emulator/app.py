@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,11 @@ log = logging.getLogger("cmqconform.emulator")
 JSON = "application/json"
 #: Common parameters whose absence is an authentication failure, not a missing parameter.
 AUTH_PARAMS = frozenset({"SecretId", "Signature", "Authorization"})
+
+
+#: The rate units the request being handled counted (0 until it reaches the rate limit); a
+#: context variable, so each request's task has its own.
+_COUNTED: ContextVar[int] = ContextVar("cmqconform_counted", default=0)
 
 
 @dataclass(slots=True)
@@ -132,7 +138,7 @@ class Gateway:
         request_id = str(uuid.uuid4())
         api, action, outcome = self._surface_guess(request), "-", "ok"
         status = 200
-        wire: WireRequest | None = None
+        _COUNTED.set(0)
         try:
             wire = await self._read(request)
             api = self.surface_of(wire)
@@ -150,19 +156,17 @@ class Gateway:
         log.info("%s %s %s %s %s -> %s %.1fms", request_id, request.method, request.url.path,
                  api, action, outcome, (time.perf_counter() - started) * 1000)
         if self.request_log is not None:
-            self._log_request(arrived, api, action, outcome, wire)
+            self._log_request(arrived, api, action, outcome)
         media = f"{JSON}; charset=utf-8" if self.mutants.active("content-type-charset") else JSON
         return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), status,
                         media_type=media)
 
-    def _log_request(self, arrived: float, api: str, action: str, outcome: str,
-                     wire: WireRequest | None) -> None:
-        """Append one line to the request log: its rate units as the action's spec counts them."""
+    def _log_request(self, arrived: float, api: str, action: str, outcome: str) -> None:
+        """Append one line to the request log: the rate units the limiter counted (0 for a
+        request refused before it: unauthenticated, an unknown action)."""
         assert self.request_log is not None
-        spec = self.surfaces[api].actions.get(action) if api in self.surfaces else None
-        cost = spec.request_cost(wire.flat) if spec is not None and wire is not None else 1
-        line = json.dumps({"t": round(arrived, 4), "api": api, "action": action, "cost": cost,
-                           "outcome": outcome})
+        line = json.dumps({"t": round(arrived, 4), "api": api, "action": action,
+                           "cost": _COUNTED.get(), "outcome": outcome})
         # Opened per line (a bench option): nothing is left open when the app is dropped.
         with self.request_log.open("a", encoding="utf-8") as log:
             log.write(line + "\n")
@@ -237,6 +241,7 @@ class Gateway:
                         f"{', '.join(action.regions)}", "Region")
         # A batch counts its items, as the action's spec says (``rate_cost``).
         cost = action.request_cost(wire.flat)
+        _COUNTED.set(cost)
         if self.limiter is not None and not self.limiter.admit((account, api, name),
                                                                self.clock.now(), cost) \
                 and not self.mutants.active("throttle-never"):

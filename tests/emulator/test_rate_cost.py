@@ -48,9 +48,11 @@ def test_the_request_log_counts_units_and_carries_no_value(tmp_path: Path) -> No
             c.legacy("CreateQueue", {"queueName": "logged-queue"})
             c.legacy("BatchSendMessage", {"queueName": "logged-queue", "msgBody.1": "secretish",
                                           "msgBody.2": "b"})
+            c.legacy("ListQueue", key="wrong")  # refused before the limiter: no units
         finally:
             c.close()
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert [(r["api"], r["action"], r["cost"], r["outcome"]) for r in lines] == [
-        (LEGACY, "CreateQueue", 1, "ok"), (LEGACY, "BatchSendMessage", 2, "ok")]
+        (LEGACY, "CreateQueue", 1, "ok"), (LEGACY, "BatchSendMessage", 2, "ok"),
+        (LEGACY, "ListQueue", 0, "signature_failure")]
     assert "secretish" not in log.read_text() and "logged-queue" not in log.read_text()
