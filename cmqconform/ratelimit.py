@@ -69,7 +69,7 @@ class FileRateLimiter:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            raw = os.read(fd, 1 << 16).decode("ascii", errors="ignore").strip()
+            raw = os.read(fd, os.fstat(fd).st_size).decode("ascii", errors="ignore").strip()
             try:
                 booked = [(float(t), int(u)) for t, u in json.loads(raw)] if raw else []
             except (ValueError, TypeError):
