@@ -120,7 +120,7 @@ def test_target_file_declares_scale_and_second_account(pytester: pytest.Pytester
     ({"push_time_scale": 0}, "push_time_scale: expected a factor > 0, got 0"),
     ({"push_time_scale": "fast"}, "push_time_scale: expected a factor > 0, got 'fast'"),
     ({"second_credentials": {"secret_id_env": "CMQC_NOPE", "secret_key_env": "CMQC_SECOND_KEY"}},
-     "second_credentials: environment variable CMQC_NOPE is not set"),
+     "second_credentials.secret_id_env: environment variable CMQC_NOPE is not set"),
     ({"second_credentials": {"secret_key_env": "CMQC_SECOND_KEY"}},
      "second_credentials.secret_id_env: missing"),
 ], ids=["zero-scale", "text-scale", "unset-variable", "missing-id-variable"])
