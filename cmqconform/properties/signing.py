@@ -21,6 +21,7 @@ import httpx
 from cmqconform.cases.build import baseline, repair, setup_for
 from cmqconform.dialects import Call
 from cmqconform.dialects.call import decode_pairs, encode_pairs
+from cmqconform.dialects.signing import HMAC_METHODS, hmac_base64, v1_string_to_sign
 from cmqconform.models import SCALARS, ActionSpec, ApiSpec, SignedElement, SpecSet
 from cmqconform.properties.steps import Broken, Steps, Unjudged
 from cmqconform.spec.properties import element_slug
@@ -114,6 +115,11 @@ def integrity(steps: Steps, api: str, data: dict[str, Any]) -> None:
         skew = spec.facts.timestamp_skew_seconds or 300
         altered = _signed(steps, api, action, params, method, -(skew + PAST_SKEW))
         expected: tuple[str, ...] = ("signature_expired",)
+    elif at == "param:SignatureMethod":
+        # The declared algorithm binds the signature: the other HMAC, keeping the declaration.
+        key = steps.session.target.credentials.secret_key.reveal()
+        altered, alone = other_hmac(_signed(steps, api, action, params, method), key), True
+        expected = REFUSED
     else:
         altered, alone = alter(_signed(steps, api, action, params, method), at, spec)
         expected = REFUSED
@@ -174,6 +180,29 @@ def alter(request: httpx.Request, at: str, api: ApiSpec) -> tuple[httpx.Request,
         headers["Authorization"] = value.replace(f"/{day}/", f"/{earlier}/", 1)
     return httpx.Request(method, url, headers=headers, content=content,
                          extensions=request.extensions), alone
+
+
+def other_hmac(request: httpx.Request, secret_key: str) -> httpx.Request:
+    """A v1 request signed again over the same string with the HMAC its SignatureMethod does not
+    declare (the declaration kept)."""
+    in_query = request.method == "GET"
+    pairs = decode_pairs((request.url.query if in_query else request.content)
+                         .decode("ascii", "replace"))
+    values = {k: v for k, v in pairs if k != "Signature"}
+    declared = values.get("SignatureMethod", "HmacSHA1")
+    other = next(m for m in HMAC_METHODS if m != declared)
+    to_sign = v1_string_to_sign(request.method, request.headers["Host"],
+                                request.url.raw_path.split(b"?")[0].decode("ascii"), values)
+    signed = [(k, hmac_base64(secret_key, to_sign, other) if k == "Signature" else v)
+              for k, v in pairs]
+    headers = httpx.Headers(request.headers)
+    headers.pop("Content-Length", None)
+    text = encode_pairs(signed).encode("ascii")
+    if in_query:
+        return httpx.Request("GET", request.url.copy_with(query=text), headers=headers,
+                             extensions=request.extensions)
+    return httpx.Request(request.method, request.url, headers=headers, content=text,
+                         extensions=request.extensions)
 
 
 def _changed_header(name: str, value: str) -> str:
