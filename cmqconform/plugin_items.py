@@ -1,10 +1,12 @@
 """Spec-driven test items: one collector per surface the specs define, under suites/.
 
 ``suites/generated`` holds the generated contract cases, ``suites/properties`` the property
-cases (:mod:`cmqconform.properties`) and ``suites/fuzz`` the property-based fuzz items. No file stands for a surface: the directory collector yields one virtual file per
-surface of the loaded specs (``generated/<surface>.spec``, ``fuzz/<surface>.fuzz``), so a new
-product's cases appear when its specs do. Items are named ``CreateQueue[VisibilityTimeout=43201]``
-and ``fuzz[<surface> SendMessage]`` and carry their clause ids.
+cases (:mod:`cmqconform.properties`) and ``suites/fuzz`` the property-based fuzz items. No file
+stands for a surface: the directory collector yields one virtual file per surface of the loaded
+specs (``generated/<surface>.spec``, ``properties/<surface>.props``, ``fuzz/<surface>.fuzz``),
+so a new product's cases appear when its specs do. Items are named
+``CreateQueue[VisibilityTimeout=43201]`` and ``fuzz[<surface> SendMessage]`` and carry their
+clause ids.
 """
 
 from __future__ import annotations

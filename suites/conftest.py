@@ -1,7 +1,8 @@
 """Conformance suites: generated cases (suites/generated) and hand-written scenarios.
 
-suites/generated, suites/properties and suites/fuzz hold no file per surface: they are collected by directory
-collectors (:mod:`cmqconform.plugin_items`) yielding one virtual file per surface of the specs.
+suites/generated, suites/properties and suites/fuzz hold no file per surface: they are collected
+by directory collectors (:mod:`cmqconform.plugin_items`) yielding one virtual file per surface of
+the specs.
 
 Run through ``cmqconform run`` (or ``pytest suites/`` with the cmqconform plugin, which the
 package registers as a pytest11 entry point). Fixtures come from :mod:`cmqconform.pytest_plugin`.

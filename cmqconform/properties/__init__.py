@@ -52,8 +52,6 @@ def property_cases(specs: SpecSet, api: str) -> list[PropertyCase]:
             continue
         kind = KINDS[prop.kind]
         action = prop.clause.action or ""
-        base = dict(id="", api=api, action=action, kind=kind, clause_ids=(prop.clause.id,),
-                    prop=prop)
         if kind == "round_trip":
             variants: tuple[str, ...] = state.VARIANTS
         elif kind == "fidelity":
@@ -66,7 +64,8 @@ def property_cases(specs: SpecSet, api: str) -> list[PropertyCase]:
             label = f"{kind}[{action}{' ' + variant if variant else ''}]"
             if kind in ("unique", "matching"):
                 label = f"{kind}[{action} {prop.body.get('kind') or prop.body.get('filter')}]"
-            out.append(PropertyCase(**{**base, "id": label, "variant": variant}))
+            out.append(PropertyCase(label, api, action, kind, (prop.clause.id,), prop,
+                                    variant))
     out.extend(signing.signature_cases(specs, api))
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from cmqconform.cases.build import baseline
@@ -150,7 +151,7 @@ def _probe(steps: Steps, api: str, action: ActionSpec, queue: str) -> Exchange:
     return steps.call(api, action.name, _receive_params(steps, api, action, queue, 0))
 
 
-def _visibility(steps: Steps, body: dict[str, Any]) -> None:
+def _visibility(steps: Steps, body: Mapping[str, Any]) -> None:
     api = body["api"]
     action = steps.api(api).actions[body["action"]]
     seconds = int(body["seconds"])
@@ -178,7 +179,7 @@ def _fires(steps: Steps, api: str, action: ActionSpec, queue: str, ends: float,
                      f"{what} ended{steps.where()}", (steps.clause,))
 
 
-def _delay(steps: Steps, body: dict[str, Any]) -> None:
+def _delay(steps: Steps, body: Mapping[str, Any]) -> None:
     api = body["api"]
     seconds = int(body["seconds"])
     spec = steps.api(api).actions[body["action"]]
@@ -196,7 +197,7 @@ def _delay(steps: Steps, body: dict[str, Any]) -> None:
     _fires(steps, api, receiver, queue, start + seconds, "delay")
 
 
-def _wait(steps: Steps, body: dict[str, Any]) -> None:
+def _wait(steps: Steps, body: Mapping[str, Any]) -> None:
     api = body["api"]
     seconds = int(body["seconds"])
     action = steps.api(api).actions[body["action"]]
@@ -205,7 +206,8 @@ def _wait(steps: Steps, body: dict[str, Any]) -> None:
     start = time.monotonic()
     got = steps.call(api, action.name, params)
     took = time.monotonic() - start
-    steps.error(api, body["empty"], got, f"{action.name} {body['param']}={seconds} on an empty queue")
+    steps.error(api, body["empty"], got,
+                f"{action.name} {body['param']}={seconds} on an empty queue")
     if took < seconds - 0.1:
         raise Broken(f"{action.name} {body['param']}={seconds}: answered after {took:.2f} s, "
                      f"before the wait ended{steps.where()}", (steps.clause,))

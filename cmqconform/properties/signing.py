@@ -10,7 +10,6 @@ that refuses everything does not pass. ``window`` re-signs with a timestamp past
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -46,7 +45,8 @@ def probe(api: ApiSpec) -> tuple[ActionSpec, dict[str, Any]] | None:
             found.append((action, params))
     scalar = [(a, p) for a, p in found
               if all(a.param(n).type in SCALARS for n in p)]
-    return (scalar or found or [None])[0]
+    chosen = scalar or found
+    return chosen[0] if chosen else None
 
 
 def signature_cases(specs: SpecSet, api_id: str) -> list[Any]:

@@ -25,7 +25,6 @@ from referencing import Registry, Resource
 
 from cmqconform.errors import SpecError
 from cmqconform.models import (
-    SignedElement,
     ActionSpec,
     ApiSpec,
     Cite,
@@ -52,6 +51,7 @@ from cmqconform.models import (
     ResourceKind,
     Rule,
     SignatureMethod,
+    SignedElement,
     SpecSet,
     SurfaceFacts,
     TypeSpec,

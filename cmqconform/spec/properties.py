@@ -70,7 +70,8 @@ def check_properties(builder: SpecBuilder, props: list[Property],
         where = prop.clause.where
         file, line = (where.file, where.line) if where else ("properties.yaml", None)
 
-        def bad(message: str) -> None:
+        def bad(message: str, prop: Property = prop, file: str = file,
+                line: int | None = line) -> None:
             builder.problem(f"{prop.clause.id}: {message}", file, line, "ref.property")
 
         api = surfaces.get(prop.clause.api)

@@ -173,7 +173,8 @@ class Queue:
             message.dequeue_count += 1
             if message.dequeue_count == 1:
                 message.first_dequeue_time = now
-            hidden = 0 if self.mutants.active("visibility-not-applied") else visibility_timeout
+            hidden: float = 0 if self.mutants.active("visibility-not-applied") \
+                else visibility_timeout
             if self.mutants.active("visibility-fires-early"):
                 hidden = visibility_timeout / 2
             message.visible_at = now + hidden
