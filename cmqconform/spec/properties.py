@@ -66,7 +66,11 @@ def check_properties(builder: SpecBuilder, props: list[Property],
                      surfaces: Mapping[str, ApiSpec]) -> None:
     """Record a problem for every surface, action, parameter or member a property names that
     the specs do not define."""
+    # An action whose own file is broken is missing for that reason alone: its problem is told.
+    broken = {Path(p.file).stem for p in builder.problems if p.file}
     for prop in props:
+        if {str(r["action"]) for r in _refs(prop)} & broken or prop.clause.action in broken:
+            continue
         where = prop.clause.where
         file, line = (where.file, where.line) if where else ("properties.yaml", None)
 
