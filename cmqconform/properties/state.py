@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cmqconform.cases.build import repair
+from cmqconform.cases.build import baseline, repair, setup_for
 from cmqconform.checks.types import json_type
 from cmqconform.models import ActionSpec, ApiSpec, ResourceKind
 from cmqconform.properties.steps import Broken, Steps, Unjudged
@@ -45,9 +45,13 @@ def kind_of(steps: Steps, api: str, action: ActionSpec) -> ResourceKind:
     made = product.kind_created_by(api, action.name)
     if made is not None:
         return made
-    for param in action.request:
-        if param.resource and param.required:
-            return product.resources[param.resource]
+    named = [product.resources[p.resource] for p in action.request
+             if p.resource and p.required]
+    # A subscription is named with its topic: the kind acted on is the one no other lives in.
+    parents = {kind.parent for kind in named}
+    for kind in named:
+        if kind.name not in parents:
+            return kind
     raise Unjudged(f"{action.name} names no resource kind of {product.id}")
 
 
@@ -60,12 +64,15 @@ def name_param(action: ActionSpec, kind: str) -> str:
 
 
 def read_item(steps: Steps, api: str, action: str, kind: ResourceKind, name: str,
-              ) -> Mapping[str, Any]:
+              names: Mapping[str, str]) -> Mapping[str, Any]:
     """What ``action`` on ``api`` shows of the ``kind`` named ``name``: the answer, or the
-    listed item of that name when ``action`` is the kind's listing."""
+    listed item of that name when ``action`` is the kind's listing. ``names`` holds the names of
+    the resources it lives in (a subscription's topic), by kind."""
     spec = steps.api(api).actions[action]
-    got = steps.ok(steps.call(api, action, {name_param(spec, kind.name): name}),
-                   f"{action} {name}")
+    known = {**names, kind.name: name}
+    params = {p.name: known[p.resource] for p in spec.request
+              if p.resource in known and (p.required or p.resource == kind.name)}
+    got = steps.ok(steps.call(api, action, params), f"{action} {name}")
     listing = kind.listing.get(api)
     if listing is None or listing.action != action:
         return got.data
@@ -92,18 +99,18 @@ def round_trip(steps: Steps, variant: str) -> None:
     values = set_values(api, action, members, variant)
     kind = kind_of(steps, api_id, action)
     pool = steps.resources(api_id)
-    param = name_param(action, kind.name)
-    if kind.create.get(api_id) == action_name:
-        name = steps.namer.name()
-        pool.created.append((kind.name, name, None))
-    else:
-        name = pool.get(kind.name)
-    answer = steps.ok(steps.call(api_id, action_name, {param: name, **values}),
-                      f"{action_name} {values}")
+    # The action's baseline (what it needs made first, a fresh name when it creates), then the
+    # declared members at their bounds.
+    base = baseline(api, action)
+    pool.provide(setup_for(action, base))
+    params = {**pool.resolve(base), **values}
+    name = str(params[name_param(action, kind.name)])
+    answer = steps.ok(steps.call(api_id, action_name, params), f"{action_name} {values}")
+    names = {k: v for (k, slot), v in pool.names.items() if not slot}
     problems = []
     for read in body["reads"]:
         shown = answer.data if read.get("answer") else read_item(
-            steps, read["api"], read["action"], kind, name)
+            steps, read["api"], read["action"], kind, name, names)
         for source, target in pairs(read["members"]).items():
             if source not in values:
                 continue
