@@ -22,6 +22,8 @@ from cmqconform.session import Session
 from cmqconform.verdicts import Exchange, Verdict
 
 #: properties.yaml list -> the case kind its cases report.
+#: A timer longer than this many seconds is a slow case (``--slow``).
+SLOW_AFTER = 5
 KINDS = {"round_trips": "round_trip", "fidelity": "fidelity", "unique": "unique",
          "matching": "matching", "timers": "timer"}
 
@@ -65,7 +67,7 @@ def property_cases(specs: SpecSet, api: str) -> list[PropertyCase]:
             if kind in ("unique", "matching"):
                 label = f"{kind}[{action} {prop.body.get('kind') or prop.body.get('filter')}]"
             out.append(PropertyCase(label, api, action, kind, (prop.clause.id,), prop,
-                                    variant))
+                                    variant, slow=int(prop.body.get("seconds", 0)) > SLOW_AFTER))
     out.extend(signing.signature_cases(specs, api))
     return out
 

@@ -136,7 +136,8 @@ def timer(steps: Steps) -> None:
     """The declared timer neither fires before its seconds nor fails to fire after them."""
     assert steps.prop is not None
     body = steps.prop.body
-    {"visibility": _visibility, "delay": _delay, "wait": _wait}[body["timer"]](steps, body)
+    timers = {"visibility": _visibility, "delay": _delay, "wait": _wait, "retention": _retention}
+    timers[body["timer"]](steps, body)
 
 
 def _queue(steps: Steps, api: str, action: ActionSpec,
@@ -166,6 +167,22 @@ def _visibility(steps: Steps, body: Mapping[str, Any]) -> None:
     steps.error(api, body["empty"], early,
                 f"{action.name} {EARLY * seconds:.1f} s into a {seconds} s visibility timeout")
     _fires(steps, api, action, queue, start + seconds, "visibility timeout")
+
+
+def _retention(steps: Steps, body: Mapping[str, Any]) -> None:
+    api = body["api"]
+    action = steps.api(api).actions[body["action"]]
+    seconds = int(body["seconds"])
+    attrs = {**body.get("attributes", {}), body["attribute"]["param"]: seconds}
+    queue = _queue(steps, api, action, attrs)
+    start = time.monotonic()
+    steps.resources(api).provide(action.recipe.needs)
+    wait_until(start + EARLY * seconds)
+    steps.ok(_probe(steps, api, action, queue),
+             f"{action.name} {EARLY * seconds:.0f} s into a {seconds} s retention")
+    wait_until(start + seconds + SETTLE)
+    steps.error(api, body["empty"], _probe(steps, api, action, queue),
+                f"{action.name} {SETTLE:.0f} s after a {seconds} s retention ended")
 
 
 def _fires(steps: Steps, api: str, action: ActionSpec, queue: str, ends: float,

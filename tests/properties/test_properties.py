@@ -143,3 +143,10 @@ def test_a_property_naming_an_unknown_member_is_reported_at_its_line(tmp_path: P
     assert found[0].file == "specs/cmq/properties.yaml"
     assert "NoSuchMember" in str(found[0])
     assert found[0].line is not None and found[0].line <= line
+
+
+def test_only_long_timers_are_slow() -> None:
+    """The 2 s timers run by default; retention (60 s at least) is a slow case."""
+    timers = {c.id: c.slow for c in property_cases(load_specs(), LEGACY) if c.kind == "timer"}
+    assert timers.pop("timer[CreateQueue retention]") is True
+    assert timers and not any(timers.values())
