@@ -94,11 +94,13 @@ def fidelity(steps: Steps, label: str) -> None:
     api_id = send["api"]
     api = steps.api(api_id)
     sender, receiver = api.actions[send["action"]], api.actions[receive["action"]]
-    size = body.get("size")
-    largest = 65536
-    if size:
-        creator = api.actions[size["action"]].param(size["param"])
-        largest = int(creator.default if creator.default is not None else creator.min or 1024)
+    # The largest body a queue made with the creator's defaults takes (its size parameter's
+    # default, else its minimum).
+    creator = api.actions[body["size"]["action"]].param(body["size"]["param"])
+    limit = creator.default if creator.default is not None else creator.min
+    if limit is None:
+        raise Unjudged(f"{creator.name} states neither a default nor a minimum")
+    largest = int(limit)
     text = _fit(fidelity_bodies(largest)[label], largest)
     queue = steps.resources(api_id).get(str(_queue_param(sender).resource))
     batch = array_item(sender.param(send["member"]).type) is not None

@@ -112,7 +112,9 @@ def integrity(steps: Steps, api: str, data: dict[str, Any]) -> None:
     if not control.ok:
         raise Unjudged(f"{action.name} signed with {method}, unchanged: {control.describe()}")
     if at == "window":
-        skew = spec.facts.timestamp_skew_seconds or 300
+        skew = spec.facts.timestamp_skew_seconds
+        if skew is None:
+            raise Unjudged(f"{api} states no timestamp skew for its window element")
         altered = _signed(steps, api, action, params, method, -(skew + PAST_SKEW))
         expected: tuple[str, ...] = ("signature_expired",)
     elif at == "param:SignatureMethod":

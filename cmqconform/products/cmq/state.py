@@ -301,10 +301,10 @@ class Backend(TopicOps):
         for body in bodies:
             if self.mutants.active("delay-ignored"):
                 delay_seconds = 0
-            if self.mutants.active("delay-fires-early"):
-                delay_seconds = delay_seconds // 2
+            delay: float = delay_seconds / 2 if self.mutants.active("delay-fires-early") \
+                else delay_seconds
             message = Message(msg_id=numeric_id(), body=body, enqueue_time=now,
-                              visible_at=now + delay_seconds, delayed=delay_seconds > 0)
+                              visible_at=now + delay, delayed=delay_seconds > 0)
             queue.add(message, now)
             ids.append(message.msg_id)
         return ids
