@@ -140,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CmqConformError as exc:
         print(f"cmqconform: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Before a run starts (the preflight, loading specs): nothing to keep, no traceback.
+        print("cmqconform: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep the interpreter's final
         # flush of stdout from raising again.

@@ -59,8 +59,11 @@ def _type_name(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    # A table or list is named by its type: its repr could be long, or hold a pasted secret.
-    return _type_name(value) if isinstance(value, Mapping | list) else repr(value)
+    # A table or list is named by its type: its repr could be long, or hold a pasted secret;
+    # a URL's user:password@ is masked.
+    if isinstance(value, Mapping | list):
+        return _type_name(value)
+    return re.sub(r"(?<=://)[^/?#@\s]*@", "***@", repr(value))
 
 
 def _explain(error: ValidationError) -> Iterator[tuple[FieldPath, str]]:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from cmqconform.results import derive_api_action, write_collected, write_run_meta
+from cmqconform.targets import without_userinfo
 
 #: Environment variable through which ``cmqconform run`` hands its own metadata to pytest.
 RUN_META_ENV = "CMQCONFORM_RUN_META"
@@ -56,6 +57,11 @@ def run_meta(config: pytest.Config) -> dict[str, Any]:
     meta.setdefault("argv", ["pytest", *config.invocation_params.args])
     meta["pytest_version"] = pytest.__version__
     meta.setdefault("target_arg", getattr(config.option, "cmq_target", None))
+    # A URL's user:password@ is never kept (a target refuses it; the record must not keep it).
+    for key in ("argv", "pytest_argv"):
+        meta[key] = [without_userinfo(str(arg)) for arg in meta[key]]
+    if meta["target_arg"]:
+        meta["target_arg"] = without_userinfo(str(meta["target_arg"]))
     mutant = getattr(config.option, "cmq_emulator_mutant", None)
     if mutant:
         meta["mutant"] = mutant

@@ -397,6 +397,21 @@ class CmqRun:
         except Exception as exc:  # a dying target must not hide the results
             return [f"sweep failed: {type(exc).__name__}: {exc}"]
 
+    def hurry(self, seconds: float) -> None:
+        """Bound every later call of the run's sessions (the sweep after an interrupt)."""
+        for session in (self._session, *self._extra.values()):
+            if session is not None:
+                session.hurry(seconds)
+
+    def target_gone(self) -> str | None:
+        """Why the target stopped answering (an embedded server exited; the circuit breaker
+        open with no answer since), or None."""
+        for product, server in self._servers.items():
+            if server.poll() is not None:
+                return (f"target died: the embedded {product} server exited "
+                        f"({server.returncode})")
+        return self._session.unreachable if self._session is not None else None
+
     def target_info(self) -> dict[str, Any]:
         """The target as results.json shows it (never a secret)."""
         self.ensure()

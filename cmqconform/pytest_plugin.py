@@ -360,6 +360,10 @@ def skip_reason(message: str) -> str:
     return message
 
 
+#: How long each call of the sweep may wait once the run was interrupted or lost its target.
+SWEEP_SECONDS_AFTER_STOP = 2.0
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Controller: sweep this run's leftovers, assemble results.json, stop the emulator."""
     run = session.config.stash[RUN_KEY]
@@ -368,15 +372,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.close()
         return
     try:
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        stopped = bool(session.shouldfail) or bool(session.shouldstop)
+        gone = run.target_gone() if run.active else None
+        if interrupted or gone:
+            # Winding down: the sweep waits seconds, not the full timeout, on a hung target.
+            run.hurry(SWEEP_SECONDS_AFTER_STOP)
         # No cmq fixture was used (e.g. the project's own tests): nothing was created to sweep.
         namer = getattr(run, "namer", None)
         if namer is not None:
             run.sweep(namer.run_prefix)
         if run.report_dir is not None:
-            # --maxfail / -x stop the run early too: what it leaves is partial, like Ctrl-C's.
-            interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or \
-                bool(session.shouldfail) or bool(session.shouldstop)
-            info = RunInfo(run.target_info(), run.started_at, run.apis, interrupted)
+            # --maxfail / -x stop the run early too: what it leaves is partial, like Ctrl-C's;
+            # so does a target that died or stopped answering.
+            ended = ("interrupted (SIGINT)" if interrupted else gone if gone
+                     else "stopped early (--maxfail / -x)" if stopped else "completed")
+            info = RunInfo(run.target_info(), run.started_at, run.apis,
+                           interrupted or stopped or gone is not None, ended)
             assemble(run.report_dir, info, run.coverage())
     finally:
         run.close()

@@ -18,7 +18,7 @@ from typing import IO, Any
 from cmqconform.models import Clause, surface_of
 from cmqconform.verdicts import VERDICTS, Verdict
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 CASES_DIR = ".cases"
 #: Run metadata the controller leaves for :func:`assemble` (argv, workers, versions).
 RUN_META = "run.json"
@@ -127,6 +127,9 @@ class RunInfo:
     started_at: str
     apis: tuple[str, ...] = ()
     interrupted: bool = False
+    #: Why the run ended (:data:`ENDED_COMPLETED`, ``interrupted (SIGINT)``, ``target
+    #: unreachable: ...``, ``target died: ...``, ``stopped early (--maxfail / -x)``).
+    ended: str = "completed"
 
 
 def derive_api_action(clause_ids: Iterable[str]) -> tuple[str | None, str | None]:
@@ -190,6 +193,7 @@ def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> di
         "started_at": info.started_at,
         "finished_at": now_iso(),
         "interrupted": info.interrupted,
+        "ended": info.ended,
         "summary": summarize(cases),
         "coverage": dict(coverage),
         "cases": cases,

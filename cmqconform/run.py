@@ -6,9 +6,11 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -18,7 +20,7 @@ from cmqconform import __version__
 from cmqconform.coverage import SUITES
 from cmqconform.dialects.redaction import env_secrets, redact_text
 from cmqconform.reporting.progress import RunProgress
-from cmqconform.results import CaseTail, reset
+from cmqconform.results import CASES_DIR, CaseTail, now_iso, reset
 from cmqconform.spec.select import select_surfaces
 
 DEFAULT_REPORT_DIR = Path("reports/latest")
@@ -74,10 +76,13 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
 
 def run_meta(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
     """What the run tells results.json about itself (redacted; never a credential)."""
+    from cmqconform.targets import without_userinfo
+
     secrets = env_secrets()
-    return {"argv": [redact_text(a, secrets) for a in ("cmqconform", *argv)],
+    return {"argv": [without_userinfo(redact_text(a, secrets)) for a in ("cmqconform", *argv)],
             "workers": args.workers or 1, "slow": bool(args.slow),
-            "target_arg": redact_text(args.target, secrets) if args.target else None}
+            "target_arg": without_userinfo(redact_text(args.target, secrets))
+            if args.target else None}
 
 
 def target_secrets(arg: str | None) -> tuple[str, ...]:
@@ -97,47 +102,121 @@ def target_secrets(arg: str | None) -> tuple[str, ...]:
     return target.credentials.secrets() + second
 
 
-def watch(proc: subprocess.Popen[bytes], report_dir: Path, progress: RunProgress) -> None:
-    """Feed the progress from the case logs until the pytest process ends."""
-    tail = CaseTail(report_dir)
-    total: int | None = None
-    interrupted = False
-    while True:
-        try:
-            finished = proc.poll() is not None
-            if total is None and (total := tail.collected()) is not None:
-                progress.set_total(total)
-            for rec in tail.new_records():
-                progress.update(str(rec.get("verdict", "error")), str(rec.get("id", "")),
-                                str(rec.get("message") or ""))
-            if finished:
-                return
-            time.sleep(POLL_SECONDS)
-        except KeyboardInterrupt:
-            # First Ctrl-C: pytest stops, sweeps and writes partial results; a second: kill it.
-            if interrupted:
-                proc.kill()
-            interrupted = True
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+#: Interrupts within this many seconds of the first count as one (a double Ctrl-C, a SIGTERM
+#: after a SIGINT): pytest gets exactly one SIGINT and still sweeps and writes its results.
+FORCE_AFTER_SECONDS = 3.0
+#: How long pytest may wind down after the interrupt before its process group is killed.
+STOP_GRACE_SECONDS = 90.0
+
+
+class Stop:
+    """The signals asking the run to stop: a handler records them (it never raises in the
+    middle of a statement, so no second Ctrl-C can cut short the writing of the results)."""
+
+    def __init__(self) -> None:
+        self.signals: list[tuple[str, float]] = []
+        #: Whether pytest's process group had to be killed.
+        self.forced = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        """A signal handler: note the signal."""
+        self.signals.append((signal.Signals(signum).name, time.monotonic()))
+
+    @property
+    def reason(self) -> str | None:
+        """``interrupted (SIGINT)`` (the first signal), or None when none came."""
+        if not self.signals:
+            return None
+        forced = "; pytest was killed, the sweep may not have run" if self.forced else ""
+        return f"interrupted ({self.signals[0][0]}{forced})"
+
+    def force_due(self, now: float) -> bool:
+        """Whether to kill pytest: a signal well after the first, or the grace is over."""
+        if not self.signals:
+            return False
+        first = self.signals[0][1]
+        return (any(at - first > FORCE_AFTER_SECONDS for _, at in self.signals)
+                or now - first > STOP_GRACE_SECONDS)
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    # pytest runs in its own session, so a SIGTERM meant for the run must be handed on: the
-    # watcher treats it as Ctrl-C (one SIGINT to pytest, which still writes its results).
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
+def _stop_on_signals(stop: Stop) -> Iterator[None]:
+    # SIGINT and SIGTERM are noted, never raised: the watcher hands pytest (in a session of
+    # its own, so a terminal's Ctrl-C reaches only this process) one SIGINT.
     try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = {sig: signal.signal(sig, stop.handler)
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL pytest's process group: pytest, its workers and the embedded emulators."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def watch(proc: subprocess.Popen[bytes], report_dir: Path, progress: RunProgress,
+          stop: Stop | None = None) -> None:
+    """Feed the progress from the case logs until the pytest process ends; on the first signal
+    of ``stop`` hand pytest one SIGINT, and kill its group when :meth:`Stop.force_due`."""
+    stop = stop or Stop()
+    tail = CaseTail(report_dir)
+    total: int | None = None
+    forwarded = False
+    while True:
+        finished = proc.poll() is not None
+        if total is None and (total := tail.collected()) is not None:
+            progress.set_total(total)
+        for rec in tail.new_records():
+            progress.update(str(rec.get("verdict", "error")), str(rec.get("id", "")),
+                            str(rec.get("message") or ""))
+        if finished:
+            return
+        if stop.signals and not forwarded:
+            forwarded = True
+            proc.send_signal(signal.SIGINT)
+        elif forwarded and stop.force_due(time.monotonic()):
+            stop.forced = True
+            kill_group(proc)
+            proc.wait()
+            return
+        time.sleep(POLL_SECONDS)
+
+
+def fallback_results(args: argparse.Namespace, report_dir: Path, started_at: str,
+                     ended: str) -> None:
+    """Write results.json from the case logs when pytest could not (it was killed): partial,
+    marked interrupted, saying why."""
+    from cmqconform.coverage import coverage, load_ineligible
+    from cmqconform.results import RunInfo, assemble, read_cases
+    from cmqconform.spec import load_specs
+    from cmqconform.targets import without_userinfo
+    from cmqconform.verdicts import TESTED
+
+    specs = load_specs()
+    apis = select_surfaces(specs, args.product, args.api)
+    tested = {c for rec in read_cases(report_dir) if rec.get("verdict") in TESTED
+              for c in rec.get("clause_ids", ())}
+    target = {"name": without_userinfo(args.target) if args.target else "embedded emulator",
+              "embedded": not args.target}
+    assemble(report_dir, RunInfo(target, started_at, tuple(apis), True, ended),
+             coverage(specs, tested, load_ineligible(), apis))
+
+
+def amend_ended(results: Path, ended: str) -> None:
+    """Set results.json's ``ended`` (atomically)."""
+    doc = json.loads(results.read_text(encoding="utf-8"))
+    doc["ended"] = ended
+    tmp = results.with_name(results.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(results)
 
 
 def per_api(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
@@ -272,26 +351,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     env = dict(os.environ, **{RUN_META_ENV: json.dumps(run_meta(args, sys.argv[1:]))})
     log_path = report_dir / "pytest.log"
     progress = RunProgress(quiet=args.quiet, banner=banner(args))
-    with log_path.open("wb") as log, progress:
-        # pytest's own output goes to a file: the terminal belongs to the progress bar.
-        # Its own session: a terminal's Ctrl-C reaches only this process, which hands pytest
-        # exactly one SIGINT (a second one would cut short the sweep and results.json).
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
-        try:
-            with _terminate_as_interrupt():
-                watch(proc, report_dir, progress)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-        if not results.exists():
-            progress.abort()
+    started_at = now_iso()
+    stop = Stop()
+    # pytest's temporary files (the embedded emulators' keys and logs, the rate folder) go in
+    # one folder of this run, removed whatever happens to pytest.
+    run_tmp = tempfile.mkdtemp(prefix="cmqc-run-")
+    env["TMPDIR"] = run_tmp
+    try:
+        with _stop_on_signals(stop), log_path.open("wb") as log, progress:
+            # pytest's own output goes to a file: the terminal belongs to the progress bar.
+            # Its own session: a terminal's Ctrl-C reaches only this process, which hands
+            # pytest exactly one SIGINT (a second one would cut short the sweep and results).
+            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                    start_new_session=True)
+            try:
+                watch(proc, report_dir, progress, stop)
+            finally:
+                if proc.poll() is None:
+                    stop.forced = True
+                    kill_group(proc)
+                proc.wait()
+                # Whatever pytest left running in its group (an emulator it could not stop).
+                kill_group(proc)
+            if not results.exists() and stop.reason and (report_dir / CASES_DIR).is_dir():
+                fallback_results(args, report_dir, started_at, str(stop.reason))
+            if not results.exists():
+                progress.abort()
+    finally:
+        shutil.rmtree(run_tmp, ignore_errors=True)
     if not results.exists():
         # Nothing ran: a usage or configuration error (pytest 2-4, or a target it refused).
         print(f"cmqconform: no results written (pytest exit {proc.returncode}); "
               f"the last lines of {log_path}:\n{_tail(log_path)}", file=sys.stderr)
         return 2
+    if stop.reason and str(json.loads(results.read_text(encoding="utf-8")).get(
+            "ended", "")).startswith("interrupted"):
+        # pytest saw the SIGINT this process handed it; the run ended for what came here.
+        amend_ended(results, stop.reason)
     doc = json.loads(results.read_text(encoding="utf-8"))
     if not doc["summary"]["total"] and not doc.get("interrupted"):
         print(f"cmqconform: the selection has no case (product {args.product}, surface "
@@ -309,7 +405,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                            f"results: {results}", f"junit: {report_dir / 'junit.xml'}",
                            f"allure: {allure_dir(args)}",
                            *(["interrupted: these results are partial"]
-                             if doc.get("interrupted") else [])])
+                             if doc.get("interrupted") else [])],
+                    ended=str(doc.get("ended") or ("interrupted" if doc.get("interrupted")
+                                                   else "completed")))
     if summary.get("missing") and not doc.get("interrupted"):
         print(f"cmqconform: {summary['missing']} of {summary['collected']} collected cases have "
               f"no result in {results}", file=sys.stderr)

@@ -98,6 +98,7 @@ class Session:
         self.faults: deque[tuple[int, Exchange]] = deque(maxlen=64)
         self._unanswered = 0
         self._closed_until = 0.0
+        self._trip_after = UNREACHABLE_AFTER
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -140,7 +141,7 @@ class Session:
                              signature=signature)
             self._unanswered = self._unanswered + 1 \
                 if (got.fault or "").startswith("transport") else 0
-            if self._unanswered >= UNREACHABLE_AFTER:
+            if self._unanswered >= self._trip_after:
                 self._closed_until = time.monotonic() + UNREACHABLE_SECONDS
             return got
 
@@ -155,7 +156,20 @@ class Session:
             if self.throttled(api, exchange):
                 exchange = replace(exchange, fault=f"throttled: {exchange.code} after "
                                                    f"{len(THROTTLE_BACKOFF)} retries")
-        return self._keep(exchange)
+        return self._keep(self._internal_fault(api, exchange))
+
+    def _internal_fault(self, api: str, exchange: Exchange) -> Exchange:
+        """``exchange`` as a fault when it is the target's internal-error answer (the surface's
+        ``internal_error`` condition): the target failed, which says nothing of the contract
+        (no case expects it; suites/ineligible.yaml)."""
+        condition = self.specs.api(api).conditions.get("internal_error")
+        if exchange.ok or exchange.fault or condition is None or not any(
+                str(ref.code) == str(exchange.code)
+                and (ref.module is None or ref.module == exchange.module)
+                for ref in condition.accept):
+            return exchange
+        return replace(exchange, fault=f"target internal error: {exchange.code}: "
+                                       f"{(exchange.message or '')[:200]}")
 
     def throttled(self, api: str, exchange: Exchange) -> bool:
         """Whether ``exchange`` is the target's rate-limit answer on ``api``."""
@@ -165,6 +179,21 @@ class Session:
         return any(str(ref.code) == str(exchange.code)
                    and (ref.module is None or ref.module == exchange.module)
                    for ref in condition.accept)
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why the target counts as gone (the circuit breaker is open and no call has been
+        answered since), or None."""
+        if self._unanswered < self._trip_after:
+            return None
+        return f"target unreachable: {self._unanswered} calls in a row got no answer"
+
+    def hurry(self, seconds: float) -> None:
+        """Wind down: every later call waits at most ``seconds``, and the first that gets no
+        answer opens the circuit breaker (a run ending after an interrupt must not wait the
+        full timeout on a hung target call after call)."""
+        self.client.timeout = httpx.Timeout(min(seconds, self.client.timeout.read or seconds))
+        self._trip_after = 1
 
     def _keep(self, exchange: Exchange) -> Exchange:
         self.last = exchange

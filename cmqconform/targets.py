@@ -11,6 +11,7 @@ a log line or an error message.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -135,18 +136,47 @@ class Target:
             nonce=nonce, bool_text=bool_text)
 
 
+#: ``user:password@`` in a URL (the password is never shown, stored or sent).
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
+
+
+def without_userinfo(text: str) -> str:
+    """``text`` with the ``user:password@`` part of any URL in it masked."""
+    return _USERINFO.sub("***@", text)
+
+
 def _base_url(value: str, path: FieldPath, problems: Problems) -> str | None:
-    """A base URL the schema accepted, normalised; a problem if httpx cannot parse it."""
+    """A base URL the schema accepted, normalised; a problem if httpx cannot parse it.
+
+    User info (``user:password@``) is refused: no dialect authenticates with it, and a URL is
+    stored in the run's records and reports; credentials come from the environment.
+    """
     try:
         url = httpx.URL(value)
     except httpx.InvalidURL as exc:
-        problems.add(path, f"not a URL ({exc}): {value!r}")
+        problems.add(path, f"not a URL ({without_userinfo(str(exc))}): "
+                           f"{without_userinfo(value)!r}")
+        return None
+    if url.userinfo:
+        problems.add(path, f"{without_userinfo(value)}: a user or password in the URL is not "
+                           "supported (it would be kept in the run's records); give the "
+                           "credentials in the environment (TENCENTCLOUD_SECRET_ID / "
+                           "TENCENTCLOUD_SECRET_KEY, or the variables [credentials] names)")
         return None
     return str(url.copy_with(path="/")).rstrip("/")
 
 
+#: What an environment variable name looks like: a value that does not is never echoed (it
+#: may be the credential itself, written where its variable's name belongs).
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+
+
 def _unset(env: Mapping[str, str], names: Iterable[str]) -> list[str]:
-    return [f"environment variable {name} is not set" for name in names if not env.get(name)]
+    return [f"environment variable {name} is not set" if _ENV_NAME.fullmatch(name) else
+            "the environment variable it names is not set, and the name does not look like "
+            "one (upper case, digits, _): is a credential written there instead of its "
+            "variable's name? (the value is not shown)"
+            for name in names if not env.get(name)]
 
 
 def credentials_from_env(env: Mapping[str, str], *, secret_id_env: str = SECRET_ID_ENV,
@@ -163,9 +193,13 @@ def credentials_from_env(env: Mapping[str, str], *, secret_id_env: str = SECRET_
 def _env_credentials(table: Mapping[str, Any], key: str, env: Mapping[str, str],
                      problems: Problems, token_env: str) -> Credentials | None:
     """The account whose variables ``table`` names (defaults for those it does not)."""
-    names = (table.get("secret_id_env", SECRET_ID_ENV), table.get("secret_key_env", SECRET_KEY_ENV))
-    missing = _unset(env, names)
-    problems.extend(((key,), text) for text in missing)
+    fields = ("secret_id_env", "secret_key_env")
+    names = (table.get(fields[0], SECRET_ID_ENV), table.get(fields[1], SECRET_KEY_ENV))
+    missing = False
+    for field_name, name in zip(fields, names, strict=True):
+        for text in _unset(env, (name,)):
+            missing = True
+            problems.add((key, field_name) if field_name in table else (key,), text)
     if missing:
         return None
     return Credentials.of(env[names[0]], env[names[1]],
@@ -298,14 +332,16 @@ def target_from_url(url: str, *, region: str | None = None,
     ``region`` defaults to :func:`default_region` of the specs.
     """
     specs = specs or load_specs()
-    doc: dict[str, Any] = {"region": region or default_region(specs), "name": name or url}
+    doc: dict[str, Any] = {"region": region or default_region(specs),
+                           "name": name or without_userinfo(url)}
     if surfaces is None:
         doc["url"] = url
     else:
         doc["surfaces"] = {s: {"url": url} for s in surfaces}
     if rate_limit is not None:
         doc["rate_limit"] = rate_limit
-    return target_from_mapping(doc, source=url, env=env, credentials=credentials, specs=specs)
+    return target_from_mapping(doc, source=without_userinfo(url), env=env,
+                               credentials=credentials, specs=specs)
 
 
 def default_region(specs: SpecSet) -> str:

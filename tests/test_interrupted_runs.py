@@ -154,7 +154,7 @@ def test_sigint_leaves_valid_partial_results_and_still_sweeps(
     assert wait_exit(run, EXIT_SECONDS, "the child pytest after SIGINT") != 0, tail(log)
     doc = _results(report)
     summary = doc["summary"]
-    assert doc["interrupted"] is True
+    assert doc["interrupted"] is True and doc["ended"] == "interrupted (SIGINT)"
     assert 3 <= summary["pass"] < CASES
     assert not any(name.startswith("cmqc-") for name in _queue_names(url))
 
@@ -173,6 +173,9 @@ def test_a_dying_target_turns_later_cases_into_errors_not_fails(
     assert summary["total"] == CASES
     assert summary["pass"] >= 3 and summary["error"] >= 1
     assert summary["fail"] == 0
+    # The run says it was cut short, and why: the circuit breaker found the target gone.
+    assert doc["interrupted"] is True
+    assert doc["ended"].startswith("target unreachable: "), doc["ended"]
     errors = [c["message"] for c in doc["cases"] if c["verdict"] == "error"]
     # The error says what went wrong, not where in the traceback it was raised.
     assert all("transport" in message for message in errors), errors[:3]

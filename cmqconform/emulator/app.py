@@ -40,6 +40,7 @@ from cmqconform.emulator.wire import (
     decode_params,
     read_request,
     shape,
+    with_payload,
 )
 from cmqconform.models import ApiSpec, SpecSet, SurfaceFacts
 from cmqconform.spec import load_specs
@@ -175,8 +176,10 @@ class Gateway:
         headers = {k.lower(): v for k, v in request.headers.items()}
         if self.mutants.active("signing-host-ignored") and request.scope.get("server"):
             headers["host"] = ":".join(map(str, request.scope["server"]))
+        # The JSON body is read after the signature is checked (it signs the raw bytes): an
+        # unauthenticated request never reaches the parser.
         wire = read_request(request.method, request.url.path, request.url.query, headers,
-                            bytes(body), frozenset(self.paths))
+                            bytes(body), frozenset(self.paths), parse_json=False)
         api = self.surface_of(wire)
         if request.method == "GET":
             key, size = "get", len(request.url.query.encode())
@@ -200,6 +203,7 @@ class Gateway:
         account = verify(wire, self.accounts, self.clock.now(),
                          facts.timestamp_skew_seconds or 0, mutants=self.mutants,
                          nonces=self.nonces if "replayed_nonce" in spec.conditions else None)
+        wire = with_payload(wire)
         action = spec.actions.get(name)
         handler = self.handlers.get(api, {}).get(name)
         if action is None or handler is None:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from cmqconform.emulator.asgi import DRAIN_KEY, drainer
 from cmqconform.emulator.product import ProductEmulator
 
 PREFIX = "/_cmqconform/"
@@ -48,6 +49,10 @@ class ControlApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
+            # The server's shutdown drains whichever backend serves by then.
+            state = scope.get("state")
+            if isinstance(state, MutableMapping):
+                state[DRAIN_KEY] = lambda: drainer(self.product.backend)()
             await self._lifespan(receive, send)
             return
         path = scope.get("path", "")

@@ -23,7 +23,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from cmqconform.emulator.app import create_app
-from cmqconform.emulator.asgi import GRACE, ThreadServer
+from cmqconform.emulator.asgi import ThreadServer, guarded_options
 from cmqconform.emulator.auth import AccountKeys
 from cmqconform.emulator.clock import ServerClock
 from cmqconform.emulator.product import (
@@ -112,4 +112,4 @@ def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOpti
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
-                log_config=None, lifespan="on", timeout_graceful_shutdown=GRACE)
+                log_config=None, lifespan="on", **guarded_options())

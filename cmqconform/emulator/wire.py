@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -89,17 +89,20 @@ def detect_dialect(path: str, headers: Mapping[str, str], flat: Mapping[str, str
 
 
 def read_request(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
-                 legacy_paths: frozenset[str]) -> WireRequest:
+                 legacy_paths: frozenset[str], *, parse_json: bool = True) -> WireRequest:
     """Decode the parameters of a request and detect its dialect.
 
     ``headers`` must have lower-case names. POST bodies of the flat dialects are read as a form
-    whatever the Content-Type: the legacy Python SDK sends none.
+    whatever the Content-Type: the legacy Python SDK sends none. Without ``parse_json`` a TC3
+    JSON body is left unread (:func:`with_payload` reads it once the signature, which covers
+    the raw bytes, was verified).
     """
     host = headers.get("host", "")
     tc3 = "x-tc-action" in headers or headers.get("authorization", "").startswith("TC3-")
     if tc3 and path not in legacy_paths:
         return WireRequest(TC3, method, path, host, headers, query, body,
-                               flat=parse_flat(query), payload=_json_object(body))
+                           flat=parse_flat(query),
+                           payload=_json_object(body) if parse_json else {})
     try:
         text = body.decode("utf-8") if method == "POST" else query
     except UnicodeDecodeError:
@@ -112,9 +115,37 @@ def read_request(method: str, path: str, query: str, headers: Mapping[str, str],
     return WireRequest(dialect, method, path, host, headers, query, body, flat=flat)
 
 
+def with_payload(request: WireRequest) -> WireRequest:
+    """``request`` with its TC3 JSON body read (bounded: :data:`MAX_JSON_DEPTH`, the
+    interpreter's integer digit limit); Fault ``invalid_type`` when it cannot be read."""
+    if request.dialect != TC3:
+        return request
+    return replace(request, payload=_json_object(request.body))
+
+
+#: The deepest JSON body read: no documented request nests more than a few levels, and a
+#: deeper one is refused before the parser recurses into it.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_NESTING = re.compile(rb"[\[\]{}]")
+
+
+def _too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``body`` opens more than ``limit`` arrays or objects at once (strings aside)."""
+    depth = 0
+    for bracket in _JSON_NESTING.findall(_JSON_STRING.sub(b'""', body)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
+
+
 def _json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
+    if _too_deep(body):
+        raise Fault("invalid_type", f"the request body nests deeper than {MAX_JSON_DEPTH} "
+                    "levels", None)
     try:
         doc = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:

@@ -283,6 +283,8 @@ def context(results: Mapping[str, Any], secrets: Sequence[str] = ()) -> dict[str
         run_rows.append(("API surfaces", ", ".join(map(str, results["apis"]))))
     # The run object repeats the surfaces and the target's mutant: shown once, above and left.
     run_rows += _scalar_rows(results.get("run"), secrets, skip=("api", "mutant"))
+    if results.get("ended"):
+        run_rows.append(("ended", redact_text(str(results["ended"]), secrets)))
     if results.get("interrupted") or not results.get("finished_at"):
         run_rows.append(("status", "interrupted: the results are partial"))
     listed = [c for c in cases if c.verdict in LISTED]

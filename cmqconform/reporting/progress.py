@@ -166,8 +166,9 @@ class RunProgress:
 
     def finish(self, report: str | Path | None = None, summary: Mapping[str, int] | None = None,
                per_api: Mapping[str, Mapping[str, int]] | None = None,
-               extra: Sequence[str] = ()) -> None:
-        """Stop the bar; print the summary (per verdict, per surface), ``extra`` lines, report.
+               extra: Sequence[str] = (), ended: str | None = None) -> None:
+        """Stop the bar; print the summary (per verdict, per surface), ``extra`` lines, report,
+        and last why the run ended (``ended``).
 
         ``summary`` (results.json's) wins over the counts fed, so both always agree.
         """
@@ -184,6 +185,8 @@ class RunProgress:
                 self._line(redact_text(line, self._secrets))
             if report:
                 self._line(f"report: {report}")
+            if ended:
+                self._line(f"ended: {ended}")
             return
         table = Table(title="Conformance summary", show_edge=True, header_style="bold")
         table.add_column("surface", style="bold")
@@ -199,3 +202,5 @@ class RunProgress:
             self.console.print(redact_text(line, self._secrets), markup=False, highlight=False)
         if report:
             self.console.print(f"report: [link=file://{Path(report).resolve()}]{report}[/link]")
+        if ended:
+            self.console.print(f"ended: {ended}", markup=False, highlight=False)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from cmqconform.checks.rules import listing_total_failure
 from cmqconform.provision import named
+from cmqconform.runner import SuiteFault
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
 
@@ -149,11 +150,26 @@ def receive(session: Session, queue: str, wait: int = 0) -> Exchange:
     return call(session, LEGACY, "ReceiveMessage", queuename=queue, pollingwaitseconds=wait)
 
 
+def polled(session: Session, api: str, got: Exchange, what: str) -> Exchange | None:
+    """A receive's answer inside a polling loop: ``got`` when it carries messages, None when it
+    is the specs' empty receive (``no_message``).
+
+    A receive that got no usable answer (a reset, a garbled body, a throttle that outlasted the
+    retries) is never read as "no message": it ends the scenario as an error (SuiteFault) with
+    the fault as evidence. Any other error answer is a contract failure naming what came back.
+    """
+    if got.fault is not None:
+        raise SuiteFault(f"{what}: {got.fault}")
+    if got.ok:
+        return got
+    check_error(session, api, "no_message", got, f"{what} (polling)")
+    return None
+
+
 def receive_visible(session: Session, queue: str, timeout: float) -> Exchange | None:
     """The first message that becomes visible within ``timeout`` s (short polls), or None."""
     def probe() -> Exchange | None:
-        got = receive(session, queue)
-        return got if got.ok else None
+        return polled(session, LEGACY, receive(session, queue), f"ReceiveMessage {queue}")
     return wait_for(probe, timeout)
 
 
@@ -161,8 +177,8 @@ def drain(session: Session, queue: str) -> list[str]:
     """Receive (without waiting) until the queue answers no message; returns the bodies."""
     bodies = []
     for _ in range(200):
-        got = receive(session, queue)
-        if not got.ok:
+        got = polled(session, LEGACY, receive(session, queue), f"ReceiveMessage {queue}")
+        if got is None:
             break
         bodies.append(str(got.data["msgBody"]))
     return bodies

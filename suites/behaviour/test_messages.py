@@ -19,6 +19,7 @@ from behaviour_steps import (
     expect_ok,
     limit,
     param,
+    polled,
     queue_legacy,
     queue_v3,
     receive,
@@ -326,9 +327,10 @@ def test_batch_receive_hides_until_visibility_timeout(cmq_session: Any,
                 "cmq.legacy.BatchReceiveMessage.visibility_timeout")
 
     def both_back() -> list[str] | None:
-        got = call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue, numofmsg=2,
-                   pollingwaitseconds=0)
-        if got.ok:
+        got = polled(cmq_session, LEGACY,
+                     call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue,
+                          numofmsg=2, pollingwaitseconds=0), f"BatchReceiveMessage {queue}")
+        if got is not None:
             back.extend(item["msgBody"] for item in got.data["msgInfoList"])
         return back if len(back) >= 2 else None
 

@@ -6,7 +6,17 @@ import time
 from typing import Any
 
 import pytest
-from behaviour_steps import LEGACY, V3, call, check_error, drain, expect_error, expect_ok, send
+from behaviour_steps import (
+    LEGACY,
+    V3,
+    call,
+    check_error,
+    drain,
+    expect_error,
+    expect_ok,
+    polled,
+    send,
+)
 
 #: Rewind window and retention of the scenario queues (the smallest retention the spec allows).
 WINDOW = 60
@@ -22,8 +32,9 @@ def _consume_all(session: Any, queue: str) -> list[str]:
     """Receive and delete every visible message; returns the bodies in order."""
     bodies = []
     for _ in range(50):
-        got = call(session, LEGACY, "ReceiveMessage", queuename=queue, pollingwaitseconds=0)
-        if not got.ok:
+        got = polled(session, LEGACY, call(session, LEGACY, "ReceiveMessage", queuename=queue,
+                                           pollingwaitseconds=0), f"ReceiveMessage {queue}")
+        if got is None:
             break
         bodies.append(str(got.data["msgBody"]))
         expect_ok(session, LEGACY, "DeleteMessage", queuename=queue,

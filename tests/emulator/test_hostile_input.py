@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +16,7 @@ from cmqconform.emulator.auth import _timestamp
 from cmqconform.emulator.faults import Fault
 from cmqconform.emulator.product import NO_MUTANTS
 from cmqconform.emulator.server import EmulatorServer
+from cmqconform.emulator.wire import MAX_JSON_DEPTH
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 
@@ -42,6 +46,43 @@ def test_an_unreadable_body_is_invalid_parameter(signed: tuple[Session, Call],
     got = session.send_request("cmq.v3", request, prepared.auth)
     assert got.fault is None and got.code == "InvalidParameter", got.message
     assert got.evidence.status == 200
+
+
+def _raw(session: Session, call: Call, body: str, creds: Credentials | None = None) -> Any:
+    """``body`` sent as ``call``'s TC3 request, signed with ``creds`` (the target's by default)."""
+    target = session.target if creds is None else replace(session.target, credentials=creds)
+    prepared = target.prepare(call, session.specs)
+    headers = {k: v for k, v in prepared.request.headers.items()
+               if k.lower() != "content-length"}
+    request = httpx.Request("POST", prepared.request.url, headers=headers, content=body.encode())
+    return session.send_request("cmq.v3", request, prepared.auth)
+
+
+DEEP_1000 = '{"QueueName": "q", "D": ' + "[" * 1000 + "]" * 1000 + "}"
+BIG_INT = '{"QueueName": "q", "MaxMsgSize": ' + "9" * 100_000 + "}"
+
+
+@pytest.mark.parametrize("body", [DEEP_1000, BIG_INT], ids=["depth 1000", "100000 digits"])
+def test_the_signature_is_checked_before_the_body_is_parsed(signed: tuple[Session, Call],
+                                                            body: str) -> None:
+    """An unauthenticated body never reaches the JSON parser: the answer is the signature's."""
+    session, call = signed
+    got = _raw(session, call, body, Credentials.of(SECRET_ID, "not-" + SECRET_KEY))
+    accepted = session.specs.api("cmq.v3").conditions["signature_failure"].accept
+    assert got.fault is None and got.code in {ref.code for ref in accepted}, got.message
+
+
+def test_a_signed_body_past_the_depth_bound_is_invalid_parameter(
+        signed: tuple[Session, Call]) -> None:
+    session, call = signed
+    body = '{"QueueName": "q", "D": ' + '{"x": ' * (MAX_JSON_DEPTH + 1) + "1" \
+        + "}" * (MAX_JSON_DEPTH + 1) + "}"
+    got = _raw(session, call, body)
+    assert got.fault is None and got.code == "InvalidParameter", got.message
+    assert f"deeper than {MAX_JSON_DEPTH}" in got.message
+    # Brackets inside a string are text, not nesting.
+    text = json.dumps({"QueueName": "q" * 3, "Note": "[" * 500})
+    assert "deeper" not in _raw(session, call, text).message
 
 
 @pytest.mark.parametrize(("offset", "accepted"), [

@@ -63,6 +63,8 @@ class Backend(TopicOps):
         self._accounts: dict[str, Account] = {}
         self._waiters: dict[str, set[asyncio.Future[None]]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        #: Set when the server shuts down: every waiting receive answers empty at once.
+        self._draining = False
 
     # -- plumbing -----------------------------------------------------------------------------
     def _account(self, account: str) -> Account:
@@ -346,7 +348,7 @@ class Backend(TopicOps):
                 if got:
                     return got
                 remaining = deadline - now
-                if remaining <= 0:
+                if remaining <= 0 or self._draining:
                     raise Fault("no_message", f"no message in queue {found.name}")
                 due = found.next_visible_at()
                 if due is not None:
@@ -418,6 +420,15 @@ class Backend(TopicOps):
         await self.push.start()
         if self._sweeper is None:
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    def drain(self) -> None:
+        """The server is shutting down: end every long poll with the empty receive (the
+        ``no_message`` answer), never a cancelled request; later receives do not wait."""
+        with self._lock:
+            self._draining = True
+            for waiters in self._waiters.values():
+                for future in waiters:
+                    future.get_loop().call_soon_threadsafe(_settle, future)
 
     async def aclose(self) -> None:
         """Stop background work and cancel pending push retries."""

@@ -3,7 +3,9 @@
 The fault harness of the project (issue 18): the suite runs against it as against any target
 (`cmqconform run --target http://127.0.0.1:PORT`) while it answers one request in ``every``
 with one kind of fault. Requests go upstream untouched, Host header included, so signatures
-stay valid. One connection carries one request (``Connection: close``).
+stay valid. One connection carries one request (``Connection: close``). The error answers it
+forges (throttled, an internal error quoting the request) take their codes and shape from the
+specs of the surface whose path the request names; nothing here names a product.
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ import asyncio
 import itertools
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
-from cmqconform.spec import load_specs
+from cmqconform.models import SpecSet
 
-#: Every kind of fault, and what the suite must make of it.
-KINDS = ("reset", "html500", "garbage", "truncated", "throttle", "echo", "separator")
-#: What a Tencent API 3.0 target says when it throttles: the specs' rate-limit code.
-THROTTLED_V3 = {"Code": str(load_specs().api("cmq.v3").conditions["rate_limited"].accept[0].code),
-                "Message": "The request frequency is too high."}
+#: Every kind of fault. ``hang`` holds the connection for ``hang_seconds`` and then drops it
+#: unanswered (a short hang: a long one only costs the client's full timeout).
+KINDS = ("reset", "html500", "garbage", "truncated", "hang", "throttle", "echo", "separator")
+#: Kinds that are a network or server fault (the suite must make each an ``error``); ``echo``
+#: and ``separator`` are internal-error answers whose text must neither leak nor drop a case.
+TRANSPORT_KINDS = ("reset", "html500", "garbage", "truncated", "hang", "throttle")
 
 
 def _answer(status: int, body: bytes, content_type: str = "application/json") -> bytes:
@@ -32,23 +36,42 @@ def _answer(status: int, body: bytes, content_type: str = "application/json") ->
     return head.encode("ascii") + body
 
 
-def _error(legacy: bool, code: str, message: str) -> bytes:
-    if legacy:
-        return json.dumps({"code": 6000, "message": message, "requestId": "fault"},
-                          ensure_ascii=False).encode()
-    return json.dumps({"Response": {"Error": {"Code": code, "Message": message},
-                                    "RequestId": "fault"}}, ensure_ascii=False).encode()
+def error_body(specs: SpecSet, api: str, condition: str, message: str) -> bytes:
+    """An error answer of ``api`` for ``condition`` (its first accepted code), shaped by the
+    surface's envelope facts."""
+    spec = specs.api(api)
+    shape = spec.facts.envelope
+    ref = spec.conditions[condition].accept[0]
+    # A module code travels at the head of the message, "(10250) ..." (cmq-api.txt:4639).
+    text = f"({ref.module}) {message}" if ref.module is not None else message
+    code: Any = int(ref.code) if str(ref.code).isdigit() else str(ref.code)
+    if "error" in shape:
+        inner: dict[str, Any] = {shape["error"]: {shape["code"]: code, shape["message"]: text}}
+        if "request_id" in shape:
+            inner[shape["request_id"]] = "fault"
+        doc: dict[str, Any] = {shape["wrapper"]: inner} if "wrapper" in shape else inner
+    else:
+        doc = {shape.get("code", "code"): code, shape.get("message", "message"): text}
+        if "request_id" in shape:
+            doc[shape["request_id"]] = "fault"
+    return json.dumps(doc, ensure_ascii=False).encode()
 
 
 class FaultInjector:
-    """Forwards to ``upstream``; answers request number ``every``, ``2 * every``... with the
-    next of ``kinds`` (each one of :data:`KINDS`, in turn) instead of the upstream's answer."""
+    """Forwards to ``upstream`` (serving ``apis`` of ``specs``); answers request number
+    ``every``, ``2 * every``... with the next of ``kinds`` (each one of :data:`KINDS`, in turn)
+    instead of the upstream's answer."""
 
-    def __init__(self, upstream: str, kinds: tuple[str, ...], every: int = 10) -> None:
+    def __init__(self, upstream: str, kinds: tuple[str, ...], every: int = 10, *,
+                 specs: SpecSet, apis: Sequence[str], hang_seconds: float = 2.0) -> None:
         unknown = [k for k in kinds if k not in KINDS]
         if unknown or not kinds:
             raise ValueError(f"kinds {unknown or kinds!r}: each is one of {', '.join(KINDS)}")
         self.upstream, self.kinds, self.every = upstream.rstrip("/"), kinds, every
+        self.specs, self.hang_seconds = specs, hang_seconds
+        # The surface a request is for: by its path, the longest first ("/" last).
+        self._by_path = sorted(((specs.api(a).facts.path, a) for a in apis),
+                               key=lambda pair: -len(pair[0]))
         self.count = itertools.count(1)
         #: How many answers each kind spoiled.
         self.spoiled = dict.fromkeys(kinds, 0)
@@ -88,8 +111,10 @@ class FaultInjector:
             number = next(self.count)
             kind = self.kinds[(number // self.every - 1) % len(self.kinds)] \
                 if number % self.every == 0 else None
-            if kind == "reset":
+            if kind in ("reset", "hang"):
                 self.spoiled[kind] += 1
+                if kind == "hang":
+                    await asyncio.sleep(self.hang_seconds)
                 writer.transport.abort()
                 return
             writer.write(await self._respond(method, target, headers, body, head, kind))
@@ -101,9 +126,10 @@ class FaultInjector:
 
     async def _respond(self, method: str, target: str, headers: list[tuple[str, ...]],
                        body: bytes, head: bytes, kind: str | None) -> bytes:
-        legacy = target.startswith("/v2/index.php")
-        if kind == "throttle" and legacy:
-            kind = None  # the legacy surface's throttle answer carries a module code: not here
+        path = target.split("?", 1)[0]
+        api = next((a for p, a in self._by_path if path == p or path.startswith(p.rstrip("/")
+                                                                                 + "/")),
+                   self._by_path[-1][1])
         if kind in ("html500", "garbage", "throttle", "echo", "separator"):
             self.spoiled[kind] += 1
             if kind == "html500":
@@ -112,14 +138,15 @@ class FaultInjector:
             if kind == "garbage":
                 return _answer(200, b"\x00\xff\xfegarbage{\"Response\"")
             if kind == "throttle":
-                return _answer(200, _error(False, **_lower(THROTTLED_V3)))
+                return _answer(200, error_body(self.specs, api, "rate_limited",
+                                               "The request frequency is too high."))
             if kind == "echo":
                 # A target that quotes the whole request back, signature and all.
-                return _answer(200, _error(legacy, "InternalError",
-                                           (head + body).decode("utf-8", "replace")))
+                return _answer(200, error_body(self.specs, api, "internal_error",
+                                               (head + body).decode("utf-8", "replace")))
             if kind == "separator":
-                return _answer(200, _error(legacy, "InternalError",
-                                           "broken\u2028line\u2029and\u0085more"))
+                return _answer(200, error_body(self.specs, api, "internal_error",
+                                               "broken\u2028line\u2029and\u0085more"))
         kept = {k: v for k, v in headers if k.lower() not in ("connection", "content-length")}
         got = await self._client.request(method, self.upstream + target, headers=kept,
                                          content=body)
@@ -147,14 +174,12 @@ class FaultInjector:
         self._loop.close()  # its self-pipe sockets too
 
 
-def _lower(error: dict[str, str]) -> dict[str, str]:
-    return {"code": error["Code"], "message": error["Message"]}
-
-
 @contextmanager
-def injecting(upstream: str, kinds: tuple[str, ...], every: int = 10) -> Iterator[FaultInjector]:
+def injecting(upstream: str, kinds: tuple[str, ...], every: int = 10, *, specs: SpecSet,
+              apis: Sequence[str], hang_seconds: float = 2.0) -> Iterator[FaultInjector]:
     """A running :class:`FaultInjector`, stopped on exit."""
-    injector = FaultInjector(upstream, kinds, every).start()
+    injector = FaultInjector(upstream, kinds, every, specs=specs, apis=apis,
+                             hang_seconds=hang_seconds).start()
     try:
         yield injector
     finally:
