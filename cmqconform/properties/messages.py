@@ -102,31 +102,41 @@ def fidelity(steps: Steps, label: str) -> None:
         raise Unjudged(f"{creator.name} states neither a default nor a minimum")
     largest = int(limit)
     text = _fit(fidelity_bodies(largest)[label], largest)
-    queue = steps.resources(api_id).get(str(_queue_param(sender).resource))
+    pool = steps.resources(api_id)
+    # What the sender needs (a topic's queue subscription), then the resource it sends to.
+    pool.provide(sender.recipe.needs)
+    target = pool.get(str(_queue_param(sender).resource))
+    queue = pool.get(str(_queue_param(receiver).resource), receive.get("slot", ""))
     batch = array_item(sender.param(send["member"]).type) is not None
     sent: Any = ([text] if label == "largest" else [text, text]) if batch else text
-    got = steps.ok(steps.call(api_id, sender.name, {_queue_param(sender).name: queue,
+    got = steps.ok(steps.call(api_id, sender.name, {_queue_param(sender).name: target,
                                                     send["member"]: sent}),
                    f"{sender.name} {label} body")
     answer = got.data.get(send["answer"])
     ids = [str(i.get(receive["id"])) for i in answer] if isinstance(answer, list) \
         else [str(answer)]
-    bodies: dict[str, Any] = {}
+    received: list[tuple[str, Any]] = []
     deadline = time.monotonic() + SETTLE + 2
-    while len(bodies) < len(ids) and time.monotonic() < deadline:
+    while len(received) < len(ids) and time.monotonic() < deadline:
         params = _receive_params(steps, api_id, receiver, queue, 1)
         for item in _received(steps.call(api_id, receiver.name, params), receive.get("items")):
-            bodies[str(item.get(receive["id"]))] = item.get(receive["member"])
-    for msg_id in ids:
-        if msg_id not in bodies:
-            raise Unjudged(f"{receiver.name}: message {msg_id} not received within the wait")
-        if bodies[msg_id] != text:
-            got_body = bodies[msg_id]
+            received.append((str(item.get(receive["id"])), item.get(receive["member"])))
+    if len(received) < len(ids):
+        raise Unjudged(f"{receiver.name}: {len(ids) - len(received)} message(s) not received "
+                       f"within the wait")
+    # The same id when the message stays in one queue; a delivered copy may get its own id.
+    by_id = dict(received) if "slot" not in receive else {}
+    for msg_id, (_, body_got) in zip(ids, received, strict=False):
+        got_body = by_id.get(msg_id, body_got)
+        if got_body != text:
             where = _first_difference(text, got_body) if isinstance(got_body, str) else 0
             raise Broken(f"{receiver.name} {label} body: received {len(str(got_body))} "
                          f"characters, sent {len(text)}; first difference at {where}: "
                          f"sent {text[where:where + 8]!r}, received "
                          f"{str(got_body)[where:where + 8]!r}{steps.where()}", (steps.clause,))
+    if "slot" not in receive and set(ids) - set(by_id):
+        raise Broken(f"{receiver.name}: received ids {sorted(by_id)}, {sender.name} answered "
+                     f"{sorted(ids)}{steps.where()}", (steps.clause,))
 
 
 def _first_difference(a: str, b: str) -> int:
