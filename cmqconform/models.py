@@ -548,6 +548,17 @@ class SignatureMethod:
 
 
 @dataclass(frozen=True, slots=True)
+class SignedElement:
+    """A request element a signer's signature covers: ``header:Host``, ``param:*`` (every
+    signed pair), ``body``, ``query``, ``method``, ``auth:algorithm``, ``auth:scope`` or
+    ``window`` (the timestamp outside the documented skew)."""
+
+    at: str
+    text: str
+    source: Cite
+
+
+@dataclass(frozen=True, slots=True)
 class CommonParam:
     """A parameter every request of a surface carries (``Action``, ``X-TC-Timestamp``...)."""
 
@@ -597,6 +608,8 @@ class SurfaceFacts:
     envelope: Mapping[str, Any] = field(default_factory=dict)
     #: Fact name -> the erratum that decided its reading (``unknown_params``...).
     errata: Mapping[str, str] = field(default_factory=dict)
+    #: Signer -> the request elements its signature covers (signature integrity cases).
+    signed_elements: Mapping[str, tuple[SignedElement, ...]] = field(default_factory=dict)
 
     @property
     def default_signature_method(self) -> str:
@@ -682,6 +695,20 @@ class ApiSpec:
         return tuple(out)
 
 
+#: The kinds of property a product's properties.yaml declares (one list each).
+PROPERTY_KINDS = ("round_trips", "fidelity", "unique", "matching", "timers")
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """A property the doc states across calls (``specs/<product>/properties.yaml``): the clause
+    it is, and its declaration as the meta-schema shapes it (setter and readers, timer...)."""
+
+    kind: str
+    clause: Clause
+    body: Mapping[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class ProductSpec:
     """One product (``specs/<product>/product.yaml``): identity, surfaces, resources, facts."""
@@ -695,6 +722,8 @@ class ProductSpec:
     limits: Mapping[str, Limit] = field(default_factory=dict)
     patterns: Mapping[str, Pattern] = field(default_factory=dict)
     where: Where | None = None
+    #: The properties its properties.yaml declares, in file order.
+    properties: tuple[Property, ...] = ()
 
     def limit(self, name: str) -> int | float:
         """The value of a documented limit; KeyError if absent."""

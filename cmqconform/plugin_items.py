@@ -1,10 +1,12 @@
 """Spec-driven test items: one collector per surface the specs define, under suites/.
 
-``suites/generated`` holds the generated contract cases and ``suites/fuzz`` the property-based
-fuzz items. No file stands for a surface: the directory collector yields one virtual file per
-surface of the loaded specs (``generated/<surface>.spec``, ``fuzz/<surface>.fuzz``), so a new
-product's cases appear when its specs do. Items are named ``CreateQueue[VisibilityTimeout=43201]``
-and ``fuzz[<surface> SendMessage]`` and carry their clause ids.
+``suites/generated`` holds the generated contract cases, ``suites/properties`` the property
+cases (:mod:`cmqconform.properties`) and ``suites/fuzz`` the property-based fuzz items. No file
+stands for a surface: the directory collector yields one virtual file per surface of the loaded
+specs (``generated/<surface>.spec``, ``properties/<surface>.props``, ``fuzz/<surface>.fuzz``),
+so a new product's cases appear when its specs do. Items are named
+``CreateQueue[VisibilityTimeout=43201]`` and ``fuzz[<surface> SendMessage]`` and carry their
+clause ids.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from cmqconform.cases import generate
 from cmqconform.fuzz import fuzz_action, fuzz_id
 from cmqconform.fuzz.engine import base_clauses
+from cmqconform.properties import PropertyCase, property_cases, run_property
 from cmqconform.pytest_plugin import VerdictItem, get_run
 from cmqconform.runner import execute
 from cmqconform.spec import load_specs
@@ -95,6 +98,52 @@ class CaseItem(VerdictItem):
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Where the case comes from, for pytest's report."""
         # A line is required: pytest places a skip-marked item (a disabled case) by it.
+        return self.path, 0, f"{self.case.api} {self.case.id}"
+
+
+class PropertyDirectory(SurfaceDirectory):
+    """suites/properties: the property cases of every selected surface (round trips, strict
+    reads, name scope and matching, timers, signature integrity)."""
+
+    suffix = ".props"
+
+    def file_class(self) -> type[SurfaceFile]:
+        """:class:`PropertyFile`."""
+        return PropertyFile
+
+
+class PropertyFile(SurfaceFile):
+    """All property cases of one API surface."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        """One PropertyItem per property case."""
+        for case in property_cases(load_specs(), self.api):
+            yield PropertyItem.from_parent(self, name=case.id, case=case)
+
+
+class PropertyItem(VerdictItem):
+    """One property case run against the target (its second account too, when it has one)."""
+
+    def __init__(self, *, case: PropertyCase, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.clause_ids = case.clause_ids
+        self.api = case.api
+        self.action = case.action
+        self.case_kind = case.kind
+        self.add_marker(pytest.mark.clause(*case.clause_ids))
+        self.add_marker(pytest.mark.property)
+        if case.slow:
+            self.add_marker(pytest.mark.slow)
+
+    def runtest(self) -> None:
+        """Run the property; a fail raises ContractFailure, an error SuiteFault."""
+        run = get_run(self.config)
+        second = run.second_session() if self.case.kind == "unique" else None
+        self.settle(run_property(self.case, run.session, run.namer, second))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        """Where the case comes from, for pytest's report."""
         return self.path, 0, f"{self.case.api} {self.case.id}"
 
 

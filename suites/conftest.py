@@ -1,7 +1,8 @@
 """Conformance suites: generated cases (suites/generated) and hand-written scenarios.
 
-suites/generated and suites/fuzz hold no file per surface: they are collected by directory
-collectors (:mod:`cmqconform.plugin_items`) yielding one virtual file per surface of the specs.
+suites/generated, suites/properties and suites/fuzz hold no file per surface: they are collected
+by directory collectors (:mod:`cmqconform.plugin_items`) yielding one virtual file per surface of
+the specs.
 
 Run through ``cmqconform run`` (or ``pytest suites/`` with the cmqconform plugin, which the
 package registers as a pytest11 entry point). Fixtures come from :mod:`cmqconform.pytest_plugin`.
@@ -17,14 +18,18 @@ import pytest
 
 GENERATED_DIR = Path(__file__).parent / "generated"
 FUZZ_DIR = Path(__file__).parent / "fuzz"
+PROPERTIES_DIR = Path(__file__).parent / "properties"
 
 
 def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    """suites/generated and suites/fuzz: one collector per surface the specs define."""
-    from cmqconform.plugin_items import FuzzDirectory, GeneratedDirectory
+    """suites/generated, suites/properties and suites/fuzz: one collector per surface the specs
+    define."""
+    from cmqconform.plugin_items import FuzzDirectory, GeneratedDirectory, PropertyDirectory
 
     if path == GENERATED_DIR:
         return GeneratedDirectory.from_parent(parent, path=path)
+    if path == PROPERTIES_DIR:
+        return PropertyDirectory.from_parent(parent, path=path)
     if path == FUZZ_DIR:
         return FuzzDirectory.from_parent(parent, path=path)
     return None

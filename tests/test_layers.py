@@ -59,7 +59,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("spec", "configschema"),
     ("cases",),
     ("dialects", "targets", "session", "provision", "ratelimit", "preflight"),
-    ("checks", "runner", "fuzz"),
+    ("checks", "runner", "fuzz", "properties"),
     ("results", "results_enrich", "reporting", "coverage", "expectations"),
 )
 #: Never imported by the engine: the fronts, the emulator and the products.

@@ -59,7 +59,8 @@ def test_the_wheel_ships_the_suites_and_run_works_elsewhere(installed: Path,
                           text=True, env=_env(), timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     doc = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert doc["summary"]["total"] == doc["summary"]["pass"] == 26
+    # 26 generated and behaviour cases, 31 signature integrity cases (suites/properties).
+    assert doc["summary"]["total"] == doc["summary"]["pass"] == 57
 
 
 def test_plain_pytest_with_a_target_url_collects_the_bundled_suites(installed: Path,
@@ -81,6 +82,7 @@ def test_plain_pytest_with_a_target_url_collects_the_bundled_suites(installed: P
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     doc = json.loads((tmp_path / "out" / "results.json").read_text())
     # A URL target declares no second account: those scenarios skip.
-    assert doc["summary"]["total"] == 26 and doc["summary"]["fail"] == doc["summary"]["error"] == 0
-    assert all(c["id"].startswith(("generated/", "behaviour/")) for c in doc["cases"]), \
+    assert doc["summary"]["total"] == 57 and doc["summary"]["fail"] == doc["summary"]["error"] == 0
+    assert all(c["id"].startswith(("generated/", "behaviour/", "properties/"))
+               for c in doc["cases"]), \
         doc["cases"][0]["id"]

@@ -72,7 +72,7 @@ def check(func: Check) -> Check:
 def run_checks(ctx: CheckContext, case: Case, exchange: Exchange,
                names: tuple[str, ...] | None = None) -> list[Failure]:
     """Every failure the registered (or the named) checks find."""
-    from cmqconform.checks import rules  # noqa: F401  (registers the built-in checks)
+    from cmqconform.checks import rules, types  # noqa: F401  (registers the built-in checks)
 
     selected = [CHECKS.get(n) for n in names] if names is not None else list(CHECKS)
     return [f for f in (c(ctx, case, exchange) for c in selected) if f is not None]

@@ -264,6 +264,9 @@ class Gateway:
             shaped = shape(result, action.response, spec.types)
             if self.mutants.active("total-count-stringified") and "TotalCount" in shaped:
                 shaped["TotalCount"] = str(shaped["TotalCount"])
+            if self.mutants.active("listed-integers-as-floats"):
+                shaped = {k: [_floats(i) for i in v] if isinstance(v, list) else v
+                          for k, v in shaped.items()}
             shaped = deviate(shaped, shape_of["request_id"], self.mutants)
             if self.mutants.active("request-id-missing"):
                 return {shape_of["wrapper"]: shaped}
@@ -414,3 +417,12 @@ def create_app(product: ProductEmulator | str, accounts: AccountKeys, *,
     app = gateway_app(("/", *gateway.paths), gateway.handle, product.backend)
     app.state.gateway = gateway
     return app
+
+
+def _floats(item: Any) -> Any:
+    """A listed item with its integer members as JSON numbers (30 -> 30.0): mutant
+    ``listed-integers-as-floats``."""
+    if not isinstance(item, dict):
+        return item
+    return {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+            for k, v in item.items()}

@@ -143,8 +143,12 @@ def _verify_tc3(request: WireRequest, accounts: AccountKeys, now: float, skew: i
                     f"the credential date {match['date']} is not the UTC date of X-TC-Timestamp",
                     "Authorization")
     signed = match["headers"].split(";")
+    headers = request.headers
+    if mutants.active("tc3-content-type-parameters-ignored"):
+        # The media type's parameters (a charset) dropped before the canonical headers.
+        headers = {**headers, "content-type": headers.get("content-type", "").split(";")[0]}
     canonical = tc3_canonical_request(request.method, request.path, request.query,
-                                      request.headers, signed, request.body)
+                                      headers, signed, request.body)
     expected = tc3_signature(key, stamp, match["service"],
                              tc3_string_to_sign(stamp, match["service"], canonical))
     if not hmac.compare_digest(expected, match["sig"].lower()) \
@@ -172,6 +176,10 @@ def _verify_hmac(request: WireRequest, accounts: AccountKeys, now: float, skew: 
         method = DEFAULT_HMAC
     message = v1_string_to_sign(request.method, request.host, request.path, flat)
     expected = hmac_base64(key, message, method)
+    if mutants.active("hmac-method-either"):
+        # Whichever HMAC matches: the declared SignatureMethod binds nothing.
+        expected = next((e for e in (hmac_base64(key, message, m) for m in HMAC_METHODS)
+                         if hmac.compare_digest(e.encode(), signature.encode())), expected)
     if not hmac.compare_digest(expected.encode(), signature.encode()) \
             and not mutants.active("signature-unchecked"):
         raise Fault("signature_failure", "the signature does not match the request", "Signature")

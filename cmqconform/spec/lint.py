@@ -285,7 +285,12 @@ def lint(root: Path | None = None) -> list[SpecError]:
     specs = builder.build()
     # One fault can surface through several records (a parameter and its clauses); say it once.
     unique: dict[str, SpecError] = {}
-    for problem in builder.problems + Linter(specs, builder.documents).run():
+    problems = builder.problems + Linter(specs, builder.documents).run()
+    # A property naming a broken action file is broken by that file: its problem is told there.
+    broken = {Path(p.file).stem for p in problems if p.file and p.rule != "ref.property"}
+    for problem in problems:
+        if problem.rule == "ref.property" and any(f" {name}" in str(problem) for name in broken):
+            continue
         unique.setdefault(str(problem), problem)
     return list(unique.values())
 

@@ -52,16 +52,23 @@ from cmqconform.models import (
     ResourceKind,
     Rule,
     SignatureMethod,
+    SignedElement,
     SpecSet,
     SurfaceFacts,
     TypeSpec,
     Where,
     category_of,
 )
+from cmqconform.spec.properties import (
+    check_properties,
+    property_clauses,
+    read_properties,
+    signed_clauses,
+)
 from cmqconform.spec.yamlio import LineDict, line_at, load_yaml, plain
 
 SCHEMA_NAMES = ("common", "action", "types", "errors", "errata", "service", "push", "product",
-                "vendor")
+                "vendor", "properties")
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +267,8 @@ class SpecBuilder:
             self.merge_errata(errata, self.build_errata(folder / "errata.yaml"))
         resources = self.build_resources(doc.get("resources", LineDict()), name)
         recipes = self.build_recipes(doc.get("recipes", LineDict()), name)
+        props = read_properties(self, folder)
+        stated = property_clauses(props)
         surfaces: dict[str, ApiSpec] = {}
         for surface_id, body in doc["surfaces"].items():
             line = doc["surfaces"].line_of(surface_id)
@@ -275,6 +284,7 @@ class SpecBuilder:
                                        vendor, name)
             clauses = [self.surface_clause(item, service_name)
                        for item in service.get("clauses", ()) if item["api"] == surface_id]
+            clauses += stated.get(surface_id, [])
             surfaces[surface_id] = self.build_api(facts, folder / str(body["folder"]), vendor,
                                                   clauses, resources, recipes)
         product = ProductSpec(
@@ -286,7 +296,8 @@ class SpecBuilder:
             {k: Pattern(k, v["regex"], v["text"], self.cite(v["source"], service_name, v.line),
                         v.get("errata"))
              for k, v in service.get("patterns", {}).items()},
-            Where(name, doc.line))
+            Where(name, doc.line), tuple(props))
+        check_properties(self, props, surfaces)
         return product, surfaces
 
     def surface_facts(self, surface_id: str, product: str, service: str, body: LineDict,
@@ -334,6 +345,10 @@ class SpecBuilder:
             envelope=dict(value("envelope", {})),
             errata={k: str(v["errata"]) for k, v in facts.items()
                     if isinstance(v, Mapping) and "errata" in v},
+            signed_elements={
+                signer: tuple(SignedElement(e["at"], e["text"], cite("signed_elements", e))
+                              for e in items)
+                for signer, items in facts.get("signed_elements", {}).items()},
         )
 
     def build_resources(self, doc: LineDict, file: str) -> dict[str, ResourceKind]:
@@ -436,6 +451,7 @@ class SpecBuilder:
                    c.source, errata=c.errata, where=c.where)
             for c in conditions.values()
         ]
+        clauses += signed_clauses(facts)
         return ApiSpec(api, facts.version, actions, types, codes, conditions, tuple(clauses),
                        facts, push, common)
 

@@ -88,6 +88,9 @@ CATEGORIES: dict[str, Category] = {c.name: c for c in (
              ("behaviour/test_queue_lifecycle.py::test_names_unique_ignoring_case",
               "behaviour/test_queue_lifecycle.py::test_deleted_name_refused_inside_release",
               "behaviour/test_names.py", f"{_GEN} @resource")),
+    Category("properties", "properties from the specs: round trips, strict types, body fidelity, "
+             "name scope and matching, timers, signature integrity",
+             ("properties/",)),
     Category("consistency", "v3 and legacy consistency",
              ("behaviour/test_queue_lifecycle.py::test_queue_reads_back_on_the_other_surface",
               "behaviour/test_surface_consistency.py")),
@@ -345,6 +348,39 @@ CATALOG: tuple[Mutant, ...] = (
        "API 3.0 lists a subscription's FilterTags empty although legacy set them.",
        "cmq.v3.DescribeSubscriptionDetail.lists_subscriptions",
        "cmq.legacy.GetSubscriptionAttributes.reflects_subscribe"),
+
+    # -- properties (suites/properties) ----------------------------------------------------------
+    _m("listed-integers-as-floats", "properties",
+       "Listed items carry their integer members as JSON numbers (VisibilityTimeout 30.0), "
+       "which JSON Schema's integer still accepts.",
+       "cmq.v3.DescribeQueueDetail.response.QueueSet",
+       "cmq.v3.DescribeTopicDetail.response.TopicSet"),
+    _m("body-edges-stripped", "properties",
+       "Received message bodies lose the whitespace at their edges.",
+       "cmq.legacy.SendMessage.body_fidelity", "cmq.legacy.BatchSendMessage.body_fidelity"),
+    _m("visibility-fires-early", "properties",
+       "A received message is visible again after half its visibility timeout.",
+       "cmq.legacy.ReceiveMessage.visibility_window",
+       "cmq.legacy.BatchReceiveMessage.visibility_window"),
+    _m("delay-fires-early", "properties",
+       "A delayed message is visible after half its delaySeconds.",
+       "cmq.legacy.SendMessage.delay_window", "cmq.legacy.BatchSendMessage.delay_window"),
+    _m("queue-names-global", "properties",
+       "Queue names are unique across accounts, not per account: another account cannot reuse "
+       "one.",
+       "cmq.v3.CreateQueue.name_scope", "cmq.legacy.CreateQueue.name_scope"),
+    _m("exact-filter-substring", "properties",
+       "DescribeQueueDetail's exact QueueName filter matches any queue whose name contains it.",
+       "cmq.v3.DescribeQueueDetail.exact_match"),
+    _m("tc3-content-type-parameters-ignored", "properties",
+       "TC3 verification drops the Content-Type parameters, so a charset added after signing "
+       "is not caught (cmq-api.txt:401).",
+       "cmq.v3.auth.tc3_binds.header_content_type"),
+    _m("hmac-method-either", "properties",
+       "v1 verification accepts a signature made with either HMAC, whatever SignatureMethod "
+       "declares.",
+       "cmq.v3.auth.tcv1_binds.param_signaturemethod",
+       "cmq.legacy.auth.cmq_legacy_binds.param_signaturemethod"),
 )
 
 BY_NAME: dict[str, Mutant] = {m.name: m for m in CATALOG}

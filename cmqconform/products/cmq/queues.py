@@ -173,13 +173,18 @@ class Queue:
             message.dequeue_count += 1
             if message.dequeue_count == 1:
                 message.first_dequeue_time = now
-            hidden = 0 if self.mutants.active("visibility-not-applied") else visibility_timeout
+            hidden: float = 0 if self.mutants.active("visibility-not-applied") \
+                else visibility_timeout
+            if self.mutants.active("visibility-fires-early"):
+                hidden = visibility_timeout / 2
             message.visible_at = now + hidden
             message.handle = msg_id if self.mutants.active("handle-is-message-id") else numeric_id()
             self._handles[message.handle] = msg_id
             self._index(message, now)
             return ReceivedMessage(
-                msg_id=msg_id, receipt_handle=message.handle, body=message.body,
+                msg_id=msg_id, receipt_handle=message.handle,
+                body=message.body.strip() if self.mutants.active("body-edges-stripped")
+                else message.body,
                 enqueue_time=int(message.enqueue_time),
                 first_dequeue_time=int(message.first_dequeue_time),
                 # Rounded up: the doc promises the handle fails from nextVisibleTime on

@@ -120,6 +120,9 @@ class Backend(TopicOps):
             now = self._now()
             taken = {n for n in space.queues} if not self.mutants.active("names-case-sensitive") \
                 else {q.name for q in space.queues.values()}
+            if self.mutants.active("queue-names-global"):
+                # One namespace for every account instead of one per account.
+                taken |= {n for other in self._accounts.values() for n in other.queues}
             if (name if self.mutants.active("names-case-sensitive") else name.lower()) in taken:
                 raise Fault("queue_exists", f"queue {name} already exists", "queueName")
             self._reserve_name(space, "queue", name, now)
@@ -217,6 +220,9 @@ class Backend(TopicOps):
             space = self._account(account)
             if tag_key is not None:
                 return Page(0, ())
+            if names and self.mutants.active("exact-filter-substring"):
+                # The exact-name filter matched as a fuzzy search word.
+                search_word, names = names[0], None
             chosen = listed((q.name for q in space.queues.values()), search_word, names)
             items = [self._describe_queue(account, space.queues[n.lower()]) for n in chosen]
             return page_of(items, offset, limit, self.mutants)
@@ -297,8 +303,10 @@ class Backend(TopicOps):
         for body in bodies:
             if self.mutants.active("delay-ignored"):
                 delay_seconds = 0
+            delay: float = delay_seconds / 2 if self.mutants.active("delay-fires-early") \
+                else delay_seconds
             message = Message(msg_id=numeric_id(), body=body, enqueue_time=now,
-                              visible_at=now + delay_seconds, delayed=delay_seconds > 0)
+                              visible_at=now + delay, delayed=delay_seconds > 0)
             queue.add(message, now)
             ids.append(message.msg_id)
         return ids
