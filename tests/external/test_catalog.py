@@ -75,7 +75,7 @@ def test_a_malformed_entry_names_file_line_and_field(tmp_path: Path, old: str, n
 
 def test_unknown_only_names_the_valid_ones() -> None:
     """An unknown deviation name is a usage error listing the catalog."""
-    with pytest.raises(ConfigError, match="valid names: .*receive-body-base64"):
+    with pytest.raises(ConfigError, match=r"valid names: .*receive-body-base64"):
         lookup(load_catalog(), "nope")
 
 
