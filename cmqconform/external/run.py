@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,17 +235,18 @@ def markdown(report: ExternalReport) -> str:
              f"Wall time {report.seconds:.0f} s with {report.jobs} jobs; "
              f"{len(s['caught_by_accident'])} caught by accident, {len(s['missed'])} missed, "
              f"{len(s['not_exercised'])} not exercised, {len(s['errors'])} not judged.", "",
-             *score_table(report.outcomes)]
+             *score_table(report.document()["results"])]
     return "\n".join(lines) + "\n"
 
 
-def score_table(outcomes: Sequence[Outcome]) -> list[str]:
-    """One row per deviation: its state and the clause ids of the catches naming its rule."""
+def score_table(results: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One row per deviation of external.json's ``results``: its state and the clause ids of
+    the catches naming its rule (docs/mutants.md quotes these rows)."""
     rows = ["| deviation | source | state | catching clause ids |", "|---|---|---|---|"]
-    for o in outcomes:
-        clauses = ", ".join(f"`{c}`" for c in catching_clauses(o))
-        state = o.state if o.state != "caught" else f"caught ({len(o.outcome.on_rule)} tests)"
-        rows.append(f"| `{o.deviation.name}` | {o.deviation.source} | {state} | {clauses} |")
+    for r in results:
+        clauses = ", ".join(f"`{c}`" for c in r["catching_clauses"])
+        state = f"caught ({r['on_rule']} tests)" if r["state"] == "caught" else r["state"]
+        rows.append(f"| `{r['deviation']}` | {r['source']} | {state} | {clauses} |")
     return rows
 
 

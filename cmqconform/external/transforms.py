@@ -112,9 +112,9 @@ def apply_response(doc: dict[str, Any], op: str, params: Mapping[str, Any]) -> i
         return 1
     changed = 0
     for parent, key in list(_parents(doc, steps)):
-        if key not in parent:
-            continue
-        value = parent[key]
+        if key not in parent and op != "set":
+            continue  # only ``set`` adds a member the answer lacks (an Error on a success)
+        value = parent.get(key)
         if op == "retype":
             new = retype(value, str(params["to"]))
             if new is value or (new == value and type(new) is type(value)):

@@ -145,7 +145,7 @@ def test_v3_answers_have_their_documented_types(strict: Any, cmq_resources: Any)
     res = cmq_resources(V3)
     queue, topic, sub = res.namer.name(), res.namer.name(), res.namer.name()
     res.created += [("queue", queue, None), ("topic", topic, None)]
-    strict(V3, "CreateQueue", queuename=queue, visibilitytimeout=45)
+    strict(V3, "CreateQueue", queuename=queue, visibilitytimeout=45, trace=True)
     strict(V3, "CreateTopic", topicname=topic, filtertype=2)
     res.created.append(("subscription", sub, topic))
     strict(V3, "CreateSubscribe", topicname=topic, subscriptionname=sub, protocol="queue",
@@ -153,6 +153,22 @@ def test_v3_answers_have_their_documented_types(strict: Any, cmq_resources: Any)
     strict(V3, "DescribeQueueDetail", filters=[{"Name": "QueueName", "Values": [queue]}])
     strict(V3, "DescribeTopicDetail", topicname=topic)
     strict(V3, "DescribeSubscriptionDetail", topicname=topic)
+
+
+@pytest.mark.clause("cmq.v3.DeleteTopic.deletes_topic", "cmq.v3.DeleteTopic.response.RequestId")
+def test_v3_delete_topic_succeeds_and_the_topic_is_gone(cmq_session: Any,
+                                                        cmq_resources: Any) -> None:
+    """DeleteTopic of a topic without subscriptions answers success (no Error member) and the
+    topic is no longer listed."""
+    res = cmq_resources(V3)
+    topic = res.namer.name()
+    res.created.append(("topic", topic, None))
+    expect_ok(cmq_session, V3, "CreateTopic", topicname=topic)
+    expect_ok(cmq_session, V3, "DeleteTopic", "cmq.v3.DeleteTopic.deletes_topic", topicname=topic)
+    res.created.remove(("topic", topic, None))
+    got = expect_ok(cmq_session, V3, "DescribeTopicDetail",
+                    filters=[{"Name": "TopicName", "Values": [topic]}])
+    assert got.data["TopicSet"] == [], f"DescribeTopicDetail lists {topic} after DeleteTopic"
 
 
 @pytest.mark.clause("cmq.legacy.SendMessage.sends_message", "cmq.legacy.SendMessage.unique_msg_id",

@@ -31,6 +31,7 @@ def _doc() -> dict[str, Any]:
     ("duplicate-item", {"path": "items"}, lambda d: d["items"][2] == d["items"][0]),
     ("copy", {"path": "total", "from": "code"}, lambda d: d["total"] == 0),
     ("wrap", {"key": "Response"}, lambda d: d["Response"]["total"] == 3),
+    ("set", {"path": "Error", "value": {"Code": "X"}}, lambda d: d["Error"] == {"Code": "X"}),
 ])
 def test_response_ops_change_the_named_members(op: str, params: dict[str, Any],
                                                check: Any) -> None:
