@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import tomllib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -110,25 +111,31 @@ class Served:
         return f"http://127.0.0.1:{port}", Credentials.of(sid, key)
 
     def target_file(self, proxy_url: str) -> Path:
-        """A target file sending the suite to ``proxy_url``."""
+        """A target file sending the suite to ``proxy_url`` (a given target's credentials,
+        limits and push scale kept: only its address changes)."""
         from cmqconform.spec import load_specs
         from cmqconform.targets import default_region
 
         specs = load_specs()
-        limits = {name: limit.value for p in specs.products.values()
-                  for name, limit in p.limits.items()}
-        lines = [f'name = "deviation proxy ({self.work.name})"', f'url = "{proxy_url}"',
-                 f'region = "{default_region(specs)}"']
-        if self.given is None:
-            lines += [f"push_time_scale = {PUSH_TIME_SCALE}", "", "[second_credentials]",
-                      f'secret_id_env = "{SECOND_ID_ENV}"', f'secret_key_env = "{SECOND_KEY_ENV}"',
-                      "", "[declared_limits]"]
-            lines += [f"{key} = {int(limits[name])}"
-                      for key, name in (("topics", "topics_per_account"),
-                                        ("subscriptions_per_topic", "subscriptions_per_topic"))
-                      if name in limits]
+        doc: dict[str, Any] = {}
+        if self.given is not None:
+            with open(self.given, "rb") as handle:
+                doc = {k: v for k, v in tomllib.load(handle).items()
+                       if k not in ("url", "surfaces", "name")}
+        else:
+            limits = {name: limit.value for p in specs.products.values()
+                      for name, limit in p.limits.items()}
+            doc = {"push_time_scale": PUSH_TIME_SCALE,
+                   "second_credentials": {"secret_id_env": SECOND_ID_ENV,
+                                          "secret_key_env": SECOND_KEY_ENV},
+                   "declared_limits": {key: int(limits[name]) for key, name in (
+                       ("topics", "topics_per_account"),
+                       ("subscriptions_per_topic", "subscriptions_per_topic"))
+                       if name in limits}}
+        doc = {"name": f"deviation proxy ({self.work.name})", "url": proxy_url,
+               "region": default_region(specs), **doc}
         path = self.work / "target.toml"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        path.write_text(_toml(doc), encoding="utf-8")
         return path
 
     def stop(self) -> None:
@@ -138,6 +145,19 @@ class Served:
         if self.proc is not None:
             stop_process(self.proc)
             self.proc = None
+
+
+def _toml(doc: Mapping[str, Any]) -> str:
+    """``doc`` as TOML: scalars first, then one table per mapping (one level, as targets use)."""
+    def value(v: Any) -> str:
+        return json.dumps(v) if isinstance(v, (str, bool, int, float)) else \
+            "[" + ", ".join(value(x) for x in v) + "]"
+    lines = [f"{k} = {value(v)}" for k, v in doc.items() if not isinstance(v, Mapping)]
+    for key, table in doc.items():
+        if isinstance(table, Mapping):
+            lines += ["", f"[{key}]", *(f"{k} = {value(v)}" for k, v in table.items()
+                                         if not isinstance(v, Mapping))]
+    return "\n".join(lines) + "\n"
 
 
 def run_through(deviation: Deviation | None, select: Sequence[str], work: Path, product: str,
@@ -307,7 +327,8 @@ def cmd_external(args: argparse.Namespace) -> int:
         return 0
     if args.jobs < 1:
         raise ConfigError(f"-j must be >= 1: {args.jobs}")
-    chosen = [lookup(catalog, n) for n in args.only] if args.only else list(catalog)
+    chosen = [lookup(catalog, n) for n in dict.fromkeys(args.only)] if args.only \
+        else list(catalog)
     report = external(chosen, jobs=args.jobs, product=args.product, target=args.target,
                       work=Path(args.keep) if args.keep else None)
     write_report(report, Path(args.report_dir))

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
 
 from cmqconform.dialects.credentials import Credentials
 from cmqconform.emulator.server import EmulatorServer
 from cmqconform.external.catalog import Deviation, load_catalog, lookup
 from cmqconform.external.proxy import DeviationProxy, DeviationServer
+from cmqconform.external.run import run_through
 from cmqconform.session import Session
 from cmqconform.spec import load_specs
 from cmqconform.targets import target_from_url
+from tests.processes import run
 
 SID, SKEY = "AKIDexternalproxy0001", "external-proxy-secret-key-01"
 
@@ -93,3 +100,40 @@ def test_an_error_deviation_touches_errors_only() -> None:
         gone = s.call("cmq.v3", "DeleteQueue", {"QueueName": "ext-missing"})
     assert isinstance(gone.code, str) and gone.code.startswith("resourcenotfound")
     assert proxy.applied == 1
+
+
+def test_a_given_target_runs_through_the_proxy(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_through with ``--target``: the suite reaches the given target through the proxy, the
+    proxy re-signs with that target's keys, and a deviated answer fails the scenario."""
+    monkeypatch.setenv("EXT_TEST_ID", SID)
+    monkeypatch.setenv("EXT_TEST_KEY", SKEY)
+    test = "behaviour/test_messages.py::test_send_receive_round_trip"
+    with EmulatorServer({SID: SKEY}) as upstream:
+        target = tmp_path / "target.toml"
+        target.write_text(f'name = "given"\nurl = "{upstream}"\nregion = "ap-guangzhou"\n'
+                          '\n[credentials]\n'
+                          'secret_id_env = "EXT_TEST_ID"\nsecret_key_env = "EXT_TEST_KEY"\n',
+                          encoding="utf-8")
+        clean, applied, _ = run_through(None, [test], tmp_path / "base", "cmq", str(target))
+        bad, applied, _ = run_through(_dev("receive-body-base64"), [test], tmp_path / "dev",
+                                      "cmq", str(target))
+    assert [(c["id"], c["verdict"]) for c in clean.cases] == [(test, "pass")], clean.error
+    assert [(c["id"], c["verdict"]) for c in bad.cases] == [(test, "fail")], bad.error
+    assert applied >= 1
+    assert SKEY not in (tmp_path / "dev" / "target.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_mutate_external_end_to_end(tmp_path: Path) -> None:
+    """``mutate --external --only`` x2: a baseline, two deviations caught on rule, the reports."""
+    names = ["receive-body-base64", "v3-queue-id-differs-from-create"]
+    argv = [sys.executable, "-m", "cmqconform.cli", "mutate", "--external", "--json", "-j", "2",
+            "--report-dir", str(tmp_path), *(f"--only={n}" for n in names)]
+    proc = run(argv, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads(proc.stdout)
+    assert (summary["deviations"], summary["caught_on_rule"]) == (2, 2)
+    assert all(r["catching_clauses"] for r in summary["results"])
+    assert "| `receive-body-base64` | cmq-api.txt:5363 | caught" in (
+        tmp_path / "external.md").read_text(encoding="utf-8")
