@@ -83,6 +83,7 @@ class Served:
     def __init__(self, work: Path, product: str, target: str | None) -> None:
         self.work, self.product, self.given = work, product, target
         self.proc: subprocess.Popen[bytes] | None = None
+        self.keys: str | None = None
         self.env = dict(os.environ)
 
     def start(self) -> tuple[str, Credentials | None]:
@@ -101,7 +102,10 @@ class Served:
         (sid, key), (sid2, key2) = embedded_credentials(), embedded_credentials()
         self.env.update({SECRET_ID_ENV: sid, SECRET_KEY_ENV: key,
                          SECOND_ID_ENV: sid2, SECOND_KEY_ENV: key2})
-        accounts = self.work / "accounts.json"
+        # The second account reaches serve in a private file (never argv, never the kept
+        # work folder), removed when the run stops.
+        self.keys = tempfile.mkdtemp(prefix="cmqc-external-keys-")
+        accounts = Path(self.keys) / "accounts.json"
         fd = os.open(accounts, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump({"accounts": {sid2: key2}, "tokens": {}}, handle)
@@ -145,6 +149,9 @@ class Served:
         if self.proc is not None:
             stop_process(self.proc)
             self.proc = None
+        if self.keys is not None:
+            shutil.rmtree(self.keys, ignore_errors=True)
+            self.keys = None
 
 
 def _toml(doc: Mapping[str, Any]) -> str:

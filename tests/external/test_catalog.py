@@ -3,6 +3,7 @@ naming file, line and field (exit 2), and ``mutate --external --list`` prints ev
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from cmqconform.errors import ConfigError, SpecError
 from cmqconform.external.catalog import load_catalog, lookup
-from cmqconform.external.run import catalog_table
+from cmqconform.external.run import catalog_table, score_table
 from cmqconform.products.cmq.mutants import CATALOG as OWN_MUTANTS
 from tests.processes import run
 
@@ -101,3 +102,15 @@ def test_list_prints_every_deviation_and_the_docs_quote_it() -> None:
         assert f"| `{d.name}` | {d.source}" in proc.stdout
     docs = (Path(__file__).parents[2] / "docs" / "mutants.md").read_text(encoding="utf-8")
     assert proc.stdout in docs, "docs/mutants.md: paste `cmqconform mutate --external --list`"
+
+
+def test_docs_quote_the_committed_external_score() -> None:
+    """reports/mutation/external.json covers the whole catalog, and docs/mutants.md carries its
+    score rows (per deviation the clause ids that catch it)."""
+    root = Path(__file__).parents[2]
+    report = json.loads((root / "reports" / "mutation" / "external.json").read_text("utf-8"))
+    assert [r["deviation"] for r in report["results"]] == [d.name for d in load_catalog()], (
+        "reports/mutation/external.json is stale: run cmqconform mutate --external")
+    docs = (root / "docs" / "mutants.md").read_text(encoding="utf-8")
+    assert "\n".join(score_table(report["results"])) in docs, (
+        "docs/mutants.md: paste the table of reports/mutation/external.md")
