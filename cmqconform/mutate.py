@@ -505,6 +505,10 @@ def cmd_mutate(args: argparse.Namespace) -> int:
     if args.external:
         from cmqconform.external.run import cmd_external
 
+        if args.full or args.confirm or args.product != DEFAULT_PRODUCT:
+            raise ConfigError("--full, --confirm and --product go without --external (the "
+                              "external catalog is CMQ's, each deviation runs its selection)")
+
         return cmd_external(args)
     if args.target or args.catalog:
         raise ConfigError("--target and --catalog go with --external")

@@ -114,3 +114,12 @@ def test_docs_quote_the_committed_external_score() -> None:
     docs = (root / "docs" / "mutants.md").read_text(encoding="utf-8")
     assert "\n".join(score_table(report["results"])) in docs, (
         "docs/mutants.md: paste the table of reports/mutation/external.md")
+
+
+@pytest.mark.parametrize("argv", [["--external", "--full"], ["--target", "t.toml"],
+                                  ["--external", "--only", "nope"]])
+def test_mismatched_options_are_usage_errors(argv: list[str]) -> None:
+    """Options of the other mode, or an unknown deviation, exit 2 with one line."""
+    proc = run([sys.executable, "-m", "cmqconform.cli", "mutate", *argv], timeout=120)
+    assert proc.returncode == 2 and proc.stderr.startswith("cmqconform: "), proc.stderr
+    assert "Traceback" not in proc.stderr
