@@ -502,6 +502,16 @@ def catalog_table(catalog: Catalog | None = None) -> str:
 
 def cmd_mutate(args: argparse.Namespace) -> int:
     """Run the mutants; 0 when every non-equivalent one is caught, 1 otherwise, 2 usage error."""
+    if args.external:
+        from cmqconform.external.run import cmd_external
+
+        if args.full or args.confirm or args.product != DEFAULT_PRODUCT:
+            raise ConfigError("--full, --confirm and --product go without --external (the "
+                              "external catalog is CMQ's, each deviation runs its selection)")
+
+        return cmd_external(args)
+    if args.target or args.catalog:
+        raise ConfigError("--target and --catalog go with --external")
     catalog = catalog_of(args.product)
     if args.list:
         print(catalog_table(catalog), end="")
@@ -543,4 +553,13 @@ def add_mutate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help=f"where each mutant's run and the score go (default {DEFAULT_REPORT_DIR})")
     p.add_argument("--keep", metavar="DIR", help="keep every run's logs and results in DIR")
     p.add_argument("--list", action="store_true", help="print the catalog as a markdown table")
+    p.add_argument("--external", action="store_true",
+                   help="run the external deviations instead: a proxy between the suite and the "
+                        "target injects one doc-derived deviation at a time (reports/mutation/"
+                        "external.json)")
+    p.add_argument("--target", metavar="FILE",
+                   help="with --external: the target behind the proxy (default: a fresh "
+                        "emulator per run)")
+    p.add_argument("--catalog", metavar="FILE",
+                   help="with --external: the deviation catalog (default: the bundled one)")
     p.set_defaults(func=cmd_mutate)

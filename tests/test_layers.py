@@ -63,8 +63,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("results", "results_enrich", "reporting", "coverage", "expectations"),
 )
 #: Never imported by the engine: the fronts, the emulator and the products.
-OUTSIDE = ("emulator", "products", "proxy", "pytest_plugin", "plugin_run", "plugin_report",
-           "plugin_items", "cli", "run", "mutate", "mutate_select", "__main__")
+OUTSIDE = ("emulator", "products", "proxy", "external", "pytest_plugin", "plugin_run",
+           "plugin_report", "plugin_items", "cli", "run", "mutate", "mutate_select", "__main__")
 
 
 def _unit(module: str) -> str | None:
