@@ -218,10 +218,66 @@ class Resources:
                 and self.api in kind.create and delete.lower() != self.action
                 and length is None)
 
-    def release(self, *, refused: bool) -> None:
+    def made_with(self, kind: str, attrs: Attrs = ()) -> dict[str, Any]:
+        """The values (lower-cased member -> value) a resource of ``kind`` made by
+        :meth:`create` with ``attrs`` holds: those attributes (``max`` as the spec maximum),
+        else the create recipe's plain values; every other member at its spec default."""
+        spec = self._kind(kind)
+        action = self._action(spec, "create")
+        if action is None:
+            return {}
+        create = self.session.specs.api(self.api).actions[action]
+        values = {p.name.lower(): p.default for p in create.request if p.default is not None}
+        if attrs:
+            values.update((k.lower(), v) for k, v in
+                          (_attr_value(create, name, value) for name, value in attrs))
+        else:
+            values.update((k, v) for k, v in create.recipe.values.items()
+                          if not isinstance(v, Ref | Now))
+        return values
+
+    def restore(self, kind: str, name: str, parent: str | None, attrs: Attrs,
+                sent: Mapping[str, Any]) -> bool:
+        """Reset a borrowed resource in place after the case's accepted call ``sent`` may have
+        changed it; whether it is as it was made again (else it is retired).
+
+        Only an action setting the kind's creation attributes (a request member the create
+        action has too) is restored, and only when the call named the resource by the kind's
+        own name member: the same action is sent again with each member the call set back at
+        its value from :meth:`made_with`. A call that set none changed nothing; a member with
+        no creation value (a dead-letter binding, a tag), a refused or failed restoring call
+        or any other action: False.
+        """
+        spec = self._kind(kind)
+        api = self.session.specs.api(self.api)
+        action = next((a for a in api.actions.values() if a.name.lower() == self.action), None)
+        create = self._action(spec, "create")
+        if action is None or create is None or spec.name_member is None:
+            return False
+        creatable = {p.name.lower() for p in api.actions[create].request}
+        members = {p.name.lower() for p in action.request}
+        identity = {spec.name_member: name}
+        if spec.parent:
+            identity[self._kind(spec.parent).name_member or spec.parent] = str(parent)
+        settable = members & (creatable - set(identity))
+        # An array sent flat (``filterTag.0``) is its member.
+        called = {k.split(".")[0].lower(): v for k, v in sent.items()}
+        if not settable or any(called.get(k) != v for k, v in identity.items()):
+            return False
+        changed = [k for k in called if k in members and k not in identity]
+        if not changed:
+            return True
+        made = self.made_with(kind, attrs)
+        if any(k not in made for k in changed):
+            return False
+        got = self._call(action.name, **identity, **{k: made[k] for k in changed})
+        return got.ok
+
+    def release(self, *, refused: bool, sent: Mapping[str, Any] | None = None) -> None:
         """Settle what was borrowed: back to the pool when the case's action leaves it as it
-        was (the kind's ``shared_by``) or the target ``refused`` the case's call; otherwise
-        retired, deleted by :meth:`cleanup` (a resource inside a retired one goes with it).
+        was (the kind's ``shared_by``), the target ``refused`` the case's call, or the call it
+        accepted (``sent``) only set attributes :meth:`restore` puts back; otherwise retired,
+        deleted by :meth:`cleanup` (a resource inside a retired one goes with it).
 
         A refused call made nothing either: the fresh names it carried are not deleted (the
         end-of-run sweep still catches one a target made while refusing).
@@ -240,7 +296,8 @@ class Resources:
         for kind, name, parent, attrs in self.borrowed:
             spec = kinds[kind]
             parent_gone = spec.parent is not None and (spec.parent, str(parent)) in retired
-            if not parent_gone and (refused or self.action in spec.shared_by):
+            if not parent_gone and (refused or self.action in spec.shared_by or (
+                    sent is not None and self.restore(kind, name, parent, attrs, sent))):
                 self.pool.give(self.api, kind, name, parent, attrs)
             else:
                 retired.add((kind, name))

@@ -60,17 +60,44 @@ def test_readers_share_one_queue_and_the_drain_deletes_it(
     assert sweep(session, "cmqc-pooltest") == []
 
 
-def test_an_accepted_change_retires_a_refused_one_returns(
+def attributes(session: Session, queue: str) -> dict[str, Any]:
+    """GetQueueAttributes of ``queue`` without the members that move by themselves."""
+    got = session.call(LEGACY, "GetQueueAttributes", {"queueName": queue})
+    assert got.ok, got.describe()
+    return {k: v for k, v in got.data.items() if not k.lower().endswith(("time", "id"))}
+
+
+def test_an_accepted_change_is_put_back_in_place(
         session: Counting, cases: dict[str, Case]) -> None:
     pool = Pool(session, Namer("pooltest", "w1"))
     refused = "SetQueueAttributes[maxMsgHeapNum=not-a-number]"
-    changed = "SetQueueAttributes[maxMsgHeapNum=1000000]"
-    for name in (refused, refused, changed, "GetQueueAttributes[baseline]"):
+    assert execute(cases[refused], session, pool.namer, pool=pool).verdict == "pass"
+    (queue,) = pool.free[(LEGACY, "queue", None, ())]
+    made = attributes(session, queue)
+    for name in ("SetQueueAttributes[maxMsgHeapNum=1000000]",
+                 "SetQueueAttributes[rewindSeconds=1296000]", "SetQueueAttributes[baseline]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
-    # Refused twice (the same queue), accepted once (retired, deleted), then a fresh one.
-    assert session.sent["CreateQueue"] == 2 and session.sent["DeleteQueue"] == 1
-    assert len(pool.alive) == 1
+        # The next borrower gets the same queue, with the attributes it was made with.
+        assert pool.free[(LEGACY, "queue", None, ())] == [queue], name
+        assert attributes(session, queue) == made, name
+    # One queue for all; each accepted change (not the baseline, which set nothing) was sent
+    # again with the creation values.
+    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    assert session.sent["SetQueueAttributes"] == 1 + 3 + 2
     pool.drain()
+
+
+def test_a_change_with_no_creation_value_retires(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w4"))
+    # The tags a pooled subscription was made without cannot be sent back: it is retired.
+    for name in ("SetSubscriptionAttributes[filterTag=[taga]]",
+                 "SetSubscriptionAttributes[notifyStrategy=BACKOFF_RETRY]"):
+        assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
+    assert session.sent["Subscribe"] == 2 and session.sent["Unsubscribe"] == 1
+    assert session.sent["CreateTopic"] == 1  # the topic is shared by both
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
 
 
 def test_a_deletion_case_makes_and_deletes_its_own_once(
