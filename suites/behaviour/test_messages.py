@@ -18,6 +18,7 @@ from behaviour_steps import (
     expect_error,
     expect_ok,
     limit,
+    long_wait,
     param,
     polled,
     queue_legacy,
@@ -327,14 +328,16 @@ def test_batch_receive_hides_until_visibility_timeout(cmq_session: Any,
                 "cmq.legacy.BatchReceiveMessage.visibility_timeout")
 
     def both_back() -> list[str] | None:
+        wait = long_wait(cmq_session, LEGACY, "BatchReceiveMessage", deadline)
         got = polled(cmq_session, LEGACY,
                      call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue,
-                          numofmsg=2, pollingwaitseconds=0), f"BatchReceiveMessage {queue}")
+                          numofmsg=2, pollingwaitseconds=wait), f"BatchReceiveMessage {queue}")
         if got is not None:
             back.extend(item["msgBody"] for item in got.data["msgInfoList"])
         return back if len(back) >= 2 else None
 
     back: list[str] = []
+    deadline = time.monotonic() + SETTLE
     assert sorted(wait_for(both_back, SETTLE) or back) == ["a", "b"], (
         f"after the visibility timeout: received again {back}")
 
