@@ -88,9 +88,16 @@ class Pool:
         """Take back a borrowed resource, unchanged."""
         self.free.setdefault((api, kind, parent, attrs), []).append(name)
 
-    def retire(self, api: str, kind: str, name: str, parent: str | None) -> None:
-        """Forget a borrowed resource its borrower deletes."""
+    def retire(self, api: str, kind: str, name: str,
+               parent: str | None) -> list[tuple[str, str, str | None]]:
+        """Forget a borrowed resource its borrower deletes; the free resources inside it
+        (kind, name, parent), forgotten too, for the borrower to delete first."""
         self.alive = [r for r in self.alive if r != (api, kind, name, parent)]
+        inside: list[tuple[str, str, str | None]] = []
+        for key in [k for k in self.free if k[0] == api and k[2] == name]:
+            inside += [(key[1], child, name) for child in self.free.pop(key)]
+        self.alive = [r for r in self.alive if (r[1], r[2], r[3]) not in inside]
+        return inside
 
     def drain(self) -> list[str]:
         """Delete every pooled resource (children first); the problems met."""
@@ -112,7 +119,7 @@ class Resources:
     """
 
     def __init__(self, session: Session, api: str, namer: Namer, *, pool: Pool | None = None,
-                 action: str | None = None) -> None:
+                 action: str | None = None, refusal_expected: bool = False) -> None:
         self.session = session
         self.api = api
         self.namer = namer
@@ -122,6 +129,9 @@ class Resources:
         self.created: list[tuple[str, str, str | None]] = []
         self.pool = pool
         self.action = (action or "").lower()
+        #: The case expects its call refused: a deletion case borrows too (a refused call
+        #: deletes nothing; one the target wrongly accepts retires what it deleted).
+        self.refusal_expected = refusal_expected
         #: (kind, name, parent's name, attributes) borrowed from the pool, in order.
         self.borrowed: list[tuple[str, str, str | None, Attrs]] = []
         #: Fresh names of the case's own call (never provided): made only if it is accepted.
@@ -211,11 +221,13 @@ class Resources:
     def _borrows(self, kind: ResourceKind, length: int | None) -> bool:
         """Whether a need of ``kind`` is lent by the pool: a named kind the surface creates and
         deletes, needed with no particular name length, by a case whose action does not
-        delete it (a need with attributes borrows one made with the same)."""
+        delete it or that expects its call refused (a need with attributes borrows one made
+        with the same)."""
         delete = kind.delete.get(self.api)
         return (self.pool is not None and bool(self.action) and kind.name_member is not None
                 and kind.id_member is None and delete is not None
-                and self.api in kind.create and delete.lower() != self.action
+                and self.api in kind.create
+                and (delete.lower() != self.action or self.refusal_expected)
                 and length is None)
 
     def made_with(self, kind: str, attrs: Attrs = ()) -> dict[str, Any]:
@@ -274,9 +286,10 @@ class Resources:
         return got.ok
 
     def release(self, *, refused: bool, sent: Mapping[str, Any] | None = None) -> None:
-        """Settle what was borrowed: back to the pool when the case's action leaves it as it
-        was (the kind's ``shared_by``), the target ``refused`` the case's call, or the call it
-        accepted (``sent``) only set attributes :meth:`restore` puts back; otherwise retired,
+        """Settle what was borrowed: back to the pool when the case's call did not name it,
+        its action leaves it as it was (the kind's ``shared_by``), the target ``refused`` the
+        call, or the call it accepted (``sent``) only set attributes :meth:`restore` puts back;
+        otherwise retired,
         deleted by :meth:`cleanup` (a resource inside a retired one goes with it).
 
         A refused call made nothing either: the fresh names it carried are not deleted (the
@@ -284,25 +297,30 @@ class Resources:
         """
         if self.pool is None:
             return
+        # An accepted delete removed what it named: no second delete at cleanup.
+        gone = set() if sent is None else {k.name for k in self.product.resources.values()
+                                           if (k.delete.get(self.api) or "").lower()
+                                           == self.action}
         if refused:
             self.created = [c for c in self.created if (c[0], c[1]) not in self.fresh]
         else:
-            # An accepted delete removed what it named: no second delete at cleanup.
-            gone = {k.name for k in self.product.resources.values()
-                    if (k.delete.get(self.api) or "").lower() == self.action}
             self.created = [c for c in self.created if c[0] not in gone or c[1] not in self.sent]
         retired: set[tuple[str, str]] = set()
         kinds = self.product.resources
         for kind, name, parent, attrs in self.borrowed:
             spec = kinds[kind]
             parent_gone = spec.parent is not None and (spec.parent, str(parent)) in retired
-            if not parent_gone and (refused or self.action in spec.shared_by or (
+            # A call changes only what it names (a subscription's queue is not its topic's):
+            # a resource whose name it did not carry goes back as well.
+            if not parent_gone and (refused or name not in self.sent
+                                    or self.action in spec.shared_by or (
                     sent is not None and self.restore(kind, name, parent, attrs, sent))):
                 self.pool.give(self.api, kind, name, parent, attrs)
             else:
                 retired.add((kind, name))
-                self.pool.retire(self.api, kind, name, parent)
-                self.created.append((kind, name, parent))
+                self.created += self.pool.retire(self.api, kind, name, parent)
+                if kind not in gone or name not in self.sent:
+                    self.created.append((kind, name, parent))
         self.borrowed.clear()
 
     def get(self, kind: str, slot: str = "", length: int | None = None) -> str:
@@ -340,7 +358,9 @@ class Resources:
                 out[key] = int(time.time()) + value.offset
             else:
                 out[key] = value
-        self.sent |= {v for v in out.values() if isinstance(v, str)}
+        self.sent |= {v for value in out.values()
+                      for v in (value if isinstance(value, list) else [value])
+                      if isinstance(v, str)}
         return out
 
     def cleanup(self) -> list[str]:

@@ -72,7 +72,8 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True,
     api = session.specs.api(case.api)
     ctx = CheckContext(api, api.actions.get(case.action), strict=strict,
                        product=session.specs.product_of(case.api))
-    resources = Resources(session, case.api, namer, pool=pool, action=case.action)
+    resources = Resources(session, case.api, namer, pool=pool, action=case.action,
+                          refusal_expected=not case.expected.success)
     refused = False
     #: The case's call, when the target accepted it (what the pool restores).
     accepted: dict[str, Any] | None = None

@@ -121,3 +121,39 @@ def test_a_refused_create_deletes_nothing(session: Counting, cases: dict[str, Ca
     assert execute(cases["CreateQueue[baseline]"], session, pool.namer,
                    pool=pool).verdict == "pass"
     assert session.sent["DeleteQueue"] == 1  # the accepted one only
+
+
+def test_a_deletion_case_expecting_refusal_borrows(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w5"))
+    assert execute(cases["GetSubscriptionAttributes[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    refused = [c for c in cases.values() if c.action == "Unsubscribe" and c.setup
+               and not c.expected.success and not c.expected.or_success]
+    assert refused
+    for case in refused:
+        assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
+    # The refused deletions used the pooled subscription, which is still there.
+    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == len(refused)
+    # One the errata let the target accept: the pooled queue it deleted is retired, not
+    # deleted twice, and the next borrower gets a new one.
+    assert execute(cases["DeleteQueue[unknown parameter]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    assert session.sent["DeleteQueue"] == 1
+    assert execute(cases["GetQueueAttributes[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    assert session.sent["CreateQueue"] == 2
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_retired_topic_takes_its_pooled_subscriptions_along(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w6"))
+    assert execute(cases["GetSubscriptionAttributes[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    (topic,) = {key[2] for key in pool.free if key[1] == "subscription"}
+    inside = pool.retire(LEGACY, "topic", topic, None)
+    assert [kind for kind, _, parent in inside] == ["subscription"] and inside[0][2] == topic
+    assert not [key for key in pool.free if key[2] == topic]
+    assert all(r[3] != topic for r in pool.alive)
