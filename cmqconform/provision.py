@@ -129,8 +129,9 @@ class Resources:
         self.created: list[tuple[str, str, str | None]] = []
         self.pool = pool
         self.action = (action or "").lower()
-        #: The case expects its call refused: a deletion case borrows too (a refused call
-        #: deletes nothing; one the target wrongly accepts retires what it deleted).
+        #: The case expects its call refused (no success allowed): a deletion case borrows too
+        #: (a refused call deletes nothing; one a target wrongly accepts retires what it
+        #: deleted).
         self.refusal_expected = refusal_expected
         #: (kind, name, parent's name, attributes) borrowed from the pool, in order.
         self.borrowed: list[tuple[str, str, str | None, Attrs]] = []
@@ -221,13 +222,15 @@ class Resources:
     def _borrows(self, kind: ResourceKind, length: int | None) -> bool:
         """Whether a need of ``kind`` is lent by the pool: a named kind the surface creates and
         deletes, needed with no particular name length, by a case whose action does not
-        delete it or that expects its call refused (a need with attributes borrows one made
-        with the same)."""
+        delete it, or that expects its call refused and needs a kind nothing lives inside (a
+        pooled topic holds pooled subscriptions, a fresh one none: its deletion could be
+        refused for them); a need with attributes borrows one made with the same."""
         delete = kind.delete.get(self.api)
+        leaf = all(other.parent != kind.name for other in self.product.resources.values())
         return (self.pool is not None and bool(self.action) and kind.name_member is not None
                 and kind.id_member is None and delete is not None
                 and self.api in kind.create
-                and (delete.lower() != self.action or self.refusal_expected)
+                and (delete.lower() != self.action or (self.refusal_expected and leaf))
                 and length is None)
 
     def made_with(self, kind: str, attrs: Attrs = ()) -> dict[str, Any]:

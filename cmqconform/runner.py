@@ -73,7 +73,8 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True,
     ctx = CheckContext(api, api.actions.get(case.action), strict=strict,
                        product=session.specs.product_of(case.api))
     resources = Resources(session, case.api, namer, pool=pool, action=case.action,
-                          refusal_expected=not case.expected.success)
+                          refusal_expected=not (case.expected.success
+                                                or case.expected.or_success))
     refused = False
     #: The case's call, when the target accepted it (what the pool restores).
     accepted: dict[str, Any] | None = None
