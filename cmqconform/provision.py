@@ -99,6 +99,32 @@ class Pool:
         self.alive = [r for r in self.alive if (r[1], r[2], r[3]) not in inside]
         return inside
 
+    def lend_emptied(self, api: str, kind: str, attrs: Attrs = ()) -> str:
+        """For a scenario that only adds, takes and reads what a resource holds: a pooled
+        top-level ``kind`` (made with ``attrs``) emptied by the kind's ``empty`` action
+        (product.yaml) on a served surface, or a new one when none is free or emptying failed
+        (that one is deleted). The scenario gives it back with :meth:`give`."""
+        spec = self.session.specs.product_of(api).resources[kind]
+        served = self.session.target.surfaces
+        empty = next(((s, a) for s, a in spec.empty.items() if s in served), None)
+        if empty is None or spec.parent is not None or spec.name_member is None:
+            raise SetupError(f"no served surface empties a {kind} (product.yaml empty)")
+        name = self.take(api, kind, None, attrs)
+        if name is not None:
+            surface, action = empty
+            got = self.session.call(surface, action, named(self.session, surface, action,
+                                                           **{spec.name_member: name}))
+            if got.ok:
+                return name
+            self.retire(api, kind, name, None)
+            gone = Resources(self.session, api, self.namer)
+            gone.created = [(kind, name, None)]
+            gone.cleanup()
+        made = Resources(self.session, api, self.namer)
+        name = made.create(kind, attrs=attrs)
+        self.adopt(api, kind, name, None)
+        return name
+
     def drain(self) -> list[str]:
         """Delete every pooled resource (children first); the problems met."""
         problems: list[str] = []
@@ -119,7 +145,8 @@ class Resources:
     """
 
     def __init__(self, session: Session, api: str, namer: Namer, *, pool: Pool | None = None,
-                 action: str | None = None, refusal_expected: bool = False) -> None:
+                 action: str | None = None, refusal_expected: bool = False,
+                 lender: Pool | None = None) -> None:
         self.session = session
         self.api = api
         self.namer = namer
@@ -133,6 +160,9 @@ class Resources:
         #: (a refused call deletes nothing; one a target wrongly accepts retires what it
         #: deleted).
         self.refusal_expected = refusal_expected
+        #: A scenario's pool of emptied resources (:meth:`emptied`), and what it lent.
+        self.lender = lender
+        self.lent: list[tuple[str, str, Attrs]] = []
         #: (kind, name, parent's name, attributes) borrowed from the pool, in order.
         self.borrowed: list[tuple[str, str, str | None, Attrs]] = []
         #: Fresh names of the case's own call (never provided): made only if it is accepted.
@@ -326,6 +356,17 @@ class Resources:
                     self.created.append((kind, name, parent))
         self.borrowed.clear()
 
+    def emptied(self, kind: str, *, slot: str = "", attrs: Attrs = ()) -> str:
+        """For a scenario that only adds, takes and reads what the resource holds (a queue it
+        sends to and receives from): one lent emptied by the lender (:meth:`Pool.lend_emptied`)
+        and given back by :meth:`cleanup`; without a lender, a new one."""
+        if self.lender is None:
+            return self.create(kind, slot=slot, attrs=attrs)
+        name = self.lender.lend_emptied(self.api, kind, attrs)
+        self.lent.append((kind, name, attrs))
+        self.names[(kind, slot)] = name
+        return name
+
     def get(self, kind: str, slot: str = "", length: int | None = None) -> str:
         """The resource of ``(kind, slot)``, created when absent."""
         if (kind, slot) not in self.names:
@@ -391,6 +432,11 @@ class Resources:
             exchange = self._call(action, **args)
             if exchange.fault:
                 problems.append(f"delete {kind} {name}: {exchange.fault}")
+        # What was lent goes back once what the scenario made (a subscription into it) is gone.
+        for kind, name, attrs in self.lent:
+            assert self.lender is not None
+            self.lender.give(self.api, kind, name, None, attrs)
+        self.lent.clear()
         self.created.clear()
         self.names.clear()
         return problems

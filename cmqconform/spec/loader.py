@@ -389,7 +389,8 @@ class SpecBuilder:
                 {k: _value(v) for k, v in body.get("params", {}).items()},
                 body.get("id_member"),
                 {s: tuple(v) for s, v in body.get("uses", {}).items()},
-                frozenset(str(a).lower() for a in body.get("shared_by", ())))
+                frozenset(str(a).lower() for a in body.get("shared_by", ())),
+                dict(body.get("empty", {})))
         for kind in out.values():
             for other in (kind.parent, *kind.needs):
                 if other is not None and other not in out:
