@@ -102,19 +102,30 @@ class Pool:
     def lend_emptied(self, api: str, kind: str, attrs: Attrs = ()) -> str:
         """For a scenario that only adds, takes and reads what a resource holds: a pooled
         top-level ``kind`` (made with ``attrs``) emptied by the kind's ``empty`` action
-        (product.yaml) on a served surface, or a new one when none is free or emptying failed
-        (that one is deleted). The scenario gives it back with :meth:`give`."""
-        spec = self.session.specs.product_of(api).resources[kind]
+        (product.yaml) on a served surface and holding no resource inside it (a topic without
+        subscriptions), or a new one when none is free or emptying failed (that one is
+        deleted). The scenario gives it back with :meth:`give`."""
+        product = self.session.specs.product_of(api)
+        spec = product.resources[kind]
         served = self.session.target.surfaces
         empty = next(((s, a) for s, a in spec.empty.items() if s in served), None)
-        if empty is None or spec.parent is not None or spec.name_member is None:
+        # What lives inside one (a topic's subscriptions) must be gone: each borrower deletes
+        # its own, and one still holding any is not lent (the listing says).
+        inside = [(k, s) for k in product.resources.values() if k.parent == kind
+                  for s in k.listing if s in served]
+        if (empty is None and not inside) or spec.parent is not None or spec.name_member is None:
             raise SetupError(f"no served surface empties a {kind} (product.yaml empty)")
         name = self.take(api, kind, None, attrs)
         if name is not None:
-            surface, action = empty
-            got = self.session.call(surface, action, named(self.session, surface, action,
-                                                           **{spec.name_member: name}))
-            if got.ok:
+            emptied = True
+            if empty is not None:
+                surface, action = empty
+                emptied = self.session.call(surface, action, named(
+                    self.session, surface, action, **{spec.name_member: name})).ok
+            for child, surface in inside:
+                emptied = emptied and _pages(self.session, surface, child,
+                                             **{spec.name_member: name}) == []
+            if emptied:
                 return name
             self.retire(api, kind, name, None)
             gone = Resources(self.session, api, self.namer)

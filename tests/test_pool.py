@@ -14,7 +14,7 @@ from cmqconform.cases.resources import Namer
 from cmqconform.dialects import Credentials
 from cmqconform.emulator.server import EmulatorServer
 from cmqconform.models import SpecSet
-from cmqconform.provision import Pool, sweep
+from cmqconform.provision import Pool, Resources, sweep
 from cmqconform.runner import execute
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
@@ -154,3 +154,35 @@ def test_a_retired_topic_takes_its_pooled_subscriptions_along(
     assert [kind for kind, _, parent in inside] == ["subscription"] and inside[0][2] == topic
     assert not [key for key in pool.free if key[2] == topic]
     assert all(r[3] != topic for r in pool.alive)
+
+
+def test_a_scenario_gets_the_same_queue_back_emptied(session: Counting) -> None:
+    lender = Pool(session, Namer("pooltest", "w7"))
+    first = Resources(session, LEGACY, lender.namer, lender=lender)
+    queue = first.emptied("queue")
+    assert session.call(LEGACY, "SendMessage", {"queueName": queue, "msgBody": "left"}).ok
+    first.cleanup()
+    second = Resources(session, LEGACY, lender.namer, lender=lender)
+    assert second.emptied("queue") == queue
+    got = session.call(LEGACY, "ReceiveMessage", {"queueName": queue, "pollingWaitSeconds": 0})
+    assert not got.ok and session.sent["ClearQueue"] == 1 and session.sent["CreateQueue"] == 1
+    second.cleanup()
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_topic_still_holding_a_subscription_is_not_lent(session: Counting) -> None:
+    lender = Pool(session, Namer("pooltest", "w8"))
+    first = Resources(session, LEGACY, lender.namer, lender=lender)
+    topic = first.emptied("topic")
+    queue = first.create("queue")
+    assert session.call(LEGACY, "Subscribe", {
+        "topicName": topic, "subscriptionName": lender.namer.name(), "protocol": "queue",
+        "endpoint": queue, "notifyContentFormat": "SIMPLIFIED"}).ok
+    first.cleanup()  # the subscription it made is not among what it cleans up
+    second = Resources(session, LEGACY, lender.namer, lender=lender)
+    assert second.emptied("topic") != topic
+    assert session.sent["CreateTopic"] == 2
+    second.cleanup()
+    lender.drain()
+    sweep(session, "cmqc-pooltest")

@@ -25,8 +25,10 @@ SETTLE = 5.0
 
 
 def _topic(res: Any, filter_type: int | None = None) -> str:
+    """A topic without subscriptions (pooled, lent empty: these scenarios subscribe their own
+    queues, publish and delete their subscriptions)."""
     attrs = (("filtertype", filter_type),) if filter_type is not None else ()
-    return str(res.create("topic", slot=str(filter_type), attrs=attrs))
+    return str(res.emptied("topic", slot=str(filter_type), attrs=attrs))
 
 
 def _subscribe(session: Any, res: Any, topic: str, slot: str, **extra: Any) -> str:
