@@ -93,6 +93,13 @@ def default_root() -> Path:
     env = os.environ.get("CMQCONFORM_SPECS")
     if env:
         return Path(env)
+    return _packaged_root()
+
+
+@cache
+def _packaged_root() -> Path:
+    """The source checkout's specs, else the installed copy: looked up once per process (a
+    run asks for every clause's link at collection)."""
     checkout = Path(__file__).resolve().parents[2] / "specs"
     if any(checkout.glob("*/product.yaml")):
         return checkout
