@@ -99,21 +99,37 @@ class Pool:
         self.alive = [r for r in self.alive if (r[1], r[2], r[3]) not in inside]
         return inside
 
+    def _emptying(self, api: str, kind: str) -> tuple[tuple[str, str] | None,
+                                                       list[tuple[ResourceKind, str]]]:
+        """The served (surface, action) emptying ``kind``, and the kinds living inside it with
+        a served surface listing them (a topic's subscriptions: none may be left)."""
+        product = self.session.specs.product_of(api)
+        served = self.session.target.surfaces
+        empty = next(((s, a) for s, a in product.resources[kind].empty.items() if s in served),
+                     None)
+        inside = [(k, s) for k in product.resources.values() if k.parent == kind
+                  for s in k.listing if s in served]
+        return empty, inside
+
+    def can_empty(self, api: str, kind: str) -> bool:
+        """Whether :meth:`lend_emptied` can lend a ``kind`` on this target: a named top-level
+        kind with an ``empty`` action or a listing of what lives inside it on a served
+        surface."""
+        spec = self.session.specs.product_of(api).resources.get(kind)
+        if spec is None or spec.parent is not None or spec.name_member is None:
+            return False
+        empty, inside = self._emptying(api, kind)
+        return empty is not None or bool(inside)
+
     def lend_emptied(self, api: str, kind: str, attrs: Attrs = ()) -> str:
         """For a scenario that only adds, takes and reads what a resource holds: a pooled
         top-level ``kind`` (made with ``attrs``) emptied by the kind's ``empty`` action
         (product.yaml) on a served surface and holding no resource inside it (a topic without
         subscriptions), or a new one when none is free or emptying failed (that one is
         deleted). The scenario gives it back with :meth:`give`."""
-        product = self.session.specs.product_of(api)
-        spec = product.resources[kind]
-        served = self.session.target.surfaces
-        empty = next(((s, a) for s, a in spec.empty.items() if s in served), None)
-        # What lives inside one (a topic's subscriptions) must be gone: each borrower deletes
-        # its own, and one still holding any is not lent (the listing says).
-        inside = [(k, s) for k in product.resources.values() if k.parent == kind
-                  for s in k.listing if s in served]
-        if (empty is None and not inside) or spec.parent is not None or spec.name_member is None:
+        member = self.session.specs.product_of(api).resources[kind].name_member
+        empty, inside = self._emptying(api, kind)
+        if member is None or not self.can_empty(api, kind):
             raise SetupError(f"no served surface empties a {kind} (product.yaml empty)")
         name = self.take(api, kind, None, attrs)
         if name is not None:
@@ -121,10 +137,10 @@ class Pool:
             if empty is not None:
                 surface, action = empty
                 emptied = self.session.call(surface, action, named(
-                    self.session, surface, action, **{spec.name_member: name})).ok
+                    self.session, surface, action, **{member: name})).ok
             for child, surface in inside:
                 emptied = emptied and _pages(self.session, surface, child,
-                                             **{spec.name_member: name}) == []
+                                             **{member: name}) == []
             if emptied:
                 return name
             self.retire(api, kind, name, None)
@@ -370,8 +386,9 @@ class Resources:
     def emptied(self, kind: str, *, slot: str = "", attrs: Attrs = ()) -> str:
         """For a scenario that only adds, takes and reads what the resource holds (a queue it
         sends to and receives from): one lent emptied by the lender (:meth:`Pool.lend_emptied`)
-        and given back by :meth:`cleanup`; without a lender, a new one."""
-        if self.lender is None:
+        and given back by :meth:`cleanup`; without a lender, or when no served surface empties
+        the kind (a target serving one surface), a new one."""
+        if self.lender is None or not self.lender.can_empty(self.api, kind):
             return self.create(kind, slot=slot, attrs=attrs)
         name = self.lender.lend_emptied(self.api, kind, attrs)
         self.lent.append((kind, name, attrs))

@@ -186,3 +186,18 @@ def test_a_topic_still_holding_a_subscription_is_not_lent(session: Counting) -> 
     second.cleanup()
     lender.drain()
     sweep(session, "cmqc-pooltest")
+
+
+def test_without_a_served_emptying_action_a_scenario_makes_its_own(
+        session: Counting, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cmqconform.targets import Target
+
+    # A target serving the legacy surface only: ClearQueue (API 3.0) cannot empty a queue.
+    monkeypatch.setattr(Target, "surfaces", property(lambda self: (LEGACY,)))
+    lender = Pool(session, Namer("pooltest", "w9"))
+    assert not lender.can_empty(LEGACY, "queue") and lender.can_empty(LEGACY, "topic")
+    res = Resources(session, LEGACY, lender.namer, lender=lender)
+    queue = res.emptied("queue")
+    assert res.created == [("queue", queue, None)] and not lender.alive
+    res.cleanup()
+    assert session.sent["DeleteQueue"] == 1
