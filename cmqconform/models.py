@@ -499,6 +499,8 @@ class ResourceKind:
     #: Actions (lower-cased) whose cases leave one as they found it: they may share a pooled
     #: one (resource reuse, :class:`~cmqconform.provision.Pool`).
     shared_by: frozenset[str] = frozenset()
+    #: Surface -> the action that removes what one holds (a queue's messages), keeping it.
+    empty: Mapping[str, str] = field(default_factory=dict)
 
     def actions(self, surface: str) -> tuple[str, ...]:
         """The actions of ``surface`` that make, take or remove one of this kind."""

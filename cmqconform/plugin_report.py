@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -147,16 +148,28 @@ def clause_links(clause: Any) -> list[tuple[str, str]]:
         return []
     from cmqconform.spec import default_root
 
-    root = Path(default_root()).resolve()
+    root = _resolved(str(default_root()))
     out = []
     where = getattr(clause, "where", None)
     if where is not None:
         spec = root / str(where.file).removeprefix("specs/")
         out.append((f"{spec.as_uri()}#L{where.line}", f"spec {where}"))
     doc = root / "reference" / clause.source.doc
-    if doc.is_file():
+    if _is_file(doc):
         out.append((f"{doc.as_uri()}#L{clause.source.line}", f"doc {clause.source}"))
     return out
+
+
+@cache
+def _resolved(root: str) -> Path:
+    """``root`` resolved, once per process (thousands of clauses share it)."""
+    return Path(root).resolve()
+
+
+@cache
+def _is_file(path: Path) -> bool:
+    """Whether a cited doc exists, once per doc and process."""
+    return path.is_file()
 
 
 def description(ids: list[str], clauses: dict[str, Any]) -> str:

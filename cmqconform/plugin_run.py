@@ -151,6 +151,7 @@ class CmqRun:
         self._throttled: dict[str, subprocess.Popen[bytes]] = {}
         self._session: Session | None = None
         self._pool: Pool | None = None
+        self._lender: Pool | None = None
         self._extra: dict[str, Session | None] = {}
         self._secrets_dir: str | None = None
         self._log: CaseLog | None = None
@@ -316,14 +317,25 @@ class CmqRun:
             self._pool = Pool(self.session, self.namer)
         return self._pool
 
+    @property
+    def lender(self) -> Pool:
+        """The emptied resources this process lends to its scenarios (never to generated
+        cases, whose pooled queues may still receive a push from a pooled subscription)."""
+        if self._lender is None:
+            self._lender = Pool(self.session, self.namer)
+        return self._lender
+
     def drain_pool(self) -> list[str]:
         """Delete this process's pooled resources; the problems met (never raises)."""
-        if self._pool is None:
-            return []
-        try:
-            return self._pool.drain()
-        except Exception as exc:  # a dying target must not hide the results
-            return [f"pool drain failed: {type(exc).__name__}: {exc}"]
+        problems: list[str] = []
+        for pool in (self._pool, self._lender):
+            if pool is None:
+                continue
+            try:
+                problems += pool.drain()
+            except Exception as exc:  # a dying target must not hide the results
+                problems.append(f"pool drain failed: {type(exc).__name__}: {exc}")
+        return problems
 
     def calls_made(self) -> int:
         """How many calls the run's main session has sent (0 before it exists)."""

@@ -88,9 +88,69 @@ class Pool:
         """Take back a borrowed resource, unchanged."""
         self.free.setdefault((api, kind, parent, attrs), []).append(name)
 
-    def retire(self, api: str, kind: str, name: str, parent: str | None) -> None:
-        """Forget a borrowed resource its borrower deletes."""
+    def retire(self, api: str, kind: str, name: str,
+               parent: str | None) -> list[tuple[str, str, str | None]]:
+        """Forget a borrowed resource its borrower deletes; the free resources inside it
+        (kind, name, parent), forgotten too, for the borrower to delete first."""
         self.alive = [r for r in self.alive if r != (api, kind, name, parent)]
+        inside: list[tuple[str, str, str | None]] = []
+        for key in [k for k in self.free if k[0] == api and k[2] == name]:
+            inside += [(key[1], child, name) for child in self.free.pop(key)]
+        self.alive = [r for r in self.alive if (r[1], r[2], r[3]) not in inside]
+        return inside
+
+    def _emptying(self, api: str, kind: str) -> tuple[tuple[str, str] | None,
+                                                       list[tuple[ResourceKind, str]]]:
+        """The served (surface, action) emptying ``kind``, and the kinds living inside it with
+        a served surface listing them (a topic's subscriptions: none may be left)."""
+        product = self.session.specs.product_of(api)
+        served = self.session.target.surfaces
+        empty = next(((s, a) for s, a in product.resources[kind].empty.items() if s in served),
+                     None)
+        inside = [(k, s) for k in product.resources.values() if k.parent == kind
+                  for s in k.listing if s in served]
+        return empty, inside
+
+    def can_empty(self, api: str, kind: str) -> bool:
+        """Whether :meth:`lend_emptied` can lend a ``kind`` on this target: a named top-level
+        kind with an ``empty`` action or a listing of what lives inside it on a served
+        surface."""
+        spec = self.session.specs.product_of(api).resources.get(kind)
+        if spec is None or spec.parent is not None or spec.name_member is None:
+            return False
+        empty, inside = self._emptying(api, kind)
+        return empty is not None or bool(inside)
+
+    def lend_emptied(self, api: str, kind: str, attrs: Attrs = ()) -> str:
+        """For a scenario that only adds, takes and reads what a resource holds: a pooled
+        top-level ``kind`` (made with ``attrs``) emptied by the kind's ``empty`` action
+        (product.yaml) on a served surface and holding no resource inside it (a topic without
+        subscriptions), or a new one when none is free or emptying failed (that one is
+        deleted). The scenario gives it back with :meth:`give`."""
+        member = self.session.specs.product_of(api).resources[kind].name_member
+        empty, inside = self._emptying(api, kind)
+        if member is None or not self.can_empty(api, kind):
+            raise SetupError(f"no served surface empties a {kind} (product.yaml empty)")
+        name = self.take(api, kind, None, attrs)
+        if name is not None:
+            emptied = True
+            if empty is not None:
+                surface, action = empty
+                emptied = self.session.call(surface, action, named(
+                    self.session, surface, action, **{member: name})).ok
+            for child, surface in inside:
+                emptied = emptied and _pages(self.session, surface, child,
+                                             **{member: name}) == []
+            if emptied:
+                return name
+            self.retire(api, kind, name, None)
+            gone = Resources(self.session, api, self.namer)
+            gone.created = [(kind, name, None)]
+            gone.cleanup()
+        made = Resources(self.session, api, self.namer)
+        name = made.create(kind, attrs=attrs)
+        self.adopt(api, kind, name, None)
+        return name
 
     def drain(self) -> list[str]:
         """Delete every pooled resource (children first); the problems met."""
@@ -112,7 +172,8 @@ class Resources:
     """
 
     def __init__(self, session: Session, api: str, namer: Namer, *, pool: Pool | None = None,
-                 action: str | None = None) -> None:
+                 action: str | None = None, refusal_expected: bool = False,
+                 lender: Pool | None = None) -> None:
         self.session = session
         self.api = api
         self.namer = namer
@@ -122,6 +183,13 @@ class Resources:
         self.created: list[tuple[str, str, str | None]] = []
         self.pool = pool
         self.action = (action or "").lower()
+        #: The case expects its call refused (no success allowed): a deletion case borrows too
+        #: (a refused call deletes nothing; one a target wrongly accepts retires what it
+        #: deleted).
+        self.refusal_expected = refusal_expected
+        #: A scenario's pool of emptied resources (:meth:`emptied`), and what it lent.
+        self.lender = lender
+        self.lent: list[tuple[str, str, Attrs]] = []
         #: (kind, name, parent's name, attributes) borrowed from the pool, in order.
         self.borrowed: list[tuple[str, str, str | None, Attrs]] = []
         #: Fresh names of the case's own call (never provided): made only if it is accepted.
@@ -211,42 +279,121 @@ class Resources:
     def _borrows(self, kind: ResourceKind, length: int | None) -> bool:
         """Whether a need of ``kind`` is lent by the pool: a named kind the surface creates and
         deletes, needed with no particular name length, by a case whose action does not
-        delete it (a need with attributes borrows one made with the same)."""
+        delete it, or that expects its call refused and needs a kind nothing lives inside (a
+        pooled topic holds pooled subscriptions, a fresh one none: its deletion could be
+        refused for them); a need with attributes borrows one made with the same."""
         delete = kind.delete.get(self.api)
+        leaf = all(other.parent != kind.name for other in self.product.resources.values())
         return (self.pool is not None and bool(self.action) and kind.name_member is not None
                 and kind.id_member is None and delete is not None
-                and self.api in kind.create and delete.lower() != self.action
+                and self.api in kind.create
+                and (delete.lower() != self.action or (self.refusal_expected and leaf))
                 and length is None)
 
-    def release(self, *, refused: bool) -> None:
-        """Settle what was borrowed: back to the pool when the case's action leaves it as it
-        was (the kind's ``shared_by``) or the target ``refused`` the case's call; otherwise
-        retired, deleted by :meth:`cleanup` (a resource inside a retired one goes with it).
+    def made_with(self, kind: str, attrs: Attrs = ()) -> dict[str, Any]:
+        """The values (lower-cased member -> value) a resource of ``kind`` made by
+        :meth:`create` with ``attrs`` holds: those attributes (``max`` as the spec maximum),
+        else the create recipe's plain values; every other member at its spec default."""
+        spec = self._kind(kind)
+        action = self._action(spec, "create")
+        if action is None:
+            return {}
+        create = self.session.specs.api(self.api).actions[action]
+        values = {p.name.lower(): p.default for p in create.request if p.default is not None}
+        if attrs:
+            values.update((k.lower(), v) for k, v in
+                          (_attr_value(create, name, value) for name, value in attrs))
+        else:
+            values.update((k, v) for k, v in create.recipe.values.items()
+                          if not isinstance(v, Ref | Now))
+        return values
+
+    def restore(self, kind: str, name: str, parent: str | None, attrs: Attrs,
+                sent: Mapping[str, Any]) -> bool:
+        """Reset a borrowed resource in place after the case's accepted call ``sent`` may have
+        changed it; whether it is as it was made again (else it is retired).
+
+        Only an action setting the kind's creation attributes (a request member the create
+        action has too) is restored, and only when the call named the resource by the kind's
+        own name member: the same action is sent again with each member the call set back at
+        its value from :meth:`made_with`. A call that set none changed nothing; a member with
+        no creation value (a dead-letter binding, a tag), a refused or failed restoring call
+        or any other action: False.
+        """
+        spec = self._kind(kind)
+        api = self.session.specs.api(self.api)
+        action = next((a for a in api.actions.values() if a.name.lower() == self.action), None)
+        create = self._action(spec, "create")
+        if action is None or create is None or spec.name_member is None:
+            return False
+        creatable = {p.name.lower() for p in api.actions[create].request}
+        members = {p.name.lower() for p in action.request}
+        identity = {spec.name_member: name}
+        if spec.parent:
+            identity[self._kind(spec.parent).name_member or spec.parent] = str(parent)
+        settable = members & (creatable - set(identity))
+        # An array sent flat (``filterTag.0``) is its member.
+        called = {k.split(".")[0].lower(): v for k, v in sent.items()}
+        if not settable or any(called.get(k) != v for k, v in identity.items()):
+            return False
+        changed = [k for k in called if k in members and k not in identity]
+        if not changed:
+            return True
+        made = self.made_with(kind, attrs)
+        if any(k not in made for k in changed):
+            return False
+        got = self._call(action.name, **identity, **{k: made[k] for k in changed})
+        return got.ok
+
+    def release(self, *, refused: bool, sent: Mapping[str, Any] | None = None) -> None:
+        """Settle what was borrowed: back to the pool when the case's call did not name it,
+        its action leaves it as it was (the kind's ``shared_by``), the target ``refused`` the
+        call, or the call it accepted (``sent``) only set attributes :meth:`restore` puts back;
+        otherwise retired,
+        deleted by :meth:`cleanup` (a resource inside a retired one goes with it).
 
         A refused call made nothing either: the fresh names it carried are not deleted (the
         end-of-run sweep still catches one a target made while refusing).
         """
         if self.pool is None:
             return
+        # An accepted delete removed what it named: no second delete at cleanup.
+        gone = set() if sent is None else {k.name for k in self.product.resources.values()
+                                           if (k.delete.get(self.api) or "").lower()
+                                           == self.action}
         if refused:
             self.created = [c for c in self.created if (c[0], c[1]) not in self.fresh]
         else:
-            # An accepted delete removed what it named: no second delete at cleanup.
-            gone = {k.name for k in self.product.resources.values()
-                    if (k.delete.get(self.api) or "").lower() == self.action}
             self.created = [c for c in self.created if c[0] not in gone or c[1] not in self.sent]
         retired: set[tuple[str, str]] = set()
         kinds = self.product.resources
         for kind, name, parent, attrs in self.borrowed:
             spec = kinds[kind]
             parent_gone = spec.parent is not None and (spec.parent, str(parent)) in retired
-            if not parent_gone and (refused or self.action in spec.shared_by):
+            # A call changes only what it names (a subscription's queue is not its topic's):
+            # a resource whose name it did not carry goes back as well.
+            if not parent_gone and (refused or name not in self.sent
+                                    or self.action in spec.shared_by or (
+                    sent is not None and self.restore(kind, name, parent, attrs, sent))):
                 self.pool.give(self.api, kind, name, parent, attrs)
             else:
                 retired.add((kind, name))
-                self.pool.retire(self.api, kind, name, parent)
-                self.created.append((kind, name, parent))
+                self.created += self.pool.retire(self.api, kind, name, parent)
+                if kind not in gone or name not in self.sent:
+                    self.created.append((kind, name, parent))
         self.borrowed.clear()
+
+    def emptied(self, kind: str, *, slot: str = "", attrs: Attrs = ()) -> str:
+        """For a scenario that only adds, takes and reads what the resource holds (a queue it
+        sends to and receives from): one lent emptied by the lender (:meth:`Pool.lend_emptied`)
+        and given back by :meth:`cleanup`; without a lender, or when no served surface empties
+        the kind (a target serving one surface), a new one."""
+        if self.lender is None or not self.lender.can_empty(self.api, kind):
+            return self.create(kind, slot=slot, attrs=attrs)
+        name = self.lender.lend_emptied(self.api, kind, attrs)
+        self.lent.append((kind, name, attrs))
+        self.names[(kind, slot)] = name
+        return name
 
     def get(self, kind: str, slot: str = "", length: int | None = None) -> str:
         """The resource of ``(kind, slot)``, created when absent."""
@@ -283,7 +430,9 @@ class Resources:
                 out[key] = int(time.time()) + value.offset
             else:
                 out[key] = value
-        self.sent |= {v for v in out.values() if isinstance(v, str)}
+        self.sent |= {v for value in out.values()
+                      for v in (value if isinstance(value, list) else [value])
+                      if isinstance(v, str)}
         return out
 
     def cleanup(self) -> list[str]:
@@ -311,6 +460,11 @@ class Resources:
             exchange = self._call(action, **args)
             if exchange.fault:
                 problems.append(f"delete {kind} {name}: {exchange.fault}")
+        # What was lent goes back once what the scenario made (a subscription into it) is gone.
+        for kind, name, attrs in self.lent:
+            assert self.lender is not None
+            self.lender.give(self.api, kind, name, None, attrs)
+        self.lent.clear()
         self.created.clear()
         self.names.clear()
         return problems

@@ -485,7 +485,7 @@ def cmq_resources(cmq_run: CmqRun) -> Iterator[Callable[[str], Resources]]:
     made: list[Resources] = []
 
     def make(api: str) -> Resources:
-        resources = Resources(cmq_run.session, api, cmq_run.namer)
+        resources = Resources(cmq_run.session, api, cmq_run.namer, lender=cmq_run.lender)
         made.append(resources)
         return resources
 

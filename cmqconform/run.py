@@ -63,6 +63,10 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
             f"--alluredir={allure_dir(args)}", "--clean-alluredir", "--allure-no-capture"]
     if args.target:
         argv.append(f"--cmq-target={args.target}")
+    if not getattr(args, "fuzz", False):
+        # schemathesis's pytest plugin (its parametrize; the fuzz mode drives schemathesis
+        # itself) costs 0.4 s to import in every process: the controller and each worker.
+        argv += ["-p", "no:schemathesis"]
     if args.workers and args.workers > 1:
         argv += ["-n", str(args.workers)]
     else:

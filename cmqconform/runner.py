@@ -6,6 +6,8 @@ not judge the target. Only a check failure is a ``fail``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cmqconform.cases.resources import Namer
 from cmqconform.checks import CheckContext, run_checks
 from cmqconform.dialects.protocol import envelope_clause
@@ -70,8 +72,12 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True,
     api = session.specs.api(case.api)
     ctx = CheckContext(api, api.actions.get(case.action), strict=strict,
                        product=session.specs.product_of(case.api))
-    resources = Resources(session, case.api, namer, pool=pool, action=case.action)
+    resources = Resources(session, case.api, namer, pool=pool, action=case.action,
+                          refusal_expected=not (case.expected.success
+                                                or case.expected.or_success))
     refused = False
+    #: The case's call, when the target accepted it (what the pool restores).
+    accepted: dict[str, Any] | None = None
     try:
         try:
             resources.provide(case.setup)
@@ -90,7 +96,9 @@ def execute(case: Case, session: Session, namer: Namer, *, strict: bool = True,
                                 signature=case.signature)
         # A refused call changed nothing: what it borrowed goes back to the pool.
         refused = not (exchange.ok or exchange.fault or exchange.breach)
+        if exchange.ok and not exchange.breach:
+            accepted = params
         return judge(case, exchange, ctx)
     finally:
-        resources.release(refused=refused)
+        resources.release(refused=refused, sent=accepted)
         resources.cleanup()

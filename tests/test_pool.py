@@ -14,7 +14,7 @@ from cmqconform.cases.resources import Namer
 from cmqconform.dialects import Credentials
 from cmqconform.emulator.server import EmulatorServer
 from cmqconform.models import SpecSet
-from cmqconform.provision import Pool, sweep
+from cmqconform.provision import Pool, Resources, sweep
 from cmqconform.runner import execute
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
@@ -60,17 +60,44 @@ def test_readers_share_one_queue_and_the_drain_deletes_it(
     assert sweep(session, "cmqc-pooltest") == []
 
 
-def test_an_accepted_change_retires_a_refused_one_returns(
+def attributes(session: Session, queue: str) -> dict[str, Any]:
+    """GetQueueAttributes of ``queue`` without the members that move by themselves."""
+    got = session.call(LEGACY, "GetQueueAttributes", {"queueName": queue})
+    assert got.ok, got.describe()
+    return {k: v for k, v in got.data.items() if not k.lower().endswith(("time", "id"))}
+
+
+def test_an_accepted_change_is_put_back_in_place(
         session: Counting, cases: dict[str, Case]) -> None:
     pool = Pool(session, Namer("pooltest", "w1"))
     refused = "SetQueueAttributes[maxMsgHeapNum=not-a-number]"
-    changed = "SetQueueAttributes[maxMsgHeapNum=1000000]"
-    for name in (refused, refused, changed, "GetQueueAttributes[baseline]"):
+    assert execute(cases[refused], session, pool.namer, pool=pool).verdict == "pass"
+    (queue,) = pool.free[(LEGACY, "queue", None, ())]
+    made = attributes(session, queue)
+    for name in ("SetQueueAttributes[maxMsgHeapNum=1000000]",
+                 "SetQueueAttributes[rewindSeconds=1296000]", "SetQueueAttributes[baseline]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
-    # Refused twice (the same queue), accepted once (retired, deleted), then a fresh one.
-    assert session.sent["CreateQueue"] == 2 and session.sent["DeleteQueue"] == 1
-    assert len(pool.alive) == 1
+        # The next borrower gets the same queue, with the attributes it was made with.
+        assert pool.free[(LEGACY, "queue", None, ())] == [queue], name
+        assert attributes(session, queue) == made, name
+    # One queue for all; each accepted change (not the baseline, which set nothing) was sent
+    # again with the creation values.
+    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    assert session.sent["SetQueueAttributes"] == 1 + 3 + 2
     pool.drain()
+
+
+def test_a_change_with_no_creation_value_retires(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w4"))
+    # The tags a pooled subscription was made without cannot be sent back: it is retired.
+    for name in ("SetSubscriptionAttributes[filterTag=[taga]]",
+                 "SetSubscriptionAttributes[notifyStrategy=BACKOFF_RETRY]"):
+        assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
+    assert session.sent["Subscribe"] == 2 and session.sent["Unsubscribe"] == 1
+    assert session.sent["CreateTopic"] == 1  # the topic is shared by both
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
 
 
 def test_a_deletion_case_makes_and_deletes_its_own_once(
@@ -94,3 +121,83 @@ def test_a_refused_create_deletes_nothing(session: Counting, cases: dict[str, Ca
     assert execute(cases["CreateQueue[baseline]"], session, pool.namer,
                    pool=pool).verdict == "pass"
     assert session.sent["DeleteQueue"] == 1  # the accepted one only
+
+
+def test_a_deletion_case_expecting_refusal_borrows(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w5"))
+    assert execute(cases["GetSubscriptionAttributes[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    refused = [c for c in cases.values() if c.action == "Unsubscribe" and c.setup
+               and not c.expected.success and not c.expected.or_success]
+    assert refused
+    for case in refused:
+        assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
+    # The refused deletions used the pooled subscription, which is still there.
+    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == len(refused)
+    # One the errata let the target accept makes its own; so does a refused deletion of a
+    # kind other resources live inside (a pooled topic holds pooled subscriptions).
+    for name in ("Unsubscribe[unknown parameter]", "DeleteTopic[unknown parameter]"):
+        assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
+    assert session.sent["Subscribe"] == 2 and session.sent["CreateTopic"] == 2
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_retired_topic_takes_its_pooled_subscriptions_along(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w6"))
+    assert execute(cases["GetSubscriptionAttributes[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    (topic,) = {key[2] for key in pool.free if key[1] == "subscription"}
+    inside = pool.retire(LEGACY, "topic", topic, None)
+    assert [kind for kind, _, parent in inside] == ["subscription"] and inside[0][2] == topic
+    assert not [key for key in pool.free if key[2] == topic]
+    assert all(r[3] != topic for r in pool.alive)
+
+
+def test_a_scenario_gets_the_same_queue_back_emptied(session: Counting) -> None:
+    lender = Pool(session, Namer("pooltest", "w7"))
+    first = Resources(session, LEGACY, lender.namer, lender=lender)
+    queue = first.emptied("queue")
+    assert session.call(LEGACY, "SendMessage", {"queueName": queue, "msgBody": "left"}).ok
+    first.cleanup()
+    second = Resources(session, LEGACY, lender.namer, lender=lender)
+    assert second.emptied("queue") == queue
+    got = session.call(LEGACY, "ReceiveMessage", {"queueName": queue, "pollingWaitSeconds": 0})
+    assert not got.ok and session.sent["ClearQueue"] == 1 and session.sent["CreateQueue"] == 1
+    second.cleanup()
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_topic_still_holding_a_subscription_is_not_lent(session: Counting) -> None:
+    lender = Pool(session, Namer("pooltest", "w8"))
+    first = Resources(session, LEGACY, lender.namer, lender=lender)
+    topic = first.emptied("topic")
+    queue = first.create("queue")
+    assert session.call(LEGACY, "Subscribe", {
+        "topicName": topic, "subscriptionName": lender.namer.name(), "protocol": "queue",
+        "endpoint": queue, "notifyContentFormat": "SIMPLIFIED"}).ok
+    first.cleanup()  # the subscription it made is not among what it cleans up
+    second = Resources(session, LEGACY, lender.namer, lender=lender)
+    assert second.emptied("topic") != topic
+    assert session.sent["CreateTopic"] == 2
+    second.cleanup()
+    lender.drain()
+    sweep(session, "cmqc-pooltest")
+
+
+def test_without_a_served_emptying_action_a_scenario_makes_its_own(
+        session: Counting, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cmqconform.targets import Target
+
+    # A target serving the legacy surface only: ClearQueue (API 3.0) cannot empty a queue.
+    monkeypatch.setattr(Target, "surfaces", property(lambda self: (LEGACY,)))
+    lender = Pool(session, Namer("pooltest", "w9"))
+    assert not lender.can_empty(LEGACY, "queue") and lender.can_empty(LEGACY, "topic")
+    res = Resources(session, LEGACY, lender.namer, lender=lender)
+    queue = res.emptied("queue")
+    assert res.created == [("queue", queue, None)] and not lender.alive
+    res.cleanup()
+    assert session.sent["DeleteQueue"] == 1

@@ -16,7 +16,8 @@ _CREATOR = {"queue": "createqueue", "topic": "createtopic"}
 
 
 def baseline(api: ApiSpec, action: ActionSpec) -> dict[str, Any]:
-    """Parameters that make ``action`` succeed: required ones plus the recipe's values."""
+    """Parameters that make ``action`` succeed: required ones plus the recipe's values; the
+    member its ``rate_cost`` counts the value of at its cheapest (see :func:`cheapest`)."""
     rec = action.recipe
     params: dict[str, Any] = {}
     for param in action.request:
@@ -24,8 +25,21 @@ def baseline(api: ApiSpec, action: ActionSpec) -> dict[str, Any]:
         if value is not None:
             params[param.name] = value
         elif param.required:
-            params[param.name] = typical(api, param, creates=rec.creates)
+            params[param.name] = cheapest(action, param, typical(api, param,
+                                                                 creates=rec.creates))
     return slotted(action, params)
+
+
+def cheapest(action: ActionSpec, param: ParamSpec, value: Any) -> Any:
+    """``value``, or the spec minimum of ``param`` when the action's ``rate_cost`` counts that
+    member's value against the target's rate (messages asked for): a case whose subject is
+    another member then weighs one unit, not the typical value's; the member's own boundary
+    and typical cases still send theirs."""
+    cost = action.rate_cost
+    if cost is None or cost.mode != "value" or cost.member.lower() != param.name.lower() \
+            or param.min is None:
+        return value
+    return int(param.min) if param.type == "integer" else param.min
 
 
 def slotted(action: ActionSpec, params: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ report all of them; :func:`load_specs` raises the first with the total count.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -99,6 +100,13 @@ def default_root() -> Path:
     env = os.environ.get("CMQCONFORM_SPECS")
     if env:
         return Path(env)
+    return _packaged_root()
+
+
+@cache
+def _packaged_root() -> Path:
+    """The source checkout's specs, else the installed copy: looked up once per process (a
+    run asks for every clause's link at collection)."""
     checkout = Path(__file__).resolve().parents[2] / "specs"
     if any(checkout.glob("*/product.yaml")):
         return checkout
@@ -126,14 +134,52 @@ def _validators() -> dict[str, Draft202012Validator]:
 _SCHEMA_ERRORS: dict[tuple[str, bytes], list[ValidationError]] = {}
 
 
+#: Where files found clean are remembered across processes (a run's controller, its xdist
+#: workers and its emulator each load the specs); ``CMQC_CACHE_DIR`` moves it, ``off`` disables.
+CACHE_ENV = "CMQC_CACHE_DIR"
+
+
+@cache
+def _schemas_digest() -> str:
+    """A digest of every meta-schema's text: a cached verdict holds for these schemas only."""
+    digest = hashlib.sha256()
+    for name in sorted(SCHEMA_NAMES):
+        digest.update(resources.files("cmqconform.spec").joinpath(
+            f"schemas/{name}.json").read_bytes())
+    return digest.hexdigest()
+
+
+def _clean_marker(schema: str, content: bytes) -> Path | None:
+    """The marker file saying that ``content`` met ``schema`` (None: no cache)."""
+    where = os.environ.get(CACHE_ENV) or str(Path.home() / ".cache" / "cmqconform")
+    if where == "off":
+        return None
+    key = hashlib.sha256(f"{_schemas_digest()}\0{schema}\0".encode() + content).hexdigest()
+    return Path(where) / "schema-clean" / key[:2] / key
+
+
 def _schema_errors(schema: str, content: bytes, doc: LineDict) -> list[ValidationError]:
-    """The meta-schema errors of ``doc`` (parsed from ``content``), sorted by path."""
+    """The meta-schema errors of ``doc`` (parsed from ``content``), sorted by path.
+
+    Validation is most of a load's time; a file found clean leaves an empty marker named by
+    the digest of its bytes and the schemas, so the next process skips it (an unwritable cache
+    only costs the time). Files with errors are always validated again, to report them."""
     key = (schema, content)
     if key not in _SCHEMA_ERRORS:
         if len(_SCHEMA_ERRORS) > 1024:
             _SCHEMA_ERRORS.clear()
+        marker = _clean_marker(schema, content)
+        if marker is not None and marker.exists():
+            _SCHEMA_ERRORS[key] = []
+            return []
         _SCHEMA_ERRORS[key] = sorted(_validators()[schema].iter_errors(doc),
                                      key=lambda e: list(e.path))
+        if marker is not None and not _SCHEMA_ERRORS[key]:
+            try:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+            except OSError:
+                pass
     return _SCHEMA_ERRORS[key]
 
 
@@ -365,7 +411,8 @@ class SpecBuilder:
                 {k: _value(v) for k, v in body.get("params", {}).items()},
                 body.get("id_member"),
                 {s: tuple(v) for s, v in body.get("uses", {}).items()},
-                frozenset(str(a).lower() for a in body.get("shared_by", ())))
+                frozenset(str(a).lower() for a in body.get("shared_by", ())),
+                dict(body.get("empty", {})))
         for kind in out.values():
             for other in (kind.parent, *kind.needs):
                 if other is not None and other not in out:

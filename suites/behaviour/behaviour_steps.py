@@ -8,6 +8,7 @@ its clause and doc line, and what came back.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -166,10 +167,23 @@ def polled(session: Session, api: str, got: Exchange, what: str) -> Exchange | N
     return None
 
 
+def long_wait(session: Session, api: str, action: str, deadline: float) -> int:
+    """The pollingWaitSeconds of a receive inside a polling loop ending at ``deadline``
+    (monotonic): the whole seconds left, within the member's spec range. A long poll answers as
+    soon as a message is there (the documented long polling), so a loop waiting for one sends
+    a request or two, not one every step: each receive counts against the target's rate."""
+    wait = param(session, api, action, "pollingWaitSeconds")
+    left = math.ceil(deadline - time.monotonic())
+    return int(max(wait.min or 0, min(wait.max if wait.max is not None else left, left)))
+
+
 def receive_visible(session: Session, queue: str, timeout: float) -> Exchange | None:
-    """The first message that becomes visible within ``timeout`` s (short polls), or None."""
+    """The first message that becomes visible within ``timeout`` s (long polls), or None."""
+    deadline = time.monotonic() + timeout
+
     def probe() -> Exchange | None:
-        return polled(session, LEGACY, receive(session, queue), f"ReceiveMessage {queue}")
+        wait = long_wait(session, LEGACY, "ReceiveMessage", deadline)
+        return polled(session, LEGACY, receive(session, queue, wait), f"ReceiveMessage {queue}")
     return wait_for(probe, timeout)
 
 

@@ -18,6 +18,7 @@ from behaviour_steps import (
     expect_error,
     expect_ok,
     limit,
+    long_wait,
     param,
     polled,
     queue_legacy,
@@ -34,11 +35,12 @@ _VT = ("visibilitytimeout", "min")
 SETTLE = 5.0
 
 
-def _queue(res: Any, session: Any, **attrs: Any) -> str:
-    """A legacy queue with the smallest visibility timeout unless told otherwise."""
+def _queue(res: Any, session: Any, *, fresh: bool = False, **attrs: Any) -> str:
+    """An empty legacy queue with the smallest visibility timeout unless told otherwise: a
+    pooled one emptied (these scenarios only send, receive and read), or a ``fresh`` one."""
     vt = param(session, LEGACY, "CreateQueue", "visibilityTimeout").min
-    values = {"visibilitytimeout": vt, **attrs}
-    return str(res.create("queue", attrs=tuple(values.items())))
+    values = tuple({"visibilitytimeout": vt, **attrs}.items())
+    return str(res.create("queue", attrs=values) if fresh else res.emptied("queue", attrs=values))
 
 
 def _receive_when_visible(session: Any, queue: str) -> Any:
@@ -327,14 +329,16 @@ def test_batch_receive_hides_until_visibility_timeout(cmq_session: Any,
                 "cmq.legacy.BatchReceiveMessage.visibility_timeout")
 
     def both_back() -> list[str] | None:
+        wait = long_wait(cmq_session, LEGACY, "BatchReceiveMessage", deadline)
         got = polled(cmq_session, LEGACY,
                      call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue,
-                          numofmsg=2, pollingwaitseconds=0), f"BatchReceiveMessage {queue}")
+                          numofmsg=2, pollingwaitseconds=wait), f"BatchReceiveMessage {queue}")
         if got is not None:
             back.extend(item["msgBody"] for item in got.data["msgInfoList"])
         return back if len(back) >= 2 else None
 
     back: list[str] = []
+    deadline = time.monotonic() + SETTLE
     assert sorted(wait_for(both_back, SETTLE) or back) == ["a", "b"], (
         f"after the visibility timeout: received again {back}")
 
@@ -448,7 +452,8 @@ def test_statistics_follow_messages(cmq_session: Any, cmq_resources: Any) -> Non
 @pytest.mark.clause("cmq.v3.ClearQueue.clears_messages", "cmq.v3.ClearQueue.keeps_queue")
 def test_clear_queue(cmq_session: Any, cmq_resources: Any) -> None:
     """ClearQueue removes active, inactive and delayed messages and keeps the attributes."""
-    queue = _queue(cmq_resources(LEGACY), cmq_session, visibilitytimeout=30)
+    # A new queue: ClearQueue empties the pooled ones, so it must not be judged with one.
+    queue = _queue(cmq_resources(LEGACY), cmq_session, fresh=True, visibilitytimeout=30)
     expect_ok(cmq_session, LEGACY, "BatchSendMessage", queuename=queue, msgbody=["a", "b", "c"])
     send(cmq_session, queue, "later", delayseconds=60)
     expect_ok(cmq_session, LEGACY, "ReceiveMessage", queuename=queue, pollingwaitseconds=1)

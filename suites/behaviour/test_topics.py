@@ -25,13 +25,16 @@ SETTLE = 5.0
 
 
 def _topic(res: Any, filter_type: int | None = None) -> str:
+    """A topic without subscriptions (pooled, lent empty: these scenarios subscribe their own
+    queues, publish and delete their subscriptions)."""
     attrs = (("filtertype", filter_type),) if filter_type is not None else ()
-    return str(res.create("topic", slot=str(filter_type), attrs=attrs))
+    return str(res.emptied("topic", slot=str(filter_type), attrs=attrs))
 
 
 def _subscribe(session: Any, res: Any, topic: str, slot: str, **extra: Any) -> str:
-    """A queue subscription of ``topic`` into a fresh queue; returns the queue name."""
-    queue = str(res.create("queue", slot=slot))
+    """A queue subscription of ``topic`` into an empty queue (pooled, emptied); returns the
+    queue name."""
+    queue = str(res.emptied("queue", slot=slot))
     name = res.namer.name()
     res.created.append(("subscription", name, topic))
     expect_ok(session, LEGACY, "Subscribe", "cmq.legacy.Subscribe.queue_endpoint",
@@ -193,7 +196,7 @@ def test_filter_type_2_needs_binding_and_routing_keys(cmq_session: Any,
     """On a filterType 2 topic, Subscribe needs bindingKey and a publish needs routingKey."""
     res = cmq_resources(LEGACY)
     topic = _topic(res, 2)
-    queue = str(res.create("queue", slot="keyless"))
+    queue = str(res.emptied("queue", slot="keyless"))
     name = res.namer.name()
     res.created.append(("subscription", name, topic))
     expect_error(cmq_session, LEGACY, "missing_binding_key", "Subscribe",
@@ -261,7 +264,7 @@ def test_keys_with_one_dot_too_many_refused(cmq_session: Any, cmq_resources: Any
     res = cmq_resources(LEGACY)
     topic = _topic(res, 2)
     over = _words(limit(cmq_session, "binding_key_max_dots") + 2)
-    queue = str(res.create("queue", slot="over"))
+    queue = str(res.emptied("queue", slot="over"))
     for api, action in ((LEGACY, "Subscribe"), (V3, "CreateSubscribe")):
         name = res.namer.name()
         res.created.append(("subscription", name, topic))
@@ -317,7 +320,7 @@ def test_subscriptions_per_topic_quota(cmq_session: Any, cmq_resources: Any) -> 
     most = _declared(cmq_session.target, "subscriptions_per_topic")
     res = cmq_resources(LEGACY)
     topic = _topic(res)
-    queue = str(res.create("queue"))
+    queue = str(res.emptied("queue"))
     for _ in range(most):
         name = res.namer.name()
         res.created.append(("subscription", name, topic))

@@ -95,3 +95,25 @@ def test_pattern_parts_are_derived_from_the_pattern() -> None:
     limit = int(parts["length"][1])
     assert re.search(pattern, "q" * (limit - 1)) and not re.search(pattern, "q" * limit)
     assert pattern_parts("^https?://", "http://x") == {}
+
+
+def test_a_rate_costly_value_is_at_its_cheapest_unless_it_is_the_subject(
+        cases: dict[str, object]) -> None:
+    """A member whose value ``rate_cost`` counts (messages asked for) sits at its spec minimum
+    in every case about something else; its own boundary and typical cases keep theirs."""
+    specs = load_specs()
+    costly = [(api, a, a.param(a.rate_cost.member)) for api in specs.apis.values()
+              for a in api.actions.values()
+              if a.rate_cost is not None and a.rate_cost.mode == "value"]
+    assert costly
+    for api, action, param in costly:
+        own = {key: case for key, case in cases.items()
+               if key.startswith(f"{api.id} {action.name}[")}
+        assert own[f"{api.id} {action.name}[baseline]"].params[param.name] == param.min
+        others = [c for key, c in own.items() if f"[{param.name}=" not in key
+                  and param.name in c.params]
+        assert others and all(c.params[param.name] == param.min for c in others)
+        subject = {c.params[param.name] for key, c in own.items()
+                   if key.startswith(f"{api.id} {action.name}[{param.name}=")}
+        assert {param.min, param.max, param.min - 1, param.max + 1} <= subject
+        assert len(subject - {param.min, param.max, param.min - 1, param.max + 1}) >= 1
