@@ -130,7 +130,8 @@ class RepeatFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Whether ``record`` is logged."""
-        key = (record.name, str(record.msg)[:200])
+        # The rendered line, not its template: one request line per request always passes.
+        key = (record.name, record.getMessage()[:200])
         now = time.monotonic()
         with self._lock:
             start, count = self._seen.get(key, (now, 0))

@@ -82,6 +82,16 @@ def test_a_repeated_log_line_is_held_back(caplog: pytest.LogCaptureFixture) -> N
     assert 1 <= len(kept) <= asgi.RepeatFilter().most
 
 
+def test_distinct_lines_of_one_template_all_pass(caplog: pytest.LogCaptureFixture) -> None:
+    """One request line per request: lines sharing a format but not their text are not held."""
+    asgi.limit_repeated_logs()
+    logger = logging.getLogger("cmqconform.emulator")
+    with caplog.at_level(logging.INFO, logger="cmqconform.emulator"):
+        for number in range(50):
+            logger.info("%s POST / %s -> ok", f"request-{number}", "SendMessage")
+    assert len([r for r in caplog.records if "SendMessage" in r.getMessage()]) == 50
+
+
 def test_shutdown_answers_long_polls_in_flight_with_the_empty_receive() -> None:
     specs = load_specs()
     product = build_product("cmq", specs)
