@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,6 +27,26 @@ from cmqconform.emulator.product import Lifecycle
 #: Every method reaches the gateway, which answers the ones a surface does not take itself.
 EVERY_METHOD = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
+
+
+def forwarding_app(front: Any) -> Starlette:
+    """A proxy's ASGI app: every path and method goes to ``front.handle``; while it runs,
+    ``front.client`` is an httpx client (``front.timeout``) adding no header of its own, so a
+    request goes upstream as the client sent it."""
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        async with httpx.AsyncClient(timeout=front.timeout, limits=limits,
+                                     follow_redirects=False, trust_env=False) as client:
+            client.headers = httpx.Headers()
+            front.client = client
+            yield
+            front.client = None
+
+    return Starlette(routes=[Route("/", front.handle, methods=EVERY_METHOD),
+                             Route("/{path:path}", front.handle, methods=EVERY_METHOD)],
+                     lifespan=lifespan)
 
 #: The lifespan state key of the callable that ends the backend's waits (long polls answer
 #: empty) when the server starts to shut down; :class:`GuardedH11Protocol` calls it.

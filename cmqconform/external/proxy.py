@@ -15,15 +15,12 @@ from __future__ import annotations
 import hmac
 import json
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cmqconform.dialects.call import decode_pairs, encode_pairs
 from cmqconform.dialects.credentials import Credentials
@@ -36,7 +33,7 @@ from cmqconform.dialects.signing import (
     tc3_string_to_sign,
     v1_string_to_sign,
 )
-from cmqconform.emulator.asgi import EVERY_METHOD, ThreadServer
+from cmqconform.emulator.asgi import ThreadServer, forwarding_app
 from cmqconform.external.catalog import Deviation
 from cmqconform.external.transforms import (
     apply_json_request,
@@ -236,20 +233,7 @@ def _merge(headers: list[tuple[str, str]], replace: dict[str, str]) -> list[tupl
 
 def create_app(proxy: DeviationProxy) -> Starlette:
     """The ASGI app: every path and method goes to :meth:`DeviationProxy.handle`."""
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        async with httpx.AsyncClient(timeout=proxy.timeout, limits=limits,
-                                     follow_redirects=False, trust_env=False) as client:
-            client.headers = httpx.Headers()  # the request goes as the client sent it
-            proxy.client = client
-            yield
-            proxy.client = None
-
-    return Starlette(routes=[Route("/", proxy.handle, methods=EVERY_METHOD),
-                             Route("/{path:path}", proxy.handle, methods=EVERY_METHOD)],
-                     lifespan=lifespan)
+    return forwarding_app(proxy)
 
 
 class DeviationServer(ThreadServer):

@@ -21,8 +21,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -30,10 +29,9 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cmqconform.dialects.redaction import env_secrets
-from cmqconform.emulator.asgi import ThreadServer
+from cmqconform.emulator.asgi import ThreadServer, forwarding_app
 from cmqconform.proxy.exchange import HOP_BY_HOP, Recorded, redact_pairs, redacted
 from cmqconform.proxy.judge import Judge, Judgement, case_id
 from cmqconform.results import now_iso
@@ -148,22 +146,7 @@ def _with(head: Recorded, **changes: Any) -> Recorded:
 
 def create_proxy_app(proxy: Proxy) -> Starlette:
     """The ASGI app: every path and method goes to :meth:`Proxy.handle`."""
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        async with httpx.AsyncClient(timeout=proxy.timeout, limits=limits,
-                                     follow_redirects=False, trust_env=False) as client:
-            # No default headers of httpx's own: the request goes upstream as the client sent it.
-            client.headers = httpx.Headers()
-            proxy.client = client
-            yield
-            proxy.client = None
-
-    every = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-    routes = [Route("/", proxy.handle, methods=every),
-              Route("/{path:path}", proxy.handle, methods=every)]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return forwarding_app(proxy)
 
 
 class ProxyServer(ThreadServer):
