@@ -72,13 +72,13 @@ def test_an_accepted_change_is_put_back_in_place(
     pool = Pool(session, Namer("pooltest", "w1"))
     refused = "SetQueueAttributes[maxMsgHeapNum=not-a-number]"
     assert execute(cases[refused], session, pool.namer, pool=pool).verdict == "pass"
-    (queue,) = pool.free[(LEGACY, "queue", None, ())]
+    (queue,) = pool.free[(LEGACY, "queue", None, (), None)]
     made = attributes(session, queue)
     for name in ("SetQueueAttributes[maxMsgHeapNum=1000000]",
                  "SetQueueAttributes[rewindSeconds=1296000]", "SetQueueAttributes[baseline]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
         # The next borrower gets the same queue, with the attributes it was made with.
-        assert pool.free[(LEGACY, "queue", None, ())] == [queue], name
+        assert pool.free[(LEGACY, "queue", None, (), None)] == [queue], name
         assert attributes(session, queue) == made, name
     # One queue for all; each accepted change (not the baseline, which set nothing) was sent
     # again with the creation values.
