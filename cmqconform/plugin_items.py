@@ -140,7 +140,7 @@ class PropertyItem(VerdictItem):
         """Run the property; a fail raises ContractFailure, an error SuiteFault."""
         run = get_run(self.config)
         second = run.second_session() if self.case.kind == "unique" else None
-        self.settle(run_property(self.case, run.session, run.namer, second))
+        self.settle(run_property(self.case, run.session, run.namer, second, run.lender))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Where the case comes from, for pytest's report."""

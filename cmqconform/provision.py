@@ -60,18 +60,20 @@ class Pool:
     def __init__(self, session: Session, namer: Namer) -> None:
         self.session = session
         self.namer = namer
-        #: (surface, kind, parent's name, attributes asked for) -> free names.
-        self.free: dict[tuple[str, str, str | None, Attrs], list[str]] = {}
+        #: (surface, kind, parent's name, attributes asked for, name length asked for) -> free
+        #: names.
+        self.free: dict[tuple[str, str, str | None, Attrs, int | None], list[str]] = {}
         #: Every pooled resource alive: (surface, kind, name, parent's name), oldest first.
         self.alive: list[tuple[str, str, str, str | None]] = []
         #: How many resources the pool has made and lent (figures for the bench).
         self.made = 0
         self.lent = 0
 
-    def take(self, api: str, kind: str, parent: str | None, attrs: Attrs = ()) -> str | None:
-        """A free pooled resource of ``kind`` (inside ``parent``, made with ``attrs``), or
-        None."""
-        free = self.free.get((api, kind, parent, attrs))
+    def take(self, api: str, kind: str, parent: str | None, attrs: Attrs = (),
+             length: int | None = None) -> str | None:
+        """A free pooled resource of ``kind`` (inside ``parent``, made with ``attrs``, its name
+        ``length`` characters long when given), or None."""
+        free = self.free.get((api, kind, parent, attrs, length))
         if free:
             self.lent += 1
             return free.pop()
@@ -84,9 +86,9 @@ class Pool:
         self.alive.append((api, kind, name, parent))
 
     def give(self, api: str, kind: str, name: str, parent: str | None,
-             attrs: Attrs = ()) -> None:
+             attrs: Attrs = (), length: int | None = None) -> None:
         """Take back a borrowed resource, unchanged."""
-        self.free.setdefault((api, kind, parent, attrs), []).append(name)
+        self.free.setdefault((api, kind, parent, attrs, length), []).append(name)
 
     def retire(self, api: str, kind: str, name: str,
                parent: str | None) -> list[tuple[str, str, str | None]]:
@@ -190,8 +192,9 @@ class Resources:
         #: A scenario's pool of emptied resources (:meth:`emptied`), and what it lent.
         self.lender = lender
         self.lent: list[tuple[str, str, Attrs]] = []
-        #: (kind, name, parent's name, attributes) borrowed from the pool, in order.
-        self.borrowed: list[tuple[str, str, str | None, Attrs]] = []
+        #: (kind, name, parent's name, attributes, name length) borrowed from the pool, in
+        #: order.
+        self.borrowed: list[tuple[str, str, str | None, Attrs, int | None]] = []
         #: Fresh names of the case's own call (never provided): made only if it is accepted.
         self.fresh: set[tuple[str, str]] = set()
         #: The names the case's own call carried (:meth:`resolve`).
@@ -232,13 +235,13 @@ class Resources:
         for need in spec.needs:
             self.get(need)
         action_spec = self.session.specs.api(self.api).actions[action]
-        borrow = self._borrows(spec, length)
+        borrow = self._borrows(spec)
         if borrow:
             parent = self.get(spec.parent) if spec.parent else None
             assert self.pool is not None
-            pooled = self.pool.take(self.api, kind, parent, attrs)
+            pooled = self.pool.take(self.api, kind, parent, attrs, length)
             if pooled is not None:
-                self.borrowed.append((kind, pooled, parent, attrs))
+                self.borrowed.append((kind, pooled, parent, attrs, length))
                 self.names[(kind, slot)] = pooled
                 return pooled
         if spec.name_member is not None and spec.id_member is None:
@@ -256,7 +259,7 @@ class Resources:
             if borrow:
                 assert self.pool is not None
                 self.pool.adopt(self.api, kind, name, parent)
-                self.borrowed.append((kind, name, parent, attrs))
+                self.borrowed.append((kind, name, parent, attrs, length))
             else:
                 self.created.append((kind, name, parent))
         else:
@@ -276,19 +279,18 @@ class Resources:
         self.names[(kind, slot)] = name
         return name
 
-    def _borrows(self, kind: ResourceKind, length: int | None) -> bool:
+    def _borrows(self, kind: ResourceKind) -> bool:
         """Whether a need of ``kind`` is lent by the pool: a named kind the surface creates and
-        deletes, needed with no particular name length, by a case whose action does not
-        delete it, or that expects its call refused and needs a kind nothing lives inside (a
-        pooled topic holds pooled subscriptions, a fresh one none: its deletion could be
-        refused for them); a need with attributes borrows one made with the same."""
+        deletes, needed by a case whose action does not delete it, or that expects its call
+        refused and needs a kind nothing lives inside (a pooled topic holds pooled
+        subscriptions, a fresh one none: its deletion could be refused for them); a need with
+        attributes, or a name of a particular length, borrows one made with the same."""
         delete = kind.delete.get(self.api)
         leaf = all(other.parent != kind.name for other in self.product.resources.values())
         return (self.pool is not None and bool(self.action) and kind.name_member is not None
                 and kind.id_member is None and delete is not None
                 and self.api in kind.create
-                and (delete.lower() != self.action or (self.refusal_expected and leaf))
-                and length is None)
+                and (delete.lower() != self.action or (self.refusal_expected and leaf)))
 
     def made_with(self, kind: str, attrs: Attrs = ()) -> dict[str, Any]:
         """The values (lower-cased member -> value) a resource of ``kind`` made by
@@ -367,7 +369,7 @@ class Resources:
             self.created = [c for c in self.created if c[0] not in gone or c[1] not in self.sent]
         retired: set[tuple[str, str]] = set()
         kinds = self.product.resources
-        for kind, name, parent, attrs in self.borrowed:
+        for kind, name, parent, attrs, length in self.borrowed:
             spec = kinds[kind]
             parent_gone = spec.parent is not None and (spec.parent, str(parent)) in retired
             # A call changes only what it names (a subscription's queue is not its topic's):
@@ -375,7 +377,7 @@ class Resources:
             if not parent_gone and (refused or name not in self.sent
                                     or self.action in spec.shared_by or (
                     sent is not None and self.restore(kind, name, parent, attrs, sent))):
-                self.pool.give(self.api, kind, name, parent, attrs)
+                self.pool.give(self.api, kind, name, parent, attrs, length)
             else:
                 retired.add((kind, name))
                 self.created += self.pool.retire(self.api, kind, name, parent)

@@ -60,6 +60,20 @@ def test_readers_share_one_queue_and_the_drain_deletes_it(
     assert sweep(session, "cmqc-pooltest") == []
 
 
+def test_a_name_of_a_given_length_is_pooled_apart(
+        session: Counting, cases: dict[str, Case]) -> None:
+    pool = Pool(session, Namer("pooltest", "w5"))
+    for name in ("GetQueueAttributes[queueName=<64 chars>]", "SendMessage[queueName=<64 chars>]",
+                 "GetQueueAttributes[baseline]", "ReceiveMessage[queueName=<64 chars>]"):
+        assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
+    # One 64-character queue for the three cases about that length, one other for the baseline.
+    (long,) = pool.free[(LEGACY, "queue", None, (), 64)]
+    (short,) = pool.free[(LEGACY, "queue", None, (), None)]
+    assert len(long) == 64 and len(short) != 64
+    assert session.sent["CreateQueue"] == 2 and session.sent["DeleteQueue"] == 0
+    assert pool.drain() == [] and session.sent["DeleteQueue"] == 2
+
+
 def attributes(session: Session, queue: str) -> dict[str, Any]:
     """GetQueueAttributes of ``queue`` without the members that move by themselves."""
     got = session.call(LEGACY, "GetQueueAttributes", {"queueName": queue})
@@ -72,13 +86,13 @@ def test_an_accepted_change_is_put_back_in_place(
     pool = Pool(session, Namer("pooltest", "w1"))
     refused = "SetQueueAttributes[maxMsgHeapNum=not-a-number]"
     assert execute(cases[refused], session, pool.namer, pool=pool).verdict == "pass"
-    (queue,) = pool.free[(LEGACY, "queue", None, ())]
+    (queue,) = pool.free[(LEGACY, "queue", None, (), None)]
     made = attributes(session, queue)
     for name in ("SetQueueAttributes[maxMsgHeapNum=1000000]",
                  "SetQueueAttributes[rewindSeconds=1296000]", "SetQueueAttributes[baseline]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
         # The next borrower gets the same queue, with the attributes it was made with.
-        assert pool.free[(LEGACY, "queue", None, ())] == [queue], name
+        assert pool.free[(LEGACY, "queue", None, (), None)] == [queue], name
         assert attributes(session, queue) == made, name
     # One queue for all; each accepted change (not the baseline, which set nothing) was sent
     # again with the creation values.

@@ -18,6 +18,7 @@ from cmqconform.cases.resources import Namer
 from cmqconform.models import Property, SpecSet
 from cmqconform.properties import messages, signing, state
 from cmqconform.properties.steps import Broken, Steps, Unjudged
+from cmqconform.provision import Pool
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange, Verdict
 
@@ -73,9 +74,10 @@ def property_cases(specs: SpecSet, api: str) -> list[PropertyCase]:
 
 
 def run_property(case: PropertyCase, session: Session, namer: Namer,
-                 second: Session | None = None) -> Verdict:
-    """Run one property case; a broken property is ``fail``, one not judged ``error``."""
-    steps = Steps(session, namer, case.prop, second)
+                 second: Session | None = None, lender: Pool | None = None) -> Verdict:
+    """Run one property case (borrowing from ``lender`` what it only fills and reads); a
+    broken property is ``fail``, one not judged ``error``."""
+    steps = Steps(session, namer, case.prop, second, lender=lender)
     runners: dict[str, Callable[[], None]] = {
         "round_trip": lambda: state.round_trip(steps, case.variant),
         "fidelity": lambda: messages.fidelity(steps, case.variant),

@@ -103,7 +103,13 @@ def fidelity(steps: Steps, label: str) -> None:
     largest = int(limit)
     text = _fit(fidelity_bodies(largest)[label], largest)
     pool = steps.resources(api_id)
-    # What the sender needs (a topic's queue subscription), then the resource it sends to.
+    # The case only sends, receives and reads: the queue and topic are lent emptied (the
+    # topic with no subscription), made with the creator's defaults; only what the sender
+    # needs beyond them (a topic's queue subscription) is made, and deleted at cleanup.
+    for kind, slot in dict.fromkeys(((str(_queue_param(sender).resource), ""),
+                                     (str(_queue_param(receiver).resource),
+                                      receive.get("slot", "")))):
+        pool.emptied(kind, slot=slot)
     pool.provide(sender.recipe.needs)
     target = pool.get(str(_queue_param(sender).resource))
     queue = pool.get(str(_queue_param(receiver).resource), receive.get("slot", ""))
@@ -154,10 +160,11 @@ def timer(steps: Steps) -> None:
 
 def _queue(steps: Steps, api: str, action: ActionSpec,
            attrs: dict[str, Any] | None = None) -> str:
-    """A new resource of the kind ``action`` works on (the queue), with ``attrs``."""
+    """An empty resource of the kind ``action`` works on (the queue), made with ``attrs``:
+    lent emptied (a timer only fills and reads it), else new."""
     pool = steps.resources(api)
     kind = str(_queue_param(action).resource)
-    return pool.create(kind, attrs=tuple((k.lower(), v) for k, v in (attrs or {}).items()))
+    return pool.emptied(kind, attrs=tuple((k.lower(), v) for k, v in (attrs or {}).items()))
 
 
 def _probe(steps: Steps, api: str, action: ActionSpec, queue: str) -> Exchange:

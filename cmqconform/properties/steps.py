@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from cmqconform.cases.resources import Namer
 from cmqconform.checks import CheckContext, run_checks
 from cmqconform.models import ApiSpec, Property
-from cmqconform.provision import Resources, named
+from cmqconform.provision import Pool, Resources, named
 from cmqconform.session import Session
 from cmqconform.verdicts import Case, Exchange, Expected
 
@@ -46,6 +46,9 @@ class Steps:
     namer: Namer
     prop: Property | None
     second: Session | None = None
+    #: The worker's lender of emptied queues and topics (:meth:`Resources.emptied`): what a
+    #: case only sends to, receives from and reads is borrowed, not created.
+    lender: Pool | None = None
     #: Resources by (surface, account): cleaned up when the case ends.
     pools: dict[tuple[str, bool], Resources] = field(default_factory=dict)
     last: Exchange | None = None
@@ -70,7 +73,9 @@ class Steps:
         key = (api, second)
         if key not in self.pools:
             session = self.second if second and self.second is not None else self.session
-            self.pools[key] = Resources(session, api, self.namer)
+            # The lender's resources live in the main account only.
+            lender = None if second and self.second is not None else self.lender
+            self.pools[key] = Resources(session, api, self.namer, lender=lender)
         return self.pools[key]
 
     def call(self, api: str, action: str, params: dict[str, Any], *,

@@ -208,7 +208,8 @@ def test_legacy_topic_and_subscription_answers_have_their_documented_types(
     """Every member of every topic and subscription answer is exactly of its documented type
     (bindingKey an array of strings, msgCount and filterType integers)."""
     res = cmq_resources(LEGACY)
-    queue = str(res.create("queue"))
+    # The subscription's endpoint only receives: lent emptied (the topic's creation is typed).
+    queue = str(res.emptied("queue"))
     topic = res.namer.name()
     res.created.append(("topic", topic, None))
     strict(LEGACY, "CreateTopic", topicname=topic, filtertype=2)
@@ -279,7 +280,8 @@ def test_v3_delete_topic_succeeds_and_the_topic_is_gone(cmq_session: Any,
 def test_every_body_comes_back_byte_for_byte(cmq_session: Any, cmq_resources: Any) -> None:
     """Bodies with whitespace at the edges and escaped characters are received unchanged,
     each with the msgId SendMessage returned."""
-    queue = str(cmq_resources(LEGACY).create("queue", attrs=(("visibilitytimeout", 30),)))
+    # Only sent to, received from and read: lent emptied.
+    queue = str(cmq_resources(LEGACY).emptied("queue", attrs=(("visibilitytimeout", 30),)))
     sent = {}
     for body in BODIES:
         got = expect_ok(cmq_session, LEGACY, "SendMessage", queuename=queue, msgbody=body)
@@ -304,7 +306,8 @@ def test_a_batch_round_trip_accounts_for_every_message(cmq_session: Any,
                                                        cmq_resources: Any) -> None:
     """BatchSendMessage answers one distinct msgId per body; with that many messages visible,
     one BatchReceiveMessage of numOfMsg = their number returns each of them, bodies unchanged."""
-    queue = str(cmq_resources(LEGACY).create("queue", attrs=(("visibilitytimeout", 30),)))
+    # Only sent to, received from and read: lent emptied.
+    queue = str(cmq_resources(LEGACY).emptied("queue", attrs=(("visibilitytimeout", 30),)))
     bodies = list(BODIES[:4])
     got = expect_ok(cmq_session, LEGACY, "BatchSendMessage", queuename=queue, msgbody=bodies)
     ids = [item.get("msgId") for item in got.data["msgList"]]
@@ -377,7 +380,8 @@ def test_listings_name_each_resource_once_as_created(cmq_session: Any,
     for queue in queues:
         res.created.append(("queue", queue, None))
         expect_ok(cmq_session, LEGACY, "CreateQueue", queuename=queue)
-    topic = str(res.create("topic"))
+    # The queues' names are the subject (made with a common stem); the topic is only listed.
+    topic = str(res.emptied("topic"))
     got = call(cmq_session, LEGACY, "ListQueue", searchword=stem, limit=50)
     names = [q["queueName"] for q in got.data["queueList"]]
     assert sorted(n for n in names if n in queues) == queues and len(names) == len(set(names)), (

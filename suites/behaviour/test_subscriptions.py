@@ -236,7 +236,7 @@ def test_subscription_listing_pages_and_filters(cmq_session: Any, cmq_resources:
     """A topic's subscriptions page by 20 by default, by Offset/Limit, and filter by name."""
     res = cmq_resources(LEGACY)
     topic = str(res.create("topic"))
-    queue = str(res.create("queue"))
+    queue = str(res.emptied("queue"))  # only the endpoint: lent emptied
     default = param(cmq_session, V3, "DescribeSubscriptionDetail", "Limit")
     names = []
     for _ in range(default.default + 1):
@@ -300,7 +300,7 @@ def test_subscription_lifecycle(cmq_session: Any, cmq_resources: Any, api: str) 
     """Subscribe lists it, a same name is refused, the topic cannot go until it is deleted."""
     res = cmq_resources(api)
     topic = str(res.create("topic"))
-    queue = str(res.create("queue"))
+    queue = str(res.emptied("queue"))  # only the endpoint: lent emptied
     # API 3.0 leaves NotifyContentFormat out (queue defaults to SIMPLIFIED); legacy defaults
     # to JSON, which a queue endpoint refuses, so it is given there.
     fmt = {} if api == V3 else {"notifycontentformat": "SIMPLIFIED"}
@@ -344,7 +344,7 @@ def test_v3_queue_subscription_refuses_json(cmq_session: Any, cmq_resources: Any
     """A queue subscription with NotifyContentFormat JSON is refused on API 3.0."""
     res = cmq_resources(V3)
     topic = str(res.create("topic"))
-    queue = str(res.create("queue"))
+    queue = str(res.emptied("queue"))  # only the endpoint: lent emptied
     _, got = _subscribe(cmq_session, res, V3, topic, protocol="queue", endpoint=queue,
                         notifycontentformat="JSON")
     check_error(cmq_session, V3, "queue_protocol_format", got,
@@ -360,7 +360,7 @@ def test_queue_subscription_cannot_switch_to_json(cmq_session: Any, cmq_resource
     """A queue subscription cannot switch NotifyContentFormat to JSON; it stays SIMPLIFIED."""
     res = cmq_resources(api)
     topic = str(res.create("topic"))
-    queue = str(res.create("queue"))
+    queue = str(res.emptied("queue"))  # only the endpoint: lent emptied
     name, got = _subscribe(cmq_session, res, api, topic, protocol="queue", endpoint=queue,
                            notifycontentformat="SIMPLIFIED")
     assert got.ok, got.describe()
@@ -458,7 +458,7 @@ def test_endpoint_must_suit_the_protocol(cmq_session: Any, cmq_resources: Any) -
     """An http endpoint needs http:// and no blanks; a queue endpoint names the queue fed."""
     res = cmq_resources(V3)
     topic = str(res.create("topic"))
-    queue = str(res.create("queue"))
+    queue = str(res.emptied("queue"))  # only the endpoint: lent emptied
     _, got = _subscribe(cmq_session, res, V3, topic, protocol="http",
                         endpoint="127.0.0.1/cmqc-no-scheme")
     check_error(cmq_session, V3, "endpoint_format", got,
