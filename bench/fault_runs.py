@@ -335,7 +335,7 @@ def hung_probe(work: Path) -> None:
 
 def main() -> None:
     """Parse the options, run the fault runs and the probes, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--every", type=int, default=10, help="spoil one request in N")
     parser.add_argument("--kinds", default=",".join(KINDS),
                         help="comma-separated kinds (empty: the probes only)")
