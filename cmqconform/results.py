@@ -205,11 +205,16 @@ def assemble(report_dir: Path, info: RunInfo, coverage: Mapping[str, Any]) -> di
         doc["summary"]["collected"] = collected
         doc["summary"]["missing"] = max(0, collected - doc["summary"]["total"])
     enrich(doc, read_run_meta(report_dir))
+    write_results(report_dir, doc)
+    return doc
+
+
+def write_results(report_dir: Path, doc: Mapping[str, Any]) -> None:
+    """Write ``doc`` as ``report_dir/results.json`` atomically (a reader never sees half)."""
     report_dir.mkdir(parents=True, exist_ok=True)
     tmp = report_dir / "results.json.tmp"
     tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
     tmp.replace(report_dir / "results.json")
-    return doc
 
 
 class CaseTail:

@@ -20,7 +20,7 @@ from cmqconform import __version__
 from cmqconform.coverage import SUITES
 from cmqconform.dialects.redaction import env_secrets, redact_text
 from cmqconform.reporting.progress import RunProgress
-from cmqconform.results import CASES_DIR, CaseTail, now_iso, reset
+from cmqconform.results import CASES_DIR, CaseTail, now_iso, reset, write_results
 from cmqconform.spec.select import select_surfaces
 
 DEFAULT_REPORT_DIR = Path("reports/latest")
@@ -218,9 +218,7 @@ def amend_ended(results: Path, ended: str) -> None:
     """Set results.json's ``ended`` (atomically)."""
     doc = json.loads(results.read_text(encoding="utf-8"))
     doc["ended"] = ended
-    tmp = results.with_name(results.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(results)
+    write_results(results.parent, doc)
 
 
 def per_api(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
