@@ -136,7 +136,7 @@ def probes(base_url: str) -> None:
                        if k.lower() != "content-length"}
             raw = httpx.Request("POST", prepared.request.url, headers=headers,
                                 content=body.encode())
-            got = session.send_request(V3, raw, prepared.auth)
+            got = session.send_request(V3, raw, prepared.auth, action="CreateQueue")
             print(f"{label}: HTTP {got.evidence.status}, code {got.code} "
                   f"(the specs' invalid_type: {invalid})")
 

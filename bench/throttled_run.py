@@ -71,10 +71,13 @@ def create_actions() -> set[tuple[str, str]]:
             for api, action in kind.create.items()}
 
 
-def throttled_run(rate: int | None, workers: int, work: Path) -> dict[str, Any]:
+def throttled_run(rate: int | None, workers: int, work: Path,
+                  report: Path | None = None) -> dict[str, Any]:
     """One run against a server throttled at ``rate`` (None: not throttled, and a target file
     declaring no rate: the floor the machine's speed sets); the figures its request log and
-    results give."""
+    results give. ``report``: the report folder (its cache holds the last run's durations,
+    which order the next run's cases), else one in ``work``."""
+    report = report or work / "report"
     log = work / "requests.jsonl"
     throttle = ["--rate-limit", str(rate)] if rate else []
     proc, url = serve("--product", PRODUCT, *throttle, "--request-log", str(log))
@@ -85,11 +88,14 @@ def throttled_run(rate: int | None, workers: int, work: Path) -> dict[str, Any]:
                           f'region = "{default_region(load_specs())}"\n{declared}',
                           encoding="utf-8")
         env = {**os.environ, "TENCENTCLOUD_SECRET_ID": SID, "TENCENTCLOUD_SECRET_KEY": SKEY}
-        wall = run(["--target", str(target), "-n", str(workers)], work / "report", env)
+        # The span counts the run's requests only, not the probe that waited for the server.
+        started = time.time()
+        wall = run(["--target", str(target), "-n", str(workers)], report, env)
     finally:
         proc.terminate()
         proc.wait(10)
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
+    lines = [line for line in lines if float(line["t"]) >= started]
     requests: Counter[str] = Counter()
     units: Counter[str] = Counter()
     for line in lines:
@@ -100,7 +106,7 @@ def throttled_run(rate: int | None, workers: int, work: Path) -> dict[str, Any]:
     created = sum(1 for line in lines if (line["api"], line["action"]) in creates
                   and line["outcome"] == "ok")
     create_requests = sum(1 for line in lines if (line["api"], line["action"]) in creates)
-    cases = read_cases(work / "report")
+    cases = read_cases(report)
     throttled_cases = [c for c in cases if c.get("verdict") in ("fail", "error")
                        and any(w in json.dumps(c) for w in THROTTLE_WORDS)]
     times = [float(line["t"]) for line in lines]
@@ -128,12 +134,18 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cmqc-bench-") as tmp:
         root = Path(tmp)
+        # One report folder for every run against a server, as a user re-running into
+        # reports/latest has: each run starts the longest cases of the last one first.
+        history = root / "report"
         if not args.skip_throttled:
+            warm_up = root / "warm-up-target"
+            warm_up.mkdir()
+            throttled_run(None, args.workers, warm_up, history)  # untimed: the first durations
             runs = []
             for i in range(args.repeat):
                 work = root / f"throttled-{i}"
                 work.mkdir()
-                runs.append(throttled_run(args.rate, args.workers, work))
+                runs.append(throttled_run(args.rate, args.workers, work, history))
             last = runs[-1]
             print(f"throttled run: cmqconform serve --rate-limit {args.rate}, target "
                   f"rate_limit = {args.rate}, -n {args.workers}, {last['cases']} cases")
@@ -166,17 +178,18 @@ def main() -> int:
                 for i in range(args.repeat):
                     work = root / f"floor-{i}"
                     work.mkdir()
-                    floors.append(throttled_run(None, args.workers, work)["span"])
+                    floors.append(throttled_run(None, args.workers, work, history)["span"])
                 floor = statistics.median(floors)
                 print(f"  floor: the same run unthrottled spans {floor:.1f} s (this machine's "
                       f"speed); throttled span / max(bound, floor) = "
                       f"{span / max(bound, floor):.2f}")
         if not args.skip_speedup:
-            run(["-n", "1", "-k", "baseline"], root / "warm-up")  # the bytecode caches
+            default = root / "default"
+            run(["-n", "2"], default)  # untimed: the bytecode caches and the first durations
             walls: dict[int, list[float]] = {1: [], 2: []}
-            for i in range(args.repeat):
+            for _ in range(args.repeat):
                 for n in (1, 2):
-                    walls[n].append(run(["-n", str(n)], root / f"default-{n}-{i}"))
+                    walls[n].append(run(["-n", str(n)], default))
             one, two = statistics.median(walls[1]), statistics.median(walls[2])
             print(f"default run (embedded emulator, --product {PRODUCT}): -n 1 {one:.1f} s, "
                   f"-n 2 {two:.1f} s, speed-up {one / two:.2f}x")

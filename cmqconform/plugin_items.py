@@ -18,8 +18,6 @@ from typing import Any
 import pytest
 
 from cmqconform.cases import generate
-from cmqconform.fuzz import fuzz_action, fuzz_id
-from cmqconform.fuzz.engine import base_clauses
 from cmqconform.properties import PropertyCase, property_cases, run_property
 from cmqconform.pytest_plugin import VerdictItem, get_run
 from cmqconform.runner import execute
@@ -163,6 +161,9 @@ class FuzzFile(SurfaceFile):
     def collect(self) -> Iterator[pytest.Item]:
         """One FuzzItem per action (none for REST actions: the fuzz transport speaks the
         synthetic RPC paths only)."""
+        # schemathesis and hypothesis cost every process 0.35 s to import: only with --cmq-fuzz.
+        from cmqconform.fuzz.engine import base_clauses, fuzz_id
+
         spec = load_specs().api(self.api)
         for name, action in spec.actions.items():
             if action.http is not None:
@@ -186,6 +187,8 @@ class FuzzItem(VerdictItem):
 
     def runtest(self) -> None:
         """Fuzz the action; a fail raises ContractFailure, an error SuiteFault."""
+        from cmqconform.fuzz.engine import fuzz_action
+
         run = get_run(self.config)
         verdict = fuzz_action(run.session, run.namer, self.api, self.action,
                               examples=self.config.option.cmq_fuzz_examples, strict=run.strict)

@@ -123,8 +123,34 @@ def pytest_configure(config: pytest.Config) -> None:
     except CmqConformError as exc:
         # A bad option or file is a usage error (one line, exit 4), not an internal error.
         raise pytest.UsageError(str(exc)) from None
+    if winput is None and run.active:
+        config.pluginmanager.register(_Durations(config), "cmqconform-durations")
+        if getattr(config.option, "maxschedchunk", False) is None:
+            # xdist hands each worker a quarter of its share at first: the order the items
+            # were put in would hold only within each chunk. A few at a time keep it run-wide.
+            config.option.maxschedchunk = 1
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(run), "cmqconform-xdist")
+
+
+class _Durations:
+    """Controller: each case's setup, call and teardown added up, kept in the pytest cache so
+    that the next run starts the longest first."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.seen: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Add one phase's duration to its case's."""
+        self.seen[report.nodeid] = self.seen.get(report.nodeid, 0.0) + report.duration
+
+    def pytest_sessionfinish(self) -> None:
+        """Keep this run's durations (the cases it did not run keep their last ones)."""
+        cache = getattr(self.config, "cache", None)
+        if cache is not None and self.seen:
+            cache.set(DURATIONS_CACHE_KEY, {**last_durations(self.config),
+                                            **{k: round(v, 3) for k, v in self.seen.items()}})
 
 
 class _XdistHooks:
@@ -204,9 +230,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
     if run.active:
-        # Each action's cases spread over the whole run (the busiest first), so against a
-        # rate-limited target no worker idles behind one action's slots; scenarios are one
-        # group. Deterministic: every xdist worker collects the same order.
+        # The longest first (by the last run's durations), so no long scenario starts near the
+        # end while the other workers idle; then each action's cases spread over the whole run
+        # (the busiest first, each key's items kept in that order), so against a rate-limited
+        # target no worker idles behind one action's slots; scenarios are one group.
+        # Deterministic: every xdist worker reads the same cache and collects the same order.
+        last = last_durations(config)
+        if last:
+            typical = sum(last.values()) / len(last)
+            items.sort(key=lambda item: -last.get(item.nodeid, typical))
         items[:] = [items[i] for i in spread([
             f"{getattr(item, 'api', '')} {getattr(item, 'action', '')}"
             if getattr(item, "case", None) is not None else "scenario" for item in items])]
@@ -223,6 +255,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         else:
             item.add_marker(pytest.mark.xfail(reason=hit.reason, raises=AssertionError,
                                               strict=False))
+
+
+#: The pytest cache entry holding each case's last duration (seconds, by node id).
+DURATIONS_CACHE_KEY = "cmqconform/durations"
+
+
+def last_durations(config: pytest.Config) -> dict[str, float]:
+    """Each case's duration in the last run that used this cache (none: no cache, or a cache
+    entry that is not a mapping of numbers)."""
+    cache = getattr(config, "cache", None)
+    known = cache.get(DURATIONS_CACHE_KEY, {}) if cache is not None else {}
+    if not isinstance(known, dict):
+        return {}
+    return {k: float(v) for k, v in known.items()
+            if isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def _parseable_ids(items: list[pytest.Item]) -> None:

@@ -242,11 +242,7 @@ class Session:
             prepared = target.prepare(call, self.specs, clock=clock,
                                       host=spec.host if spec is not None else None)
             request = prepared.request
-            if self.limiter is not None:
-                # Counted as the target counts: per account, surface and action, a batch by
-                # its items (the action spec's rate_cost).
-                self.limiter.acquire(f"{account_key(creds.secret_id)}.{api}.{wire_action}",
-                                     spec.request_cost(params) if spec is not None else 1)
+            self._pace(api, wire_action, params, creds.secret_id)
             auth: httpx.Auth | None = None if tamper == "missing_auth" else prepared.auth
             response = self.client.send(request, auth=auth) if auth else self.client.send(request)
         except httpx.HTTPError as exc:
@@ -254,11 +250,24 @@ class Session:
                             evidence=_evidence(request, None, secrets))
         return self._exchange(api, response, action)
 
-    def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth) -> Exchange:
-        """Send a request built by hand (a malformed path, another method) and decode it as
-        ``api``'s dialect does; never raises for transport or decoding trouble."""
+    def _pace(self, api: str, action: str, params: Mapping[str, Any], secret_id: str) -> None:
+        """Wait for the shared limiter's slot (if the target declares a rate), counted as the
+        target counts: per account, surface and action, a batch by its items (the action
+        spec's ``rate_cost``)."""
+        if self.limiter is None:
+            return
+        spec = self.specs.api(api).actions.get(action)
+        self.limiter.acquire(f"{account_key(secret_id)}.{api}.{action}",
+                             spec.request_cost(params) if spec is not None else 1)
+
+    def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth, *,
+                     action: str, params: Mapping[str, Any] | None = None) -> Exchange:
+        """Send a request built by hand (a malformed path, another method, an altered signed
+        element) for ``action`` with ``params``, through the limiter like any call, and decode
+        it as ``api``'s dialect does; never raises for transport or decoding trouble."""
         self.calls += 1
         try:
+            self._pace(api, action, params or {}, self.target.credentials.secret_id)
             response = self.client.send(request, auth=auth)
         except httpx.HTTPError as exc:
             return self._keep(Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",

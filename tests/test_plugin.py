@@ -244,3 +244,40 @@ def test_twice(cmq_v3, n):
         assert "request" in names
         body = next(a for a in result["attachments"] if a["name"] == "request")
         assert SECRET_KEY not in (allure_dir / body["source"]).read_text()
+
+
+ORDERED = '''
+import time
+
+def test_short():
+    pass
+
+def test_long():
+    time.sleep(0.3)
+
+def test_middle():
+    time.sleep(0.1)
+'''
+
+
+def test_a_run_starts_with_the_cases_the_last_run_found_longest(
+        pytester: pytest.Pytester, emulator: str, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    # A long scenario started near the end keeps the run going while every other worker idles.
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+    pytester.makepyfile(test_ordered=ORDERED)
+    options = ["test_ordered.py", f"--cmq-target={emulator}", f"--cmq-report-dir={tmp_path / 'report'}",
+               "--cmq-product=cmq",
+               "-p", "no:randomly"]
+    first = pytester.runpytest_subprocess(*options, "--co", "-q")
+    assert [line.split("::")[-1] for line in first.outlines if "::" in line] == [
+        "test_short", "test_long", "test_middle"]
+    pytester.runpytest_subprocess(*options).assert_outcomes(passed=3)
+    durations = json.loads((pytester.path / ".pytest_cache" / "v" / "cmqconform"
+                            / "durations").read_text())
+    assert set(durations) == {f"test_ordered.py::{n}" for n in ("test_short", "test_long",
+                                                               "test_middle")}
+    again = pytester.runpytest_subprocess(*options, "--co", "-q")
+    assert [line.split("::")[-1] for line in again.outlines if "::" in line] == [
+        "test_long", "test_middle", "test_short"]

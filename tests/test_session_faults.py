@@ -69,3 +69,34 @@ def test_an_unreachable_target_is_not_waited_on_call_after_call() -> None:
     assert all(a.fault and a.fault.startswith("transport: ") for a in answers)
     assert "target unreachable" in (answers[-1].fault or "")
     assert json.dumps([a.fault for a in answers]).count("not sent") == 12 - UNREACHABLE_AFTER
+
+
+class _Booked:
+    """A limiter that books nothing but notes each slot asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, int]] = []
+
+    def acquire(self, key: str, units: int = 1) -> None:
+        """Note the slot."""
+        self.asked.append((key, units))
+
+
+def test_a_hand_built_request_waits_for_its_slot_like_a_call() -> None:
+    # A signature property sends a request signed and then altered by hand: against a
+    # rate-limited target it counts as its action like any call, or the target refuses it.
+    specs = load_specs()
+    booked = _Booked()
+    session = Session(specs, url_target("http://127.0.0.1:9", CREDS, specs),
+                      transport=httpx.MockTransport(lambda r: httpx.Response(200, json=OK)),
+                      limiter=booked)
+    with session:
+        session.call("cmq.legacy", "BatchSendMessage",
+                     {"queueName": "q", "msgBody": ["a", "b", "c"]})
+        request = httpx.Request("POST", "http://127.0.0.1:9/v2/index.php", content=b"x=1")
+        session.send_request("cmq.legacy", request, httpx.Auth(), action="BatchSendMessage",
+                             params={"queueName": "q", "msgBody": ["a", "b"]})
+    assert [cost for _, cost in booked.asked] == [3, 2]
+    assert booked.asked[0][0] == booked.asked[1][0]
+    assert booked.asked[0][0].endswith(".cmq.legacy.BatchSendMessage")
+    assert "AKIDcmqcsessionfault1" not in booked.asked[0][0]

@@ -90,8 +90,10 @@ def _signed(steps: Steps, api: str, action: ActionSpec, params: dict[str, Any], 
     return next(prepared.auth.sync_auth_flow(prepared.request))
 
 
-def _send(steps: Steps, api: str, request: httpx.Request) -> Exchange:
-    got = steps.session.send_request(api, request, httpx.Auth())
+def _send(steps: Steps, api: str, request: httpx.Request, action: ActionSpec,
+          params: dict[str, Any]) -> Exchange:
+    got = steps.session.send_request(api, request, httpx.Auth(), action=action.name,
+                                     params=params)
     steps.last = got
     if got.fault:
         raise Unjudged(f"{request.method} {request.url.path}: {got.fault}")
@@ -108,7 +110,8 @@ def integrity(steps: Steps, api: str, data: dict[str, Any]) -> None:
     params = steps.resources(api).resolve(params)
     method, at = data["method"], data["at"]
     clause = f"{api}.auth"
-    control = _send(steps, api, _signed(steps, api, action, params, method))
+    control = _send(steps, api, _signed(steps, api, action, params, method), action,
+                    params)
     if not control.ok:
         raise Unjudged(f"{action.name} signed with {method}, unchanged: {control.describe()}")
     if at == "window":
@@ -128,7 +131,7 @@ def integrity(steps: Steps, api: str, data: dict[str, Any]) -> None:
         if not alone:
             # No other valid value exists (the one Version): any refusal refuses it.
             expected = ()
-    got = _send(steps, api, altered)
+    got = _send(steps, api, altered, action, params)
     if not expected and not got.ok:
         return
     if not any(c in spec.conditions and steps.accepts(api, c, got) for c in expected):

@@ -43,7 +43,7 @@ def test_an_unreadable_body_is_invalid_parameter(signed: tuple[Session, Call],
     headers = {k: v for k, v in prepared.request.headers.items()
                if k.lower() != "content-length"}
     request = httpx.Request("POST", prepared.request.url, headers=headers, content=body.encode())
-    got = session.send_request("cmq.v3", request, prepared.auth)
+    got = session.send_request("cmq.v3", request, prepared.auth, action=call.action)
     assert got.fault is None and got.code == "InvalidParameter", got.message
     assert got.evidence.status == 200
 
@@ -55,7 +55,7 @@ def _raw(session: Session, call: Call, body: str, creds: Credentials | None = No
     headers = {k: v for k, v in prepared.request.headers.items()
                if k.lower() != "content-length"}
     request = httpx.Request("POST", prepared.request.url, headers=headers, content=body.encode())
-    return session.send_request("cmq.v3", request, prepared.auth)
+    return session.send_request("cmq.v3", request, prepared.auth, action=call.action)
 
 
 DEEP_1000 = '{"QueueName": "q", "D": ' + "[" * 1000 + "]" * 1000 + "}"

@@ -72,4 +72,5 @@ class Roma:
             url = url.copy_with(raw_path=path(url.raw_path.decode("ascii")).encode("ascii"))
         request = httpx.Request(method or prepared.request.method, url,
                                 headers=prepared.request.headers)
-        return session.send_request(API, request, prepared.auth)
+        return session.send_request(API, request, prepared.auth, action=ACTION,
+                                    params=call.params)
