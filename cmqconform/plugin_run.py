@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -344,6 +345,10 @@ class CmqRun:
     def first_fault_since(self, calls: int) -> Exchange | None:
         """The first call of the main session after ``calls`` calls that got no usable answer."""
         return self._session.first_fault_since(calls) if self._session is not None else None
+
+    def units_sent(self) -> Counter[str]:
+        """The rate units the run's main session has sent, per surface and action (a copy)."""
+        return Counter(self._session.units) if self._session is not None else Counter()
 
     def retries_made(self) -> int:
         """How many throttled calls the main session has sent again."""

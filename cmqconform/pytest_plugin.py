@@ -18,19 +18,21 @@ Everything heavy starts lazily, so the plugin costs nothing in runs that do not 
 from __future__ import annotations
 
 import ast
+import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from cmqconform import schedule
 from cmqconform.cases.resources import SUITE_PREFIX
 from cmqconform.errors import CmqConformError
 from cmqconform.expectations import Expectation, lookup
 from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources, SetupBreach
-from cmqconform.ratelimit import spread
 from cmqconform.results import RunInfo, assemble, derive_api_action, record
 from cmqconform.runner import ContractFailure, SuiteFault
 from cmqconform.session import Session
@@ -41,6 +43,8 @@ EXPECT_KEY = pytest.StashKey[Expectation]()
 VERDICT_KEY = pytest.StashKey[Verdict]()
 CALLS_KEY = pytest.StashKey[int]()
 RETRIES_KEY = pytest.StashKey[int]()
+UNITS_KEY = pytest.StashKey[Counter[str]]()
+CPU_KEY = pytest.StashKey[float]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -124,33 +128,13 @@ def pytest_configure(config: pytest.Config) -> None:
         # A bad option or file is a usage error (one line, exit 4), not an internal error.
         raise pytest.UsageError(str(exc)) from None
     if winput is None and run.active:
-        config.pluginmanager.register(_Durations(config), "cmqconform-durations")
+        config.pluginmanager.register(schedule.Recorder(config), "cmqconform-history")
         if getattr(config.option, "maxschedchunk", False) is None:
             # xdist hands each worker a quarter of its share at first: the order the items
             # were put in would hold only within each chunk. A few at a time keep it run-wide.
             config.option.maxschedchunk = 1
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(run), "cmqconform-xdist")
-
-
-class _Durations:
-    """Controller: each case's setup, call and teardown added up, kept in the pytest cache so
-    that the next run starts the longest first."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.seen: dict[str, float] = {}
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Add one phase's duration to its case's."""
-        self.seen[report.nodeid] = self.seen.get(report.nodeid, 0.0) + report.duration
-
-    def pytest_sessionfinish(self) -> None:
-        """Keep this run's durations (the cases it did not run keep their last ones)."""
-        cache = getattr(self.config, "cache", None)
-        if cache is not None and self.seen:
-            cache.set(DURATIONS_CACHE_KEY, {**last_durations(self.config),
-                                            **{k: round(v, 3) for k, v in self.seen.items()}})
 
 
 class _XdistHooks:
@@ -230,18 +214,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
     if run.active:
-        # The longest first (by the last run's durations), so no long scenario starts near the
-        # end while the other workers idle; then each action's cases spread over the whole run
-        # (the busiest first, each key's items kept in that order), so against a rate-limited
-        # target no worker idles behind one action's slots; scenarios are one group.
-        # Deterministic: every xdist worker reads the same cache and collects the same order.
-        last = last_durations(config)
-        if last:
-            typical = sum(last.values()) / len(last)
-            items.sort(key=lambda item: -last.get(item.nodeid, typical))
-        items[:] = [items[i] for i in spread([
-            f"{getattr(item, 'api', '')} {getattr(item, 'action', '')}"
-            if getattr(item, "case", None) is not None else "scenario" for item in items])]
+        items[:] = schedule.order(items, schedule.history(config))
     entries = run.expectations()
     if not entries:
         return
@@ -255,21 +228,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         else:
             item.add_marker(pytest.mark.xfail(reason=hit.reason, raises=AssertionError,
                                               strict=False))
-
-
-#: The pytest cache entry holding each case's last duration (seconds, by node id).
-DURATIONS_CACHE_KEY = "cmqconform/durations"
-
-
-def last_durations(config: pytest.Config) -> dict[str, float]:
-    """Each case's duration in the last run that used this cache (none: no cache, or a cache
-    entry that is not a mapping of numbers)."""
-    cache = getattr(config, "cache", None)
-    known = cache.get(DURATIONS_CACHE_KEY, {}) if cache is not None else {}
-    if not isinstance(known, dict):
-        return {}
-    return {k: float(v) for k, v in known.items()
-            if isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def _parseable_ids(items: list[pytest.Item]) -> None:
@@ -324,6 +282,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if run is not None:
         item.stash[CALLS_KEY] = run.calls_made()
         item.stash[RETRIES_KEY] = run.retries_made()
+        item.stash[UNITS_KEY] = run.units_sent()
+        item.stash[CPU_KEY] = time.process_time()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -333,6 +293,10 @@ def pytest_runtest_makereport(item: pytest.Item,
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     run = item.config.stash[RUN_KEY]
+    if report.when == "teardown" and UNITS_KEY in item.stash:
+        # For the controller's history: what this case sent, and the CPU it took.
+        report.user_properties.append((schedule.SENT_PROPERTY, schedule.sent(
+            item.stash[UNITS_KEY], run.units_sent(), time.process_time() - item.stash[CPU_KEY])))
     if not run.logging or report.when == "teardown":
         return
     if report.when == "setup" and report.passed:

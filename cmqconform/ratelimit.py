@@ -92,20 +92,25 @@ class FileRateLimiter:
             time.sleep(delay)
 
 
-def spread(keys: Sequence[str]) -> list[int]:
+def spread(keys: Sequence[str], weights: Sequence[int] | None = None) -> list[int]:
     """An order (indexes into ``keys``) spreading each key's items evenly over the run, the
-    key with the most items first at each step, keeping each key's items in their order.
+    key with the most weight first at each step, keeping each key's items in their order.
 
     Each key is one rate-limited action: run in this order, every action's requests are spread
     over the whole run instead of queueing behind its slots in one stretch, so the busiest
     action keeps sending from start to end while the others fill the gaps (any worker taking
-    the next items, as xdist's load scheduling does, keeps the mix).
+    the next items, as xdist's load scheduling does, keeps the mix). An item weighs its
+    ``weights`` entry (the rate units it sends; 1 each when not given): a heavy item takes as
+    much of its key's stretch as its units are of the key's.
     """
-    counts = Counter(keys)
-    seen: Counter[str] = Counter()
+    weights = weights or [1] * len(keys)
+    totals: Counter[str] = Counter()
+    for key, weight in zip(keys, weights, strict=True):
+        totals[key] += weight
+    before: Counter[str] = Counter()
     ranked = []
-    for index, key in enumerate(keys):
-        position = (seen[key] + 0.5) / counts[key]
-        seen[key] += 1
-        ranked.append((position, -counts[key], key, index))
+    for index, (key, weight) in enumerate(zip(keys, weights, strict=True)):
+        position = (before[key] + weight / 2) / totals[key]
+        before[key] += weight
+        ranked.append((position, -totals[key], key, index))
     return [index for *_, index in sorted(ranked)]

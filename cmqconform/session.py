@@ -9,7 +9,7 @@ an ``error`` verdict.
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
@@ -94,6 +94,9 @@ class Session:
         self.calls = 0
         #: How many throttled calls were sent again.
         self.retries = 0
+        #: Rate units sent per ``"<surface> <action>"``, counted as the target counts them
+        #: (the next run's order spreads each case by the action it sends the most of).
+        self.units: Counter[str] = Counter()
         #: The calls that got no usable answer, by call number (the latest few): a scenario
         #: that failed after one of them ends as an error, not as a contract failure.
         self.faults: deque[tuple[int, Exchange]] = deque(maxlen=64)
@@ -251,14 +254,14 @@ class Session:
         return self._exchange(api, response, action)
 
     def _pace(self, api: str, action: str, params: Mapping[str, Any], secret_id: str) -> None:
-        """Wait for the shared limiter's slot (if the target declares a rate), counted as the
-        target counts: per account, surface and action, a batch by its items (the action
-        spec's ``rate_cost``)."""
-        if self.limiter is None:
-            return
+        """Count the request's rate units and wait for the shared limiter's slot (if the
+        target declares a rate), counted as the target counts: per account, surface and
+        action, a batch by its items (the action spec's ``rate_cost``)."""
         spec = self.specs.api(api).actions.get(action)
-        self.limiter.acquire(f"{account_key(secret_id)}.{api}.{action}",
-                             spec.request_cost(params) if spec is not None else 1)
+        units = spec.request_cost(params) if spec is not None else 1
+        self.units[f"{api} {action}"] += units
+        if self.limiter is not None:
+            self.limiter.acquire(f"{account_key(secret_id)}.{api}.{action}", units)
 
     def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth, *,
                      action: str, params: Mapping[str, Any] | None = None) -> Exchange:

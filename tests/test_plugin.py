@@ -249,14 +249,23 @@ def test_twice(cmq_v3, n):
 ORDERED = '''
 import time
 
+
+def work(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
 def test_short():
     pass
 
+
 def test_long():
-    time.sleep(0.3)
+    work(0.3)
+
 
 def test_middle():
-    time.sleep(0.1)
+    work(0.1)
 '''
 
 
@@ -267,17 +276,20 @@ def test_a_run_starts_with_the_cases_the_last_run_found_longest(
     monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
     pytester.makepyfile(test_ordered=ORDERED)
-    options = ["test_ordered.py", f"--cmq-target={emulator}", f"--cmq-report-dir={tmp_path / 'report'}",
-               "--cmq-product=cmq",
-               "-p", "no:randomly"]
+    options = ["test_ordered.py", f"--cmq-target={emulator}",
+               f"--cmq-report-dir={tmp_path / 'report'}", "--cmq-product=cmq", "-p",
+               "no:randomly"]
     first = pytester.runpytest_subprocess(*options, "--co", "-q")
     assert [line.split("::")[-1] for line in first.outlines if "::" in line] == [
         "test_short", "test_long", "test_middle"]
     pytester.runpytest_subprocess(*options).assert_outcomes(passed=3)
-    durations = json.loads((pytester.path / ".pytest_cache" / "v" / "cmqconform"
-                            / "durations").read_text())
-    assert set(durations) == {f"test_ordered.py::{n}" for n in ("test_short", "test_long",
-                                                               "test_middle")}
+    history = json.loads((pytester.path / ".pytest_cache" / "v" / "cmqconform"
+                          / "history").read_text())
+    assert set(history) == {f"test_ordered.py::{n}" for n in ("test_short", "test_long",
+                                                             "test_middle")}
+    # [seconds, busiest action, its units, CPU seconds]: these send nothing, and work.
+    assert history["test_ordered.py::test_long"][1:3] == [None, 0]
+    assert history["test_ordered.py::test_long"][3] >= 0.3
     again = pytester.runpytest_subprocess(*options, "--co", "-q")
     assert [line.split("::")[-1] for line in again.outlines if "::" in line] == [
         "test_long", "test_middle", "test_short"]

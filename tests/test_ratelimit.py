@@ -48,3 +48,12 @@ def test_spread_interleaves_busiest_first_and_keeps_each_keys_order() -> None:
     ran = [keys[i] for i in order]
     assert ran[0] == "a" and ran == ["a", "b", "a", "c", "a", "b", "a"]
     assert [i for i in order if keys[i] == "a"] == [0, 1, 2, 3]
+
+
+def test_spread_gives_a_heavy_item_its_share_of_its_keys_stretch() -> None:
+    # Three batches of 16 and sixteen single sends of one action: each batch is a third of
+    # the action's units, so the batches sit at a sixth, a half and five sixths of the run.
+    keys = ["batch"] * 3 + ["single"] * 16
+    order = spread(keys, [16] * 3 + [1] * 16)
+    at = [position for position, i in enumerate(order) if keys[i] == "batch"]
+    assert at == [3, 9, 15]

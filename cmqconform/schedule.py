@@ -1,0 +1,121 @@
+"""The order a run hands its cases out in, from what the last run learnt about each.
+
+A run keeps, in its pytest cache (``cmqconform run`` puts it in the report folder), each case's
+duration and the action it sent the most rate units of. The next run in that folder:
+
+* spreads the cases that mostly wait (timers, long polls: their CPU time a small part of their
+  duration) evenly over the run, the longest first, so that a steady share of the workers
+  waits while the others keep the CPU busy, and no long scenario starts near the end;
+* spreads the other cases of each busiest action evenly over the run, each weighed by its
+  units, so that against a rate-limited target the busiest action keeps sending from start to
+  end and no action's slots hold several workers at once (a scenario sending batches of 16
+  costs 16 units a request: four of them at once would queue every worker behind one
+  action).
+
+A case with no history is keyed by its own action (a generated case) or as a scenario. The
+order is deterministic: every xdist worker reads the same cache and collects the same order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, NamedTuple
+
+import pytest
+
+from cmqconform.ratelimit import spread
+
+#: The pytest cache entry: node id -> [seconds, busiest action, its units, CPU seconds].
+CACHE_KEY = "cmqconform/history"
+#: The report property a worker hands the controller [busiest action, units, CPU seconds] in.
+SENT_PROPERTY = "cmqconform.sent"
+#: A case waits mostly when its CPU time is under this share of its duration...
+WAITING_SHARE = 0.25
+#: ...and it lasts at least this long (seconds).
+WAITING_SECONDS = 0.3
+
+
+class Past(NamedTuple):
+    """What the last run saw of one case."""
+
+    seconds: float
+    #: ``"<surface> <action>"`` it sent the most rate units of (None: it sent nothing).
+    busiest: str | None
+    units: int
+    #: The CPU time its worker spent on it.
+    cpu: float
+
+    @property
+    def waits(self) -> bool:
+        """Whether it mostly waited (timers, long polls) rather than worked."""
+        return self.seconds >= WAITING_SECONDS and self.cpu < WAITING_SHARE * self.seconds
+
+
+def history(config: pytest.Config) -> dict[str, Past]:
+    """Each case's :class:`Past` in the last run that used this cache (none: no cache; an
+    entry that does not read as one is ignored)."""
+    cache = getattr(config, "cache", None)
+    known = cache.get(CACHE_KEY, {}) if cache is not None else {}
+    out: dict[str, Past] = {}
+    for nodeid, entry in (known.items() if isinstance(known, dict) else ()):
+        try:
+            seconds, busiest, units, cpu = entry
+            out[nodeid] = Past(float(seconds), str(busiest) if busiest else None, int(units),
+                               float(cpu))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def order(items: list[Any], past: dict[str, Past]) -> list[Any]:
+    """``items`` in the order to hand them out (see the module's docstring)."""
+    if past:
+        typical = sum(p.seconds for p in past.values()) / len(past)
+        items = sorted(items, key=lambda item: -(past[item.nodeid].seconds
+                                                if item.nodeid in past else typical))
+    keys, weights = [], []
+    for item in items:
+        known = past.get(item.nodeid)
+        if known is not None and known.waits:
+            keys.append("waiting")
+            weights.append(1)
+        elif known is not None and known.busiest:
+            keys.append(known.busiest)
+            weights.append(max(1, known.units))
+        else:
+            own = getattr(item, "case", None) is not None
+            keys.append(f"{getattr(item, 'api', '')} {getattr(item, 'action', '')}"
+                        if own else "scenario")
+            weights.append(1)
+    return [items[i] for i in spread(keys, weights)]
+
+
+def sent(before: Counter[str], after: Counter[str], cpu: float) -> list[Any]:
+    """What a case sent, for the history: the action it sent the most units of between two
+    counts of a session's units (None: none), how many, and its CPU seconds."""
+    units = (after - before).most_common(1)
+    return [units[0][0], units[0][1], round(cpu, 3)] if units else [None, 0, round(cpu, 3)]
+
+
+class Recorder:
+    """Controller: each case's phases added up and its busiest action, kept in the pytest
+    cache for the next run's order."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.seen: dict[str, list[Any]] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Add one phase's duration to its case's; note what its worker saw it send."""
+        entry = self.seen.setdefault(report.nodeid, [0.0, None, 0, 0.0])
+        entry[0] = round(entry[0] + report.duration, 3)
+        for name, value in report.user_properties:
+            if name == SENT_PROPERTY and isinstance(value, (list, tuple)) and len(value) == 3:
+                entry[1:] = value
+
+    def pytest_sessionfinish(self) -> None:
+        """Keep this run's history (the cases it did not run keep their last)."""
+        cache = getattr(self.config, "cache", None)
+        if cache is not None and self.seen:
+            cache.set(CACHE_KEY, {**{k: list(p) for k, p in history(self.config).items()},
+                                  **self.seen})

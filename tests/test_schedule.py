@@ -1,0 +1,67 @@
+"""The order a run hands its cases out in, from the last run's history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from cmqconform.schedule import Past, order, sent
+
+
+@dataclass
+class Item:
+    """Stands in for a pytest item: a node id, and a case (generated) or none (scenario)."""
+
+    nodeid: str
+    case: Any = None
+    api: str = ""
+    action: str = ""
+
+
+def _ids(items: list[Item]) -> list[str]:
+    return [item.nodeid for item in items]
+
+
+def test_without_history_each_generated_case_is_keyed_by_its_action() -> None:
+    items = [Item("s1"), Item("s2"), Item("a1", 1, "x", "A"), Item("a2", 1, "x", "A"),
+             Item("a3", 1, "x", "A"), Item("a4", 1, "x", "A")]
+    assert _ids(order(items, {})) == ["a1", "s1", "a2", "a3", "s2", "a4"]
+
+
+def test_cases_that_mostly_wait_are_spread_apart_the_longest_first() -> None:
+    # Timers side by side would leave the CPU idle at the start and a long one at the end.
+    items = [Item(f"g{i}", 1, "x", "Send") for i in range(6)]
+    items += [Item("timer-2s"), Item("timer-7s"), Item("timer-1s")]
+    past = {"timer-2s": Past(2.0, "x Receive", 3, 0.05), "timer-7s": Past(7.0, None, 0, 0.1),
+            "timer-1s": Past(1.0, "x Send", 2, 0.01)}
+    ran = _ids(order(items, past))
+    timers = [name for name in ran if name.startswith("timer")]
+    assert timers == ["timer-7s", "timer-2s", "timer-1s"]
+    at = [ran.index(t) for t in timers]
+    assert at[0] <= 1 and all(b - a >= 2 for a, b in pairwise(at))
+
+
+def test_the_longest_case_of_each_key_goes_first() -> None:
+    items = [Item("short"), Item("long"), Item("middle")]
+    past = {"short": Past(0.1, None, 0, 0.1), "long": Past(5.0, None, 0, 4.0),
+            "middle": Past(1.0, None, 0, 0.9)}
+    assert _ids(order(items, past)) == ["long", "middle", "short"]
+
+
+def test_scenarios_busy_on_one_action_are_spread_apart() -> None:
+    # Two scenarios that sent batches of 16 last time: one early, one late, never side by side
+    # (every worker would queue behind that action's slots).
+    items = [Item(f"g{i}", 1, "x", "Send") for i in range(6)]
+    items += [Item("batches-1"), Item("batches-2")]
+    past = {"batches-1": Past(0.2, "x BatchSend", 32, 0.2),
+            "batches-2": Past(0.2, "x BatchSend", 32, 0.2)}
+    ran = _ids(order(items, past))
+    assert abs(ran.index("batches-1") - ran.index("batches-2")) >= 3
+
+
+def test_what_a_case_sent_is_its_busiest_action_since_a_count() -> None:
+    before = Counter({"x A": 5})
+    assert sent(before, Counter({"x A": 6, "x B": 3}), 0.25) == ["x B", 3, 0.25]
+    assert sent(before, Counter(before), 0.0) == [None, 0, 0.0]
