@@ -1,0 +1,56 @@
+"""A timer's early look that came back too late proves nothing: tried again, never a fail."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from cmqconform.properties import messages
+from cmqconform.properties.steps import Broken, Unjudged
+
+
+def _broken() -> None:
+    raise Broken("received success")
+
+
+def test_an_early_look_in_time_that_breaks_the_timer_is_a_fail() -> None:
+    with pytest.raises(Broken):
+        messages._early(_broken, time.monotonic() + 60, "look")
+
+
+def test_an_early_look_back_after_the_timer_could_fire_is_not_judged() -> None:
+    with pytest.raises(messages._Late):
+        messages._early(_broken, time.monotonic() - 0.01, "look")
+    messages._early(lambda: None, time.monotonic() - 0.01, "look")  # held: nothing to say
+
+
+class _Steps:
+    """Just what ``timer`` reads of its steps: the property's body."""
+
+    def __init__(self) -> None:
+        self.prop = SimpleNamespace(body={"timer": "visibility"})
+
+
+def test_a_late_timer_is_tried_again_and_an_always_late_one_is_an_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    tries: list[int] = []
+
+    def late_twice(steps: Any, body: Any) -> None:
+        tries.append(1)
+        if len(tries) < 3:
+            raise messages._Late("late")
+
+    monkeypatch.setitem(messages.TIMERS, "visibility", late_twice)
+    messages.timer(_Steps())  # type: ignore[arg-type]
+    assert len(tries) == 3
+
+    def always_late(steps: Any, body: Any) -> None:
+        raise messages._Late("late")
+
+    monkeypatch.setitem(messages.TIMERS, "visibility", always_late)
+    with pytest.raises(Unjudged, match="3 attempts") as raised:
+        messages.timer(_Steps())  # type: ignore[arg-type]
+    assert not isinstance(raised.value, messages._Late)
