@@ -14,9 +14,15 @@ In one invocation:
 * the default run's wall time against the embedded emulator with ``-n 1`` and ``-n 2``, and the
   speed-up ratio.
 
+The span counts the run's own requests, from its first (the preflight) to its last (the
+sweep), not the probe that waited for the server to start. Every run against a server shares one
+report folder, as a user re-running into ``reports/latest`` does, so each is ordered by the
+last run's history (``cmqconform/schedule.py``); a first untimed run writes it. So do the
+default runs, after their own untimed first run.
+
 Timings on a shared machine are noisy: ``--repeat N`` repeats each measurement, medians printed.
 The runs write bytecode caches even where ``PYTHONDONTWRITEBYTECODE`` is set (as a machine that
-caches bytecode does), and a first untimed run warms them.
+caches bytecode does), and the first untimed runs warm them.
 
 Usage: ``.venv/bin/python bench/throttled_run.py [--rate 20] [--workers 2] [--repeat 1]
 [--skip-throttled] [--skip-floor] [--skip-speedup]``
