@@ -17,7 +17,7 @@ In one invocation:
 The span counts the run's own requests, from its first (the preflight) to its last (the
 sweep), not the probe that waited for the server to start. Every run against a server shares one
 report folder, as a user re-running into ``reports/latest`` does, so each is ordered by the
-last run's history (``cmqconform/schedule.py``); a first untimed run writes it. So do the
+last run's history (``cmqconform/plugin_schedule.py``); a first untimed run writes it. So do the
 default runs, after their own untimed first run.
 
 Timings on a shared machine are noisy: ``--repeat N`` repeats each measurement, medians printed.

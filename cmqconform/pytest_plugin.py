@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from cmqconform import schedule
+from cmqconform import plugin_schedule as schedule
 from cmqconform.cases.resources import SUITE_PREFIX
 from cmqconform.errors import CmqConformError
 from cmqconform.expectations import Expectation, lookup

@@ -64,7 +64,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
 )
 #: Never imported by the engine: the fronts, the emulator and the products.
 OUTSIDE = ("emulator", "products", "proxy", "external", "pytest_plugin", "plugin_run",
-           "plugin_report", "plugin_items", "cli", "run", "mutate", "mutate_select", "__main__")
+           "plugin_report", "plugin_items", "plugin_schedule", "cli", "run", "mutate",
+           "mutate_select", "__main__")
 
 
 def _unit(module: str) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from cmqconform.schedule import Past, order, sent
+from cmqconform.plugin_schedule import Past, order, sent
 
 
 @dataclass
