@@ -24,8 +24,8 @@ Timings on a shared machine are noisy: ``--repeat N`` repeats each measurement, 
 The runs write bytecode caches even where ``PYTHONDONTWRITEBYTECODE`` is set (as a machine that
 caches bytecode does), and the first untimed runs warm them.
 
-Usage: ``.venv/bin/python bench/throttled_run.py [--rate 20] [--workers 2] [--repeat 1]
-[--skip-throttled] [--skip-floor] [--skip-speedup]``
+Usage: ``.venv/bin/python bench/throttled_run.py [--rate 20] [--workers 2,4] [--repeat 1]
+[--brief] [--skip-throttled] [--skip-floor] [--skip-speedup]``
 """
 
 from __future__ import annotations
@@ -127,68 +127,82 @@ def throttled_run(rate: int | None, workers: int, work: Path,
             "failed": sum(1 for c in cases if c.get("verdict") in ("fail", "error"))}
 
 
+def report_throttled(args: argparse.Namespace, workers: int, root: Path,
+                     history: Path) -> None:
+    """Measure and print the throttled runs (and their unthrottled floor) with ``-n workers``."""
+    runs = []
+    for i in range(args.repeat):
+        work = root / f"throttled-{workers}-{i}"
+        work.mkdir()
+        runs.append(throttled_run(args.rate, workers, work, history))
+    last = runs[-1]
+    print(f"throttled run: cmqconform serve --rate-limit {args.rate}, target "
+          f"rate_limit = {args.rate}, -n {workers}, {last['cases']} cases")
+    if not args.brief:
+        print(f"  {'action':<42} {'requests':>8} {'units':>6} {'seconds':>8}")
+        for key, count in last["units"].most_common(TOP):
+            print(f"  {key:<42} {last['requests'][key]:>8} {count:>6} "
+                  f"{last['units'][key] / args.rate:>8.1f}")
+        rest = [k for k, _ in last["units"].most_common()][TOP:]
+        if rest:
+            print(f"  ... {len(rest)} more actions, "
+                  f"{sum(last['requests'][k] for k in rest)} requests")
+    bound = statistics.median(r["bound"] for r in runs)
+    span = statistics.median(r["span"] for r in runs)
+    print(f"  requests: {sum(last['requests'].values())} "
+          f"(units {sum(last['units'].values())})")
+    print(f"  bound: {bound:.1f} s (busiest: {last['busiest']})")
+    print(f"  request span: {span:.1f} s = {span / bound:.2f}x the bound "
+          f"(run wall {statistics.median(r['wall'] for r in runs):.1f} s)")
+    print(f"  creations (answered ok): {last['created']} = "
+          f"{last['created'] / max(1, last['cases']):.2f} per case; requests to create "
+          f"actions: {last['create_requests']} = "
+          f"{last['create_requests'] / max(1, last['cases']):.2f} per case")
+    print(f"  throttled answers: {last['throttled_answers']}; cases failed/errored "
+          f"from throttling: {len(last['throttled_cases'])} "
+          f"(of {last['failed']} failed/errored)")
+    for case in last["throttled_cases"][:10]:
+        print(f"    {case.get('verdict')} {case.get('nodeid') or case.get('id')}")
+    if not args.skip_floor:
+        floors = []
+        for i in range(args.repeat):
+            work = root / f"floor-{workers}-{i}"
+            work.mkdir()
+            floors.append(throttled_run(None, workers, work, history)["span"])
+        floor = statistics.median(floors)
+        print(f"  floor: the same run unthrottled spans {floor:.1f} s (this machine's "
+              f"speed); throttled span / max(bound, floor) = "
+              f"{span / max(bound, floor):.2f}")
+
+
 def main() -> int:
     """Parse options, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=20, help="requests/s/action (default 20)")
-    parser.add_argument("--workers", type=int, default=2, help="-n of the throttled run")
+    parser.add_argument("--workers", default="2,4",
+                        help="-n of the throttled runs, comma-separated (default 2,4)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
+    parser.add_argument("--brief", action="store_true", help="no per-action table")
     parser.add_argument("--skip-throttled", action="store_true")
     parser.add_argument("--skip-speedup", action="store_true")
     parser.add_argument("--skip-floor", action="store_true",
                         help="no unthrottled run (the span the machine's speed sets)")
     args = parser.parse_args()
+    try:
+        counts = [int(n) for n in args.workers.split(",")]
+    except ValueError:
+        parser.error(f"--workers: not a comma-separated list of numbers: {args.workers!r}")
     with tempfile.TemporaryDirectory(prefix="cmqc-bench-") as tmp:
         root = Path(tmp)
         # One report folder for every run against a server, as a user re-running into
-        # reports/latest has: each run starts the longest cases of the last one first.
+        # reports/latest has: each run is ordered by the last one's history.
         history = root / "report"
         if not args.skip_throttled:
             warm_up = root / "warm-up-target"
             warm_up.mkdir()
-            throttled_run(None, args.workers, warm_up, history)  # untimed: the first durations
-            runs = []
-            for i in range(args.repeat):
-                work = root / f"throttled-{i}"
-                work.mkdir()
-                runs.append(throttled_run(args.rate, args.workers, work, history))
-            last = runs[-1]
-            print(f"throttled run: cmqconform serve --rate-limit {args.rate}, target "
-                  f"rate_limit = {args.rate}, -n {args.workers}, {last['cases']} cases")
-            print(f"  {'action':<42} {'requests':>8} {'units':>6} {'seconds':>8}")
-            for key, count in last["units"].most_common(TOP):
-                print(f"  {key:<42} {last['requests'][key]:>8} {count:>6} "
-                      f"{last['units'][key] / args.rate:>8.1f}")
-            rest = [k for k, _ in last["units"].most_common()][TOP:]
-            if rest:
-                print(f"  ... {len(rest)} more actions, "
-                      f"{sum(last['requests'][k] for k in rest)} requests")
-            bound = statistics.median(r["bound"] for r in runs)
-            span = statistics.median(r["span"] for r in runs)
-            print(f"  requests: {sum(last['requests'].values())} "
-                  f"(units {sum(last['units'].values())})")
-            print(f"  bound: {bound:.1f} s (busiest: {last['busiest']})")
-            print(f"  request span: {span:.1f} s = {span / bound:.2f}x the bound "
-                  f"(run wall {statistics.median(r['wall'] for r in runs):.1f} s)")
-            print(f"  creations (answered ok): {last['created']} = "
-                  f"{last['created'] / max(1, last['cases']):.2f} per case; requests to create "
-                  f"actions: {last['create_requests']} = "
-                  f"{last['create_requests'] / max(1, last['cases']):.2f} per case")
-            print(f"  throttled answers: {last['throttled_answers']}; cases failed/errored "
-                  f"from throttling: {len(last['throttled_cases'])} "
-                  f"(of {last['failed']} failed/errored)")
-            for case in last["throttled_cases"][:10]:
-                print(f"    {case.get('verdict')} {case.get('nodeid') or case.get('id')}")
-            if not args.skip_floor:
-                floors = []
-                for i in range(args.repeat):
-                    work = root / f"floor-{i}"
-                    work.mkdir()
-                    floors.append(throttled_run(None, args.workers, work, history)["span"])
-                floor = statistics.median(floors)
-                print(f"  floor: the same run unthrottled spans {floor:.1f} s (this machine's "
-                      f"speed); throttled span / max(bound, floor) = "
-                      f"{span / max(bound, floor):.2f}")
+            throttled_run(None, counts[0], warm_up, history)  # untimed: the first history
+            for workers in counts:
+                report_throttled(args, workers, root, history)
         if not args.skip_speedup:
             default = root / "default"
             run(["-n", "2"], default)  # untimed: the bytecode caches and the first durations
