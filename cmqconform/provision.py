@@ -123,6 +123,16 @@ class Pool:
         empty, inside = self._emptying(api, kind)
         return empty is not None or bool(inside)
 
+    def lend(self, api: str, kind: str, attrs: Attrs = ()) -> str:
+        """For a call that uses a top-level ``kind`` only as its ``shared_by`` allows (a read):
+        a pooled one (made with ``attrs``) as it is, or a new one when none is free. The
+        borrower gives it back with :meth:`give`."""
+        name = self.take(api, kind, None, attrs)
+        if name is None:
+            name = Resources(self.session, api, self.namer).create(kind, attrs=attrs)
+            self.adopt(api, kind, name, None)
+        return name
+
     def lend_emptied(self, api: str, kind: str, attrs: Attrs = ()) -> str:
         """For a scenario that only adds, takes and reads what a resource holds: a pooled
         top-level ``kind`` (made with ``attrs``) emptied by the kind's ``empty`` action
@@ -394,6 +404,19 @@ class Resources:
             return self.create(kind, slot=slot, attrs=attrs)
         name = self.lender.lend_emptied(self.api, kind, attrs)
         self.lent.append((kind, name, attrs))
+        self.names[(kind, slot)] = name
+        return name
+
+    def shared(self, kind: str, *, slot: str = "") -> str:
+        """For a call the kind's ``shared_by`` lists (it leaves the resource as it found it):
+        one lent as it is by the lender (:meth:`Pool.lend`, not emptied) and given back by
+        :meth:`cleanup`; without a lender, or for a kind living in another, a new one."""
+        spec = self._kind(kind)
+        if self.lender is None or spec.parent is not None or spec.name_member is None \
+                or spec.id_member is not None:
+            return self.create(kind, slot=slot)
+        name = self.lender.lend(self.api, kind)
+        self.lent.append((kind, name, ()))
         self.names[(kind, slot)] = name
         return name
 

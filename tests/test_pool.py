@@ -14,12 +14,13 @@ from cmqconform.cases.resources import Namer
 from cmqconform.dialects import Credentials
 from cmqconform.emulator.server import EmulatorServer
 from cmqconform.models import SpecSet
+from cmqconform.properties import property_cases, run_property
 from cmqconform.provision import Pool, Resources, sweep
 from cmqconform.runner import execute
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from cmqconform.verdicts import Case, Exchange
-from tests.surfaces import LEGACY
+from tests.surfaces import LEGACY, V3
 
 SID, KEY = "AKIDcmqcpooltest", "pool-test-key"
 
@@ -215,3 +216,24 @@ def test_without_a_served_emptying_action_a_scenario_makes_its_own(
     assert res.created == [("queue", queue, None)] and not lender.alive
     res.cleanup()
     assert session.sent["DeleteQueue"] == 1
+
+
+def test_a_signature_case_reads_a_lent_queue_and_creates_nothing(session: Counting) -> None:
+    """A signature case's subject is the signature: its probe reads a queue lent as it is (the
+    lender makes one per surface, once), never one of its own."""
+    specs = load_specs()
+    wanted = {(LEGACY, "signature[HmacSHA1 param:queueName]"),
+              (LEGACY, "signature[HmacSHA256 method]"), (V3, "signature[TC3-HMAC-SHA256 body]"),
+              (V3, "signature[HmacSHA1 param:QueueName]")}
+    chosen = [c for api in (LEGACY, V3) for c in property_cases(specs, api)
+              if (api, c.id) in wanted]
+    assert len(chosen) == len(wanted)
+    lender = Pool(session, Namer("pooltest", "w10"))
+    for case in chosen:
+        verdict = run_property(case, session, lender.namer, lender=lender)
+        assert verdict.verdict == "pass", (case.id, verdict.message)
+    assert {c.action for c in chosen} == {"GetQueueAttributes", "ClearQueue"}
+    assert session.sent["CreateQueue"] == 2 and lender.made == 2 and lender.lent == len(chosen)
+    assert session.sent["DeleteQueue"] == 0
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
