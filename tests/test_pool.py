@@ -237,3 +237,42 @@ def test_a_signature_case_reads_a_lent_queue_and_creates_nothing(session: Counti
     assert session.sent["DeleteQueue"] == 0
     lender.drain()
     assert sweep(session, "cmqc-pooltest") == []
+
+
+def _round_trips(api: str, *actions: str) -> list[Any]:
+    return [c for c in property_cases(load_specs(), api)
+            if c.kind == "round_trip" and c.id.split("[")[1].split()[0] in actions]
+
+
+def test_a_changing_round_trip_borrows_and_puts_back_in_place(session: Counting) -> None:
+    """SetQueueAttributes at its maxima, then its minima: both on one lent queue, each change
+    sent back at the creation values (the next borrower finds the queue as it was made)."""
+    lender = Pool(session, Namer("pooltest", "w11"))
+    cases = _round_trips(LEGACY, "SetQueueAttributes")
+    assert len(cases) == 2
+    made: dict[str, Any] = {}
+    for case in cases:
+        verdict = run_property(case, session, lender.namer, lender=lender)
+        assert verdict.verdict == "pass", (case.id, verdict.message)
+        (queue,) = lender.free[(LEGACY, "queue", None, (), None)]
+        made = made or attributes(session, queue)
+        assert attributes(session, queue) == made, case.id
+    assert made["maxMsgHeapNum"] == 10000000  # the CreateQueue default, not the round trip's
+    # One queue; each round trip's change (one SetQueueAttributes) was sent back (a second).
+    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    assert session.sent["SetQueueAttributes"] == 4
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_subscription_round_trip_lends_its_topic_and_endpoint(session: Counting) -> None:
+    """Subscribe's and SetSubscriptionAttributes' round trips make only their subscription:
+    the topic and the endpoint queue are lent emptied, and the topic goes back holding none."""
+    lender = Pool(session, Namer("pooltest", "w12"))
+    for case in _round_trips(LEGACY, "Subscribe", "SetSubscriptionAttributes"):
+        verdict = run_property(case, session, lender.namer, lender=lender)
+        assert verdict.verdict == "pass", (case.id, verdict.message)
+    assert session.sent["CreateTopic"] == 1 and session.sent["CreateQueue"] == 1
+    assert session.sent["Subscribe"] == 4 and session.sent["Unsubscribe"] == 4
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
