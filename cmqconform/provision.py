@@ -79,6 +79,10 @@ class Pool:
             return free.pop()
         return None
 
+    def names(self, kind: str) -> set[str]:
+        """The names of every pooled ``kind`` alive (free or lent), on any surface."""
+        return {name for _, k, name, _ in self.alive if k == kind}
+
     def adopt(self, api: str, kind: str, name: str, parent: str | None) -> None:
         """Count a resource just made for a borrower as the pool's."""
         self.made += 1

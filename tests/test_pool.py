@@ -3,8 +3,10 @@ that may have changed one retires it, deletion cases make their own, the drain r
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -274,5 +276,30 @@ def test_a_subscription_round_trip_lends_its_topic_and_endpoint(session: Countin
         assert verdict.verdict == "pass", (case.id, verdict.message)
     assert session.sent["CreateTopic"] == 1 and session.sent["CreateQueue"] == 1
     assert session.sent["Subscribe"] == 4 and session.sent["Unsubscribe"] == 4
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_listing_counts_what_the_pools_keep_before_it_lends_more(session: Counting) -> None:
+    """A listing scenario needing five queues of its worker counts the three the generated
+    cases' pool keeps and borrows two; run again, it finds five held and makes none."""
+    suites = Path(__file__).resolve().parents[1] / "suites" / "behaviour"
+    sys.path.insert(0, str(suites))
+    try:
+        import behaviour_steps
+    finally:
+        sys.path.remove(str(suites))
+    namer = Namer("pooltest", "w13")
+    pool, lender = Pool(session, namer), Pool(session, namer)
+    maker = Resources(session, LEGACY, namer)
+    for _ in range(3):
+        pool.adopt(LEGACY, "queue", maker.create("queue"), None)
+    for _ in range(2):
+        res = Resources(session, LEGACY, namer, lender=lender)
+        names = behaviour_steps.held_at_least(res, "queue", 5, (pool, lender))
+        assert len(names) == 5 and pool.names("queue") < set(names)
+        assert session.sent["CreateQueue"] == 5 and lender.made == 2
+        res.cleanup()
+    pool.drain()
     lender.drain()
     assert sweep(session, "cmqc-pooltest") == []
