@@ -332,9 +332,10 @@ class Resources:
         Only an action setting the kind's creation attributes (a request member the create
         action has too) is restored, and only when the call named the resource by the kind's
         own name member: the same action is sent again with each member the call set back at
-        its value from :meth:`made_with`. A call that set none changed nothing; a member with
-        no creation value (a dead-letter binding, a tag), a refused or failed restoring call
-        or any other action: False.
+        its value from :meth:`made_with`; a member with no creation value is taken back by the
+        kind's ``undo`` action on a served surface (product.yaml: filter tags cleared, a
+        dead-letter policy unbound). A call that set none changed nothing; a member with
+        neither, a refused or failed restoring call or any other action: False.
         """
         spec = self._kind(kind)
         api = self.session.specs.api(self.api)
@@ -356,10 +357,27 @@ class Resources:
         if not changed:
             return True
         made = self.made_with(kind, attrs)
-        if any(k not in made for k in changed):
+        undo = {k: self._undo(spec, k) for k in changed if k not in made}
+        if None in undo.values():
             return False
-        got = self._call(action.name, **identity, **{k: made[k] for k in changed})
-        return got.ok
+        back = {k: made[k] for k in changed if k in made}
+        if back and not self._call(action.name, **identity, **back).ok:
+            return False
+        for surface, name in dict.fromkeys(u for u in undo.values() if u is not None):
+            if not self.session.call(surface, name, named(self.session, surface, name,
+                                                          **identity)).ok:
+                return False
+        return True
+
+    def _undo(self, kind: ResourceKind, member: str) -> tuple[str, str] | None:
+        """The (surface, action) taking back ``member`` on a ``kind`` (its ``undo``), on this
+        surface if it has one, else another served one; None when none does."""
+        served = self.session.target.surfaces
+        for undo in kind.undo:
+            if member in undo.members:
+                surfaces = sorted(undo.action, key=lambda s: s != self.api)
+                return next(((s, undo.action[s]) for s in surfaces if s in served), None)
+        return None
 
     def release(self, *, refused: bool, sent: Mapping[str, Any] | None = None) -> None:
         """Settle what was borrowed: back to the pool when the case's call did not name it,

@@ -107,12 +107,37 @@ def test_an_accepted_change_is_put_back_in_place(
 def test_a_change_with_no_creation_value_retires(
         session: Counting, cases: dict[str, Case]) -> None:
     pool = Pool(session, Namer("pooltest", "w4"))
-    # The tags a pooled subscription was made without cannot be sent back: it is retired.
-    for name in ("SetSubscriptionAttributes[filterTag=[taga]]",
+    # The binding keys a pooled subscription was made without cannot be sent back, and no
+    # action takes them back (product.yaml undo): it is retired.
+    for name in ("SetSubscriptionAttributes[bindingKey=[taga]]",
                  "SetSubscriptionAttributes[notifyStrategy=BACKOFF_RETRY]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
     assert session.sent["Subscribe"] == 2 and session.sent["Unsubscribe"] == 1
     assert session.sent["CreateTopic"] == 1  # the topic is shared by both
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_change_the_kind_can_undo_is_taken_back(session: Counting) -> None:
+    """Filter tags are cleared and a dead-letter binding unbound (product.yaml ``undo``): the
+    pooled subscription and source queue go back in place, and the next borrower gets them."""
+    pool = Pool(session, Namer("pooltest", "w14"))
+    legacy = {c.id: c for c in generate(load_specs(), [LEGACY])}
+    v3 = {c.id: c for c in generate(load_specs(), [V3])}
+    for case in (legacy["SetSubscriptionAttributes[filterTag=[taga]]"],
+                 legacy["SetSubscriptionAttributes[notifyStrategy=BACKOFF_RETRY]"],
+                 v3["ModifyQueueAttribute[DeadLetterQueueName=<queue>]"],
+                 v3["ModifyQueueAttribute[baseline]"]):
+        assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
+    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == 0
+    assert session.sent["ClearSubscriptionFilterTags"] == 1
+    # The source queue goes back unbound; the dead-letter queue it named is retired (the call
+    # named it by another member than its own name's).
+    assert session.sent["UnbindDeadLetter"] == 1 and session.sent["DeleteQueue"] == 1
+    assert session.sent["CreateQueue"] == 2
+    (queue,) = pool.free[(V3, "queue", None, (), None)]
+    got = session.call(V3, "DescribeQueueDetail", {"QueueName": queue})
+    assert got.ok and not got.data["QueueSet"][0].get("DeadLetterPolicy"), got.data
     pool.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
