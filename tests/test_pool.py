@@ -328,3 +328,18 @@ def test_a_listing_counts_what_the_pools_keep_before_it_lends_more(session: Coun
     pool.drain()
     lender.drain()
     assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_format_change_and_an_unbinding_keep_the_pooled_resource(session: Counting) -> None:
+    """The pooled http subscription is made with http's default format, so a change of format
+    is sent back; unbinding a pooled queue (it has no dead-letter policy) leaves it as it was."""
+    pool = Pool(session, Namer("pooltest", "w15"))
+    v3 = {c.id: c for c in generate(load_specs(), [V3])}
+    for name in ("ModifySubscriptionAttribute[NotifyContentFormat=SIMPLIFIED]",
+                 "ModifySubscriptionAttribute[NotifyContentFormat=JSON]",
+                 "UnbindDeadLetter[baseline]", "UnbindDeadLetter[baseline]"):
+        assert execute(v3[name], session, pool.namer, pool=pool).verdict == "pass", name
+    assert session.sent["CreateSubscribe"] == 1 and session.sent["DeleteSubscribe"] == 0
+    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
