@@ -42,7 +42,7 @@ def call(session: Session, api: str, action: str, **lowered: Any) -> Exchange:
 def held_at_least(res: Resources, kind: str, count: int, pools: Sequence[Pool]) -> list[str]:
     """At least ``count`` live ``kind`` resources of this worker, sorted shortest name first:
     what its ``pools`` keep (the generated cases' and the lender's, named with the worker's
-    prefix), topped up with emptied ones lent by the lender (made only when none is free).
+    prefix), topped up with ones the lender lends as they are (made only when none is free).
     A listing filtered by the prefix shows every one; no other worker's name carries it."""
     prefix = res.namer.name().rsplit("-", 2)[0] + "-"
     mine: list[str] = []
@@ -55,7 +55,7 @@ def held_at_least(res: Resources, kind: str, count: int, pools: Sequence[Pool]) 
     for i in range(count + len(held())):
         if len(held()) >= count:
             break
-        mine.append(str(res.emptied(kind, slot=str(i))))
+        mine.append(str(res.shared(kind, slot=str(i))))
     return sorted(held(), key=lambda n: (len(n), n))
 
 

@@ -204,8 +204,8 @@ def _listed(got: Any, key: str, name_key: str) -> list[str]:
 def test_listing_pages_and_filters(cmq_session: Any, cmq_resources: Any, cmq_run: Any) -> None:
     """Default page 20, Offset/Limit pages, Filters, exact name, TagKey and SearchWord."""
     # Listing is the subject, not creation: more than a page of this worker's queues, those its
-    # pools keep topped up with emptied ones lent by the worker (legacy-made, as the scenarios
-    # that fill and read queues borrow them), made only when none is free.
+    # pools keep topped up with ones its lender lends as they are (legacy-made, as the
+    # scenarios that fill and read queues borrow them), made only when none is free.
     res = cmq_resources(LEGACY)
     default_limit = cmq_session.specs.api(V3).actions["DescribeQueueDetail"].param("Limit")
     queues = held_at_least(res, "queue", default_limit.default + 1,

@@ -182,8 +182,8 @@ def test_topic_listing_pages_and_filters(cmq_session: Any, cmq_resources: Any,
                                         cmq_run: Any) -> None:
     """Topics page by 20 by default, by Offset/Limit, and filter by name, word and TagKey."""
     # Listing is the subject, not creation: more than a page of this worker's topics, those its
-    # pools keep topped up with topics without subscriptions lent by the worker (legacy-made, as
-    # the publishing scenarios borrow them), made only when none is free.
+    # pools keep topped up with ones its lender lends as they are (legacy-made, as the
+    # publishing scenarios borrow them), made only when none is free.
     res = cmq_resources(LEGACY)
     default = param(cmq_session, V3, "DescribeTopicDetail", "Limit")
     topics = held_at_least(res, "topic", default.default + 1, (cmq_run.pool, cmq_run.lender))
