@@ -57,9 +57,13 @@ class Pool:
     drained at the end of the process; the sweep catches anything a killed process left.
     """
 
-    def __init__(self, session: Session, namer: Namer) -> None:
+    def __init__(self, session: Session, namer: Namer, donor: Pool | None = None) -> None:
         self.session = session
         self.namer = namer
+        #: A pool whose free resources this one takes before making one (the generated cases'
+        #: pool draws on the scenarios' lender; never the other way round: a resource the
+        #: generated cases used may be the endpoint of a pooled subscription).
+        self.donor = donor
         #: (surface, kind, parent's name, attributes asked for, name length asked for) -> free
         #: names.
         self.free: dict[tuple[str, str, str | None, Attrs, int | None], list[str]] = {}
@@ -77,6 +81,15 @@ class Pool:
         if free:
             self.lent += 1
             return free.pop()
+        given = self.donor.free.get((api, kind, parent, attrs, length)) if self.donor else None
+        if given:
+            assert self.donor is not None
+            name = given.pop()
+            # Now this pool's: it drains it, and it never goes back to the donor.
+            self.donor.alive.remove((api, kind, name, parent))
+            self.alive.append((api, kind, name, parent))
+            self.lent += 1
+            return name
         return None
 
     def names(self, kind: str) -> set[str]:

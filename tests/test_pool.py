@@ -343,3 +343,24 @@ def test_a_format_change_and_an_unbinding_keep_the_pooled_resource(session: Coun
     assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
     pool.drain()
     assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_the_generated_pool_takes_the_lenders_free_queue_for_good(
+        session: Counting, cases: dict[str, Case]) -> None:
+    """A generated case finding no free queue in its pool takes the lender's free one instead
+    of making one; the queue is the pool's from then on, never lent to a scenario again."""
+    lender = Pool(session, Namer("pooltest", "w16"))
+    pool = Pool(session, lender.namer, donor=lender)
+    res = Resources(session, LEGACY, lender.namer, lender=lender)
+    queue = res.emptied("queue")
+    res.cleanup()
+    assert execute(cases["GetQueueAttributes[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    assert session.sent["CreateQueue"] == 1 and pool.free[(LEGACY, "queue", None, (), None)] \
+        == [queue] and pool.names("queue") == {queue} and lender.names("queue") == set()
+    again = Resources(session, LEGACY, lender.namer, lender=lender)
+    assert again.emptied("queue") != queue and session.sent["CreateQueue"] == 2
+    again.cleanup()
+    pool.drain()
+    lender.drain()
+    assert session.sent["DeleteQueue"] == 2 and sweep(session, "cmqc-pooltest") == []
