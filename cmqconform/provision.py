@@ -72,6 +72,10 @@ class Pool:
         #: How many resources the pool has made and lent (figures for the bench).
         self.made = 0
         self.lent = 0
+        #: (surface, key) -> free sets of resources a case made and was lent together, kept
+        #: whole for the next case doing the same (:meth:`Resources.keep`): names by (kind,
+        #: slot).
+        self.kept: dict[tuple[str, str], list[dict[tuple[str, str], str]]] = {}
 
     def take(self, api: str, kind: str, parent: str | None, attrs: Attrs = (),
              length: int | None = None) -> str | None:
@@ -129,6 +133,17 @@ class Pool:
         inside = [(k, s) for k in product.resources.values() if k.parent == kind
                   for s in k.listing if s in served]
         return empty, inside
+
+    def empty(self, api: str, kind: str, name: str) -> bool:
+        """Empty ``name`` by its kind's ``empty`` action on a served surface (True when it has
+        none: nothing to empty); whether it is empty."""
+        member = self.session.specs.product_of(api).resources[kind].name_member
+        empty, _ = self._emptying(api, kind)
+        if empty is None or member is None:
+            return True
+        surface, action = empty
+        return self.session.call(surface, action, named(self.session, surface, action,
+                                                        **{member: name})).ok
 
     def can_empty(self, api: str, kind: str) -> bool:
         """Whether :meth:`lend_emptied` can lend a ``kind`` on this target: a named top-level
@@ -190,6 +205,7 @@ class Pool:
             problems += owner.cleanup()
         self.alive.clear()
         self.free.clear()
+        self.kept.clear()
         return problems
 
 
@@ -219,6 +235,8 @@ class Resources:
         #: A scenario's pool of emptied resources (:meth:`emptied`), and what it lent.
         self.lender = lender
         self.lent: list[tuple[str, str, Attrs]] = []
+        #: The key under which :meth:`cleanup` hands everything to the lender (:meth:`keep`).
+        self.keeping: str | None = None
         #: (kind, name, parent's name, attributes, name length) borrowed from the pool, in
         #: order.
         self.borrowed: list[tuple[str, str, str | None, Attrs, int | None]] = []
@@ -455,6 +473,36 @@ class Resources:
         self.names[(kind, slot)] = name
         return name
 
+    def reuse(self, key: str) -> bool:
+        """Take a set of resources the lender keeps under ``key`` (:meth:`keep`: a topic, its
+        subscription and the queue it pushes to), each emptied by its kind's ``empty`` action:
+        True when one was free (its names are this case's; kept again only if the case calls
+        :meth:`keep`, else left to the lender's drain)."""
+        if self.lender is None:
+            return False
+        free = self.lender.kept.get((self.api, key), [])
+        while free:
+            names = free.pop()
+            held = {(kind, name) for (kind, _), name in names.items()}
+            if all(self.lender.empty(self.api, kind, name) for kind, name in held):
+                self.names.update(names)
+                return True
+            # Not emptied: deleted (children first), never lent again.
+            gone = Resources(self.session, self.api, self.namer)
+            gone.created = [r[1:] for r in self.lender.alive if r[0] == self.api
+                            and r[2] in names.values()]
+            self.lender.alive = [r for r in self.lender.alive if r[1:] not in gone.created]
+            gone.cleanup()
+        return False
+
+    def keep(self, key: str) -> None:
+        """At :meth:`cleanup`, hand what the case was lent and made to the lender as one set
+        under ``key`` instead of deleting it and giving it back: a later case sending and
+        receiving through the same chain takes it with :meth:`reuse`. Only for a case that
+        leaves it as it found it but for what it sends (emptied at the next reuse)."""
+        if self.lender is not None:
+            self.keeping = key
+
     def get(self, kind: str, slot: str = "", length: int | None = None) -> str:
         """The resource of ``(kind, slot)``, created when absent."""
         if (kind, slot) not in self.names:
@@ -498,6 +546,13 @@ class Resources:
     def cleanup(self) -> list[str]:
         """Delete everything created, children first, newest first; returns the problems met."""
         problems = []
+        if self.keeping is not None and self.lender is not None:
+            # Kept whole by the lender (drained at the end), never lent piece by piece.
+            self.lender.alive += [(self.api, *made) for made in self.created]
+            self.lender.kept.setdefault((self.api, self.keeping), []).append(dict(self.names))
+            self.created.clear()
+            self.lent.clear()
+            self.keeping = None
         kinds = list(self.product.resources.values())
         # Reverse declaration order: a subscription before its topic, a topic before a queue.
         order = {k.name: -i for i, k in enumerate(kinds) if self._action(k, "delete")}

@@ -364,3 +364,20 @@ def test_the_generated_pool_takes_the_lenders_free_queue_for_good(
     pool.drain()
     lender.drain()
     assert session.sent["DeleteQueue"] == 2 and sweep(session, "cmqc-pooltest") == []
+
+
+def test_fidelity_cases_through_a_topic_share_one_kept_subscription(session: Counting) -> None:
+    """The topic, its queue subscription and the queue are kept together by the lender after a
+    fidelity case received all it sent: the next case through a topic subscribes nothing, and
+    the drain removes the three."""
+    lender = Pool(session, Namer("pooltest", "w17"))
+    chosen = [c for c in property_cases(load_specs(), LEGACY) if c.kind == "fidelity"
+              and "Publish" in c.id and c.variant in ("edges", "nfc")]
+    assert len(chosen) == 4
+    for case in chosen:
+        verdict = run_property(case, session, lender.namer, lender=lender)
+        assert verdict.verdict == "pass", (case.id, verdict.message)
+    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == 0
+    assert session.sent["CreateTopic"] == 1 and session.sent["CreateQueue"] == 1
+    assert lender.drain() == [] and session.sent["Unsubscribe"] == 1
+    assert sweep(session, "cmqc-pooltest") == []
