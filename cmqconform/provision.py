@@ -411,8 +411,9 @@ class Resources:
         return None
 
     def release(self, *, refused: bool, sent: Mapping[str, Any] | None = None) -> None:
-        """Settle what was borrowed: back to the pool when the case's call did not name it,
-        its action leaves it as it was (the kind's ``shared_by``), the target ``refused`` the
+        """Settle what was borrowed: back to the pool when the case's call did not name it or
+        named it only as another's reference (a dead-letter queue), its action leaves it as it
+        was (the kind's ``shared_by``), the target ``refused`` the
         call, or the call it accepted (``sent``) only set attributes :meth:`restore` puts back;
         otherwise retired,
         deleted by :meth:`cleanup` (a resource inside a retired one goes with it).
@@ -438,8 +439,10 @@ class Resources:
             # A call changes only what it names (a subscription's queue is not its topic's):
             # a resource whose name it did not carry goes back as well.
             if not parent_gone and (refused or name not in self.sent
-                                    or self.action in spec.shared_by or (
-                    sent is not None and self.restore(kind, name, parent, attrs, sent))):
+                                    or self.action in spec.shared_by
+                                    or (sent is not None and _referred_only(spec, name, sent))
+                                    or (sent is not None
+                                        and self.restore(kind, name, parent, attrs, sent))):
                 self.pool.give(self.api, kind, name, parent, attrs, length)
             else:
                 retired.add((kind, name))
@@ -583,6 +586,15 @@ class Resources:
         self.created.clear()
         self.names.clear()
         return problems
+
+
+def _referred_only(kind: ResourceKind, name: str, sent: Mapping[str, Any]) -> bool:
+    """Whether a call carried ``name`` only under the kind's other members than its own name
+    member (a queue named as another's dead-letter queue): they refer to it, and the
+    reference belongs to the other resource, which the case puts back or retires itself."""
+    carried = {k.split(".")[0].lower() for k, v in sent.items()
+               if v == name or (isinstance(v, list) and name in v)}
+    return bool(carried) and carried <= set(kind.members[1:])
 
 
 def _pages(session: Session, api: str, kind: ResourceKind, **extra: Any) -> list[str]:

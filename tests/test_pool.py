@@ -131,13 +131,13 @@ def test_a_change_the_kind_can_undo_is_taken_back(session: Counting) -> None:
         assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
     assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == 0
     assert session.sent["ClearSubscriptionFilterTags"] == 1
-    # The source queue goes back unbound; the dead-letter queue it named is retired (the call
-    # named it by another member than its own name's).
-    assert session.sent["UnbindDeadLetter"] == 1 and session.sent["DeleteQueue"] == 1
-    assert session.sent["CreateQueue"] == 2
-    (queue,) = pool.free[(V3, "queue", None, (), None)]
-    got = session.call(V3, "DescribeQueueDetail", {"QueueName": queue})
-    assert got.ok and not got.data["QueueSet"][0].get("DeadLetterPolicy"), got.data
+    # The source queue goes back unbound, and so does the dead-letter queue it named (only as
+    # the source's reference: DeadLetterQueueName).
+    assert session.sent["UnbindDeadLetter"] == 1 and session.sent["DeleteQueue"] == 0
+    assert session.sent["CreateQueue"] == 2 and len(pool.free[(V3, "queue", None, (), None)]) == 2
+    for queue in pool.free[(V3, "queue", None, (), None)]:
+        got = session.call(V3, "DescribeQueueDetail", {"QueueName": queue})
+        assert got.ok and not got.data["QueueSet"][0].get("DeadLetterPolicy"), got.data
     pool.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
