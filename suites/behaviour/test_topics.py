@@ -31,6 +31,12 @@ def _topic(res: Any, filter_type: int | None = None) -> str:
     return str(res.emptied("topic", slot=str(filter_type), attrs=attrs))
 
 
+def _lent_topic(res: Any, filter_type: int | None = None) -> str:
+    """The topic :func:`_topic` lent (or :meth:`Resources.reuse` gave back with its
+    subscriptions)."""
+    return str(res.names[("topic", str(filter_type))])
+
+
 def _subscribe(session: Any, res: Any, topic: str, slot: str, **extra: Any) -> str:
     """A queue subscription of ``topic`` into an empty queue (pooled, emptied); returns the
     queue name."""
@@ -61,8 +67,15 @@ def test_fan_out_to_every_queue_subscription(cmq_session: Any, cmq_resources: An
                                              action: str) -> None:
     """A message published to a topic reaches every queue subscription."""
     res = cmq_resources(LEGACY)
-    topic = _topic(res)
-    queues = [_subscribe(cmq_session, res, topic, f"q{i}") for i in range(3)]
+    # The topic, its three queue subscriptions and their queues are kept together by the
+    # worker once a case received everything (the other action's case takes them emptied).
+    chain = "fan-out to three queue subscriptions"
+    if not res.reuse(chain):
+        made = _topic(res)
+        for i in range(3):
+            _subscribe(cmq_session, res, made, f"q{i}")
+    topic = _lent_topic(res)
+    queues = [res.names[("queue", f"q{i}")] for i in range(3)]
     bodies = ["fan-out"] if action == "PublishMessage" else ["fan-1", "fan-2"]
     body = bodies[0] if action == "PublishMessage" else bodies
     got = expect_ok(cmq_session, LEGACY, action, topicname=topic, msgbody=body)
@@ -71,6 +84,7 @@ def test_fan_out_to_every_queue_subscription(cmq_session: Any, cmq_resources: An
         assert len(ids) == len(bodies) == len(set(ids))
     for queue in queues:
         assert sorted(_received(cmq_session, queue)) == bodies, f"{queue} missed the fan-out"
+    res.keep(chain)
 
 
 @pytest.mark.parametrize("action", ["PublishMessage", "BatchPublishMessage"])
@@ -88,10 +102,16 @@ def test_fan_out_to_every_queue_subscription(cmq_session: Any, cmq_resources: An
 def test_filter_tag_rules(cmq_session: Any, cmq_resources: Any, action: str) -> None:
     """Rules 1-3: no filterTag gets all; filterTag gets intersecting msgTags, never untagged."""
     res = cmq_resources(LEGACY)
-    topic = _topic(res, 1)
-    every = _subscribe(cmq_session, res, topic, "all")
-    only_x = _subscribe(cmq_session, res, topic, "x", filtertag=["x"])
-    x_or_y = _subscribe(cmq_session, res, topic, "xy", filtertag=["x", "y"])
+    # The topic, its three subscriptions and their queues are kept together by the worker
+    # once a case received everything (the other action's case takes them emptied).
+    chain = "filter tags: none, x, x or y"
+    if not res.reuse(chain):
+        made = _topic(res, 1)
+        _subscribe(cmq_session, res, made, "all")
+        _subscribe(cmq_session, res, made, "x", filtertag=["x"])
+        _subscribe(cmq_session, res, made, "xy", filtertag=["x", "y"])
+    topic = _lent_topic(res, 1)
+    every, only_x, x_or_y = (res.names[("queue", slot)] for slot in ("all", "x", "xy"))
     publishes = [("untagged", None), ("tag-y", ["y"]), ("tag-z", ["z"]),
                  ("tag-xz", ["x", "z"])]
     for body, tags in publishes:
@@ -105,6 +125,7 @@ def test_filter_tag_rules(cmq_session: Any, cmq_resources: Any, action: str) -> 
     for queue, bodies in expected.items():
         got = sorted(_received(cmq_session, queue))
         assert got == bodies, f"subscription into {queue}: expected {bodies}; received {got}"
+    res.keep(chain)
 
 
 @pytest.mark.clause("cmq.legacy.PublishMessage.no_subscription",
