@@ -64,8 +64,8 @@ class Pool:
         #: pool draws on the scenarios' lender; never the other way round: a resource the
         #: generated cases used may be the endpoint of a pooled subscription).
         self.donor = donor
-        #: (surface, kind, parent's name, attributes asked for, name length asked for) -> free
-        #: names.
+        #: (product, kind, parent's name, attributes asked for, name length asked for) -> free
+        #: names: a product's surfaces share them (one queue, whichever surface made it).
         self.free: dict[tuple[str, str, str | None, Attrs, int | None], list[str]] = {}
         #: Every pooled resource alive: (surface, kind, name, parent's name), oldest first.
         self.alive: list[tuple[str, str, str, str | None]] = []
@@ -81,20 +81,27 @@ class Pool:
              length: int | None = None) -> str | None:
         """A free pooled resource of ``kind`` (inside ``parent``, made with ``attrs``, its name
         ``length`` characters long when given), or None."""
-        free = self.free.get((api, kind, parent, attrs, length))
+        key = (self.scope(api), kind, parent, attrs, length)
+        free = self.free.get(key)
         if free:
             self.lent += 1
             return free.pop()
-        given = self.donor.free.get((api, kind, parent, attrs, length)) if self.donor else None
+        given = self.donor.free.get(key) if self.donor else None
         if given:
             assert self.donor is not None
             name = given.pop()
             # Now this pool's: it drains it, and it never goes back to the donor.
-            self.donor.alive.remove((api, kind, name, parent))
-            self.alive.append((api, kind, name, parent))
+            entry = next(r for r in self.donor.alive if r[1:] == (kind, name, parent))
+            self.donor.alive.remove(entry)
+            self.alive.append(entry)
             self.lent += 1
             return name
         return None
+
+    def scope(self, api: str) -> str:
+        """What shares free resources with ``api``: its product (CMQ's two surfaces reach the
+        same queues, topics and subscriptions)."""
+        return self.session.specs.product_of(api).id
 
     def names(self, kind: str) -> set[str]:
         """The names of every pooled ``kind`` alive (free or lent), on any surface."""
@@ -109,15 +116,15 @@ class Pool:
     def give(self, api: str, kind: str, name: str, parent: str | None,
              attrs: Attrs = (), length: int | None = None) -> None:
         """Take back a borrowed resource, unchanged."""
-        self.free.setdefault((api, kind, parent, attrs, length), []).append(name)
+        self.free.setdefault((self.scope(api), kind, parent, attrs, length), []).append(name)
 
     def retire(self, api: str, kind: str, name: str,
                parent: str | None) -> list[tuple[str, str, str | None]]:
         """Forget a borrowed resource its borrower deletes; the free resources inside it
         (kind, name, parent), forgotten too, for the borrower to delete first."""
-        self.alive = [r for r in self.alive if r != (api, kind, name, parent)]
+        self.alive = [r for r in self.alive if r[1:] != (kind, name, parent)]
         inside: list[tuple[str, str, str | None]] = []
-        for key in [k for k in self.free if k[0] == api and k[2] == name]:
+        for key in [k for k in self.free if k[0] == self.scope(api) and k[2] == name]:
             inside += [(key[1], child, name) for child in self.free.pop(key)]
         self.alive = [r for r in self.alive if (r[1], r[2], r[3]) not in inside]
         return inside

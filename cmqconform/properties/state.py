@@ -216,11 +216,10 @@ def matching(steps: Steps) -> None:
     api, action = body["api"], body["action"]
     kind = steps.session.specs.product_of(api).resources[body["kind"]]
     listing = kind.listing[api]
-    # One name lent as it is (the listing only reads it), one made: the name and one more
-    # letter.
-    name = steps.resources(api).shared(kind.name)
+    name = steps.namer.name()
     longer = name + "b"
-    steps.ok(_create(steps, api, kind, longer), f"{kind.create[api]} {longer}")
+    for made in (name, longer):
+        steps.ok(_create(steps, api, kind, made), f"{kind.create[api]} {made}")
 
     def listed(word: str) -> set[str]:
         got = steps.ok(steps.call(api, action, {body["filter"]: word}),
