@@ -499,8 +499,7 @@ class Resources:
                 return True
             # Not emptied: deleted (children first), never lent again.
             gone = Resources(self.session, self.api, self.namer)
-            gone.created = [r[1:] for r in self.lender.alive if r[0] == self.api
-                            and r[2] in names.values()]
+            gone.created = [r[1:] for r in self.lender.alive if r[2] in names.values()]
             self.lender.alive = [r for r in self.lender.alive if r[1:] not in gone.created]
             gone.cleanup()
         return False
