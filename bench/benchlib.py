@@ -1,13 +1,19 @@
 """What the bench scripts share: starting a ``cmqconform`` server, a signed legacy client, the
-send+receive+delete cycle load and quantiles. Imported by the scripts beside it."""
+send+receive+delete cycle load and quantiles, and the attribution of a served request to the
+case that sent it. Imported by the scripts beside it."""
 
 from __future__ import annotations
 
+import bisect
+import json
 import os
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -99,3 +105,32 @@ def pct(values: list[float], q: float) -> float:
     """The q-quantile in milliseconds."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+#: How far past a case's recorded stop a request it sent may be logged (clock granularity).
+SLACK = 0.002
+
+
+def case_spans(allure: Path) -> list[tuple[float, float, str]]:
+    """(start, stop, group) of every case of a run, from its Allure results, by start; the group
+    is the case's test without its parameters (``generated.cmq.v3#CreateQueue``,
+    ``behaviour.test_topics#test_fan_out_to_every_queue_subscription``)."""
+    spans = []
+    for path in allure.glob("*-result.json"):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        group = result.get("fullName") or result["name"].split("[")[0]
+        spans.append((result["start"] / 1000, result["stop"] / 1000, str(group)))
+    return sorted(spans)
+
+
+def by_case(times: Iterable[float], spans: list[tuple[float, float, str]]) -> Counter[str]:
+    """How many of the requests logged at ``times`` each group's cases sent: a request belongs
+    to the case whose start..stop holds it (a ``-n 1`` run: one case at a time); one outside
+    every case (a pool's drain, the sweep) is counted under ``(outside any case)``."""
+    starts = [span[0] for span in spans]
+    counted: Counter[str] = Counter()
+    for t in times:
+        i = bisect.bisect_right(starts, t) - 1
+        inside = i >= 0 and spans[i][0] <= t <= spans[i][1] + SLACK
+        counted[spans[i][2] if inside else "(outside any case)"] += 1
+    return counted

@@ -473,6 +473,18 @@ class Listing:
 
 
 @dataclass(frozen=True, slots=True)
+class Undo:
+    """Actions taking back what a change set on a resource when it has no creation value to
+    send back (a dead-letter binding, filter tags): product.yaml ``resources`` ``undo``."""
+
+    #: Request members (lower-cased) whose setting the action takes back.
+    members: frozenset[str]
+    #: Surface -> the action, sent with the resource's name (and its parent's) alone.
+    action: Mapping[str, str]
+    source: Cite
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceKind:
     """A kind of resource the suite creates (product.yaml ``resources``)."""
 
@@ -501,6 +513,8 @@ class ResourceKind:
     shared_by: frozenset[str] = frozenset()
     #: Surface -> the action that removes what one holds (a queue's messages), keeping it.
     empty: Mapping[str, str] = field(default_factory=dict)
+    #: What takes back a change with no creation value (:meth:`Resources.restore`).
+    undo: tuple[Undo, ...] = ()
 
     def actions(self, surface: str) -> tuple[str, ...]:
         """The actions of ``surface`` that make, take or remove one of this kind."""

@@ -315,7 +315,8 @@ class CmqRun:
     def pool(self) -> Pool:
         """The resources this process lends to its generated cases (resource reuse)."""
         if self._pool is None:
-            self._pool = Pool(self.session, self.namer)
+            # It takes the lender's free resources before making its own (never the reverse).
+            self._pool = Pool(self.session, self.namer, donor=self.lender)
         return self._pool
 
     @property

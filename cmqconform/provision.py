@@ -57,27 +57,55 @@ class Pool:
     drained at the end of the process; the sweep catches anything a killed process left.
     """
 
-    def __init__(self, session: Session, namer: Namer) -> None:
+    def __init__(self, session: Session, namer: Namer, donor: Pool | None = None) -> None:
         self.session = session
         self.namer = namer
-        #: (surface, kind, parent's name, attributes asked for, name length asked for) -> free
-        #: names.
+        #: A pool whose free resources this one takes before making one (the generated cases'
+        #: pool draws on the scenarios' lender; never the other way round: a resource the
+        #: generated cases used may be the endpoint of a pooled subscription).
+        self.donor = donor
+        #: (product, kind, parent's name, attributes asked for, name length asked for) -> free
+        #: names: a product's surfaces share them (one queue, whichever surface made it).
         self.free: dict[tuple[str, str, str | None, Attrs, int | None], list[str]] = {}
         #: Every pooled resource alive: (surface, kind, name, parent's name), oldest first.
         self.alive: list[tuple[str, str, str, str | None]] = []
         #: How many resources the pool has made and lent (figures for the bench).
         self.made = 0
         self.lent = 0
+        #: (surface, key) -> free sets of resources a case made and was lent together, kept
+        #: whole for the next case doing the same (:meth:`Resources.keep`): names by (kind,
+        #: slot).
+        self.kept: dict[tuple[str, str], list[dict[tuple[str, str], str]]] = {}
 
     def take(self, api: str, kind: str, parent: str | None, attrs: Attrs = (),
              length: int | None = None) -> str | None:
         """A free pooled resource of ``kind`` (inside ``parent``, made with ``attrs``, its name
         ``length`` characters long when given), or None."""
-        free = self.free.get((api, kind, parent, attrs, length))
+        key = (self.scope(api), kind, parent, attrs, length)
+        free = self.free.get(key)
         if free:
             self.lent += 1
             return free.pop()
+        given = self.donor.free.get(key) if self.donor else None
+        if given:
+            assert self.donor is not None
+            name = given.pop()
+            # Now this pool's: it drains it, and it never goes back to the donor.
+            entry = next(r for r in self.donor.alive if r[1:] == (kind, name, parent))
+            self.donor.alive.remove(entry)
+            self.alive.append(entry)
+            self.lent += 1
+            return name
         return None
+
+    def scope(self, api: str) -> str:
+        """What shares free resources with ``api``: its product (CMQ's two surfaces reach the
+        same queues, topics and subscriptions)."""
+        return self.session.specs.product_of(api).id
+
+    def names(self, kind: str) -> set[str]:
+        """The names of every pooled ``kind`` alive (free or lent), on any surface."""
+        return {name for _, k, name, _ in self.alive if k == kind}
 
     def adopt(self, api: str, kind: str, name: str, parent: str | None) -> None:
         """Count a resource just made for a borrower as the pool's."""
@@ -88,15 +116,15 @@ class Pool:
     def give(self, api: str, kind: str, name: str, parent: str | None,
              attrs: Attrs = (), length: int | None = None) -> None:
         """Take back a borrowed resource, unchanged."""
-        self.free.setdefault((api, kind, parent, attrs, length), []).append(name)
+        self.free.setdefault((self.scope(api), kind, parent, attrs, length), []).append(name)
 
     def retire(self, api: str, kind: str, name: str,
                parent: str | None) -> list[tuple[str, str, str | None]]:
         """Forget a borrowed resource its borrower deletes; the free resources inside it
         (kind, name, parent), forgotten too, for the borrower to delete first."""
-        self.alive = [r for r in self.alive if r != (api, kind, name, parent)]
+        self.alive = [r for r in self.alive if r[1:] != (kind, name, parent)]
         inside: list[tuple[str, str, str | None]] = []
-        for key in [k for k in self.free if k[0] == api and k[2] == name]:
+        for key in [k for k in self.free if k[0] == self.scope(api) and k[2] == name]:
             inside += [(key[1], child, name) for child in self.free.pop(key)]
         self.alive = [r for r in self.alive if (r[1], r[2], r[3]) not in inside]
         return inside
@@ -113,6 +141,17 @@ class Pool:
                   for s in k.listing if s in served]
         return empty, inside
 
+    def empty(self, api: str, kind: str, name: str) -> bool:
+        """Empty ``name`` by its kind's ``empty`` action on a served surface (True when it has
+        none: nothing to empty); whether it is empty."""
+        member = self.session.specs.product_of(api).resources[kind].name_member
+        empty, _ = self._emptying(api, kind)
+        if empty is None or member is None:
+            return True
+        surface, action = empty
+        return self.session.call(surface, action, named(self.session, surface, action,
+                                                        **{member: name})).ok
+
     def can_empty(self, api: str, kind: str) -> bool:
         """Whether :meth:`lend_emptied` can lend a ``kind`` on this target: a named top-level
         kind with an ``empty`` action or a listing of what lives inside it on a served
@@ -122,6 +161,16 @@ class Pool:
             return False
         empty, inside = self._emptying(api, kind)
         return empty is not None or bool(inside)
+
+    def lend(self, api: str, kind: str, attrs: Attrs = ()) -> str:
+        """For a call that uses a top-level ``kind`` only as its ``shared_by`` allows (a read):
+        a pooled one (made with ``attrs``) as it is, or a new one when none is free. The
+        borrower gives it back with :meth:`give`."""
+        name = self.take(api, kind, None, attrs)
+        if name is None:
+            name = Resources(self.session, api, self.namer).create(kind, attrs=attrs)
+            self.adopt(api, kind, name, None)
+        return name
 
     def lend_emptied(self, api: str, kind: str, attrs: Attrs = ()) -> str:
         """For a scenario that only adds, takes and reads what a resource holds: a pooled
@@ -163,6 +212,7 @@ class Pool:
             problems += owner.cleanup()
         self.alive.clear()
         self.free.clear()
+        self.kept.clear()
         return problems
 
 
@@ -192,6 +242,8 @@ class Resources:
         #: A scenario's pool of emptied resources (:meth:`emptied`), and what it lent.
         self.lender = lender
         self.lent: list[tuple[str, str, Attrs]] = []
+        #: The key under which :meth:`cleanup` hands everything to the lender (:meth:`keep`).
+        self.keeping: str | None = None
         #: (kind, name, parent's name, attributes, name length) borrowed from the pool, in
         #: order.
         self.borrowed: list[tuple[str, str, str | None, Attrs, int | None]] = []
@@ -318,9 +370,10 @@ class Resources:
         Only an action setting the kind's creation attributes (a request member the create
         action has too) is restored, and only when the call named the resource by the kind's
         own name member: the same action is sent again with each member the call set back at
-        its value from :meth:`made_with`. A call that set none changed nothing; a member with
-        no creation value (a dead-letter binding, a tag), a refused or failed restoring call
-        or any other action: False.
+        its value from :meth:`made_with`; a member with no creation value is taken back by the
+        kind's ``undo`` action on a served surface (product.yaml: filter tags cleared, a
+        dead-letter policy unbound). A call that set none changed nothing; a member with
+        neither, a refused or failed restoring call or any other action: False.
         """
         spec = self._kind(kind)
         api = self.session.specs.api(self.api)
@@ -342,14 +395,32 @@ class Resources:
         if not changed:
             return True
         made = self.made_with(kind, attrs)
-        if any(k not in made for k in changed):
+        undo = {k: self._undo(spec, k) for k in changed if k not in made}
+        if None in undo.values():
             return False
-        got = self._call(action.name, **identity, **{k: made[k] for k in changed})
-        return got.ok
+        back = {k: made[k] for k in changed if k in made}
+        if back and not self._call(action.name, **identity, **back).ok:
+            return False
+        for surface, name in dict.fromkeys(u for u in undo.values() if u is not None):
+            if not self.session.call(surface, name, named(self.session, surface, name,
+                                                          **identity)).ok:
+                return False
+        return True
+
+    def _undo(self, kind: ResourceKind, member: str) -> tuple[str, str] | None:
+        """The (surface, action) taking back ``member`` on a ``kind`` (its ``undo``), on this
+        surface if it has one, else another served one; None when none does."""
+        served = self.session.target.surfaces
+        for undo in kind.undo:
+            if member in undo.members:
+                surfaces = sorted(undo.action, key=lambda s: s != self.api)
+                return next(((s, undo.action[s]) for s in surfaces if s in served), None)
+        return None
 
     def release(self, *, refused: bool, sent: Mapping[str, Any] | None = None) -> None:
-        """Settle what was borrowed: back to the pool when the case's call did not name it,
-        its action leaves it as it was (the kind's ``shared_by``), the target ``refused`` the
+        """Settle what was borrowed: back to the pool when the case's call did not name it or
+        named it only as another's reference (a dead-letter queue), its action leaves it as it
+        was (the kind's ``shared_by``), the target ``refused`` the
         call, or the call it accepted (``sent``) only set attributes :meth:`restore` puts back;
         otherwise retired,
         deleted by :meth:`cleanup` (a resource inside a retired one goes with it).
@@ -375,8 +446,10 @@ class Resources:
             # A call changes only what it names (a subscription's queue is not its topic's):
             # a resource whose name it did not carry goes back as well.
             if not parent_gone and (refused or name not in self.sent
-                                    or self.action in spec.shared_by or (
-                    sent is not None and self.restore(kind, name, parent, attrs, sent))):
+                                    or self.action in spec.shared_by
+                                    or (sent is not None and _referred_only(spec, name, sent))
+                                    or (sent is not None
+                                        and self.restore(kind, name, parent, attrs, sent))):
                 self.pool.give(self.api, kind, name, parent, attrs, length)
             else:
                 retired.add((kind, name))
@@ -396,6 +469,48 @@ class Resources:
         self.lent.append((kind, name, attrs))
         self.names[(kind, slot)] = name
         return name
+
+    def shared(self, kind: str, *, slot: str = "") -> str:
+        """For a call the kind's ``shared_by`` lists (it leaves the resource as it found it):
+        one lent as it is by the lender (:meth:`Pool.lend`, not emptied) and given back by
+        :meth:`cleanup`; without a lender, or for a kind living in another, a new one."""
+        spec = self._kind(kind)
+        if self.lender is None or spec.parent is not None or spec.name_member is None \
+                or spec.id_member is not None:
+            return self.create(kind, slot=slot)
+        name = self.lender.lend(self.api, kind)
+        self.lent.append((kind, name, ()))
+        self.names[(kind, slot)] = name
+        return name
+
+    def reuse(self, key: str) -> bool:
+        """Take a set of resources the lender keeps under ``key`` (:meth:`keep`: a topic, its
+        subscription and the queue it pushes to), each emptied by its kind's ``empty`` action:
+        True when one was free (its names are this case's; kept again only if the case calls
+        :meth:`keep`, else left to the lender's drain)."""
+        if self.lender is None:
+            return False
+        free = self.lender.kept.get((self.api, key), [])
+        while free:
+            names = free.pop()
+            held = {(kind, name) for (kind, _), name in names.items()}
+            if all(self.lender.empty(self.api, kind, name) for kind, name in held):
+                self.names.update(names)
+                return True
+            # Not emptied: deleted (children first), never lent again.
+            gone = Resources(self.session, self.api, self.namer)
+            gone.created = [r[1:] for r in self.lender.alive if r[2] in names.values()]
+            self.lender.alive = [r for r in self.lender.alive if r[1:] not in gone.created]
+            gone.cleanup()
+        return False
+
+    def keep(self, key: str) -> None:
+        """At :meth:`cleanup`, hand what the case was lent and made to the lender as one set
+        under ``key`` instead of deleting it and giving it back: a later case sending and
+        receiving through the same chain takes it with :meth:`reuse`. Only for a case that
+        leaves it as it found it but for what it sends (emptied at the next reuse)."""
+        if self.lender is not None:
+            self.keeping = key
 
     def get(self, kind: str, slot: str = "", length: int | None = None) -> str:
         """The resource of ``(kind, slot)``, created when absent."""
@@ -440,6 +555,13 @@ class Resources:
     def cleanup(self) -> list[str]:
         """Delete everything created, children first, newest first; returns the problems met."""
         problems = []
+        if self.keeping is not None and self.lender is not None:
+            # Kept whole by the lender (drained at the end), never lent piece by piece.
+            self.lender.alive += [(self.api, *made) for made in self.created]
+            self.lender.kept.setdefault((self.api, self.keeping), []).append(dict(self.names))
+            self.created.clear()
+            self.lent.clear()
+            self.keeping = None
         kinds = list(self.product.resources.values())
         # Reverse declaration order: a subscription before its topic, a topic before a queue.
         order = {k.name: -i for i, k in enumerate(kinds) if self._action(k, "delete")}
@@ -470,6 +592,15 @@ class Resources:
         self.created.clear()
         self.names.clear()
         return problems
+
+
+def _referred_only(kind: ResourceKind, name: str, sent: Mapping[str, Any]) -> bool:
+    """Whether a call carried ``name`` only under the kind's other members than its own name
+    member (a queue named as another's dead-letter queue): they refer to it, and the
+    reference belongs to the other resource, which the case puts back or retires itself."""
+    carried = {k.split(".")[0].lower() for k, v in sent.items()
+               if v == name or (isinstance(v, list) and name in v)}
+    return bool(carried) and carried <= set(kind.members[1:])
 
 
 def _pages(session: Session, api: str, kind: ResourceKind, **extra: Any) -> list[str]:

@@ -3,8 +3,10 @@ that may have changed one retires it, deletion cases make their own, the drain r
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +16,13 @@ from cmqconform.cases.resources import Namer
 from cmqconform.dialects import Credentials
 from cmqconform.emulator.server import EmulatorServer
 from cmqconform.models import SpecSet
+from cmqconform.properties import property_cases, run_property
 from cmqconform.provision import Pool, Resources, sweep
 from cmqconform.runner import execute
 from cmqconform.session import Session, url_target
 from cmqconform.spec import load_specs
 from cmqconform.verdicts import Case, Exchange
-from tests.surfaces import LEGACY
+from tests.surfaces import LEGACY, V3
 
 SID, KEY = "AKIDcmqcpooltest", "pool-test-key"
 
@@ -67,8 +70,8 @@ def test_a_name_of_a_given_length_is_pooled_apart(
                  "GetQueueAttributes[baseline]", "ReceiveMessage[queueName=<64 chars>]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
     # One 64-character queue for the three cases about that length, one other for the baseline.
-    (long,) = pool.free[(LEGACY, "queue", None, (), 64)]
-    (short,) = pool.free[(LEGACY, "queue", None, (), None)]
+    (long,) = pool.free[("cmq", "queue", None, (), 64)]
+    (short,) = pool.free[("cmq", "queue", None, (), None)]
     assert len(long) == 64 and len(short) != 64
     assert session.sent["CreateQueue"] == 2 and session.sent["DeleteQueue"] == 0
     assert pool.drain() == [] and session.sent["DeleteQueue"] == 2
@@ -86,13 +89,13 @@ def test_an_accepted_change_is_put_back_in_place(
     pool = Pool(session, Namer("pooltest", "w1"))
     refused = "SetQueueAttributes[maxMsgHeapNum=not-a-number]"
     assert execute(cases[refused], session, pool.namer, pool=pool).verdict == "pass"
-    (queue,) = pool.free[(LEGACY, "queue", None, (), None)]
+    (queue,) = pool.free[("cmq", "queue", None, (), None)]
     made = attributes(session, queue)
     for name in ("SetQueueAttributes[maxMsgHeapNum=1000000]",
                  "SetQueueAttributes[rewindSeconds=1296000]", "SetQueueAttributes[baseline]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
         # The next borrower gets the same queue, with the attributes it was made with.
-        assert pool.free[(LEGACY, "queue", None, (), None)] == [queue], name
+        assert pool.free[("cmq", "queue", None, (), None)] == [queue], name
         assert attributes(session, queue) == made, name
     # One queue for all; each accepted change (not the baseline, which set nothing) was sent
     # again with the creation values.
@@ -104,12 +107,38 @@ def test_an_accepted_change_is_put_back_in_place(
 def test_a_change_with_no_creation_value_retires(
         session: Counting, cases: dict[str, Case]) -> None:
     pool = Pool(session, Namer("pooltest", "w4"))
-    # The tags a pooled subscription was made without cannot be sent back: it is retired.
-    for name in ("SetSubscriptionAttributes[filterTag=[taga]]",
+    # The binding keys a pooled subscription was made without cannot be sent back, and no
+    # action takes them back (product.yaml undo): it is retired.
+    for name in ("SetSubscriptionAttributes[bindingKey=[taga]]",
                  "SetSubscriptionAttributes[notifyStrategy=BACKOFF_RETRY]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
     assert session.sent["Subscribe"] == 2 and session.sent["Unsubscribe"] == 1
     assert session.sent["CreateTopic"] == 1  # the topic is shared by both
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_change_the_kind_can_undo_is_taken_back(session: Counting) -> None:
+    """Filter tags are cleared and a dead-letter binding unbound (product.yaml ``undo``): the
+    pooled subscription and source queue go back in place, and the next borrower gets them."""
+    pool = Pool(session, Namer("pooltest", "w14"))
+    legacy = {c.id: c for c in generate(load_specs(), [LEGACY])}
+    v3 = {c.id: c for c in generate(load_specs(), [V3])}
+    for case in (legacy["SetSubscriptionAttributes[filterTag=[taga]]"],
+                 legacy["SetSubscriptionAttributes[notifyStrategy=BACKOFF_RETRY]"],
+                 v3["ModifyQueueAttribute[DeadLetterQueueName=<queue>]"],
+                 v3["ModifyQueueAttribute[baseline]"]):
+        assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
+    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == 0
+    assert session.sent["ClearSubscriptionFilterTags"] == 1
+    # The source queue goes back unbound, and so does the dead-letter queue it named (only as
+    # the source's reference: DeadLetterQueueName).
+    assert session.sent["UnbindDeadLetter"] == 1 and session.sent["DeleteQueue"] == 0
+    free = pool.free[("cmq", "queue", None, (), None)]
+    assert session.sent["CreateQueue"] == 2 and len(free) == 2
+    for queue in free:
+        got = session.call(V3, "DescribeQueueDetail", {"QueueName": queue})
+        assert got.ok and not got.data["QueueSet"][0].get("DeadLetterPolicy"), got.data
     pool.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
@@ -215,3 +244,153 @@ def test_without_a_served_emptying_action_a_scenario_makes_its_own(
     assert res.created == [("queue", queue, None)] and not lender.alive
     res.cleanup()
     assert session.sent["DeleteQueue"] == 1
+
+
+def test_a_signature_case_reads_a_lent_queue_and_creates_nothing(session: Counting) -> None:
+    """A signature case's subject is the signature: its probe reads a queue lent as it is (the
+    lender makes one, once: both surfaces reach it), never one of its own."""
+    specs = load_specs()
+    wanted = {(LEGACY, "signature[HmacSHA1 param:queueName]"),
+              (LEGACY, "signature[HmacSHA256 method]"), (V3, "signature[TC3-HMAC-SHA256 body]"),
+              (V3, "signature[HmacSHA1 param:QueueName]")}
+    chosen = [c for api in (LEGACY, V3) for c in property_cases(specs, api)
+              if (api, c.id) in wanted]
+    assert len(chosen) == len(wanted)
+    lender = Pool(session, Namer("pooltest", "w10"))
+    for case in chosen:
+        verdict = run_property(case, session, lender.namer, lender=lender)
+        assert verdict.verdict == "pass", (case.id, verdict.message)
+    assert {c.action for c in chosen} == {"GetQueueAttributes", "ClearQueue"}
+    assert session.sent["CreateQueue"] == 1 and lender.made == 1 and lender.lent == len(chosen)
+    assert session.sent["DeleteQueue"] == 0
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def _round_trips(api: str, *actions: str) -> list[Any]:
+    return [c for c in property_cases(load_specs(), api)
+            if c.kind == "round_trip" and c.id.split("[")[1].split()[0] in actions]
+
+
+def test_a_changing_round_trip_borrows_and_puts_back_in_place(session: Counting) -> None:
+    """SetQueueAttributes at its maxima, then its minima: both on one lent queue, each change
+    sent back at the creation values (the next borrower finds the queue as it was made)."""
+    lender = Pool(session, Namer("pooltest", "w11"))
+    cases = _round_trips(LEGACY, "SetQueueAttributes")
+    assert len(cases) == 2
+    made: dict[str, Any] = {}
+    for case in cases:
+        verdict = run_property(case, session, lender.namer, lender=lender)
+        assert verdict.verdict == "pass", (case.id, verdict.message)
+        (queue,) = lender.free[("cmq", "queue", None, (), None)]
+        made = made or attributes(session, queue)
+        assert attributes(session, queue) == made, case.id
+    assert made["maxMsgHeapNum"] == 10000000  # the CreateQueue default, not the round trip's
+    # One queue; each round trip's change (one SetQueueAttributes) was sent back (a second).
+    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    assert session.sent["SetQueueAttributes"] == 4
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_subscription_round_trip_lends_its_topic_and_endpoint(session: Counting) -> None:
+    """Subscribe's and SetSubscriptionAttributes' round trips make only their subscription:
+    the topic and the endpoint queue are lent emptied, and the topic goes back holding none."""
+    lender = Pool(session, Namer("pooltest", "w12"))
+    for case in _round_trips(LEGACY, "Subscribe", "SetSubscriptionAttributes"):
+        verdict = run_property(case, session, lender.namer, lender=lender)
+        assert verdict.verdict == "pass", (case.id, verdict.message)
+    assert session.sent["CreateTopic"] == 1 and session.sent["CreateQueue"] == 1
+    assert session.sent["Subscribe"] == 4 and session.sent["Unsubscribe"] == 4
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_listing_counts_what_the_pools_keep_before_it_lends_more(session: Counting) -> None:
+    """A listing scenario needing five queues of its worker counts the three the generated
+    cases' pool keeps and borrows two; run again, it finds five held and makes none."""
+    suites = Path(__file__).resolve().parents[1] / "suites" / "behaviour"
+    sys.path.insert(0, str(suites))
+    try:
+        import behaviour_steps
+    finally:
+        sys.path.remove(str(suites))
+    namer = Namer("pooltest", "w13")
+    pool, lender = Pool(session, namer), Pool(session, namer)
+    maker = Resources(session, LEGACY, namer)
+    for _ in range(3):
+        pool.adopt(LEGACY, "queue", maker.create("queue"), None)
+    for _ in range(2):
+        res = Resources(session, LEGACY, namer, lender=lender)
+        names = behaviour_steps.held_at_least(res, "queue", 5, (pool, lender))
+        assert len(names) == 5 and pool.names("queue") < set(names)
+        assert session.sent["CreateQueue"] == 5 and lender.made == 2
+        res.cleanup()
+    pool.drain()
+    lender.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_a_format_change_and_an_unbinding_keep_the_pooled_resource(session: Counting) -> None:
+    """The pooled http subscription is made with http's default format, so a change of format
+    is sent back; unbinding a pooled queue (it has no dead-letter policy) leaves it as it was."""
+    pool = Pool(session, Namer("pooltest", "w15"))
+    v3 = {c.id: c for c in generate(load_specs(), [V3])}
+    for name in ("ModifySubscriptionAttribute[NotifyContentFormat=SIMPLIFIED]",
+                 "ModifySubscriptionAttribute[NotifyContentFormat=JSON]",
+                 "UnbindDeadLetter[baseline]", "UnbindDeadLetter[baseline]"):
+        assert execute(v3[name], session, pool.namer, pool=pool).verdict == "pass", name
+    assert session.sent["CreateSubscribe"] == 1 and session.sent["DeleteSubscribe"] == 0
+    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    pool.drain()
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_the_generated_pool_takes_the_lenders_free_queue_for_good(
+        session: Counting, cases: dict[str, Case]) -> None:
+    """A generated case finding no free queue in its pool takes the lender's free one instead
+    of making one; the queue is the pool's from then on, never lent to a scenario again."""
+    lender = Pool(session, Namer("pooltest", "w16"))
+    pool = Pool(session, lender.namer, donor=lender)
+    res = Resources(session, LEGACY, lender.namer, lender=lender)
+    queue = res.emptied("queue")
+    res.cleanup()
+    assert execute(cases["GetQueueAttributes[baseline]"], session, pool.namer,
+                   pool=pool).verdict == "pass"
+    assert session.sent["CreateQueue"] == 1 and pool.free[("cmq", "queue", None, (), None)] \
+        == [queue] and pool.names("queue") == {queue} and lender.names("queue") == set()
+    again = Resources(session, LEGACY, lender.namer, lender=lender)
+    assert again.emptied("queue") != queue and session.sent["CreateQueue"] == 2
+    again.cleanup()
+    pool.drain()
+    lender.drain()
+    assert session.sent["DeleteQueue"] == 2 and sweep(session, "cmqc-pooltest") == []
+
+
+def test_fidelity_cases_through_a_topic_share_one_kept_subscription(session: Counting) -> None:
+    """The topic, its queue subscription and the queue are kept together by the lender after a
+    fidelity case received all it sent: the next case through a topic subscribes nothing, and
+    the drain removes the three."""
+    lender = Pool(session, Namer("pooltest", "w17"))
+    chosen = [c for c in property_cases(load_specs(), LEGACY) if c.kind == "fidelity"
+              and "Publish" in c.id and c.variant in ("edges", "nfc")]
+    assert len(chosen) == 4
+    for case in chosen:
+        verdict = run_property(case, session, lender.namer, lender=lender)
+        assert verdict.verdict == "pass", (case.id, verdict.message)
+    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == 0
+    assert session.sent["CreateTopic"] == 1 and session.sent["CreateQueue"] == 1
+    assert lender.drain() == [] and session.sent["Unsubscribe"] == 1
+    assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_both_surfaces_of_a_product_share_the_pool(session: Counting) -> None:
+    """A queue the legacy surface made is lent to a v3 case too (one product, one queue)."""
+    pool = Pool(session, Namer("pooltest", "w18"))
+    legacy = {c.id: c for c in generate(load_specs(), [LEGACY])}
+    v3 = {c.id: c for c in generate(load_specs(), [V3])}
+    for case in (legacy["GetQueueAttributes[baseline]"], v3["ClearQueue[baseline]"]):
+        assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
+    assert session.sent["CreateQueue"] == 1 and pool.lent == 2
+    pool.drain()
+    assert session.sent["DeleteQueue"] == 1 and sweep(session, "cmqc-pooltest") == []

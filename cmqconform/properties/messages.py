@@ -104,13 +104,16 @@ def fidelity(steps: Steps, label: str) -> None:
     text = _fit(fidelity_bodies(largest)[label], largest)
     pool = steps.resources(api_id)
     # The case only sends, receives and reads: the queue and topic are lent emptied (the
-    # topic with no subscription), made with the creator's defaults; only what the sender
-    # needs beyond them (a topic's queue subscription) is made, and deleted at cleanup.
-    for kind, slot in dict.fromkeys(((str(_queue_param(sender).resource), ""),
-                                     (str(_queue_param(receiver).resource),
-                                      receive.get("slot", "")))):
-        pool.emptied(kind, slot=slot)
-    pool.provide(sender.recipe.needs)
+    # topic with no subscription), made with the creator's defaults; what the sender needs
+    # beyond them (a topic's queue subscription) is made once and kept with them by the lender
+    # for the next case sending through the same chain (its queue emptied again).
+    chain = "fidelity through " + " ".join(n.kind for n in sender.recipe.needs)
+    if not (sender.recipe.needs and pool.reuse(chain)):
+        for kind, slot in dict.fromkeys(((str(_queue_param(sender).resource), ""),
+                                         (str(_queue_param(receiver).resource),
+                                          receive.get("slot", "")))):
+            pool.emptied(kind, slot=slot)
+        pool.provide(sender.recipe.needs)
     target = pool.get(str(_queue_param(sender).resource))
     queue = pool.get(str(_queue_param(receiver).resource), receive.get("slot", ""))
     batch = array_item(sender.param(send["member"]).type) is not None
@@ -130,6 +133,9 @@ def fidelity(steps: Steps, label: str) -> None:
     if len(received) < len(ids):
         raise Unjudged(f"{receiver.name}: {len(ids) - len(received)} message(s) not received "
                        f"within the wait")
+    if sender.recipe.needs:
+        # Everything sent was received: no late push can reach the next case through it.
+        pool.keep(chain)
     # The same id when the message stays in one queue; a delivered copy may get its own id.
     by_id = dict(received) if "slot" not in receive else {}
     for msg_id, (_, body_got) in zip(ids, received, strict=False):

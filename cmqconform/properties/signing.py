@@ -11,6 +11,7 @@ that refuses everything does not pass. ``window`` re-signs with a timestamp past
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +22,16 @@ from cmqconform.cases.build import baseline, repair, setup_for
 from cmqconform.dialects import Call
 from cmqconform.dialects.call import decode_pairs, encode_pairs
 from cmqconform.dialects.signing import HMAC_METHODS, hmac_base64, v1_string_to_sign
-from cmqconform.models import SCALARS, ActionSpec, ApiSpec, SignedElement, SpecSet
+from cmqconform.models import (
+    SCALARS,
+    ActionSpec,
+    ApiSpec,
+    Need,
+    Ref,
+    ResourceKind,
+    SignedElement,
+    SpecSet,
+)
 from cmqconform.properties.steps import Broken, Steps, Unjudged
 from cmqconform.spec.properties import element_slug
 from cmqconform.verdicts import Exchange
@@ -35,18 +45,38 @@ PAST_SKEW = 60
 _OPTIONAL = ("Token", "Signature")
 
 
-def probe(api: ApiSpec) -> tuple[ActionSpec, dict[str, Any]] | None:
-    """The first action whose baseline needs nothing set up (one of scalars only, when there
-    is one: every signer then sends each parameter as one pair), and that baseline."""
+def probe(api: ApiSpec, kinds: Mapping[str, ResourceKind] | None = None
+          ) -> tuple[ActionSpec, dict[str, Any]] | None:
+    """The action a signature case signs, and its baseline: one whose baseline needs nothing
+    set up, or only top-level resources of ``kinds`` (product.yaml ``resources``) whose
+    ``shared_by`` lists it (a lender lends one as it is: a read makes nothing); preferring
+    one that makes nothing (no fresh name), then one of scalars only (every signer then sends
+    each parameter as one pair), then one with parameters of its own (``param:*`` covers
+    them too); the first of its rank."""
     found = []
     for action in api.actions.values():
         params = repair(api, action, baseline(api, action)) or baseline(api, action)
-        if not setup_for(action, params):
-            found.append((action, params))
-    scalar = [(a, p) for a, p in found
-              if all(a.param(n).type in SCALARS for n in p)]
-    chosen = scalar or found
-    return chosen[0] if chosen else None
+        if not all(_lendable(api.id, action, need, kinds or {})
+                   for need in setup_for(action, params)):
+            continue
+        makes = any(isinstance(v, Ref) and v.fresh for value in params.values()
+                    for v in (value if isinstance(value, list) else [value]))
+        scalar = all(action.param(n).type in SCALARS for n in params)
+        found.append(((makes, not scalar, not params), action, params))
+    if not found:
+        return None
+    _, action, params = min(found, key=lambda f: f[0])
+    return action, params
+
+
+def _lendable(api: str, action: ActionSpec, need: Need, kinds: Mapping[str, ResourceKind]
+              ) -> bool:
+    """Whether a lender can lend ``need`` as it is for ``action`` (:meth:`Resources.shared`)."""
+    kind = kinds.get(need.kind)
+    return (kind is not None and not need.attrs and need.length is None
+            and kind.parent is None and kind.name_member is not None and kind.id_member is None
+            and api in kind.create and api in kind.delete
+            and action.name.lower() in kind.shared_by)
 
 
 def signature_cases(specs: SpecSet, api_id: str) -> list[Any]:
@@ -55,7 +85,7 @@ def signature_cases(specs: SpecSet, api_id: str) -> list[Any]:
     from cmqconform.properties import PropertyCase
 
     api = specs.api(api_id)
-    found = probe(api)
+    found = probe(api, specs.product_of(api_id).resources)
     if found is None:
         return []
     action, params = found
@@ -103,11 +133,15 @@ def _send(steps: Steps, api: str, request: httpx.Request, action: ActionSpec,
 def integrity(steps: Steps, api: str, data: dict[str, Any]) -> None:
     """Sign, change the element ``data['at']``, and require the request to be refused."""
     spec = steps.api(api)
-    found = probe(spec)
+    found = probe(spec, steps.session.specs.product_of(api).resources)
     if found is None:
         raise Unjudged(f"{api}: no action to probe")
     action, params = found
-    params = steps.resources(api).resolve(params)
+    # What the probe reads is lent as it is (its subject is the signature, not the resource).
+    resources = steps.resources(api)
+    for need in setup_for(action, params):
+        resources.shared(need.kind, slot=need.slot)
+    params = resources.resolve(params)
     method, at = data["method"], data["at"]
     clause = f"{api}.auth"
     control = _send(steps, api, _signed(steps, api, action, params, method), action,

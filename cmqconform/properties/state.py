@@ -11,9 +11,11 @@ from typing import Any
 
 from cmqconform.cases.build import baseline, repair, setup_for
 from cmqconform.checks.types import json_type
-from cmqconform.models import ActionSpec, ApiSpec, ResourceKind
+from cmqconform.models import ActionSpec, ApiSpec, Need, ResourceKind
 from cmqconform.properties.steps import Broken, Steps, Unjudged
+from cmqconform.provision import Resources
 from cmqconform.spec.properties import pairs
+from cmqconform.verdicts import Exchange
 
 #: The values a round trip sets: every member at its maximum, or at its minimum.
 VARIANTS = ("max", "min")
@@ -105,11 +107,57 @@ def round_trip(steps: Steps, variant: str) -> None:
     # The action's baseline (what it needs made first, a fresh name when it creates), then the
     # declared members at their bounds.
     base = baseline(api, action)
-    pool.provide(setup_for(action, base))
+    borrower = _provide(steps, api_id, action, kind, setup_for(action, base))
     params = {**pool.resolve(base), **values}
     name = str(params[name_param(action, kind.name)])
-    answer = steps.ok(steps.call(api_id, action_name, params), f"{action_name} {values}")
-    names = {k: v for (k, slot), v in pool.names.items() if not slot}
+    answer: Exchange | None = None
+    try:
+        answer = steps.call(api_id, action_name, params)
+        steps.ok(answer, f"{action_name} {values}")
+        _reads_back(steps, action_name, kind, name, answer, reads, values, pool.names)
+    finally:
+        if borrower is not None:
+            # What the call set goes back to the values the resource was made with (else it
+            # is retired: deleted).
+            borrower.resolve(params)
+            borrower.release(refused=answer is not None and not answer.ok,
+                             sent=params if answer is not None else None)
+            borrower.cleanup()
+
+
+def _provide(steps: Steps, api: str, action: ActionSpec, kind: ResourceKind,
+             needs: tuple[Need, ...]) -> Resources | None:
+    """Make or borrow what a round trip needs; the borrower of the resource it changes, when
+    that one is lent (and must be put back in place), else None.
+
+    With the worker's lender: the top-level resource a changing action (not its kind's create)
+    sets is borrowed from it as it is and put back by :meth:`Resources.release`; the other
+    top-level ones (the topic a subscription lives in, its endpoint queue) are lent emptied
+    (:meth:`Resources.emptied`); what lives inside them is made."""
+    pool = steps.resources(api)
+    product = steps.session.specs.product_of(api)
+    changes = product.kind_created_by(api, action.name) is None
+    borrower = None
+    for need in needs:
+        spec = product.resources[need.kind]
+        if steps.lender is None or spec.parent is not None \
+                or not steps.lender.can_empty(api, need.kind):
+            pool.provide((need,))
+        elif need.kind == kind.name and changes:
+            borrower = Resources(steps.session, api, steps.namer, pool=steps.lender,
+                                 action=action.name)
+            pool.names[(need.kind, need.slot)] = borrower.create(
+                need.kind, slot=need.slot, length=need.length, attrs=need.attrs)
+        else:
+            pool.emptied(need.kind, slot=need.slot, attrs=need.attrs)
+    return borrower
+
+
+def _reads_back(steps: Steps, action_name: str, kind: ResourceKind, name: str,
+                answer: Exchange, reads: list[dict[str, Any]], values: dict[str, Any],
+                provided: Mapping[tuple[str, str], str]) -> None:
+    """Every reader reads back the values ``answer``'s call set, and the ids it answered."""
+    names = {k: v for (k, slot), v in provided.items() if not slot}
     problems = []
     for read in reads:
         shown = answer.data if read.get("answer") else read_item(

@@ -58,6 +58,7 @@ from cmqconform.models import (
     SpecSet,
     SurfaceFacts,
     TypeSpec,
+    Undo,
     Where,
     category_of,
 )
@@ -438,7 +439,10 @@ class SpecBuilder:
                 body.get("id_member"),
                 {s: tuple(v) for s, v in body.get("uses", {}).items()},
                 frozenset(str(a).lower() for a in body.get("shared_by", ())),
-                dict(body.get("empty", {})))
+                dict(body.get("empty", {})),
+                tuple(Undo(frozenset(str(m).lower() for m in u["members"]), dict(u["action"]),
+                           self.cite(str(u["source"]), file, u.line_of("source")))
+                      for u in body.get("undo", ())))
         for kind in out.values():
             for other in (kind.parent, *kind.needs):
                 if other is not None and other not in out:

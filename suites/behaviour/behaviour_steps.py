@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from cmqconform.checks.rules import listing_total_failure
-from cmqconform.provision import named
+from cmqconform.provision import Pool, Resources, named
 from cmqconform.runner import SuiteFault
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
@@ -37,6 +37,26 @@ def call(session: Session, api: str, action: str, **lowered: Any) -> Exchange:
                                        action, params, got.data)
         assert broken is None, f"{action} {_short(lowered)}: {broken.message if broken else ''}"
     return got
+
+
+def held_at_least(res: Resources, kind: str, count: int, pools: Sequence[Pool]) -> list[str]:
+    """At least ``count`` live ``kind`` resources of this worker, sorted shortest name first:
+    what its ``pools`` keep (the generated cases' and the lender's, named with the worker's
+    prefix), topped up with ones the lender lends as they are (made only when none is free).
+    A listing filtered by the prefix shows every one; no other worker's name carries it."""
+    prefix = res.namer.name().rsplit("-", 2)[0] + "-"
+    mine: list[str] = []
+
+    def held() -> set[str]:
+        kept = {n for pool in pools for n in pool.names(kind) if n.startswith(prefix)}
+        return kept | set(mine)
+
+    # Bounded: each turn lends a free one (already held) or makes one.
+    for i in range(count + len(held())):
+        if len(held()) >= count:
+            break
+        mine.append(str(res.shared(kind, slot=str(i))))
+    return sorted(held(), key=lambda n: (len(n), n))
 
 
 def _where(session: Session, api: str, clause: str | None) -> str:

@@ -13,6 +13,7 @@ from behaviour_steps import (
     check_error,
     expect_error,
     expect_ok,
+    held_at_least,
     limit,
     queue_legacy,
     queue_v3,
@@ -200,14 +201,17 @@ def _listed(got: Any, key: str, name_key: str) -> list[str]:
                     "cmq.legacy.ListQueue.default_limit", "cmq.legacy.ListQueue.paging",
                     "cmq.legacy.ListQueue.search_word_filters",
                     "cmq.legacy.ListQueue.total_count_not_page")
-def test_listing_pages_and_filters(cmq_session: Any, cmq_resources: Any) -> None:
+def test_listing_pages_and_filters(cmq_session: Any, cmq_resources: Any, cmq_run: Any) -> None:
     """Default page 20, Offset/Limit pages, Filters, exact name, TagKey and SearchWord."""
-    # Listing is the subject, not creation: emptied queues lent by the worker (legacy-made, as
-    # the scenarios that fill and read queues borrow them), made only when none is free.
+    # Listing is the subject, not creation: more than a page of this worker's queues, those its
+    # pools keep topped up with ones its lender lends as they are (legacy-made, as the
+    # scenarios that fill and read queues borrow them), made only when none is free.
     res = cmq_resources(LEGACY)
     default_limit = cmq_session.specs.api(V3).actions["DescribeQueueDetail"].param("Limit")
-    queues = sorted(res.emptied("queue", slot=str(i)) for i in range(default_limit.default + 1))
-    # Run and worker prefix: only this test's queues carry it while it runs (xdist-safe).
+    queues = held_at_least(res, "queue", default_limit.default + 1,
+                           (cmq_run.pool, cmq_run.lender))
+    # Run and worker prefix: only this worker's queues carry it, and it runs one test at a time
+    # (xdist-safe).
     word = queues[0].rsplit("-", 2)[0] + "-"
     mine = set(queues)
     filters = [{"Name": "QueueName", "Values": [word]}]
