@@ -3,10 +3,9 @@
 A run keeps, in its pytest cache (``cmqconform run`` puts it in the report folder), each case's
 duration and the action it sent the most rate units of. The next run in that folder:
 
-* hands out the cases that mostly wait (timers, long polls: their CPU time a small part of
-  their duration) the longest first, at a steady pace: a replay of the run from the last
-  durations keeps as many workers waiting as the CPUs leave idle (at least one) while the
-  others work, so neither the CPUs idle behind timers nor a long scenario starts near the end;
+* spreads the cases that mostly wait (timers, long polls: their CPU time a small part of their
+  duration) evenly over the run, the longest first, so that a steady share of the workers
+  waits while the others keep the CPU busy, and no long scenario starts near the end;
 * spreads the other cases of each busiest action evenly over the run, each weighed by its
   units, so that against a rate-limited target the busiest action keeps sending from start to
   end and no action's slots hold several workers at once (a scenario sending batches of 16
@@ -19,7 +18,6 @@ order is deterministic: every xdist worker reads the same cache and collects the
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from typing import Any, NamedTuple
 
@@ -69,17 +67,12 @@ def history(config: pytest.Config) -> dict[str, Past]:
     return out
 
 
-def order(items: list[Any], past: dict[str, Past], workers: int = 1,
-          cores: int = 1) -> list[Any]:
-    """``items`` in the order to hand them out to ``workers`` processes on ``cores`` CPUs (see
-    the module's docstring)."""
+def order(items: list[Any], past: dict[str, Past]) -> list[Any]:
+    """``items`` in the order to hand them out (see the module's docstring)."""
     if past:
         typical = sum(p.seconds for p in past.values()) / len(past)
         items = sorted(items, key=lambda item: -(past[item.nodeid].seconds
                                                 if item.nodeid in past else typical))
-    else:
-        typical = 0.0
-    waiting = [item for item in items if item.nodeid in past and past[item.nodeid].waits]
     keys, weights = [], []
     for item in items:
         known = past.get(item.nodeid)
@@ -94,61 +87,7 @@ def order(items: list[Any], past: dict[str, Past], workers: int = 1,
             keys.append(f"{getattr(item, 'api', '')} {getattr(item, 'action', '')}"
                         if own else "scenario")
             weights.append(1)
-    spread_out = [items[i] for i in spread(keys, weights)]
-    if workers < 2 or not waiting:
-        return spread_out
-    seconds = {item.nodeid: past[item.nodeid].seconds if item.nodeid in past else typical
-               for item in items}
-    waits = {item.nodeid for item in waiting}
-    return _interleave(waiting, [i for i in spread_out if i.nodeid not in waits], seconds,
-                       workers, cores)
-
-
-def _interleave(waiting: list[Any], others: list[Any], seconds: dict[str, float],
-                workers: int, cores: int) -> list[Any]:
-    """``waiting`` (longest first) merged into ``others`` so that a steady number of workers
-    waits (the workers the CPUs leave idle, at least one) while the others work, and neither
-    kind is left over at the end.
-
-    A replay of the run from the last durations, as xdist hands items out with
-    ``--maxschedchunk 1``: each worker first gets two consecutive items, then one more each
-    time it finishes one, which it starts after the one it holds. An item is chosen for the
-    moment it will start: a waiting one while fewer than the target are waiting then, or when
-    the waiting left would otherwise outlast the work left."""
-    target = max(1, min(workers - 1, workers - cores)) if workers > cores else \
-        max(1, workers // 2)
-    planned: list[tuple[float, float]] = []  # when each waiting item handed out runs
-    left = {"waiting": sum(seconds[i.nodeid] for i in waiting),
-            "working": sum(seconds[i.nodeid] for i in others)}
-    queues = {"waiting": list(reversed(waiting)), "working": list(reversed(others))}
-
-    def pick(start: float) -> Any:
-        waiting_then = sum(1 for begin, end in planned if begin <= start < end)
-        behind = left["waiting"] / target > left["working"] / max(1, workers - target)
-        kind = "waiting" if queues["waiting"] and (
-            waiting_then < target or behind or not queues["working"]) else "working"
-        item = queues[kind].pop()
-        left[kind] -= seconds[item.nodeid]
-        if kind == "waiting":
-            planned.append((start, start + seconds[item.nodeid]))
-        return item
-
-    total = len(waiting) + len(others)
-    running = [pick(0.0) for _ in range(min(workers, total))]
-    held = [pick(seconds[item.nodeid]) if len(running) + n < total else None
-            for n, item in enumerate(running)]
-    out = [item for pair in zip(running, held, strict=True) for item in pair if item]
-    # (when the running item ends, worker): then it starts the held one and gets a new one.
-    ends = [(seconds[item.nodeid], n) for n, item in enumerate(running)]
-    heapq.heapify(ends)
-    while len(out) < total:
-        now, worker = heapq.heappop(ends)
-        current = held[worker]
-        starts = now + (seconds[current.nodeid] if current is not None else 0.0)
-        held[worker] = pick(starts)
-        out.append(held[worker])
-        heapq.heappush(ends, (starts, worker))
-    return out
+    return [items[i] for i in spread(keys, weights)]
 
 
 def sent(before: Counter[str], after: Counter[str], cpu: float) -> list[Any]:

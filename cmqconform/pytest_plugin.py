@@ -18,7 +18,6 @@ Everything heavy starts lazily, so the plugin costs nothing in runs that do not 
 from __future__ import annotations
 
 import ast
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
@@ -215,9 +214,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
     if run.active:
-        workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-        items[:] = schedule.order(items, schedule.history(config), workers,
-                                  os.cpu_count() or 1)
+        items[:] = schedule.order(items, schedule.history(config))
     entries = run.expectations()
     if not entries:
         return

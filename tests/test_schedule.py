@@ -65,24 +65,3 @@ def test_what_a_case_sent_is_its_busiest_action_since_a_count() -> None:
     before = Counter({"x A": 5})
     assert sent(before, Counter({"x A": 6, "x B": 3}), 0.25) == ["x B", 3, 0.25]
     assert sent(before, Counter(before), 0.0) == [None, 0, 0.0]
-
-
-def test_workers_wait_in_turn_while_the_others_work() -> None:
-    # 4 workers on 2 CPUs: two may wait (a timer each) while two keep the CPUs busy; the
-    # third timer starts when a waiting worker is free again, not with the first two. xdist
-    # first gives worker n the items 2n and 2n+1: the first two timers start on two workers.
-    items = [Item(f"timer-{i}") for i in range(3)]
-    items += [Item(f"g{i}", 1, "x", "Send") for i in range(200)]
-    past = {f"timer-{i}": Past(2.0, None, 0, 0.01) for i in range(3)}
-    past |= {f"g{i}": Past(0.05, "x Send", 1, 0.05) for i in range(200)}
-    ran = _ids(order(items, past, workers=4, cores=2))
-    at = [ran.index(f"timer-{i}") for i in range(3)]
-    assert at[:2] == [0, 2] and 4 not in at and 6 not in at
-    assert sorted(ran) == sorted(item.nodeid for item in items)
-
-
-def test_one_worker_gets_the_spread_order() -> None:
-    # Nothing runs beside a lone worker: the timer just takes its place in the spread.
-    items = [Item("timer"), *[Item(f"g{i}", 1, "x", "Send") for i in range(4)]]
-    past = {"timer": Past(2.0, None, 0, 0.01)}
-    assert _ids(order(items, past, workers=1)) == ["g0", "g1", "timer", "g2", "g3"]
