@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,15 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert not list(tmp_path.rglob("*.pickle"))
     finally:
         _load_cached.cache_clear()
+
+
+def test_a_copy_of_the_specs_elsewhere_is_not_read_back_from_anothers_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A spec set names its own folder (clause links, cited docs): two checkouts with the same
+    # files must not share one build.
+    from cmqconform.spec.loader import _built_copy, default_root
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    copy = tmp_path / "specs"
+    shutil.copytree(default_root(), copy)
+    assert _built_copy(copy) != _built_copy(default_root())

@@ -171,13 +171,14 @@ KEPT_SPEC_SETS = 8
 
 
 def _built_copy(root: Path) -> Path | None:
-    """The file holding the spec set built from ``root``, named by a digest of every file
-    under it and of the package's code (any change to either is a new name; None: no cache)."""
+    """The file holding the spec set built from ``root``, named by a digest of where it and
+    the package are and of every file under both (any change is a new name; None: no cache)."""
     where = _cache_dir()
     if where is None:
         return None
-    digest = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
+    # The set names its own folder (links, cited docs): another checkout is another copy.
+    digest = hashlib.sha256(f"{root.resolve()}\0{package}\0".encode())
     for base, pattern in ((root, "*"), (package, "*.py"), (package, "*.json")):
         for path in sorted(base.rglob(pattern)):
             if path.is_file() and "__pycache__" not in path.parts:
