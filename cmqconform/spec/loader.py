@@ -361,6 +361,7 @@ class SpecBuilder:
             clauses += stated.get(surface_id, [])
             surfaces[surface_id] = self.build_api(facts, folder / str(body["folder"]), vendor,
                                                   clauses, resources, recipes)
+        self.check_resource_actions(doc.get("resources", LineDict()), resources, surfaces, name)
         product = ProductSpec(
             product_id, str(doc["vendor"]), str(doc["service"]), str(doc.get("title", "")),
             tuple(surfaces), resources,
@@ -450,6 +451,35 @@ class SpecBuilder:
                     self.problem(f"resource {kind.name!r} names unknown kind {other!r}", file,
                                  doc.line_of(kind.name), "ref.resource")
         return out
+
+    def check_resource_actions(self, doc: LineDict, resources: Mapping[str, ResourceKind],
+                               surfaces: Mapping[str, ApiSpec], file: str) -> None:
+        """Every action product.yaml ``resources`` names (to create, delete, list, empty, undo
+        or use a kind) is an action of the surface it names: a typo is a spec problem at its
+        line, not an error in the middle of a run."""
+        for kind in resources.values():
+            body = doc[kind.name]
+            named = [(field, s, a, body.line_of(field))
+                     for field, actions in (("create", kind.create), ("delete", kind.delete),
+                                            ("empty", kind.empty))
+                     for s, a in actions.items()]
+            named += [("list", s, listing.action, body["list"].line_of(s))
+                      for s, listing in kind.listing.items()]
+            named += [("undo", s, a, entry.line_of("action"))
+                      for undo, entry in zip(kind.undo, body.get("undo", ()), strict=True)
+                      for s, a in undo.action.items()]
+            named += [("uses", s, a, body.line_of("uses"))
+                      for s, actions in kind.uses.items() for a in actions]
+            for field, surface, action, line in named:
+                api = surfaces.get(surface)
+                if api is None:
+                    detail = f"{surface!r} is not a surface of this product"
+                elif action not in api.actions:
+                    detail = f"{surface} has no action {action!r}"
+                else:
+                    continue
+                self.problem(f"resources.{kind.name}.{field}: {detail}", file, line,
+                             "ref.action")
 
     def build_recipes(self, doc: LineDict, file: str) -> dict[str, Recipe]:
         """product.yaml ``recipes``, keyed by lower-cased action name."""

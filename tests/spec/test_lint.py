@@ -168,13 +168,30 @@ def rate_cost_unknown_member(tree: SpecTree) -> tuple[str, int, str]:
     return rel, line, "reference.rate_cost"
 
 
+def resource_undo_unknown_action(tree: SpecTree) -> tuple[str, int, str]:
+    # The pool sends the actions product.yaml names for a kind: a typo is a problem at its
+    # line, not an error in the middle of a run.
+    rel = "product.yaml"
+    line = tree.replace(rel, "action: {cmq.v3: UnbindDeadLetter}",
+                        "action: {cmq.v3: UnbindDeadLeter}")
+    return rel, line, "ref.action"
+
+
+def resource_create_unknown_surface(tree: SpecTree) -> tuple[str, int, str]:
+    rel = "product.yaml"
+    create = tree.doc(rel)["resources"]["queue"]
+    tree.replace(rel, "cmq.v3: CreateQueue", "cmq.v9: CreateQueue")
+    return rel, create.line_of("create"), "ref.action"
+
+
 DEFECTS: list[Defect] = [
     bad_yaml, wrong_type, unknown_type, unknown_error_code, duplicate_clause_id, min_above_max,
     default_out_of_range, unknown_erratum, citation_past_eof, citation_not_mentioning,
     action_name_mismatch, api_folder_mismatch, unknown_pattern, duplicate_parameter,
     v3_param_with_array, legacy_array_without_encoding, condition_cite_mismatch,
     clause_unknown_condition, legacy_action_without_host, action_with_unknown_host,
-    legacy_action_without_error_tables, rate_cost_unknown_member,
+    legacy_action_without_error_tables, rate_cost_unknown_member, resource_undo_unknown_action,
+    resource_create_unknown_surface,
 ]
 
 
