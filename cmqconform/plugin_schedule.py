@@ -1,15 +1,16 @@
 """The order a run hands its cases out in, from what the last run learnt about each.
 
 A run keeps, in its pytest cache (``cmqconform run`` puts it in the report folder), each case's
-duration and the action it sent the most rate units of. The next run in that folder:
+duration, its CPU time and the action it sent the most rate units of. The next run in that
+folder:
 
 * spreads the cases that mostly wait (timers, long polls: their CPU time a small part of their
-  duration) evenly over the run, the longest first, so that a steady share of the workers
-  waits while the others keep the CPU busy, and no long scenario starts near the end;
-* spreads the other cases of each busiest action evenly over the run, each weighed by its
-  units, so that against a rate-limited target the busiest action keeps sending from start to
-  end and no action's slots hold several workers at once (a scenario sending batches of 16
-  costs 16 units a request: four of them at once would queue every worker behind one
+  duration) evenly through the order, the longest first, so that they do not all start
+  together and no long one starts near the end;
+* spreads the other cases of each busiest action evenly through the order, each weighed by
+  its units, so that against a rate-limited target the busiest action keeps sending from
+  start to end and no action's slots hold several workers at once (a scenario sending batches
+  of 16 costs 16 units a request: four of them at once would queue every worker behind one
   action).
 
 A case with no history is keyed by its own action (a generated case) or as a scenario. The
