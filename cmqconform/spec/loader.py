@@ -361,7 +361,9 @@ class SpecBuilder:
             clauses += stated.get(surface_id, [])
             surfaces[surface_id] = self.build_api(facts, folder / str(body["folder"]), vendor,
                                                   clauses, resources, recipes)
-        self.check_resource_actions(doc.get("resources", LineDict()), resources, surfaces, name)
+        self.check_resource_actions(doc.get("resources", LineDict()), resources, surfaces, name,
+                                    {s: folder / str(b["folder"])
+                                     for s, b in doc["surfaces"].items()})
         product = ProductSpec(
             product_id, str(doc["vendor"]), str(doc["service"]), str(doc.get("title", "")),
             tuple(surfaces), resources,
@@ -453,10 +455,12 @@ class SpecBuilder:
         return out
 
     def check_resource_actions(self, doc: LineDict, resources: Mapping[str, ResourceKind],
-                               surfaces: Mapping[str, ApiSpec], file: str) -> None:
+                               surfaces: Mapping[str, ApiSpec], file: str,
+                               folders: Mapping[str, Path]) -> None:
         """Every action product.yaml ``resources`` names (to create, delete, list, empty, undo
         or use a kind) is an action of the surface it names: a typo is a spec problem at its
-        line, not an error in the middle of a run."""
+        line, not an error in the middle of a run. (An action whose file exists but did not
+        load has its own problem there.)"""
         for kind in resources.values():
             body = doc[kind.name]
             named = [(field, s, a, body.line_of(field))
@@ -474,7 +478,8 @@ class SpecBuilder:
                 api = surfaces.get(surface)
                 if api is None:
                     detail = f"{surface!r} is not a surface of this product"
-                elif action not in api.actions:
+                elif action not in api.actions and not (
+                        folders[surface] / f"{action}.yaml").exists():
                     detail = f"{surface} has no action {action!r}"
                 else:
                     continue
