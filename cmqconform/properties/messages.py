@@ -213,12 +213,7 @@ def _visibility(steps: Steps, body: Mapping[str, Any]) -> None:
     steps.resources(api).provide(action.recipe.needs)
     first = steps.call(api, action.name, _receive_params(steps, api, action, queue, 1))
     steps.ok(first, f"{action.name} of the message sent")
-    start = time.monotonic()
-    wait_until(start + EARLY * seconds)
-    early = _probe(steps, api, action, queue)
-    what = f"{action.name} {EARLY * seconds:.1f} s into a {seconds} s visibility timeout"
-    _early(lambda: steps.error(api, body["empty"], early, what), start + seconds, what)
-    _fires(steps, api, action, queue, start + seconds, "visibility timeout")
+    _hidden_then_back(steps, body, action, queue, time.monotonic(), "visibility timeout")
 
 
 def _retention(steps: Steps, body: Mapping[str, Any]) -> None:
@@ -236,6 +231,18 @@ def _retention(steps: Steps, body: Mapping[str, Any]) -> None:
     wait_until(start + seconds + SETTLE)
     steps.error(api, body["empty"], _probe(steps, api, action, queue),
                 f"{action.name} {SETTLE:.0f} s after a {seconds} s retention ended")
+
+
+def _hidden_then_back(steps: Steps, body: Mapping[str, Any], action: ActionSpec, queue: str,
+                      start: float, timer: str) -> None:
+    """The message stays hidden from ``action`` a while into the ``timer`` that started at
+    ``start`` (a look that came back too late is tried again), and is back soon after it."""
+    api, seconds = body["api"], int(body["seconds"])
+    wait_until(start + EARLY * seconds)
+    early = _probe(steps, api, action, queue)
+    what = f"{action.name} {EARLY * seconds:.1f} s into a {seconds} s {timer}"
+    _early(lambda: steps.error(api, body["empty"], early, what), start + seconds, what)
+    _fires(steps, api, action, queue, start + seconds, timer)
 
 
 def _fires(steps: Steps, api: str, action: ActionSpec, queue: str, ends: float,
@@ -260,12 +267,8 @@ def _delay(steps: Steps, body: Mapping[str, Any]) -> None:
     steps.ok(steps.call(api, spec.name, {_queue_param(spec).name: queue, member: value,
                                          body["param"]: seconds}),
              f"{spec.name} {body['param']}={seconds}")
-    receiver = steps.api(api).actions[body["receive"]]
-    wait_until(start + EARLY * seconds)
-    early = _probe(steps, api, receiver, queue)
-    what = f"{receiver.name} {EARLY * seconds:.1f} s into a {seconds} s delay"
-    _early(lambda: steps.error(api, body["empty"], early, what), start + seconds, what)
-    _fires(steps, api, receiver, queue, start + seconds, "delay")
+    _hidden_then_back(steps, body, steps.api(api).actions[body["receive"]], queue, start,
+                      "delay")
 
 
 def _wait(steps: Steps, body: Mapping[str, Any]) -> None:
