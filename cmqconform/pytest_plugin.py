@@ -131,7 +131,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(schedule.Recorder(config), "cmqconform-history")
         if getattr(config.option, "maxschedchunk", False) is None:
             # xdist hands each worker a quarter of its share at first: the order the items
-            # were put in would hold only within each chunk. A few at a time keep it run-wide.
+            # were put in would hold only within each chunk. One at a time keeps it run-wide.
             config.option.maxschedchunk = 1
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(run), "cmqconform-xdist")
