@@ -111,34 +111,42 @@ def allure_labels(item: pytest.Item, clauses: dict[str, Any]) -> list[tuple[str,
     return labels
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With ``--alluredir``: label every item (epic, feature, story, clause ids, doc lines)."""
-    if not getattr(config.option, "allure_report_dir", None):
-        return
+@cache
+def _all_clauses() -> dict[str, Any]:
+    """Every clause of the default specs by id, once per process (none: the specs are bad,
+    which the run reports elsewhere)."""
     from cmqconform.errors import CmqConformError
     from cmqconform.spec import load_specs
 
     try:
-        clauses = {c.id: c for c in load_specs().all_clauses()}
+        return {c.id: c for c in load_specs().all_clauses()}
     except CmqConformError:
-        clauses = {}
+        return {}
+
+
+# Per case, as it starts (before allure-pytest reads its labels, links and description): a
+# worker labels the cases it runs, not every case of the run.
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """With ``--alluredir``: label the item (epic, feature, story, clause ids, doc lines)."""
+    if not getattr(item.config.option, "allure_report_dir", None):
+        return
+    clauses = _all_clauses()
     label = getattr(pytest.mark, LABEL_MARK)
     link = getattr(pytest.mark, LINK_MARK)
     describe = getattr(pytest.mark, DESCRIPTION_MARK)
-    for item in items:
-        by_type: dict[str, list[str]] = {}
-        for kind, value in allure_labels(item, clauses):
-            by_type.setdefault(kind, []).append(value)
-        for kind, values in by_type.items():
-            item.add_marker(label(*dict.fromkeys(values), label_type=kind))
-        for cid in by_type.get("clause", []):
-            item.add_marker(link(cid, link_type="tms", name=cid))
-            for url, name in clause_links(clauses.get(cid)):
-                item.add_marker(link(url, link_type="link", name=name))
-        text = description(_clause_ids(item), clauses)
-        if text and not any(item.iter_markers(DESCRIPTION_MARK)):
-            item.add_marker(describe(text))
+    by_type: dict[str, list[str]] = {}
+    for kind, value in allure_labels(item, clauses):
+        by_type.setdefault(kind, []).append(value)
+    for kind, values in by_type.items():
+        item.add_marker(label(*dict.fromkeys(values), label_type=kind))
+    for cid in by_type.get("clause", []):
+        item.add_marker(link(cid, link_type="tms", name=cid))
+        for url, name in clause_links(clauses.get(cid)):
+            item.add_marker(link(url, link_type="link", name=name))
+    text = description(_clause_ids(item), clauses)
+    if text and not any(item.iter_markers(DESCRIPTION_MARK)):
+        item.add_marker(describe(text))
 
 
 def clause_links(clause: Any) -> list[tuple[str, str]]:

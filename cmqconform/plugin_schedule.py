@@ -6,7 +6,8 @@ folder:
 
 * spreads the cases that mostly wait (timers, long polls: their CPU time a small part of their
   duration) evenly through the order, the longest first, so that they do not all start
-  together and no long one starts near the end;
+  together and no long one starts near the end (under xdist, :class:`WaitAwareScheduling`
+  hands them out by the clock instead);
 * spreads the other cases of each busiest action evenly through the order, each weighed by
   its units, so that against a rate-limited target the busiest action keeps sending from
   start to end and no action's slots hold several workers at once (a scenario sending batches
@@ -23,6 +24,7 @@ from collections import Counter
 from typing import Any, NamedTuple
 
 import pytest
+from xdist.scheduler import LoadScheduling
 
 from cmqconform.ratelimit import spread
 
@@ -34,6 +36,9 @@ SENT_PROPERTY = "cmqconform.sent"
 WAITING_SHARE = 0.25
 #: ...and it lasts at least this long (seconds).
 WAITING_SECONDS = 0.3
+#: The workers kept off waiting cases while there are other cases to run: enough to keep a
+#: 2-core machine busy while the rest wait.
+WORKING_LANES = 2
 
 
 class Past(NamedTuple):
@@ -120,3 +125,62 @@ class Recorder:
         if cache is not None and self.seen:
             cache.set(CACHE_KEY, {**{k: list(p) for k, p in history(self.config).items()},
                                   **self.seen})
+
+
+class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
+    """xdist's load scheduling, but a worker asking for its next case gets a waiting one
+    (the longest left) only while fewer than :attr:`lanes` workers hold one.
+
+    The waiting cases then run side by side from the start, each worker that holds one idle,
+    while the others keep the CPU (and the target) busy with the rest in the order the workers
+    collected them in (:func:`order`); once those are all out, the waiting ones go to whoever
+    asks. A replay of the order ahead of time cannot say when a worker will be free on a busy
+    machine: the scheduler sees it.
+    """
+
+    def __init__(self, config: pytest.Config, log: Any = None,
+                 past: dict[str, Past] | None = None) -> None:
+        super().__init__(config, log)
+        self.past = past or {}
+        #: Collection indexes of the waiting cases, the longest first (None: not yet known).
+        self._waiting: list[int] | None = None
+        #: How many workers may hold a waiting case at once.
+        self.lanes = 1
+
+    def _plan(self) -> None:
+        """The waiting cases, longest first, and :attr:`lanes`: their share of the workers (as
+        much of them as their seconds are of all the cases' last time), at least all workers
+        but :data:`WORKING_LANES`, at least one."""
+        assert self.collection is not None
+        past = [self.past.get(nodeid) for nodeid in self.collection]
+        waits = sorted((-p.seconds, i) for i, p in enumerate(past) if p is not None and p.waits)
+        self._waiting = [i for _, i in waits]
+        share = -sum(s for s, _ in waits) / (sum(p.seconds for p in past if p) or 1.0)
+        workers = len(self.node2pending)
+        self.lanes = max(1, workers - WORKING_LANES, round(workers * share))
+
+    def _pick(self) -> int:
+        """The next item to hand out (see the class docstring)."""
+        if self._waiting is None:
+            self._plan()
+        assert self._waiting is not None
+        waiting = set(self._waiting)
+        working = next((i for i in self.pending if i not in waiting), None)
+        if self._waiting:
+            held = sum(1 for queue in self.node2pending.values()
+                       if any(i in waiting for i in queue))
+            if working is None or held < self.lanes:
+                return self._waiting.pop(0)
+        assert working is not None
+        return int(working)
+
+    def _send_tests(self, node: Any, num: int) -> None:
+        """Hand ``node`` its next ``num`` items, chosen by :meth:`_pick`."""
+        chosen = []
+        for _ in range(min(num, len(self.pending))):
+            index = self._pick()
+            self.pending.remove(index)
+            chosen.append(index)
+        if chosen:
+            self.node2pending[node].extend(chosen)
+            node.send_runtest_some(chosen)

@@ -8,6 +8,7 @@ prefix; the sweeper deletes only names with that prefix and nothing else, ever.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -204,11 +205,27 @@ class Pool:
         return name
 
     def drain(self) -> list[str]:
-        """Delete every pooled resource (children first); the problems met."""
+        """Delete every pooled resource (children first); the problems met.
+
+        Each deletion goes to whichever surface that deletes its kind has been given the
+        fewest so far (of the surfaces this pool's resources were made on, which the run
+        uses): at the end of a run every worker drains at once, and against a rate-limited
+        target each surface's delete action has slots of its own.
+        """
         problems: list[str] = []
-        for api in dict.fromkeys(r[0] for r in self.alive):
-            owner = Resources(self.session, api, self.namer)
-            owner.created = [(k, n, p) for a, k, n, p in self.alive if a == api]
+        product = self.session.specs.product_of(self.alive[0][0]) if self.alive else None
+        kinds = list(product.resources.values()) if product is not None else []
+        # Reverse declaration order: a subscription before its topic, a topic before a queue.
+        rank = {k.name: -i for i, k in enumerate(kinds)}
+        given: Counter[str] = Counter()
+        used = {r[0] for r in self.alive}
+        for api, kind, name, parent in sorted(self.alive, key=lambda r: rank.get(r[1], 1)):
+            spec = product.resources.get(kind) if product is not None else None
+            apis = [a for a in (spec.delete if spec is not None else {}) if a in used] or [api]
+            surface = min(apis, key=lambda a: (given[a], a != api))
+            given[surface] += 1
+            owner = Resources(self.session, surface, self.namer)
+            owner.created = [(kind, name, parent)]
             problems += owner.cleanup()
         self.alive.clear()
         self.free.clear()

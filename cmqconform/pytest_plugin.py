@@ -149,6 +149,13 @@ class _XdistHooks:
         self.run.prepare_controller()
         node.workerinput["cmq"] = self.run.shared()
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """A run's load scheduling hands its waiting cases out by the clock."""
+        if not self.run.active or config.getvalue("dist") != "load":
+            return None
+        return schedule.WaitAwareScheduling(config, log, schedule.history(config))
+
 
 class VerdictItem(pytest.Item):
     """A suite item judged by one Verdict (a generated case, a fuzzed action).
@@ -383,6 +390,9 @@ def skip_reason(message: str) -> str:
 SWEEP_SECONDS_AFTER_STOP = 2.0
 
 
+# First: under xdist the controller's sweep need not wait for xdist to tear the workers down
+# (each has drained its pool before it reported finished; its exit takes seconds more).
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Controller: sweep this run's leftovers, assemble results.json, stop the emulator."""
     run = session.config.stash[RUN_KEY]

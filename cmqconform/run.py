@@ -67,6 +67,9 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
         # schemathesis's pytest plugin (its parametrize; the fuzz mode drives schemathesis
         # itself) costs 0.4 s to import in every process: the controller and each worker.
         argv += ["-p", "no:schemathesis"]
+    # hypothesis's pytest plugin serves @given tests (the fuzz engine drives hypothesis itself);
+    # its end-of-session summary costs every worker a fraction of a second.
+    argv += ["-p", "no:hypothesispytest"]
     if args.workers and args.workers > 1:
         argv += ["-n", str(args.workers)]
     else:

@@ -104,6 +104,15 @@ class Session:
         self._closed_until = 0.0
         self._trip_after = UNREACHABLE_AFTER
 
+    def sibling(self, target: Target | None = None) -> Session:
+        """A session of its own (for another signature method, say) sending to the same
+        target's limits: through this one's rate limiter, its units counted with this one's."""
+        other = Session(self.specs, target or self.target, limiter=self.limiter,
+                        timeout=self.client.timeout.read or 15.0,
+                        retry_throttled=self.retry_throttled)
+        other.units = self.units
+        return other
+
     def close(self) -> None:
         """Close the HTTP client."""
         self.client.close()

@@ -98,7 +98,7 @@ def test_temporary_credentials_need_their_own_token(cmq_second_session: Session,
     if session.target.credentials.token is None or api not in session.target.surfaces:
         pytest.skip("the target's second account is not temporary credentials on this surface")
     action, params = _baseline(session.specs.api(api))
-    with Session(session.specs, replace(session.target)) as own:
+    with session.sibling(replace(session.target)) as own:
         assert own.call(api, action, params).ok, f"{action} with the account's own token"
         got = own.call(api, action, params, tamper="bad_token")
         check_error(own, api, "invalid_token", got, f"{action} with a wrong session token",

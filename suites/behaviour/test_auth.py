@@ -11,7 +11,6 @@ from behaviour_steps import LEGACY, V3, accepts, call, check_error, expect_error
 
 from cmqconform.dialects import Call, get_dialect
 from cmqconform.provision import Resources, named
-from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
 
 #: Session tamperings and the errors.yaml condition each must answer.
@@ -127,7 +126,7 @@ def test_temporary_credentials_need_their_own_token(cmq_second_session: Any, met
         pytest.skip("the target's second account is not temporary credentials (a target "
                     "file's [second_credentials] token_env)")
     target = replace(session.target, signature={**session.target.signature, V3: method})
-    with Session(session.specs, target) as signed:
+    with session.sibling(target) as signed:
         params = named(signed, V3, "DescribeQueueDetail", offset=0, limit=1)
         got = signed.call(V3, "DescribeQueueDetail", params)
         assert got.ok, f"{method} with the account's own session token: {got.describe()}"

@@ -12,7 +12,6 @@ from behaviour_steps import LEGACY, V3, call, check_error, expect_ok, queue_lega
 
 from cmqconform.dialects import Call, get_dialect
 from cmqconform.provision import named
-from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
 
 #: A harmless listing call per surface (lower-cased spec names).
@@ -91,7 +90,7 @@ def test_v3_form_array_gap_refused(cmq_session: Any, cmq_resources: Any) -> None
     queue = str(cmq_resources(V3).create("queue"))
     v1 = replace(cmq_session.target,
                  signature={**cmq_session.target.signature, V3: "HmacSHA256"})
-    with Session(cmq_session.specs, v1) as form:
+    with cmq_session.sibling(v1) as form:
         good = call(form, V3, "DescribeQueueDetail",
                     filters=[{"Name": "QueueName", "Values": [queue]}])
         assert good.ok and [q["QueueName"] for q in good.data["QueueSet"]] == [queue], (
