@@ -127,58 +127,61 @@ class Recorder:
                                   **self.seen})
 
 
-class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
-    """xdist's load scheduling, but a worker asking for its next case gets a waiting one
-    (the longest left) only while fewer than :attr:`lanes` workers hold one.
+def waiting_lanes(workers: int, share: float) -> int:
+    """How many of ``workers`` may hold a waiting case at once: the waiting cases' ``share``
+    of all the cases' seconds (last run) of them, at least all but :data:`WORKING_LANES`, at
+    least one."""
+    return max(1, workers - WORKING_LANES, round(workers * share))
 
-    The waiting cases then run side by side from the start, each worker that holds one idle,
-    while the others keep the CPU (and the target) busy with the rest in the order the workers
-    collected them in (:func:`order`); once those are all out, the waiting ones go to whoever
-    asks. A replay of the order ahead of time cannot say when a worker will be free on a busy
-    machine: the scheduler sees it.
+
+def pick(pending: list[int], waiting: list[int], held: int, lanes: int) -> int:
+    """The next of ``pending`` to hand a worker: the first of ``waiting`` (the waiting cases
+    not yet handed out, the longest first) while fewer than ``lanes`` workers hold one
+    (``held``) or nothing else is left, else the first pending case that does not wait."""
+    others = set(waiting)
+    working = next((i for i in pending if i not in others), None)
+    if waiting and (working is None or held < lanes):
+        return waiting[0]
+    assert working is not None, "nothing pending"
+    return working
+
+
+class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
+    """xdist's load scheduling, but the waiting cases are handed out by :func:`pick`: side by
+    side from the start on :func:`waiting_lanes` workers, each of them idle, while the others
+    keep the CPU (and the target) busy with the rest in the order the workers collected them
+    in (:func:`order`). A replay of the order ahead of time cannot say when a worker will be
+    free on a busy machine: the scheduler sees it.
     """
 
     def __init__(self, config: pytest.Config, log: Any = None,
                  past: dict[str, Past] | None = None) -> None:
         super().__init__(config, log)
         self.past = past or {}
-        #: Collection indexes of the waiting cases, the longest first (None: not yet known).
-        self._waiting: list[int] | None = None
-        #: How many workers may hold a waiting case at once.
+        #: Collection indexes of the waiting cases not handed out, the longest first (None:
+        #: the collection is not known yet).
+        self.waiting: list[int] | None = None
+        #: Every waiting case's collection index.
+        self.waits: set[int] = set()
         self.lanes = 1
 
-    def _plan(self) -> None:
-        """The waiting cases, longest first, and :attr:`lanes`: their share of the workers (as
-        much of them as their seconds are of all the cases' last time), at least all workers
-        but :data:`WORKING_LANES`, at least one."""
-        assert self.collection is not None
-        past = [self.past.get(nodeid) for nodeid in self.collection]
-        waits = sorted((-p.seconds, i) for i, p in enumerate(past) if p is not None and p.waits)
-        self._waiting = [i for _, i in waits]
-        share = -sum(s for s, _ in waits) / (sum(p.seconds for p in past if p) or 1.0)
-        workers = len(self.node2pending)
-        self.lanes = max(1, workers - WORKING_LANES, round(workers * share))
-
-    def _pick(self) -> int:
-        """The next item to hand out (see the class docstring)."""
-        if self._waiting is None:
-            self._plan()
-        assert self._waiting is not None
-        waiting = set(self._waiting)
-        working = next((i for i in self.pending if i not in waiting), None)
-        if self._waiting:
-            held = sum(1 for queue in self.node2pending.values()
-                       if any(i in waiting for i in queue))
-            if working is None or held < self.lanes:
-                return self._waiting.pop(0)
-        assert working is not None
-        return int(working)
-
     def _send_tests(self, node: Any, num: int) -> None:
-        """Hand ``node`` its next ``num`` items, chosen by :meth:`_pick`."""
+        """Hand ``node`` its next ``num`` items, chosen by :func:`pick`."""
+        if self.waiting is None:
+            past = [self.past.get(nodeid) for nodeid in self.collection]
+            waits = sorted((-p.seconds, i) for i, p in enumerate(past) if p and p.waits)
+            self.waiting = [i for _, i in waits]
+            self.waits = set(self.waiting)
+            total = sum(p.seconds for p in past if p) or 1.0
+            self.lanes = waiting_lanes(len(self.node2pending), -sum(s for s, _ in waits) / total)
         chosen = []
         for _ in range(min(num, len(self.pending))):
-            index = self._pick()
+            held = sum(1 for other, queue in self.node2pending.items()
+                       if any(i in self.waits for i in (*queue, *(chosen if other is node
+                                                                  else ()))))
+            index = pick(self.pending, self.waiting, held, self.lanes)
+            if self.waiting and index == self.waiting[0]:
+                self.waiting.pop(0)
             self.pending.remove(index)
             chosen.append(index)
         if chosen:

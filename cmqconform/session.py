@@ -92,6 +92,9 @@ class Session:
         #: exchange it made as its evidence.
         self.last: Exchange | None = None
         self.calls = 0
+        #: When (``time.monotonic()``) the latest request went out, after any wait for a
+        #: rate-limit slot: a timer the target starts on it starts no earlier.
+        self.sent_at = 0.0
         #: How many throttled calls were sent again.
         self.retries = 0
         #: Rate units sent per ``"<surface> <action>"``, counted as the target counts them
@@ -255,6 +258,7 @@ class Session:
                                       host=spec.host if spec is not None else None)
             request = prepared.request
             self._pace(api, wire_action, params, creds.secret_id)
+            self.sent_at = time.monotonic()
             auth: httpx.Auth | None = None if tamper == "missing_auth" else prepared.auth
             response = self.client.send(request, auth=auth) if auth else self.client.send(request)
         except httpx.HTTPError as exc:
@@ -280,6 +284,7 @@ class Session:
         self.calls += 1
         try:
             self._pace(api, action, params or {}, self.target.credentials.secret_id)
+            self.sent_at = time.monotonic()
             response = self.client.send(request, auth=auth)
         except httpx.HTTPError as exc:
             return self._keep(Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",

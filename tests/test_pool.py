@@ -394,3 +394,40 @@ def test_both_surfaces_of_a_product_share_the_pool(session: Counting) -> None:
     assert session.sent["CreateQueue"] == 1 and pool.lent == 2
     pool.drain()
     assert session.sent["DeleteQueue"] == 1 and sweep(session, "cmqc-pooltest") == []
+
+
+def test_the_drain_shares_its_deletions_between_the_surfaces_it_used(session: Counting) -> None:
+    """At the end every worker drains at once: the deletions go to both surfaces' delete
+    actions (each has rate slots of its own), a subscription before its topic; a surface the
+    pool never used gets none."""
+    surfaces: Counter[str] = Counter()
+    sent = session.call
+
+    def counted(api: str, action: str, params: Any, **kwargs: Any) -> Exchange:
+        if action.startswith(("Delete", "Unsubscribe")):
+            surfaces[f"{api} {action}"] += 1
+        return sent(api, action, params, **kwargs)
+
+    session.call = counted  # type: ignore[method-assign]
+    pool = Pool(session, Namer("pooltest", "w19"))
+    names = [pool.namer.name() for _ in range(4)]
+    for name in names:
+        assert session.call(LEGACY, "CreateQueue", {"queueName": name}).ok
+        pool.adopt(LEGACY, "queue", name, None)
+    assert pool.drain() == []
+    assert surfaces == {f"{LEGACY} DeleteQueue": 4}, "v3 was never used: it gets none"
+    surfaces.clear()
+    topic, sub = pool.namer.name(), pool.namer.name()
+    assert session.call(LEGACY, "CreateTopic", {"topicName": topic}).ok
+    assert session.call(LEGACY, "Subscribe", {"topicName": topic, "subscriptionName": sub,
+                                              "protocol": "http",
+                                              "endpoint": "http://127.0.0.1:9/x"}).ok
+    pool.adopt(LEGACY, "topic", topic, None)
+    pool.adopt(LEGACY, "subscription", sub, topic)
+    for name in [pool.namer.name() for _ in range(4)]:
+        assert session.call(V3, "CreateQueue", {"QueueName": name}).ok
+        pool.adopt(V3, "queue", name, None)
+    assert pool.drain() == []
+    assert surfaces[f"{LEGACY} DeleteQueue"] == 2 and surfaces[f"{V3} DeleteQueue"] == 2
+    assert surfaces[f"{LEGACY} Unsubscribe"] + surfaces[f"{V3} DeleteSubscribe"] == 1
+    assert sweep(session, "cmqc-pooltest") == []

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from cmqconform.plugin_schedule import Past, order, sent
+from cmqconform.plugin_schedule import Past, order, pick, sent, waiting_lanes
 
 
 @dataclass
@@ -65,3 +65,20 @@ def test_what_a_case_sent_is_its_busiest_action_since_a_count() -> None:
     before = Counter({"x A": 5})
     assert sent(before, Counter({"x A": 6, "x B": 3}), 0.25) == ["x B", 3, 0.25]
     assert sent(before, Counter(before), 0.0) == [None, 0, 0.0]
+
+
+def test_waiting_cases_take_their_share_of_the_workers_leaving_some_working() -> None:
+    # 70 % of the seconds wait: 4 of 6 workers (all but two), 3 of 4, 1 of 2, at least one.
+    assert [waiting_lanes(n, 0.7) for n in (1, 2, 4, 6, 8)] == [1, 1, 3, 4, 6]
+    assert waiting_lanes(6, 0.0) == 4 and waiting_lanes(2, 0.9) == 2
+
+
+def test_a_worker_gets_a_waiting_case_only_while_too_few_hold_one() -> None:
+    pending, waiting = [0, 1, 2, 3], [2, 3]
+    assert pick(pending, waiting, held=0, lanes=1) == 2
+    # One lane taken: the next case that does not wait, in order.
+    assert pick(pending, waiting, held=1, lanes=1) == 0
+    assert pick([1, 2, 3], [3], held=1, lanes=1) == 1
+    # Nothing else left: the waiting ones go to whoever asks.
+    assert pick([2, 3], [2, 3], held=5, lanes=1) == 2
+

@@ -175,6 +175,7 @@ def timer(steps: Steps) -> None:
         except _Late as late:
             if attempt == TIMER_ATTEMPTS:
                 raise Unjudged(f"{late} ({TIMER_ATTEMPTS} attempts)") from None
+            steps.afresh()
 
 
 def _early(check: Callable[[], object], timer_ends: float, what: str) -> None:
@@ -213,7 +214,8 @@ def _visibility(steps: Steps, body: Mapping[str, Any]) -> None:
     steps.resources(api).provide(action.recipe.needs)
     first = steps.call(api, action.name, _receive_params(steps, api, action, queue, 1))
     steps.ok(first, f"{action.name} of the message sent")
-    _hidden_then_back(steps, body, action, queue, time.monotonic(), "visibility timeout")
+    _hidden_then_back(steps, body, action, queue, steps.session.sent_at, time.monotonic(),
+                      "visibility timeout")
 
 
 def _retention(steps: Steps, body: Mapping[str, Any]) -> None:
@@ -224,25 +226,29 @@ def _retention(steps: Steps, body: Mapping[str, Any]) -> None:
     queue = _queue(steps, api, action, attrs)
     start = time.monotonic()
     steps.resources(api).provide(action.recipe.needs)
+    # The message was kept from a moment between ``start`` and now (a wait for a rate-limit
+    # slot in between): looked at before its earliest end, gone after its latest.
+    sent = time.monotonic()
     wait_until(start + EARLY * seconds)
     kept = _probe(steps, api, action, queue)
     what = f"{action.name} {EARLY * seconds:.0f} s into a {seconds} s retention"
     _early(lambda: steps.ok(kept, what), start + seconds, what)
-    wait_until(start + seconds + SETTLE)
+    wait_until(sent + seconds + SETTLE)
     steps.error(api, body["empty"], _probe(steps, api, action, queue),
                 f"{action.name} {SETTLE:.0f} s after a {seconds} s retention ended")
 
 
 def _hidden_then_back(steps: Steps, body: Mapping[str, Any], action: ActionSpec, queue: str,
-                      start: float, timer: str) -> None:
-    """The message stays hidden from ``action`` a while into the ``timer`` that started at
-    ``start`` (a look that came back too late is tried again), and is back soon after it."""
+                      sent: float, answered: float, timer: str) -> None:
+    """The message stays hidden from ``action`` a while into the ``timer`` that the target
+    started between ``sent`` and ``answered`` (a look that came back after its earliest end is
+    tried again), and is back soon after its latest end."""
     api, seconds = body["api"], int(body["seconds"])
-    wait_until(start + EARLY * seconds)
+    wait_until(sent + EARLY * seconds)
     early = _probe(steps, api, action, queue)
     what = f"{action.name} {EARLY * seconds:.1f} s into a {seconds} s {timer}"
-    _early(lambda: steps.error(api, body["empty"], early, what), start + seconds, what)
-    _fires(steps, api, action, queue, start + seconds, timer)
+    _early(lambda: steps.error(api, body["empty"], early, what), sent + seconds, what)
+    _fires(steps, api, action, queue, answered + seconds, timer)
 
 
 def _fires(steps: Steps, api: str, action: ActionSpec, queue: str, ends: float,
@@ -263,12 +269,11 @@ def _delay(steps: Steps, body: Mapping[str, Any]) -> None:
     queue = _queue(steps, api, spec)
     member = next(p.name for p in spec.request if p.required and p.resource is None)
     value = ["delayed"] if array_item(spec.param(member).type) else "delayed"
-    start = time.monotonic()
     steps.ok(steps.call(api, spec.name, {_queue_param(spec).name: queue, member: value,
                                          body["param"]: seconds}),
              f"{spec.name} {body['param']}={seconds}")
-    _hidden_then_back(steps, body, steps.api(api).actions[body["receive"]], queue, start,
-                      "delay")
+    _hidden_then_back(steps, body, steps.api(api).actions[body["receive"]], queue,
+                      steps.session.sent_at, time.monotonic(), "delay")
 
 
 def _wait(steps: Steps, body: Mapping[str, Any]) -> None:

@@ -51,6 +51,8 @@ class Steps:
     lender: Pool | None = None
     #: Resources by (surface, account): cleaned up when the case ends.
     pools: dict[tuple[str, bool], Resources] = field(default_factory=dict)
+    #: Resources of earlier attempts (:meth:`afresh`), cleaned up with the rest.
+    spent: list[Resources] = field(default_factory=list)
     last: Exchange | None = None
 
     @property
@@ -127,9 +129,15 @@ class Steps:
             raise Broken(f"{what}: expected {codes} ({condition}){self.where()}; received "
                          f"{got.describe()}")
 
+    def afresh(self) -> None:
+        """Start another attempt with resources of its own: what the last one made (a queue,
+        the message in it) may be in any state."""
+        self.spent += self.pools.values()
+        self.pools.clear()
+
     def cleanup(self) -> None:
         """Delete what the case created, in every account."""
-        for pool in self.pools.values():
+        for pool in [*self.spent, *self.pools.values()]:
             pool.cleanup()
 
 

@@ -7,6 +7,7 @@ its clause and doc line, and what came back.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -21,6 +22,9 @@ from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
 
 T = TypeVar("T")
+#: How many times a timer scenario runs when a look meant to land inside its timer came back
+#: too late to judge.
+TIMER_ATTEMPTS = 3
 
 #: CMQ's surfaces, as specs/cmq/product.yaml names them.
 V3 = "cmq.v3"
@@ -230,3 +234,36 @@ def queue_v3(session: Session, queue: str) -> Mapping[str, Any]:
 def queue_legacy(session: Session, queue: str) -> Mapping[str, Any]:
     """GetQueueAttributes of ``queue``."""
     return expect_ok(session, LEGACY, "GetQueueAttributes", queuename=queue).data
+
+
+class TimerLate(Exception):
+    """A look meant to land inside a timer came back after the timer could have fired."""
+
+
+def inside(ends: float, check: Callable[[], object], what: str) -> None:
+    """Run ``check`` on a look meant to land before ``ends`` (``time.monotonic()``): one that
+    broke it but came back at or after ``ends`` (a wait for a rate-limit slot, a busy machine)
+    may have been read after the timer fired, and proves nothing (:class:`TimerLate`)."""
+    late = time.monotonic() >= ends
+    try:
+        check()
+    except AssertionError:
+        if late:
+            raise TimerLate(f"{what}: the answer came back after the timer could have fired, "
+                            f"so it proves nothing") from None
+        raise
+
+
+def timed(scenario: Callable[..., None]) -> Callable[..., None]:
+    """Run a timer scenario again (with resources of its own) when a look came back too late
+    to judge (:func:`inside`); after :data:`TIMER_ATTEMPTS`, an error, never a fail."""
+    @functools.wraps(scenario)
+    def attempts(*args: Any, **kwargs: Any) -> None:
+        for attempt in range(1, TIMER_ATTEMPTS + 1):
+            try:
+                scenario(*args, **kwargs)
+                return
+            except TimerLate as late:
+                if attempt == TIMER_ATTEMPTS:
+                    raise SuiteFault(f"{late} ({TIMER_ATTEMPTS} attempts)") from None
+    return attempts

@@ -3,6 +3,7 @@ sizes, statistics and ClearQueue. Timings are the smallest the spec allows (1 s)
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from behaviour_steps import (
     check_error,
     expect_error,
     expect_ok,
+    inside,
     limit,
     long_wait,
     param,
@@ -26,20 +28,23 @@ from behaviour_steps import (
     receive,
     receive_visible,
     send,
+    timed,
     wait_for,
 )
 
-#: The smallest visibility timeout and delay the spec allows (read from the specs per test).
-_VT = ("visibilitytimeout", "min")
 #: Upper bound on any wait for a 1 s timer to fire on the target (generous for a real service).
 SETTLE = 5.0
+
+
+def _smallest_visibility(session: Any) -> int:
+    """The smallest visibility timeout the spec allows (seconds)."""
+    return int(param(session, LEGACY, "CreateQueue", "visibilityTimeout").min)
 
 
 def _queue(res: Any, session: Any, *, fresh: bool = False, **attrs: Any) -> str:
     """An empty legacy queue with the smallest visibility timeout unless told otherwise: a
     pooled one emptied (these scenarios only send, receive and read), or a ``fresh`` one."""
-    vt = param(session, LEGACY, "CreateQueue", "visibilityTimeout").min
-    values = tuple({"visibilitytimeout": vt, **attrs}.items())
+    values = tuple({"visibilitytimeout": _smallest_visibility(session), **attrs}.items())
     return str(res.create("queue", attrs=values) if fresh else res.emptied("queue", attrs=values))
 
 
@@ -76,6 +81,7 @@ def test_send_receive_round_trip(cmq_session: Any, cmq_resources: Any) -> None:
                     "cmq.legacy.DeleteMessage.latest_handle_only",
                     "cmq.legacy.DeleteMessage.deletes_message",
                     "cmq.legacy.condition.receipt_handle_invalid")
+@timed
 def test_visibility_then_new_handle_and_only_latest_deletes(cmq_session: Any,
                                                              cmq_resources: Any) -> None:
     """A received message hides until visibilityTimeout, then returns with a new handle."""
@@ -83,11 +89,13 @@ def test_visibility_then_new_handle_and_only_latest_deletes(cmq_session: Any,
     msg_id = send(cmq_session, queue, "visibility")
     first = expect_ok(cmq_session, LEGACY, "ReceiveMessage", queuename=queue,
                       pollingwaitseconds=1)
+    ends = cmq_session.sent_at + _smallest_visibility(cmq_session)
     assert first.data["nextVisibleTime"] >= first.data["firstDequeueTime"]
     hidden = receive(cmq_session, queue)
-    check_error(cmq_session, LEGACY, "no_message", hidden,
-                "ReceiveMessage inside the visibility timeout",
-                "cmq.legacy.ReceiveMessage.visibility_timeout")
+    inside(ends, lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
+                                     "ReceiveMessage inside the visibility timeout",
+                                     "cmq.legacy.ReceiveMessage.visibility_timeout"),
+           "ReceiveMessage inside the visibility timeout")
     second = _receive_when_visible(cmq_session, queue)
     assert second is not None, f"message {msg_id} not visible again within {SETTLE} s"
     assert second.data["msgId"] == msg_id
@@ -121,19 +129,27 @@ def test_handle_expires_with_visibility(cmq_session: Any, cmq_resources: Any) ->
                     "cmq.legacy.ReceiveMessage.delayed_not_received",
                     "cmq.legacy.GetQueueAttributes.stats_delay",
                     "cmq.legacy.BatchSendMessage.delay_applies_to_batch")
+@timed
 def test_delay_hides_message(cmq_session: Any, cmq_resources: Any) -> None:
     """delaySeconds=1 hides a message (and a batch) and counts it as delayed, then releases it."""
     queue = _queue(cmq_resources(LEGACY), cmq_session)
     send(cmq_session, queue, "delayed", delayseconds=1)
+    ends = cmq_session.sent_at + 1
     expect_ok(cmq_session, LEGACY, "BatchSendMessage", queuename=queue, msgbody=["b1", "b2"],
               delayseconds=1)
-    check_error(cmq_session, LEGACY, "no_message", receive(cmq_session, queue),
-                "ReceiveMessage right after SendMessage delaySeconds=1",
-                "cmq.legacy.ReceiveMessage.delayed_not_received")
+    hidden = receive(cmq_session, queue)
+    inside(ends, lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
+                                     "ReceiveMessage right after SendMessage delaySeconds=1",
+                                     "cmq.legacy.ReceiveMessage.delayed_not_received"),
+           "ReceiveMessage right after SendMessage delaySeconds=1")
     stats = queue_legacy(cmq_session, queue)
-    assert stats["delayMsgNum"] == 3 and stats["activeMsgNum"] == 0, (
-        f"after 3 delayed sends: delayMsgNum={stats['delayMsgNum']} "
-        f"activeMsgNum={stats['activeMsgNum']} (cmq.legacy.GetQueueAttributes.stats_delay)")
+
+    def all_delayed() -> None:
+        assert stats["delayMsgNum"] == 3 and stats["activeMsgNum"] == 0, (
+            f"after 3 delayed sends: delayMsgNum={stats['delayMsgNum']} "
+            f"activeMsgNum={stats['activeMsgNum']} (cmq.legacy.GetQueueAttributes.stats_delay)")
+
+    inside(ends, all_delayed, "GetQueueAttributes right after the delayed sends")
     got = []
     for _ in range(3):
         msg = _receive_when_visible(cmq_session, queue)
@@ -306,6 +322,7 @@ def test_malformed_handle_refused(cmq_session: Any, cmq_resources: Any) -> None:
 
 @pytest.mark.clause("cmq.legacy.BatchReceiveMessage.visibility_timeout",
                     "cmq.legacy.BatchReceiveMessage.empty_receive")
+@timed
 def test_batch_receive_hides_until_visibility_timeout(cmq_session: Any,
                                                       cmq_resources: Any) -> None:
     """Batch-received messages are hidden until visibilityTimeout; an empty batch answers 7000."""
@@ -316,17 +333,21 @@ def test_batch_receive_hides_until_visibility_timeout(cmq_session: Any,
                 "cmq.legacy.BatchReceiveMessage.empty_receive")
     expect_ok(cmq_session, LEGACY, "BatchSendMessage", queuename=queue, msgbody=["a", "b"])
     seen: list[str] = []
+    ends = math.inf
     for _ in range(4):
         if len(seen) == 2:
             break
         got = expect_ok(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue,
                         numofmsg=2, pollingwaitseconds=1)
+        # The first message received hides from the earliest of these sends on.
+        ends = min(ends, cmq_session.sent_at + _smallest_visibility(cmq_session))
         seen += [item["msgBody"] for item in got.data["msgInfoList"]]
     hidden = call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue, numofmsg=2,
                   pollingwaitseconds=0)
-    check_error(cmq_session, LEGACY, "no_message", hidden,
-                "BatchReceiveMessage inside the visibility timeout",
-                "cmq.legacy.BatchReceiveMessage.visibility_timeout")
+    inside(ends, lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
+                                     "BatchReceiveMessage inside the visibility timeout",
+                                     "cmq.legacy.BatchReceiveMessage.visibility_timeout"),
+           "BatchReceiveMessage inside the visibility timeout")
 
     def both_back() -> list[str] | None:
         wait = long_wait(cmq_session, LEGACY, "BatchReceiveMessage", deadline)

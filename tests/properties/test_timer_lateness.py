@@ -28,10 +28,14 @@ def test_an_early_look_back_after_the_timer_could_fire_is_not_judged() -> None:
 
 
 class _Steps:
-    """Just what ``timer`` reads of its steps: the property's body."""
+    """Just what ``timer`` uses of its steps: the property's body, a fresh start."""
 
     def __init__(self) -> None:
         self.prop = SimpleNamespace(body={"timer": "visibility"})
+        self.fresh_starts = 0
+
+    def afresh(self) -> None:
+        self.fresh_starts += 1
 
 
 def test_a_late_timer_is_tried_again_and_an_always_late_one_is_an_error(
@@ -44,8 +48,11 @@ def test_a_late_timer_is_tried_again_and_an_always_late_one_is_an_error(
             raise messages._Late("late")
 
     monkeypatch.setitem(messages.TIMERS, "visibility", late_twice)
-    messages.timer(_Steps())  # type: ignore[arg-type]
-    assert len(tries) == 3
+    steps = _Steps()
+    messages.timer(steps)  # type: ignore[arg-type]
+    # Each attempt after a late one starts with resources of its own (the last one's message
+    # may be hidden again by the late look).
+    assert len(tries) == 3 and steps.fresh_starts == 2
 
     def always_late(steps: Any, body: Any) -> None:
         raise messages._Late("late")
