@@ -174,11 +174,10 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
             self.waits = set(self.waiting)
             total = sum(p.seconds for p in past if p) or 1.0
             self.lanes = waiting_lanes(len(self.node2pending), -sum(s for s, _ in waits) / total)
-        chosen = []
+        chosen: list[int] = []
         for _ in range(min(num, len(self.pending))):
             held = sum(1 for other, queue in self.node2pending.items()
-                       if any(i in self.waits for i in (*queue, *(chosen if other is node
-                                                                  else ()))))
+                       if self.waits.intersection([*queue, *(chosen if other is node else ())]))
             index = pick(self.pending, self.waiting, held, self.lanes)
             if self.waiting and index == self.waiting[0]:
                 self.waiting.pop(0)
