@@ -89,10 +89,6 @@ class FileRateLimiter:
         """Wait until a request of ``units`` for ``key`` may go out."""
         delay = self.book(key, units) - time.time()
         if delay > 0:
-            import os  # TEMP instrumentation
-            if os.environ.get("CMQC_LIMITER_LOG"):
-                with open(os.environ["CMQC_LIMITER_LOG"], "a") as f:
-                    f.write(f"{time.time():.3f} {key.split('.', 1)[1]} {units} {delay:.3f}\n")
             time.sleep(delay)
 
 
