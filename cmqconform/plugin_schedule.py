@@ -6,8 +6,8 @@ folder:
 
 * spreads the cases that mostly wait (timers, long polls: their CPU time a small part of their
   duration) evenly through the order, the longest first, so that they do not all start
-  together and no long one starts near the end (under xdist, :class:`WaitAwareScheduling`
-  hands them out by the clock instead);
+  together and no long one starts near the end (under xdist with more workers than cores,
+  :class:`WaitAwareScheduling` hands them to the workers beyond the cores instead);
 * spreads the other cases of each busiest action evenly through the order, each weighed by
   its units, so that against a rate-limited target the busiest action keeps sending from
   start to end and no action's slots hold several workers at once (a scenario sending batches
@@ -36,9 +36,6 @@ SENT_PROPERTY = "cmqconform.sent"
 WAITING_SHARE = 0.25
 #: ...and it lasts at least this long (seconds).
 WAITING_SECONDS = 0.3
-#: The workers kept off waiting cases while there are other cases to run: enough to keep a
-#: 2-core machine busy while the rest wait.
-WORKING_LANES = 2
 
 
 class Past(NamedTuple):
@@ -127,11 +124,10 @@ class Recorder:
                                   **self.seen})
 
 
-def waiting_lanes(workers: int, share: float) -> int:
-    """How many of ``workers`` may hold a waiting case at once: the waiting cases' ``share``
-    of all the cases' seconds (last run) of them, at least all but :data:`WORKING_LANES`, at
-    least one."""
-    return max(1, workers - WORKING_LANES, round(workers * share))
+def waiting_lanes(workers: int, cores: int) -> int:
+    """How many of ``workers`` may hold a waiting case at once: those beyond the ``cores``
+    (enough working ones keep every core busy; a waiting one uses none)."""
+    return max(0, workers - cores)
 
 
 def pick(pending: list[int], waiting: list[int], held: int, lanes: int) -> int:
@@ -147,33 +143,37 @@ def pick(pending: list[int], waiting: list[int], held: int, lanes: int) -> int:
 
 
 class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
-    """xdist's load scheduling, but the waiting cases are handed out by :func:`pick`: side by
-    side from the start on :func:`waiting_lanes` workers, each of them idle, while the others
-    keep the CPU (and the target) busy with the rest in the order the workers collected them
-    in (:func:`order`). A replay of the order ahead of time cannot say when a worker will be
-    free on a busy machine: the scheduler sees it.
+    """xdist's load scheduling, but with more workers than cores the waiting cases are handed
+    out by :func:`pick`: side by side from the start on :func:`waiting_lanes` workers, each of
+    them idle, while the others keep the cores (and the target) busy with the rest in the
+    order the workers collected them in (:func:`order`). A replay of the order ahead of time
+    cannot say when a worker will be free on a busy machine: the scheduler sees it. With no
+    more workers than cores every waiting worker idles a core: the order's even spread holds.
     """
 
     def __init__(self, config: pytest.Config, log: Any = None,
-                 past: dict[str, Past] | None = None) -> None:
+                 past: dict[str, Past] | None = None, cores: int = 1) -> None:
         super().__init__(config, log)
         self.past = past or {}
+        self.cores = cores
         #: Collection indexes of the waiting cases not handed out, the longest first (None:
         #: the collection is not known yet).
         self.waiting: list[int] | None = None
         #: Every waiting case's collection index.
         self.waits: set[int] = set()
-        self.lanes = 1
+        self.lanes = 0
 
     def _send_tests(self, node: Any, num: int) -> None:
         """Hand ``node`` its next ``num`` items, chosen by :func:`pick`."""
         if self.waiting is None:
             past = [self.past.get(nodeid) for nodeid in self.collection]
-            waits = sorted((-p.seconds, i) for i, p in enumerate(past) if p and p.waits)
-            self.waiting = [i for _, i in waits]
+            self.waiting = [i for _, i in sorted((-p.seconds, i) for i, p in enumerate(past)
+                                                 if p and p.waits)]
             self.waits = set(self.waiting)
-            total = sum(p.seconds for p in past if p) or 1.0
-            self.lanes = waiting_lanes(len(self.node2pending), -sum(s for s, _ in waits) / total)
+            self.lanes = waiting_lanes(len(self.node2pending), self.cores)
+        if not self.lanes:
+            super()._send_tests(node, num)
+            return
         chosen: list[int] = []
         for _ in range(min(num, len(self.pending))):
             held = sum(1 for other, queue in self.node2pending.items()

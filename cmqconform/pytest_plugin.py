@@ -18,6 +18,7 @@ Everything heavy starts lazily, so the plugin costs nothing in runs that do not 
 from __future__ import annotations
 
 import ast
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
@@ -154,7 +155,8 @@ class _XdistHooks:
         """A run's load scheduling hands its waiting cases out by the clock."""
         if not self.run.active or config.getvalue("dist") != "load":
             return None
-        return schedule.WaitAwareScheduling(config, log, schedule.history(config))
+        return schedule.WaitAwareScheduling(config, log, schedule.history(config),
+                                            os.cpu_count() or 1)
 
 
 class VerdictItem(pytest.Item):
