@@ -24,7 +24,7 @@ Timings on a shared machine are noisy: ``--repeat N`` repeats each measurement, 
 The runs write bytecode caches even where ``PYTHONDONTWRITEBYTECODE`` is set (as a machine that
 caches bytecode does), and the first untimed runs warm them.
 
-Usage: ``.venv/bin/python bench/throttled_run.py [--rate 20] [--workers 2,4] [--repeat 1]
+Usage: ``.venv/bin/python bench/throttled_run.py [--rate 20] [--workers 2,6] [--repeat 1]
 [--brief] [--skip-throttled] [--skip-floor] [--skip-speedup]``
 """
 
@@ -179,8 +179,8 @@ def main() -> int:
     """Parse options, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=20, help="requests/s/action (default 20)")
-    parser.add_argument("--workers", default="2,4",
-                        help="-n of the throttled runs, comma-separated (default 2,4)")
+    parser.add_argument("--workers", default="2,6",
+                        help="-n of the throttled runs, comma-separated (default 2,6)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
     parser.add_argument("--brief", action="store_true", help="no per-action table")
     parser.add_argument("--skip-throttled", action="store_true")

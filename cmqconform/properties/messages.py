@@ -228,12 +228,12 @@ def _retention(steps: Steps, body: Mapping[str, Any]) -> None:
     steps.resources(api).provide(action.recipe.needs)
     # The message was kept from a moment between ``start`` and now (a wait for a rate-limit
     # slot in between): looked at before its earliest end, gone after its latest.
-    sent = time.monotonic()
+    answered = time.monotonic()
     wait_until(start + EARLY * seconds)
     kept = _probe(steps, api, action, queue)
     what = f"{action.name} {EARLY * seconds:.0f} s into a {seconds} s retention"
     _early(lambda: steps.ok(kept, what), start + seconds, what)
-    wait_until(sent + seconds + SETTLE)
+    wait_until(answered + seconds + SETTLE)
     steps.error(api, body["empty"], _probe(steps, api, action, queue),
                 f"{action.name} {SETTLE:.0f} s after a {seconds} s retention ended")
 
