@@ -16,7 +16,7 @@ from typing import Any
 
 from cmqconform.cases.build import baseline
 from cmqconform.models import ActionSpec, Now, ParamSpec, Ref, array_item
-from cmqconform.properties.steps import Broken, Steps, Unjudged, poll, wait_until
+from cmqconform.properties.steps import Broken, Steps, Unjudged, in_time, poll, wait_until
 from cmqconform.verdicts import Exchange
 
 #: The fraction of a timer after which the "not early" probe is sent.
@@ -179,17 +179,8 @@ def timer(steps: Steps) -> None:
 
 
 def _early(check: Callable[[], object], timer_ends: float, what: str) -> None:
-    """Run ``check`` on an early look; a look that broke it but came back at or after
-    ``timer_ends`` may have been read after the timer fired (a slow target, a wait for a
-    rate-limit slot, a busy machine): not a fail, the timer is tried again."""
-    late = time.monotonic() >= timer_ends
-    try:
-        check()
-    except Broken:
-        if late:
-            raise _Late(f"{what}: the answer came back after the timer could have fired, "
-                        f"so it proves nothing") from None
-        raise
+    """:func:`in_time` for an early look: a late one has the timer tried again."""
+    in_time(check, timer_ends, what, _Late)
 
 
 def _queue(steps: Steps, api: str, action: ActionSpec,

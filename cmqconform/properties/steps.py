@@ -141,6 +141,22 @@ class Steps:
             pool.cleanup()
 
 
+def in_time(check: Callable[[], object], ends: float, what: str,
+            late: type[Exception]) -> None:
+    """Run ``check`` on a look meant to land inside a timer that may end at ``ends``
+    (``time.monotonic()``): one that broke it but came back at or after ``ends`` may have been
+    read after the timer fired (a slow target, a wait for a rate-limit slot, a busy machine)
+    and proves nothing, so ``late`` is raised instead of the breach."""
+    came_late = time.monotonic() >= ends
+    try:
+        check()
+    except AssertionError:
+        if came_late:
+            raise late(f"{what}: the answer came back after the timer could have fired, "
+                       f"so it proves nothing") from None
+        raise
+
+
 def wait_until(moment: float) -> None:
     """Sleep until ``time.monotonic()`` reaches ``moment``."""
     left = moment - time.monotonic()

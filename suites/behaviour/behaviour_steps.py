@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from cmqconform.checks.rules import listing_total_failure
+from cmqconform.properties.steps import in_time
 from cmqconform.provision import Pool, Resources, named
 from cmqconform.runner import SuiteFault
 from cmqconform.session import Session
@@ -241,17 +242,9 @@ class TimerLate(Exception):
 
 
 def inside(ends: float, check: Callable[[], object], what: str) -> None:
-    """Run ``check`` on a look meant to land before ``ends`` (``time.monotonic()``): one that
-    broke it but came back at or after ``ends`` (a wait for a rate-limit slot, a busy machine)
-    may have been read after the timer fired, and proves nothing (:class:`TimerLate`)."""
-    late = time.monotonic() >= ends
-    try:
-        check()
-    except AssertionError:
-        if late:
-            raise TimerLate(f"{what}: the answer came back after the timer could have fired, "
-                            f"so it proves nothing") from None
-        raise
+    """Run ``check`` on a look meant to land before ``ends`` (``time.monotonic()``); one back
+    too late to judge is :class:`TimerLate` (:func:`in_time`)."""
+    in_time(check, ends, what, TimerLate)
 
 
 def timed(scenario: Callable[..., None]) -> Callable[..., None]:
