@@ -155,8 +155,10 @@ class _XdistHooks:
         """A run's load scheduling hands its waiting cases out by the clock."""
         if not self.run.active or config.getvalue("dist") != "load":
             return None
+        # The cores this process may run on (its affinity), not the host's count.
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
         return schedule.WaitAwareScheduling(config, log, schedule.history(config),
-                                            os.cpu_count() or 1)
+                                            cores or os.cpu_count() or 1)
 
 
 class VerdictItem(pytest.Item):
