@@ -152,7 +152,7 @@ class _XdistHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        """A run's load scheduling hands its waiting cases out by the clock."""
+        """A run's load scheduling hands its waiting cases to the workers beyond the cores."""
         if not self.run.active or config.getvalue("dist") != "load":
             return None
         # The cores this process may run on (its affinity), not the host's count.
