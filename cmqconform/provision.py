@@ -214,9 +214,7 @@ class Pool:
         """
         problems: list[str] = []
         product = self.session.specs.product_of(self.alive[0][0]) if self.alive else None
-        kinds = list(product.resources.values()) if product is not None else []
-        # Reverse declaration order: a subscription before its topic, a topic before a queue.
-        rank = {k.name: -i for i, k in enumerate(kinds)}
+        rank = _children_first(product) if product is not None else {}
         given: Counter[str] = Counter()
         used = {r[0] for r in self.alive}
         for api, kind, name, parent in sorted(self.alive, key=lambda r: rank.get(r[1], 1)):
@@ -579,9 +577,7 @@ class Resources:
             self.created.clear()
             self.lent.clear()
             self.keeping = None
-        kinds = list(self.product.resources.values())
-        # Reverse declaration order: a subscription before its topic, a topic before a queue.
-        order = {k.name: -i for i, k in enumerate(kinds) if self._action(k, "delete")}
+        order = _children_first(self.product)
         pending = sorted(reversed(self.created), key=lambda item: order.get(item[0], 1))
         for kind, name, parent in pending:
             spec = self.product.resources.get(kind)
@@ -609,6 +605,12 @@ class Resources:
         self.created.clear()
         self.names.clear()
         return problems
+
+
+def _children_first(product: ProductSpec) -> dict[str, int]:
+    """Each resource kind's place in deletion order: reverse declaration order (a subscription
+    before its topic, a topic before a queue)."""
+    return {k.name: -i for i, k in enumerate(product.resources.values())}
 
 
 def _referred_only(kind: ResourceKind, name: str, sent: Mapping[str, Any]) -> bool:

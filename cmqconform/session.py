@@ -258,7 +258,6 @@ class Session:
                                       host=spec.host if spec is not None else None)
             request = prepared.request
             self._pace(api, wire_action, params, creds.secret_id)
-            self.sent_at = time.monotonic()
             auth: httpx.Auth | None = None if tamper == "missing_auth" else prepared.auth
             response = self.client.send(request, auth=auth) if auth else self.client.send(request)
         except httpx.HTTPError as exc:
@@ -269,12 +268,14 @@ class Session:
     def _pace(self, api: str, action: str, params: Mapping[str, Any], secret_id: str) -> None:
         """Count the request's rate units and wait for the shared limiter's slot (if the
         target declares a rate), counted as the target counts: per account, surface and
-        action, a batch by its items (the action spec's ``rate_cost``)."""
+        action, a batch by its items (the action spec's ``rate_cost``); note when it goes out
+        (:attr:`sent_at`)."""
         spec = self.specs.api(api).actions.get(action)
         units = spec.request_cost(params) if spec is not None else 1
         self.units[f"{api} {action}"] += units
         if self.limiter is not None:
             self.limiter.acquire(f"{account_key(secret_id)}.{api}.{action}", units)
+        self.sent_at = time.monotonic()
 
     def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth, *,
                      action: str, params: Mapping[str, Any] | None = None) -> Exchange:
@@ -284,7 +285,6 @@ class Session:
         self.calls += 1
         try:
             self._pace(api, action, params or {}, self.target.credentials.secret_id)
-            self.sent_at = time.monotonic()
             response = self.client.send(request, auth=auth)
         except httpx.HTTPError as exc:
             return self._keep(Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
