@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -36,7 +35,7 @@ from cmqconform.netutil import free_port
 from cmqconform.provision import Pool, sweep
 from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.results import CaseLog, now_iso, read_cases, reset
-from cmqconform.session import Session
+from cmqconform.session import Sent, Session
 from cmqconform.spec import load_specs
 from cmqconform.spec.select import select_surfaces
 from cmqconform.targets import (
@@ -347,9 +346,10 @@ class CmqRun:
         """The first call of the main session after ``calls`` calls that got no usable answer."""
         return self._session.first_fault_since(calls) if self._session is not None else None
 
-    def units_sent(self) -> Counter[str]:
-        """The rate units the run's main session has sent, per surface and action (a copy)."""
-        return Counter(self._session.units) if self._session is not None else Counter()
+    def sent(self) -> Sent:
+        """What the run's main session has sent: its rate units per surface and action and its
+        waits for slots (a snapshot)."""
+        return self._session.sent.copy() if self._session is not None else Sent()
 
     def retries_made(self) -> int:
         """How many throttled calls the main session has sent again."""

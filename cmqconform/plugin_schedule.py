@@ -20,17 +20,19 @@ order is deterministic: every xdist worker reads the same cache and collects the
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, NamedTuple
 
 import pytest
 from xdist.scheduler import LoadScheduling
 
 from cmqconform.ratelimit import spread
+from cmqconform.session import Sent
 
-#: The pytest cache entry: node id -> [seconds, busiest action, its units, CPU seconds].
+#: The pytest cache entry: node id -> [seconds, busiest action, its units, CPU seconds,
+#: seconds waited for rate-limit slots].
 CACHE_KEY = "cmqconform/history"
-#: The report property a worker hands the controller [busiest action, units, CPU seconds] in.
+#: The report property a worker hands the controller [busiest action, units, CPU seconds,
+#: slot-wait seconds] in.
 SENT_PROPERTY = "cmqconform.sent"
 #: A case waits mostly when its CPU time is under this share of its duration...
 WAITING_SHARE = 0.25
@@ -47,11 +49,22 @@ class Past(NamedTuple):
     units: int
     #: The CPU time its worker spent on it.
     cpu: float
+    #: The seconds it waited for rate-limit slots (part of :attr:`seconds`).
+    waited: float = 0.0
+
+    @property
+    def own_seconds(self) -> float:
+        """Its duration without its waits for rate-limit slots: those depend on what ran
+        beside it, which the order is there to change."""
+        return max(0.0, self.seconds - self.waited)
 
     @property
     def waits(self) -> bool:
-        """Whether it mostly waited (timers, long polls) rather than worked."""
-        return self.seconds >= WAITING_SECONDS and self.cpu < WAITING_SHARE * self.seconds
+        """Whether it mostly waited on the target (timers, long polls) rather than worked. A
+        case that only waited for slots is not one: run side by side with its like, it
+        would wait more."""
+        own = self.own_seconds
+        return own >= WAITING_SECONDS and self.cpu < WAITING_SHARE * own
 
 
 def history(config: pytest.Config) -> dict[str, Past]:
@@ -62,9 +75,9 @@ def history(config: pytest.Config) -> dict[str, Past]:
     out: dict[str, Past] = {}
     for nodeid, entry in (known.items() if isinstance(known, dict) else ()):
         try:
-            seconds, busiest, units, cpu = entry
+            seconds, busiest, units, cpu, *waited = entry
             out[nodeid] = Past(float(seconds), str(busiest) if busiest else None, int(units),
-                               float(cpu))
+                               float(cpu), *(float(w) for w in waited[:1]))
         except (TypeError, ValueError):
             continue
     return out
@@ -73,8 +86,8 @@ def history(config: pytest.Config) -> dict[str, Past]:
 def order(items: list[Any], past: dict[str, Past]) -> list[Any]:
     """``items`` in the order to hand them out (see the module's docstring)."""
     if past:
-        typical = sum(p.seconds for p in past.values()) / len(past)
-        items = sorted(items, key=lambda item: -(past[item.nodeid].seconds
+        typical = sum(p.own_seconds for p in past.values()) / len(past)
+        items = sorted(items, key=lambda item: -(past[item.nodeid].own_seconds
                                                 if item.nodeid in past else typical))
     keys, weights = [], []
     for item in items:
@@ -93,11 +106,13 @@ def order(items: list[Any], past: dict[str, Past]) -> list[Any]:
     return [items[i] for i in spread(keys, weights)]
 
 
-def sent(before: Counter[str], after: Counter[str], cpu: float) -> list[Any]:
-    """What a case sent, for the history: the action it sent the most units of between two
-    counts of a session's units (None: none), how many, and its CPU seconds."""
-    units = (after - before).most_common(1)
-    return [units[0][0], units[0][1], round(cpu, 3)] if units else [None, 0, round(cpu, 3)]
+def sent(before: Sent, after: Sent, cpu: float) -> list[Any]:
+    """What a case sent, for the history, between two snapshots of a session's :class:`Sent`:
+    the action it sent the most units of (None: none), how many, its CPU seconds and its
+    seconds of waiting for rate-limit slots."""
+    units = (after.units - before.units).most_common(1)
+    busiest, count = units[0] if units else (None, 0)
+    return [busiest, count, round(cpu, 3), round(after.waited - before.waited, 3)]
 
 
 class Recorder:
@@ -110,10 +125,10 @@ class Recorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Add one phase's duration to its case's; note what its worker saw it send."""
-        entry = self.seen.setdefault(report.nodeid, [0.0, None, 0, 0.0])
+        entry = self.seen.setdefault(report.nodeid, [0.0, None, 0, 0.0, 0.0])
         entry[0] = round(entry[0] + report.duration, 3)
         for name, value in report.user_properties:
-            if name == SENT_PROPERTY and isinstance(value, (list, tuple)) and len(value) == 3:
+            if name == SENT_PROPERTY and isinstance(value, (list, tuple)) and len(value) == 4:
                 entry[1:] = value
 
     def pytest_sessionfinish(self) -> None:
@@ -167,7 +182,7 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
         """Hand ``node`` its next ``num`` items, chosen by :func:`pick`."""
         if self.waiting is None:
             past = [self.past.get(nodeid) for nodeid in self.collection]
-            self.waiting = [i for _, i in sorted((-p.seconds, i) for i, p in enumerate(past)
+            self.waiting = [i for _, i in sorted((-p.own_seconds, i) for i, p in enumerate(past)
                                                  if p and p.waits)]
             self.waits = set(self.waiting)
             self.lanes = waiting_lanes(len(self.node2pending), self.cores)

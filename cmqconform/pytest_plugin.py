@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from typing import Any
@@ -36,7 +35,7 @@ from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources, SetupBreach
 from cmqconform.results import RunInfo, assemble, derive_api_action, record
 from cmqconform.runner import ContractFailure, SuiteFault
-from cmqconform.session import Session
+from cmqconform.session import Sent, Session
 from cmqconform.verdicts import Exchange, Expected, Verdict
 
 RUN_KEY = pytest.StashKey["CmqRun"]()
@@ -44,7 +43,7 @@ EXPECT_KEY = pytest.StashKey[Expectation]()
 VERDICT_KEY = pytest.StashKey[Verdict]()
 CALLS_KEY = pytest.StashKey[int]()
 RETRIES_KEY = pytest.StashKey[int]()
-UNITS_KEY = pytest.StashKey[Counter[str]]()
+SENT_KEY = pytest.StashKey[Sent]()
 CPU_KEY = pytest.StashKey[float]()
 
 
@@ -293,7 +292,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if run is not None:
         item.stash[CALLS_KEY] = run.calls_made()
         item.stash[RETRIES_KEY] = run.retries_made()
-        item.stash[UNITS_KEY] = run.units_sent()
+        item.stash[SENT_KEY] = run.sent()
         item.stash[CPU_KEY] = time.process_time()
 
 
@@ -304,10 +303,10 @@ def pytest_runtest_makereport(item: pytest.Item,
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     run = item.config.stash[RUN_KEY]
-    if report.when == "teardown" and UNITS_KEY in item.stash:
+    if report.when == "teardown" and SENT_KEY in item.stash:
         # For the controller's history: what this case sent, and the CPU it took.
         report.user_properties.append((schedule.SENT_PROPERTY, schedule.sent(
-            item.stash[UNITS_KEY], run.units_sent(), time.process_time() - item.stash[CPU_KEY])))
+            item.stash[SENT_KEY], run.sent(), time.process_time() - item.stash[CPU_KEY])))
     if not run.logging or report.when == "teardown":
         return
     if report.when == "setup" and report.passed:

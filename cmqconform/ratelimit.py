@@ -32,14 +32,19 @@ def account_key(secret_id: str) -> str:
     return hashlib.sha256(secret_id.encode("utf-8")).hexdigest()[:12]
 
 
+class HeavierThanRate(ValueError):
+    """A request weighs more units than the rate admits in a window: the target would refuse
+    it however long it waited (a batch of 16 against a declared 10 per second)."""
+
+
 def next_slot(booked: list[tuple[float, int]], now: float, units: int, rate: int,
               window: float = WINDOW_SECONDS) -> float:
     """The earliest time at or after ``now`` (and after every booking) at which ``units`` more
-    keep each ``window`` within ``rate`` units; ``booked`` is (time, units), oldest first.
-
-    A request heavier than the rate could never go: it waits for an empty window instead.
-    """
-    units = min(units, rate)
+    (at most ``rate``) keep each ``window`` within ``rate`` units; ``booked`` is (time,
+    units), oldest first."""
+    if units > rate:
+        raise HeavierThanRate(f"{units} rate units in one request, more than the {rate} per "
+                              f"second the target declares")
     slot = max([now, *(t for t, _ in booked)])
     for start in range(len(booked) + 1):
         # Waiting until booking ``start - 1`` leaves the window (its time + window).
@@ -64,7 +69,8 @@ class FileRateLimiter:
         folder.mkdir(parents=True, exist_ok=True)
 
     def book(self, key: str, units: int = 1) -> float:
-        """Reserve the next slot for ``units`` of ``key``; returns its time (``time.time()``)."""
+        """Reserve the next slot for ``units`` of ``key``; returns its time (``time.time()``).
+        Raises :class:`HeavierThanRate` when ``units`` could never go."""
         path = self.folder / f"{_SAFE.sub('_', key)}.slot"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -77,7 +83,7 @@ class FileRateLimiter:
             now = time.time()
             slot = next_slot(booked, now, units, self.rate, self.window)
             kept = [(t, u) for t, u in booked if t > slot - self.window]
-            kept.append((slot, min(units, self.rate)))
+            kept.append((slot, units))
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps([[t, u] for t, u in kept]).encode("ascii"))
@@ -85,11 +91,13 @@ class FileRateLimiter:
             os.close(fd)  # closing releases the lock
         return slot
 
-    def acquire(self, key: str, units: int = 1) -> None:
-        """Wait until a request of ``units`` for ``key`` may go out."""
+    def acquire(self, key: str, units: int = 1) -> float:
+        """Wait until a request of ``units`` for ``key`` may go out; the seconds waited."""
         delay = self.book(key, units) - time.time()
-        if delay > 0:
-            time.sleep(delay)
+        if delay <= 0:
+            return 0.0
+        time.sleep(delay)
+        return delay
 
 
 def spread(keys: Sequence[str], weights: Sequence[int] | None = None) -> list[int]:

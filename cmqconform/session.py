@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import httpx
@@ -27,7 +27,7 @@ from cmqconform.dialects import (
 from cmqconform.dialects.protocol import envelope_clause
 from cmqconform.dialects.redaction import redact_text
 from cmqconform.models import SpecSet
-from cmqconform.ratelimit import account_key
+from cmqconform.ratelimit import HeavierThanRate, account_key
 from cmqconform.targets import Target, target_from_url
 from cmqconform.verdicts import Evidence, Exchange, Members
 
@@ -39,8 +39,22 @@ UNKNOWN_SECRET_ID = "AKIDcmqcUnknownSecretId0000000000000"
 class Limiter(Protocol):
     """Blocks until one more request may go out under ``key`` (account, surface, action)."""
 
-    def acquire(self, key: str, units: int = 1) -> None:
-        """Wait for a slot for ``units`` of the rate (a batch counts its items)."""
+    def acquire(self, key: str, units: int = 1) -> float:
+        """Wait for a slot for ``units`` of the rate (a batch counts its items); the seconds
+        waited."""
+
+
+@dataclass
+class Sent:
+    """What a session (and its siblings) sent: rate units per ``"<surface> <action>"``,
+    counted as the target counts them, and the seconds spent waiting for rate-limit slots."""
+
+    units: Counter[str] = field(default_factory=Counter)
+    waited: float = 0.0
+
+    def copy(self) -> Sent:
+        """A snapshot, to subtract a later one from."""
+        return Sent(Counter(self.units), self.waited)
 
 
 def url_target(url: str, credentials: Credentials, specs: SpecSet, *,
@@ -97,9 +111,9 @@ class Session:
         self.sent_at = 0.0
         #: How many throttled calls were sent again.
         self.retries = 0
-        #: Rate units sent per ``"<surface> <action>"``, counted as the target counts them
-        #: (the next run's order spreads each case by the action it sends the most of).
-        self.units: Counter[str] = Counter()
+        #: Rate units sent and slot waits (the next run's order spreads each case by the action
+        #: it sends the most of, and judges its duration without the waits for slots).
+        self.sent = Sent()
         #: The calls that got no usable answer, by call number (the latest few): a scenario
         #: that failed after one of them ends as an error, not as a contract failure.
         self.faults: deque[tuple[int, Exchange]] = deque(maxlen=64)
@@ -109,11 +123,12 @@ class Session:
 
     def sibling(self, target: Target | None = None) -> Session:
         """A session of its own (for another signature method, say) sending to the same
-        target's limits: through this one's rate limiter, its units counted with this one's."""
+        target's limits: through this one's rate limiter, what it sends counted with this
+        one's (:class:`Sent`)."""
         other = Session(self.specs, target or self.target, limiter=self.limiter,
                         timeout=self.client.timeout.read or 15.0,
                         retry_throttled=self.retry_throttled)
-        other.units = self.units
+        other.sent = self.sent
         return other
 
     def close(self) -> None:
@@ -263,18 +278,23 @@ class Session:
         except httpx.HTTPError as exc:
             return Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
                             evidence=_evidence(request, None, secrets))
+        except HeavierThanRate as exc:
+            return Exchange(False, fault=f"not sent: {wire_action}: {exc}",
+                            evidence=_evidence(request, None, secrets))
         return self._exchange(api, response, action)
 
     def _pace(self, api: str, action: str, params: Mapping[str, Any], secret_id: str) -> None:
         """Count the request's rate units and wait for the shared limiter's slot (if the
         target declares a rate), counted as the target counts: per account, surface and
         action, a batch by its items (the action spec's ``rate_cost``); note when it goes out
-        (:attr:`sent_at`)."""
+        (:attr:`sent_at`). Raises :class:`HeavierThanRate` for a request the target's rate
+        could never admit: it is not sent."""
         spec = self.specs.api(api).actions.get(action)
         units = spec.request_cost(params) if spec is not None else 1
-        self.units[f"{api} {action}"] += units
+        self.sent.units[f"{api} {action}"] += units
         if self.limiter is not None:
-            self.limiter.acquire(f"{account_key(secret_id)}.{api}.{action}", units)
+            self.sent.waited += self.limiter.acquire(
+                f"{account_key(secret_id)}.{api}.{action}", units)
         self.sent_at = time.monotonic()
 
     def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth, *,
@@ -288,6 +308,10 @@ class Session:
             response = self.client.send(request, auth=auth)
         except httpx.HTTPError as exc:
             return self._keep(Exchange(False, fault=f"transport: {type(exc).__name__}: {exc}",
+                                       evidence=_evidence(request, None,
+                                                          self.target.credentials.secrets())))
+        except HeavierThanRate as exc:
+            return self._keep(Exchange(False, fault=f"not sent: {action}: {exc}",
                                        evidence=_evidence(request, None,
                                                           self.target.credentials.secrets())))
         return self._keep(self._exchange(api, response))

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cmqconform.ratelimit import WINDOW_SECONDS, FileRateLimiter, account_key, next_slot, spread
+import pytest
+
+from cmqconform.ratelimit import (
+    WINDOW_SECONDS,
+    FileRateLimiter,
+    HeavierThanRate,
+    account_key,
+    next_slot,
+    spread,
+)
 
 
 def test_a_full_window_waits_until_its_oldest_unit_leaves() -> None:
@@ -23,9 +32,14 @@ def test_a_batch_waits_until_its_items_fit() -> None:
     assert within <= 20
 
 
-def test_a_request_heavier_than_the_rate_waits_for_an_empty_window() -> None:
-    assert next_slot([], 100.2, 50, 20) == 100.2
-    assert next_slot([(100.0, 1)], 100.2, 50, 20) == 100.0 + WINDOW_SECONDS
+def test_a_request_heavier_than_the_rate_is_never_booked(tmp_path: Path) -> None:
+    # The target would refuse it however long it waited: a batch of 16 against 10 per second.
+    with pytest.raises(HeavierThanRate, match=r"16 rate units .* than the 10 per second"):
+        next_slot([], 100.2, 16, 10)
+    limiter = FileRateLimiter(tmp_path, 10)
+    with pytest.raises(HeavierThanRate):
+        limiter.acquire("k", 16)
+    assert limiter.acquire("k", 10) == 0.0  # nothing was booked for the refused one
 
 
 def test_bookings_are_shared_across_limiters_and_separate_per_key(tmp_path: Path) -> None:
@@ -33,7 +47,7 @@ def test_bookings_are_shared_across_limiters_and_separate_per_key(tmp_path: Path
     first, second, third = a.book("k"), b.book("k"), a.book("k")
     assert third >= first + WINDOW_SECONDS > second
     assert b.book("other") < first + WINDOW_SECONDS
-    assert b.book("batch", 3) < first + WINDOW_SECONDS  # capped at the rate: never stuck
+    assert b.book("batch", 2) < first + WINDOW_SECONDS
 
 
 def test_an_account_is_keyed_by_a_digest_never_its_secret_id() -> None:

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from cmqconform.plugin_schedule import Past, order, pick, sent, waiting_lanes
+import pytest
+
+from cmqconform.plugin_schedule import CACHE_KEY, Past, history, order, pick, sent, waiting_lanes
+from cmqconform.session import Sent
 
 
 @dataclass
@@ -18,6 +21,27 @@ class Item:
     case: Any = None
     api: str = ""
     action: str = ""
+
+
+class _Cache:
+    """Stands in for the pytest cache: one history entry."""
+
+    def __init__(self, entries: dict[str, Any]) -> None:
+        self.entries = entries
+
+    def get(self, key: str, default: Any) -> Any:
+        return self.entries if key == CACHE_KEY else default
+
+
+@dataclass
+class _Config:
+    """Stands in for a pytest config with a cache."""
+
+    entries: dict[str, Any]
+
+    @property
+    def cache(self) -> _Cache:
+        return _Cache(self.entries)
 
 
 def _ids(items: list[Item]) -> list[str]:
@@ -61,10 +85,27 @@ def test_scenarios_busy_on_one_action_are_spread_apart() -> None:
     assert abs(ran.index("batches-1") - ran.index("batches-2")) >= 3
 
 
-def test_what_a_case_sent_is_its_busiest_action_since_a_count() -> None:
-    before = Counter({"x A": 5})
-    assert sent(before, Counter({"x A": 6, "x B": 3}), 0.25) == ["x B", 3, 0.25]
-    assert sent(before, Counter(before), 0.0) == [None, 0, 0.0]
+def test_what_a_case_sent_is_its_busiest_action_and_its_slot_waits_since_a_count() -> None:
+    before = Sent(Counter({"x A": 5}), 1.5)
+    assert sent(before, Sent(Counter({"x A": 6, "x B": 3}), 2.0), 0.25) == ["x B", 3, 0.25, 0.5]
+    assert sent(before, before.copy(), 0.0) == [None, 0, 0.0, 0.0]
+
+
+def test_a_case_that_only_waited_for_rate_limit_slots_is_not_a_waiting_case() -> None:
+    # Its wait came from what ran beside it: set apart with the timers it would meet its like
+    # at the start and wait longer. Its own duration orders it.
+    timer = Past(2.0, "x Receive", 3, 0.05, waited=0.1)
+    batches = Past(1.3, "x BatchSend", 33, 0.02, waited=1.2)
+    assert timer.waits and not batches.waits
+    assert batches.own_seconds == pytest.approx(0.1)
+    assert Past(1.0, None, 0, 0.01).waits  # an entry from before slot waits were kept
+
+
+def test_history_reads_entries_with_or_without_slot_waits(tmp_path: Any) -> None:
+    config = _Config({"old": [2.0, "x A", 3, 0.05], "new": [2.0, "x A", 3, 0.05, 1.9],
+                      "bad": ["x"]})
+    assert history(config) == {"old": Past(2.0, "x A", 3, 0.05),
+                               "new": Past(2.0, "x A", 3, 0.05, 1.9)}
 
 
 def test_waiting_cases_go_to_the_workers_beyond_the_cores() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 
 from cmqconform import session as session_module
 from cmqconform.dialects import Credentials
+from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.session import UNREACHABLE_AFTER, Session, url_target
 from cmqconform.spec import load_specs
 
@@ -77,9 +79,10 @@ class _Booked:
     def __init__(self) -> None:
         self.asked: list[tuple[str, int]] = []
 
-    def acquire(self, key: str, units: int = 1) -> None:
-        """Note the slot."""
+    def acquire(self, key: str, units: int = 1) -> float:
+        """Note the slot; no wait."""
         self.asked.append((key, units))
+        return 0.0
 
 
 def test_a_hand_built_request_waits_for_its_slot_like_a_call() -> None:
@@ -100,3 +103,26 @@ def test_a_hand_built_request_waits_for_its_slot_like_a_call() -> None:
     assert booked.asked[0][0] == booked.asked[1][0]
     assert booked.asked[0][0].endswith(".cmq.legacy.BatchSendMessage")
     assert "AKIDcmqcsessionfault1" not in booked.asked[0][0]
+
+
+def test_a_batch_heavier_than_the_declared_rate_is_not_sent(tmp_path: Path) -> None:
+    # A batch of 16 against a target declaring 10 per second would be refused however long it
+    # waited: the call is a fault (an error verdict), and the target never sees it.
+    specs = load_specs()
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"code": 0, "message": "", "requestId": "r"})
+
+    session = Session(specs, url_target("http://127.0.0.1:9", CREDS, specs),
+                      transport=httpx.MockTransport(answer),
+                      limiter=FileRateLimiter(tmp_path, 10))
+    with session:
+        got = session.call("cmq.legacy", "BatchSendMessage",
+                           {"queueName": "q", "msgBody": [f"m{i}" for i in range(16)]})
+        assert not got.ok and not seen
+        assert got.fault is not None and got.fault.startswith("not sent: BatchSendMessage: 16")
+        assert session.unreachable is None  # not a transport fault: the breaker stays closed
+        assert session.call("cmq.legacy", "BatchSendMessage",
+                            {"queueName": "q", "msgBody": ["a", "b"]}).ok

@@ -94,4 +94,4 @@ def test_a_sibling_session_shares_the_limiter_and_the_units(tmp_path: Path) -> N
     with Session(specs, target, limiter=limiter, retry_throttled=True) as session, \
             session.sibling() as own:
         assert own.limiter is limiter and own.retry_throttled
-        assert own.units is session.units
+        assert own.sent is session.sent
