@@ -1,11 +1,11 @@
 """The order a run hands its cases out in, from what the last run learnt about each.
 
 A run keeps, in its pytest cache (``cmqconform run`` puts it in the report folder), each case's
-duration, its CPU time and the action it sent the most rate units of. The next run in that
-folder:
+duration, its CPU time, its seconds of waiting for rate-limit slots and the rate units it sent
+of each action. The next run in that folder:
 
 * spreads the cases that mostly wait (timers, long polls: their CPU time a small part of their
-  duration) evenly through the order, the longest first, so that they do not all start
+  duration less their slot waits) evenly through the order, the longest first, so that they do not all start
   together and no long one starts near the end (under xdist with more workers than cores,
   :class:`WaitAwareScheduling` hands them to the workers beyond the cores instead);
 * spreads the other cases of each busiest action evenly through the order, each weighed by
@@ -16,28 +16,41 @@ folder:
 
 A case with no history is keyed by its own action (a generated case) or as a scenario. The
 order is deterministic: every xdist worker reads the same cache and collects the same order.
+Against a rate-limited target the order is a plan; :class:`WaitAwareScheduling` also looks at
+the limiter's live bookings (:class:`Slots`) and hands a free worker the next case whose
+actions have free slots, not one that would idle it behind another worker's batch.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
+from itertools import islice
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import pytest
 from xdist.scheduler import LoadScheduling
 
-from cmqconform.ratelimit import spread
+from cmqconform.ratelimit import FileRateLimiter, next_slot, slot_key, spread
 from cmqconform.session import Sent
 
 #: The pytest cache entry: node id -> [seconds, busiest action, its units, CPU seconds,
-#: seconds waited for rate-limit slots].
+#: seconds waited for rate-limit slots, {action: units}].
 CACHE_KEY = "cmqconform/history"
 #: The report property a worker hands the controller [busiest action, units, CPU seconds,
-#: slot-wait seconds] in.
+#: slot-wait seconds, {action: units}] in.
 SENT_PROPERTY = "cmqconform.sent"
 #: A case waits mostly when its CPU time is under this share of its duration...
 WAITING_SHARE = 0.25
 #: ...and it lasts at least this long (seconds).
 WAITING_SECONDS = 0.3
+#: How long the scheduler trusts a look at the limiter's bookings (seconds).
+GLANCE_SECONDS = 0.02
+#: How far down the order it looks for a case whose actions have free slots...
+LOOKAHEAD = 24
+#: ...one that would wait no longer than this (seconds).
+SLACK_SECONDS = 0.05
 
 
 class Past(NamedTuple):
@@ -51,6 +64,8 @@ class Past(NamedTuple):
     cpu: float
     #: The seconds it waited for rate-limit slots (part of :attr:`seconds`).
     waited: float = 0.0
+    #: The rate units it sent of each ``"<surface> <action>"``.
+    sent: Mapping[str, int] = MappingProxyType({})
 
     @property
     def own_seconds(self) -> float:
@@ -75,9 +90,11 @@ def history(config: pytest.Config) -> dict[str, Past]:
     out: dict[str, Past] = {}
     for nodeid, entry in (known.items() if isinstance(known, dict) else ()):
         try:
-            seconds, busiest, units, cpu, *waited = entry
+            seconds, busiest, units, cpu, *rest = entry
+            waited = float(rest[0]) if rest else 0.0
+            sent = {str(k): int(v) for k, v in rest[1].items()} if len(rest) > 1 else {}
             out[nodeid] = Past(float(seconds), str(busiest) if busiest else None, int(units),
-                               float(cpu), *(float(w) for w in waited[:1]))
+                               float(cpu), waited, sent)
         except (TypeError, ValueError):
             continue
     return out
@@ -108,11 +125,11 @@ def order(items: list[Any], past: dict[str, Past]) -> list[Any]:
 
 def sent(before: Sent, after: Sent, cpu: float) -> list[Any]:
     """What a case sent, for the history, between two snapshots of a session's :class:`Sent`:
-    the action it sent the most units of (None: none), how many, its CPU seconds and its
-    seconds of waiting for rate-limit slots."""
-    units = (after.units - before.units).most_common(1)
-    busiest, count = units[0] if units else (None, 0)
-    return [busiest, count, round(cpu, 3), round(after.waited - before.waited, 3)]
+    the action it sent the most units of (None: none), how many, its CPU seconds, its
+    seconds of waiting for rate-limit slots, and its units of every action."""
+    units = after.units - before.units
+    busiest, count = units.most_common(1)[0] if units else (None, 0)
+    return [busiest, count, round(cpu, 3), round(after.waited - before.waited, 3), dict(units)]
 
 
 class Recorder:
@@ -125,10 +142,10 @@ class Recorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Add one phase's duration to its case's; note what its worker saw it send."""
-        entry = self.seen.setdefault(report.nodeid, [0.0, None, 0, 0.0, 0.0])
+        entry = self.seen.setdefault(report.nodeid, [0.0, None, 0, 0.0, 0.0, {}])
         entry[0] = round(entry[0] + report.duration, 3)
         for name, value in report.user_properties:
-            if name == SENT_PROPERTY and isinstance(value, (list, tuple)) and len(value) == 4:
+            if name == SENT_PROPERTY and isinstance(value, (list, tuple)) and len(value) == 5:
                 entry[1:] = value
 
     def pytest_sessionfinish(self) -> None:
@@ -145,16 +162,57 @@ def waiting_lanes(workers: int, cores: int) -> int:
     return max(0, workers - cores)
 
 
-def pick(pending: list[int], waiting: list[int], held: int, lanes: int) -> int:
+class Slots:
+    """The run's rate-limit bookings as the scheduler sees them: how long a case's requests
+    would wait for their slots were it to start now (from its units of each action last
+    run). Against a rate-limited target a worker handed a case whose action is booked a
+    second ahead idles (and so does a core); another case would run."""
+
+    def __init__(self, limiter: FileRateLimiter, secret_id: str) -> None:
+        self.limiter = limiter
+        self.secret_id = secret_id
+        self._booked: dict[str, list[tuple[float, int]]] = {}
+        self._glanced = 0.0
+
+    def wait(self, sent: Mapping[str, int]) -> float:
+        """Seconds the slowest of ``sent``'s actions would wait for a slot now."""
+        now = time.time()
+        if now - self._glanced > GLANCE_SECONDS:
+            self._booked.clear()
+            self._glanced = now
+        worst = 0.0
+        for name, units in sent.items():
+            api, _, action = name.partition(" ")
+            key = slot_key(self.secret_id, api, action)
+            if key not in self._booked:
+                self._booked[key] = self.limiter.booked(key)
+            slot = next_slot(self._booked[key], now, min(units, self.limiter.rate),
+                             self.limiter.rate, self.limiter.window)
+            worst = max(worst, slot - now)
+        return worst
+
+
+def pick(pending: list[int], waiting: list[int], held: int, lanes: int,
+         wait: Callable[[int], float] | None = None) -> int:
     """The next of ``pending`` to hand a worker: the first of ``waiting`` (the waiting cases
     not yet handed out, the longest first) while fewer than ``lanes`` workers hold one
-    (``held``) or nothing else is left, else the first pending case that does not wait."""
+    (``held``) or nothing else is left, else the first pending case that does not wait; with
+    ``wait`` (a case's wait for rate-limit slots now), the first of the next few whose wait
+    is negligible, else the one that would wait least."""
     others = set(waiting)
-    working = next((i for i in pending if i not in others), None)
-    if waiting and (working is None or held < lanes):
+    working = list(islice((i for i in pending if i not in others), LOOKAHEAD))
+    if waiting and (not working or held < lanes):
         return waiting[0]
-    assert working is not None, "nothing pending"
-    return working
+    assert working, "nothing pending"
+    if wait is None:
+        return working[0]
+    waits = []
+    for index in working:
+        seconds = wait(index)
+        if seconds <= SLACK_SECONDS:
+            return index
+        waits.append((seconds, index))
+    return min(waits)[1]
 
 
 class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
@@ -164,13 +222,17 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
     order the workers collected them in (:func:`order`). A replay of the order ahead of time
     cannot say when a worker will be free on a busy machine: the scheduler sees it. With no
     more workers than cores every waiting worker idles a core: the order's even spread holds.
+    With ``slots`` (a rate-limited target), of the next few cases in the order the first whose
+    actions' slots are free goes first (:func:`pick`'s ``wait``).
     """
 
     def __init__(self, config: pytest.Config, log: Any = None,
-                 past: dict[str, Past] | None = None, cores: int = 1) -> None:
+                 past: dict[str, Past] | None = None, cores: int = 1,
+                 slots: Slots | None = None) -> None:
         super().__init__(config, log)
         self.past = past or {}
         self.cores = cores
+        self.slots = slots
         #: Collection indexes of the waiting cases not handed out, the longest first (None:
         #: the collection is not known yet).
         self.waiting: list[int] | None = None
@@ -186,14 +248,14 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
                                                  if p and p.waits)]
             self.waits = set(self.waiting)
             self.lanes = waiting_lanes(len(self.node2pending), self.cores)
-        if not self.lanes:
+        if not self.lanes and self.slots is None:
             super()._send_tests(node, num)
             return
         chosen: list[int] = []
         for _ in range(min(num, len(self.pending))):
             held = sum(1 for other, queue in self.node2pending.items()
                        if self.waits.intersection([*queue, *(chosen if other is node else ())]))
-            index = pick(self.pending, self.waiting, held, self.lanes)
+            index = pick(self.pending, self.waiting, held, self.lanes, self._slot_wait)
             if self.waiting and index == self.waiting[0]:
                 self.waiting.pop(0)
             self.pending.remove(index)
@@ -201,3 +263,8 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
         if chosen:
             self.node2pending[node].extend(chosen)
             node.send_runtest_some(chosen)
+
+    def _slot_wait(self, index: int) -> float:
+        """How long case ``index`` would wait for rate-limit slots now (0: no limiter)."""
+        past = self.past.get(self.collection[index]) if self.slots is not None else None
+        return self.slots.wait(past.sent) if self.slots is not None and past else 0.0

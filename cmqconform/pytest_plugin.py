@@ -33,6 +33,7 @@ from cmqconform.expectations import Expectation, lookup
 from cmqconform.models import surface_of
 from cmqconform.plugin_run import CmqRun
 from cmqconform.provision import Resources, SetupBreach
+from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.results import RunInfo, assemble, derive_api_action, record
 from cmqconform.runner import ContractFailure, SuiteFault
 from cmqconform.session import Sent, Session
@@ -156,8 +157,11 @@ class _XdistHooks:
             return None
         # The cores this process may run on (its affinity), not the host's count.
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        limiter = self.run.session.limiter
+        slots = schedule.Slots(limiter, self.run.target.credentials.secret_id) \
+            if isinstance(limiter, FileRateLimiter) else None
         return schedule.WaitAwareScheduling(config, log, schedule.history(config),
-                                            cores or os.cpu_count() or 1)
+                                            cores or os.cpu_count() or 1, slots)
 
 
 class VerdictItem(pytest.Item):

@@ -32,6 +32,11 @@ def account_key(secret_id: str) -> str:
     return hashlib.sha256(secret_id.encode("utf-8")).hexdigest()[:12]
 
 
+def slot_key(secret_id: str, api: str, action: str) -> str:
+    """The limiter key the target counts ``action`` of ``api`` under for an account."""
+    return f"{account_key(secret_id)}.{api}.{action}"
+
+
 class HeavierThanRate(ValueError):
     """A request weighs more units than the rate admits in a window: the target would refuse
     it however long it waited (a batch of 16 against a declared 10 per second)."""
@@ -68,11 +73,21 @@ class FileRateLimiter:
         self.window = window
         folder.mkdir(parents=True, exist_ok=True)
 
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{_SAFE.sub('_', key)}.slot"
+
+    def booked(self, key: str) -> list[tuple[float, int]]:
+        """The bookings of ``key`` in its last window and ahead, as last written (unlocked:
+        a glance for the scheduler, never to book on)."""
+        try:
+            return [(float(t), int(u)) for t, u in json.loads(self._path(key).read_bytes())]
+        except (OSError, ValueError, TypeError):
+            return []
+
     def book(self, key: str, units: int = 1) -> float:
         """Reserve the next slot for ``units`` of ``key``; returns its time (``time.time()``).
         Raises :class:`HeavierThanRate` when ``units`` could never go."""
-        path = self.folder / f"{_SAFE.sub('_', key)}.slot"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self._path(key), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             raw = os.read(fd, os.fstat(fd).st_size).decode("ascii", errors="ignore").strip()

@@ -27,7 +27,7 @@ from cmqconform.dialects import (
 from cmqconform.dialects.protocol import envelope_clause
 from cmqconform.dialects.redaction import redact_text
 from cmqconform.models import SpecSet
-from cmqconform.ratelimit import HeavierThanRate, account_key
+from cmqconform.ratelimit import HeavierThanRate, slot_key
 from cmqconform.targets import Target, target_from_url
 from cmqconform.verdicts import Evidence, Exchange, Members
 
@@ -293,8 +293,7 @@ class Session:
         units = spec.request_cost(params) if spec is not None else 1
         self.sent.units[f"{api} {action}"] += units
         if self.limiter is not None:
-            self.sent.waited += self.limiter.acquire(
-                f"{account_key(secret_id)}.{api}.{action}", units)
+            self.sent.waited += self.limiter.acquire(slot_key(secret_id, api, action), units)
         self.sent_at = time.monotonic()
 
     def send_request(self, api: str, request: httpx.Request, auth: httpx.Auth, *,

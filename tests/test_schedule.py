@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cmqconform.plugin_schedule import CACHE_KEY, Past, history, order, pick, sent, waiting_lanes
+from cmqconform.plugin_schedule import (
+    CACHE_KEY,
+    Past,
+    Slots,
+    history,
+    order,
+    pick,
+    sent,
+    waiting_lanes,
+)
+from cmqconform.ratelimit import FileRateLimiter, slot_key
 from cmqconform.session import Sent
 
 
@@ -85,10 +96,11 @@ def test_scenarios_busy_on_one_action_are_spread_apart() -> None:
     assert abs(ran.index("batches-1") - ran.index("batches-2")) >= 3
 
 
-def test_what_a_case_sent_is_its_busiest_action_and_its_slot_waits_since_a_count() -> None:
+def test_what_a_case_sent_is_its_units_and_slot_waits_since_a_count() -> None:
     before = Sent(Counter({"x A": 5}), 1.5)
-    assert sent(before, Sent(Counter({"x A": 6, "x B": 3}), 2.0), 0.25) == ["x B", 3, 0.25, 0.5]
-    assert sent(before, before.copy(), 0.0) == [None, 0, 0.0, 0.0]
+    assert sent(before, Sent(Counter({"x A": 6, "x B": 3}), 2.0), 0.25) == [
+        "x B", 3, 0.25, 0.5, {"x A": 1, "x B": 3}]
+    assert sent(before, before.copy(), 0.0) == [None, 0, 0.0, 0.0, {}]
 
 
 def test_a_case_that_only_waited_for_rate_limit_slots_is_not_a_waiting_case() -> None:
@@ -101,11 +113,35 @@ def test_a_case_that_only_waited_for_rate_limit_slots_is_not_a_waiting_case() ->
     assert Past(1.0, None, 0, 0.01).waits  # an entry from before slot waits were kept
 
 
-def test_history_reads_entries_with_or_without_slot_waits(tmp_path: Any) -> None:
-    config = _Config({"old": [2.0, "x A", 3, 0.05], "new": [2.0, "x A", 3, 0.05, 1.9],
-                      "bad": ["x"]})
+def test_history_reads_entries_of_every_age() -> None:
+    config = _Config({"old": [2.0, "x A", 3, 0.05], "waits": [2.0, "x A", 3, 0.05, 1.9],
+                      "new": [2.0, "x A", 3, 0.05, 1.9, {"x A": 3, "x B": 1}],
+                      "bad": ["x"], "worse": [1, 2, 3, 4, 5, {"x A": "many"}]})
     assert history(config) == {"old": Past(2.0, "x A", 3, 0.05),
-                               "new": Past(2.0, "x A", 3, 0.05, 1.9)}
+                               "waits": Past(2.0, "x A", 3, 0.05, 1.9),
+                               "new": Past(2.0, "x A", 3, 0.05, 1.9, {"x A": 3, "x B": 1})}
+
+
+def test_the_scheduler_sees_how_long_a_case_would_wait_for_its_slots(tmp_path: Path) -> None:
+    limiter = FileRateLimiter(tmp_path, 20)
+    for _ in range(19):
+        limiter.book(slot_key("AKIDsched", "x", "A"))
+    slots = Slots(limiter, "AKIDsched")
+    assert slots.wait({"x A": 1}) == pytest.approx(0.0, abs=0.01)
+    # Two more units of A must wait for the window to move on; B is free; another account's
+    # bookings are its own.
+    assert slots.wait({"x A": 2, "x B": 5}) > 0.9
+    assert slots.wait({"x B": 5}) == 0.0
+    assert Slots(limiter, "AKIDother").wait({"x A": 2}) == 0.0
+
+
+def test_a_worker_gets_the_next_case_whose_slots_are_free() -> None:
+    # Case 0's action is booked ahead: a worker handed it would idle, so it takes case 1; when
+    # every case would wait, the one that would wait least.
+    waits = {0: 0.8, 1: 0.0, 2: 0.0, 3: 0.3}
+    assert pick([0, 1, 2], [], held=0, lanes=0, wait=waits.__getitem__) == 1
+    assert pick([0, 3], [], held=0, lanes=0, wait=waits.__getitem__) == 3
+    assert pick([0, 1], [], held=0, lanes=0) == 0  # no limiter: the order
 
 
 def test_waiting_cases_go_to_the_workers_beyond_the_cores() -> None:
