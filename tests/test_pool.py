@@ -32,11 +32,11 @@ class Counting(Session):
 
     def __init__(self, specs: SpecSet, url: str) -> None:
         super().__init__(specs, url_target(url, Credentials.of(SID, KEY), specs))
-        self.sent: Counter[str] = Counter()
+        self.actions: Counter[str] = Counter()
 
     def call(self, api: str, action: str, params: Any, **kwargs: Any) -> Exchange:
         """Count, then send."""
-        self.sent[action] += 1
+        self.actions[action] += 1
         return super().call(api, action, params, **kwargs)
 
 
@@ -57,9 +57,9 @@ def test_readers_share_one_queue_and_the_drain_deletes_it(
     for name in ("GetQueueAttributes[baseline]", "SendMessage[baseline]",
                  "GetQueueAttributes[queueName=<queue>]", "ReceiveMessage[baseline]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
-    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    assert session.actions["CreateQueue"] == 1 and session.actions["DeleteQueue"] == 0
     assert pool.made == 1 and pool.lent == 4
-    assert pool.drain() == [] and session.sent["DeleteQueue"] == 1
+    assert pool.drain() == [] and session.actions["DeleteQueue"] == 1
     assert sweep(session, "cmqc-pooltest") == []
 
 
@@ -73,8 +73,8 @@ def test_a_name_of_a_given_length_is_pooled_apart(
     (long,) = pool.free[("cmq", "queue", None, (), 64)]
     (short,) = pool.free[("cmq", "queue", None, (), None)]
     assert len(long) == 64 and len(short) != 64
-    assert session.sent["CreateQueue"] == 2 and session.sent["DeleteQueue"] == 0
-    assert pool.drain() == [] and session.sent["DeleteQueue"] == 2
+    assert session.actions["CreateQueue"] == 2 and session.actions["DeleteQueue"] == 0
+    assert pool.drain() == [] and session.actions["DeleteQueue"] == 2
 
 
 def attributes(session: Session, queue: str) -> dict[str, Any]:
@@ -99,8 +99,8 @@ def test_an_accepted_change_is_put_back_in_place(
         assert attributes(session, queue) == made, name
     # One queue for all; each accepted change (not the baseline, which set nothing) was sent
     # again with the creation values.
-    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
-    assert session.sent["SetQueueAttributes"] == 1 + 3 + 2
+    assert session.actions["CreateQueue"] == 1 and session.actions["DeleteQueue"] == 0
+    assert session.actions["SetQueueAttributes"] == 1 + 3 + 2
     pool.drain()
 
 
@@ -112,8 +112,8 @@ def test_a_change_with_no_creation_value_retires(
     for name in ("SetSubscriptionAttributes[bindingKey=[taga]]",
                  "SetSubscriptionAttributes[notifyStrategy=BACKOFF_RETRY]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
-    assert session.sent["Subscribe"] == 2 and session.sent["Unsubscribe"] == 1
-    assert session.sent["CreateTopic"] == 1  # the topic is shared by both
+    assert session.actions["Subscribe"] == 2 and session.actions["Unsubscribe"] == 1
+    assert session.actions["CreateTopic"] == 1  # the topic is shared by both
     pool.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
@@ -129,13 +129,13 @@ def test_a_change_the_kind_can_undo_is_taken_back(session: Counting) -> None:
                  v3["ModifyQueueAttribute[DeadLetterQueueName=<queue>]"],
                  v3["ModifyQueueAttribute[baseline]"]):
         assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
-    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == 0
-    assert session.sent["ClearSubscriptionFilterTags"] == 1
+    assert session.actions["Subscribe"] == 1 and session.actions["Unsubscribe"] == 0
+    assert session.actions["ClearSubscriptionFilterTags"] == 1
     # The source queue goes back unbound, and so does the dead-letter queue it named (only as
     # the source's reference: DeadLetterQueueName).
-    assert session.sent["UnbindDeadLetter"] == 1 and session.sent["DeleteQueue"] == 0
+    assert session.actions["UnbindDeadLetter"] == 1 and session.actions["DeleteQueue"] == 0
     free = pool.free[("cmq", "queue", None, (), None)]
-    assert session.sent["CreateQueue"] == 2 and len(free) == 2
+    assert session.actions["CreateQueue"] == 2 and len(free) == 2
     for queue in free:
         got = session.call(V3, "DescribeQueueDetail", {"QueueName": queue})
         assert got.ok and not got.data["QueueSet"][0].get("DeadLetterPolicy"), got.data
@@ -151,7 +151,7 @@ def test_a_deletion_case_makes_and_deletes_its_own_once(
     assert execute(cases["DeleteQueue[baseline]"], session, pool.namer,
                    pool=pool).verdict == "pass"
     # Its own queue: made for it, deleted by the case itself, not again at cleanup.
-    assert session.sent["CreateQueue"] == 2 and session.sent["DeleteQueue"] == 1
+    assert session.actions["CreateQueue"] == 2 and session.actions["DeleteQueue"] == 1
     assert len(pool.alive) == 1
     pool.drain()
     assert sweep(session, "cmqc-pooltest") == []
@@ -163,7 +163,7 @@ def test_a_refused_create_deletes_nothing(session: Counting, cases: dict[str, Ca
                    pool=pool).verdict == "pass"
     assert execute(cases["CreateQueue[baseline]"], session, pool.namer,
                    pool=pool).verdict == "pass"
-    assert session.sent["DeleteQueue"] == 1  # the accepted one only
+    assert session.actions["DeleteQueue"] == 1  # the accepted one only
 
 
 def test_a_deletion_case_expecting_refusal_borrows(
@@ -177,12 +177,12 @@ def test_a_deletion_case_expecting_refusal_borrows(
     for case in refused:
         assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
     # The refused deletions used the pooled subscription, which is still there.
-    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == len(refused)
+    assert session.actions["Subscribe"] == 1 and session.actions["Unsubscribe"] == len(refused)
     # One the errata let the target accept makes its own; so does a refused deletion of a
     # kind other resources live inside (a pooled topic holds pooled subscriptions).
     for name in ("Unsubscribe[unknown parameter]", "DeleteTopic[unknown parameter]"):
         assert execute(cases[name], session, pool.namer, pool=pool).verdict == "pass", name
-    assert session.sent["Subscribe"] == 2 and session.sent["CreateTopic"] == 2
+    assert session.actions["Subscribe"] == 2 and session.actions["CreateTopic"] == 2
     pool.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
@@ -208,7 +208,7 @@ def test_a_scenario_gets_the_same_queue_back_emptied(session: Counting) -> None:
     second = Resources(session, LEGACY, lender.namer, lender=lender)
     assert second.emptied("queue") == queue
     got = session.call(LEGACY, "ReceiveMessage", {"queueName": queue, "pollingWaitSeconds": 0})
-    assert not got.ok and session.sent["ClearQueue"] == 1 and session.sent["CreateQueue"] == 1
+    assert not got.ok and session.actions["ClearQueue"] == 1 and session.actions["CreateQueue"] == 1
     second.cleanup()
     lender.drain()
     assert sweep(session, "cmqc-pooltest") == []
@@ -225,7 +225,7 @@ def test_a_topic_still_holding_a_subscription_is_not_lent(session: Counting) -> 
     first.cleanup()  # the subscription it made is not among what it cleans up
     second = Resources(session, LEGACY, lender.namer, lender=lender)
     assert second.emptied("topic") != topic
-    assert session.sent["CreateTopic"] == 2
+    assert session.actions["CreateTopic"] == 2
     second.cleanup()
     lender.drain()
     sweep(session, "cmqc-pooltest")
@@ -243,7 +243,7 @@ def test_without_a_served_emptying_action_a_scenario_makes_its_own(
     queue = res.emptied("queue")
     assert res.created == [("queue", queue, None)] and not lender.alive
     res.cleanup()
-    assert session.sent["DeleteQueue"] == 1
+    assert session.actions["DeleteQueue"] == 1
 
 
 def test_a_signature_case_reads_a_lent_queue_and_creates_nothing(session: Counting) -> None:
@@ -261,8 +261,8 @@ def test_a_signature_case_reads_a_lent_queue_and_creates_nothing(session: Counti
         verdict = run_property(case, session, lender.namer, lender=lender)
         assert verdict.verdict == "pass", (case.id, verdict.message)
     assert {c.action for c in chosen} == {"GetQueueAttributes", "ClearQueue"}
-    assert session.sent["CreateQueue"] == 1 and lender.made == 1 and lender.lent == len(chosen)
-    assert session.sent["DeleteQueue"] == 0
+    assert session.actions["CreateQueue"] == 1 and lender.made == 1 and lender.lent == len(chosen)
+    assert session.actions["DeleteQueue"] == 0
     lender.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
@@ -287,8 +287,8 @@ def test_a_changing_round_trip_borrows_and_puts_back_in_place(session: Counting)
         assert attributes(session, queue) == made, case.id
     assert made["maxMsgHeapNum"] == 10000000  # the CreateQueue default, not the round trip's
     # One queue; each round trip's change (one SetQueueAttributes) was sent back (a second).
-    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
-    assert session.sent["SetQueueAttributes"] == 4
+    assert session.actions["CreateQueue"] == 1 and session.actions["DeleteQueue"] == 0
+    assert session.actions["SetQueueAttributes"] == 4
     lender.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
@@ -300,8 +300,8 @@ def test_a_subscription_round_trip_lends_its_topic_and_endpoint(session: Countin
     for case in _round_trips(LEGACY, "Subscribe", "SetSubscriptionAttributes"):
         verdict = run_property(case, session, lender.namer, lender=lender)
         assert verdict.verdict == "pass", (case.id, verdict.message)
-    assert session.sent["CreateTopic"] == 1 and session.sent["CreateQueue"] == 1
-    assert session.sent["Subscribe"] == 4 and session.sent["Unsubscribe"] == 4
+    assert session.actions["CreateTopic"] == 1 and session.actions["CreateQueue"] == 1
+    assert session.actions["Subscribe"] == 4 and session.actions["Unsubscribe"] == 4
     lender.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
@@ -324,7 +324,7 @@ def test_a_listing_counts_what_the_pools_keep_before_it_lends_more(session: Coun
         res = Resources(session, LEGACY, namer, lender=lender)
         names = behaviour_steps.held_at_least(res, "queue", 5, (pool, lender))
         assert len(names) == 5 and pool.names("queue") < set(names)
-        assert session.sent["CreateQueue"] == 5 and lender.made == 2
+        assert session.actions["CreateQueue"] == 5 and lender.made == 2
         res.cleanup()
     pool.drain()
     lender.drain()
@@ -340,8 +340,8 @@ def test_a_format_change_and_an_unbinding_keep_the_pooled_resource(session: Coun
                  "ModifySubscriptionAttribute[NotifyContentFormat=JSON]",
                  "UnbindDeadLetter[baseline]", "UnbindDeadLetter[baseline]"):
         assert execute(v3[name], session, pool.namer, pool=pool).verdict == "pass", name
-    assert session.sent["CreateSubscribe"] == 1 and session.sent["DeleteSubscribe"] == 0
-    assert session.sent["CreateQueue"] == 1 and session.sent["DeleteQueue"] == 0
+    assert session.actions["CreateSubscribe"] == 1 and session.actions["DeleteSubscribe"] == 0
+    assert session.actions["CreateQueue"] == 1 and session.actions["DeleteQueue"] == 0
     pool.drain()
     assert sweep(session, "cmqc-pooltest") == []
 
@@ -357,14 +357,14 @@ def test_the_generated_pool_takes_the_lenders_free_queue_for_good(
     res.cleanup()
     assert execute(cases["GetQueueAttributes[baseline]"], session, pool.namer,
                    pool=pool).verdict == "pass"
-    assert session.sent["CreateQueue"] == 1 and pool.free[("cmq", "queue", None, (), None)] \
+    assert session.actions["CreateQueue"] == 1 and pool.free[("cmq", "queue", None, (), None)] \
         == [queue] and pool.names("queue") == {queue} and lender.names("queue") == set()
     again = Resources(session, LEGACY, lender.namer, lender=lender)
-    assert again.emptied("queue") != queue and session.sent["CreateQueue"] == 2
+    assert again.emptied("queue") != queue and session.actions["CreateQueue"] == 2
     again.cleanup()
     pool.drain()
     lender.drain()
-    assert session.sent["DeleteQueue"] == 2 and sweep(session, "cmqc-pooltest") == []
+    assert session.actions["DeleteQueue"] == 2 and sweep(session, "cmqc-pooltest") == []
 
 
 def test_fidelity_cases_through_a_topic_share_one_kept_subscription(session: Counting) -> None:
@@ -378,9 +378,9 @@ def test_fidelity_cases_through_a_topic_share_one_kept_subscription(session: Cou
     for case in chosen:
         verdict = run_property(case, session, lender.namer, lender=lender)
         assert verdict.verdict == "pass", (case.id, verdict.message)
-    assert session.sent["Subscribe"] == 1 and session.sent["Unsubscribe"] == 0
-    assert session.sent["CreateTopic"] == 1 and session.sent["CreateQueue"] == 1
-    assert lender.drain() == [] and session.sent["Unsubscribe"] == 1
+    assert session.actions["Subscribe"] == 1 and session.actions["Unsubscribe"] == 0
+    assert session.actions["CreateTopic"] == 1 and session.actions["CreateQueue"] == 1
+    assert lender.drain() == [] and session.actions["Unsubscribe"] == 1
     assert sweep(session, "cmqc-pooltest") == []
 
 
@@ -391,9 +391,9 @@ def test_both_surfaces_of_a_product_share_the_pool(session: Counting) -> None:
     v3 = {c.id: c for c in generate(load_specs(), [V3])}
     for case in (legacy["GetQueueAttributes[baseline]"], v3["ClearQueue[baseline]"]):
         assert execute(case, session, pool.namer, pool=pool).verdict == "pass", case.id
-    assert session.sent["CreateQueue"] == 1 and pool.lent == 2
+    assert session.actions["CreateQueue"] == 1 and pool.lent == 2
     pool.drain()
-    assert session.sent["DeleteQueue"] == 1 and sweep(session, "cmqc-pooltest") == []
+    assert session.actions["DeleteQueue"] == 1 and sweep(session, "cmqc-pooltest") == []
 
 
 def test_the_drain_shares_its_deletions_between_the_surfaces_it_used(session: Counting) -> None:
