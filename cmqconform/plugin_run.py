@@ -103,6 +103,7 @@ def start_embedded(secret_id: str, secret_key: str, mutant: str | None = None, *
     with os.fdopen(handle, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "cmqconform.cli", "serve", "--host",
                                  "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                                 "--exit-with-parent",
                                  *(["--mutant", mutant] if mutant else []), *extra],
                                 env=env, stdout=subprocess.DEVNULL, stderr=log)
     _LOGS[proc.pid] = log_path
@@ -315,7 +316,7 @@ class CmqRun:
         """The resources this process lends to its generated cases (resource reuse)."""
         if self._pool is None:
             # It takes the lender's free resources before making its own (never the reverse).
-            self._pool = Pool(self.session, self.namer, donor=self.lender)
+            self._pool = Pool(self.session, self.namer, donor=self.lender, surfaces=self.apis)
         return self._pool
 
     @property
@@ -323,7 +324,7 @@ class CmqRun:
         """The emptied resources this process lends to its scenarios (never to generated
         cases, whose pooled queues may still receive a push from a pooled subscription)."""
         if self._lender is None:
-            self._lender = Pool(self.session, self.namer)
+            self._lender = Pool(self.session, self.namer, surfaces=self.apis)
         return self._lender
 
     def drain_pool(self) -> list[str]:

@@ -5,8 +5,9 @@ duration, its CPU time, its seconds of waiting for rate-limit slots and the rate
 of each action. The next run in that folder:
 
 * spreads the cases that mostly wait (timers, long polls: their CPU time a small part of their
-  duration less their slot waits) evenly through the order, the longest first, so that they do not all start
-  together and no long one starts near the end (under xdist with more workers than cores,
+  duration less their slot waits) evenly through the order, the longest first, so that they
+  do not all start together and no long one starts near the end (under xdist with more
+  workers than cores,
   :class:`WaitAwareScheduling` hands them to the workers beyond the cores instead);
 * spreads the other cases of each busiest action evenly through the order, each weighed by
   its units, so that against a rate-limited target the busiest action keeps sending from

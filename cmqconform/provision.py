@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from cmqconform.cases.build import baseline, repair
@@ -58,9 +58,12 @@ class Pool:
     drained at the end of the process; the sweep catches anything a killed process left.
     """
 
-    def __init__(self, session: Session, namer: Namer, donor: Pool | None = None) -> None:
+    def __init__(self, session: Session, namer: Namer, donor: Pool | None = None,
+                 surfaces: Collection[str] = ()) -> None:
         self.session = session
         self.namer = namer
+        #: The surfaces the run uses: the drain may delete on any of them.
+        self.surfaces = tuple(surfaces)
         #: A pool whose free resources this one takes before making one (the generated cases'
         #: pool draws on the scenarios' lender; never the other way round: a resource the
         #: generated cases used may be the endpoint of a pooled subscription).
@@ -207,21 +210,27 @@ class Pool:
     def drain(self) -> list[str]:
         """Delete every pooled resource (children first); the problems met.
 
-        Each deletion goes to whichever surface that deletes its kind has been given the
-        fewest so far (of the surfaces this pool's resources were made on, which the run
-        uses): at the end of a run every worker drains at once, and against a rate-limited
-        target each surface's delete action has slots of its own.
+        At the end of a run every worker drains at once, and against a rate-limited target
+        each surface's delete action has slots of its own: the kinds of one rank take turns
+        (a queue, a topic, a queue...), and each deletion goes to whichever surface has been
+        given the fewest of its kind so far, of the surfaces the run uses
+        (``surfaces``; else those this pool's resources were made on).
         """
         problems: list[str] = []
         product = self.session.specs.product_of(self.alive[0][0]) if self.alive else None
         rank = _children_first(product) if product is not None else {}
         given: Counter[str] = Counter()
-        used = {r[0] for r in self.alive}
-        for api, kind, name, parent in sorted(self.alive, key=lambda r: rank.get(r[1], 1)):
+        used = set(self.surfaces) or {r[0] for r in self.alive}
+        turn: Counter[str] = Counter()
+        turns = []
+        for resource in self.alive:
+            turns.append((rank.get(resource[1], 1), turn[resource[1]], resource[1]))
+            turn[resource[1]] += 1
+        for _, (api, kind, name, parent) in sorted(zip(turns, self.alive, strict=True)):
             spec = product.resources.get(kind) if product is not None else None
             apis = [a for a in (spec.delete if spec is not None else {}) if a in used] or [api]
-            surface = min(apis, key=lambda a: (given[a], a != api))
-            given[surface] += 1
+            surface = min(apis, key=lambda a: (given[f"{a} {kind}"], a != api))
+            given[f"{surface} {kind}"] += 1
             owner = Resources(self.session, surface, self.namer)
             owner.created = [(kind, name, parent)]
             problems += owner.cleanup()
@@ -608,9 +617,15 @@ class Resources:
 
 
 def _children_first(product: ProductSpec) -> dict[str, int]:
-    """Each resource kind's place in deletion order: reverse declaration order (a subscription
-    before its topic, a topic before a queue)."""
-    return {k.name: -i for i, k in enumerate(product.resources.values())}
+    """Each resource kind's place in deletion order: the deeper first (a subscription before
+    its topic); the kinds of one depth (a topic, a queue) share a place."""
+    def depth(kind: ResourceKind) -> int:
+        parents = 0
+        while kind.parent is not None and kind.parent in product.resources \
+                and parents < len(product.resources):
+            kind, parents = product.resources[kind.parent], parents + 1
+        return parents
+    return {k.name: -depth(k) for k in product.resources.values()}
 
 
 def _referred_only(kind: ResourceKind, name: str, sent: Mapping[str, Any]) -> bool:

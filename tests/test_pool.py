@@ -431,3 +431,29 @@ def test_the_drain_shares_its_deletions_between_the_surfaces_it_used(session: Co
     assert surfaces[f"{LEGACY} DeleteQueue"] == 2 and surfaces[f"{V3} DeleteQueue"] == 2
     assert surfaces[f"{LEGACY} Unsubscribe"] + surfaces[f"{V3} DeleteSubscribe"] == 1
     assert sweep(session, "cmqc-pooltest") == []
+
+
+def test_the_drain_spreads_over_every_surface_of_the_run_and_takes_turns_by_kind(
+        session: Counting) -> None:
+    """A pool of a run of both surfaces deletes on both, though it made everything through
+    one; queues and topics take turns, so no one delete action holds the end of the run."""
+    order: list[str] = []
+    sent = session.call
+
+    def counted(api: str, action: str, params: Any, **kwargs: Any) -> Exchange:
+        if action.startswith("Delete"):
+            order.append(f"{api} {action}")
+        return sent(api, action, params, **kwargs)
+
+    session.call = counted  # type: ignore[method-assign]
+    pool = Pool(session, Namer("pooltest", "w20"), surfaces=(LEGACY, V3))
+    for kind, action, param in (("queue", "CreateQueue", "queueName"),) * 2 + (
+            ("topic", "CreateTopic", "topicName"),) * 2:
+        name = pool.namer.name()
+        assert session.call(LEGACY, action, {param: name}).ok
+        pool.adopt(LEGACY, kind, name, None)
+    assert pool.drain() == []
+    assert sorted(order) == sorted([f"{LEGACY} DeleteQueue", f"{V3} DeleteQueue",
+                                    f"{LEGACY} DeleteTopic", f"{V3} DeleteTopic"])
+    assert [a.endswith("Queue") for a in order] in ([True, False] * 2, [False, True] * 2)
+    assert sweep(session, "cmqc-pooltest") == []

@@ -7,6 +7,7 @@ signals it; every wait is bounded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -22,7 +23,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.processes import spawn, stop, tail, wait_exit
+from cmqconform.netutil import free_port
+from tests.processes import spawn, stop, tail, wait_exit, wait_serving
 
 SCHEMA = Path(__file__).resolve().parents[1] / "cmqconform" / "schemas" / "results.schema.json"
 #: Bounds for a loaded two-core machine.
@@ -182,3 +184,38 @@ def test_ctrl_c_against_a_hung_target_makes_one_bounded_call_then_says_why(
     doc = _results(report)
     assert doc["interrupted"] is True and doc["ended"] == "interrupted (SIGINT)"
     assert (report / "report.html").exists()
+
+
+def test_an_emulator_started_to_exit_with_its_parent_stops_when_the_parent_is_killed(
+        tmp_path: Path) -> None:
+    # How a run starts its embedded emulators: a run killed outright (SIGKILL, a CI timeout)
+    # has no chance to stop them, and they must not outlive it.
+    port = free_port()
+    script = ("import subprocess, sys, time\n"
+              "p = subprocess.Popen([sys.executable, '-m', 'cmqconform', 'serve', '--port', "
+              f"'{port}', '--exit-with-parent', '--log-level', 'warning'])\n"
+              "print(p.pid, flush=True)\n"
+              "time.sleep(600)\n")
+    parent = spawn([sys.executable, "-c", script], stdout=subprocess.PIPE, env=_env(tmp_path))
+    try:
+        assert parent.stdout is not None
+        server = int(parent.stdout.readline())
+        wait_serving(f"http://127.0.0.1:{port}/_cmqconform/health", parent, "cmqconform serve")
+        parent.kill()
+        parent.wait(EXIT_SECONDS)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _listening(port):
+            time.sleep(0.2)
+        assert not _listening(port), "the emulator outlived the process that started it"
+    finally:
+        stop(parent)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server, signal.SIGKILL)
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False

@@ -113,7 +113,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     unknown = sorted(set(options.tokens) - set(accounts))
     if unknown:
         raise ConfigError(f"--token names no account: {', '.join(unknown)}")
-    serve(accounts, args.host, args.port, options, log_level=args.log_level)
+    serve(accounts, args.host, args.port, options, log_level=args.log_level,
+          exit_with_parent=args.exit_with_parent)
     return 0
 
 
@@ -151,6 +152,9 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--mutant", metavar="NAME",
                    help="switch on one deliberate deviation of the product's catalog "
                         "(docs/mutants.md; for cmqconform mutate, never for real use)")
+    p.add_argument("--exit-with-parent", action="store_true",
+                   help="stop when the process that started this one exits (how a run starts "
+                        "its embedded emulators: killed outright, it leaves none behind)")
     p.add_argument("--log-level", default="info",
                    choices=["debug", "info", "warning", "error"],
                    help="log threshold; info logs one line per request (default info)")

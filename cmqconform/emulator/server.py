@@ -15,7 +15,10 @@ accepting, finishes in-flight requests, then runs the lifespan shutdown).
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +41,8 @@ from cmqconform.models import SpecSet
 from cmqconform.spec import load_specs
 
 log = logging.getLogger("cmqconform.emulator")
+#: How often an emulator started with ``exit_with_parent`` looks at its parent (seconds).
+PARENT_POLL_SECONDS = 0.5
 
 
 
@@ -90,9 +95,19 @@ class EmulatorServer(ThreadServer):
                          host, port, log_level=log_level, name="emulator")
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """SIGTERM this process (uvicorn's graceful stop) once ``parent`` is no longer its parent:
+    a run killed outright (SIGKILL, a CI timeout) leaves no emulator behind."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    log.warning("the process that started this emulator is gone: stopping")
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOptions,
-          log_level: str = "info") -> None:
-    """Serve in the foreground until SIGINT or SIGTERM (with the control endpoints)."""
+          log_level: str = "info", *, exit_with_parent: bool = False) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM (with the control endpoints), or, with
+    ``exit_with_parent``, until the process that started it exits."""
     from cmqconform.emulator.control import ControlApp
 
     specs = load_specs()
@@ -115,5 +130,8 @@ def serve(accounts: Mapping[str, str], host: str, port: int, options: ServerOpti
     # into a normal return, so a clean stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
+    if exit_with_parent:
+        threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True,
+                         name="exit-with-parent").start()
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
                 log_config=None, lifespan="on", **guarded_options())
