@@ -25,6 +25,7 @@ actions have free slots, not one that would idle it behind another worker's batc
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from itertools import islice
 from types import MappingProxyType
@@ -52,6 +53,8 @@ GLANCE_SECONDS = 0.02
 LOOKAHEAD = 24
 #: ...one that would wait no longer than this (seconds).
 SLACK_SECONDS = 0.05
+#: How often the case at the head of the order may be passed over for one with free slots.
+MAX_PASSES = 12
 
 
 class Past(NamedTuple):
@@ -73,6 +76,14 @@ class Past(NamedTuple):
         """Its duration without its waits for rate-limit slots: those depend on what ran
         beside it, which the order is there to change."""
         return max(0.0, self.seconds - self.waited)
+
+    def needs(self, rate: float | None) -> float:
+        """The seconds it takes: its own, or, against a target admitting ``rate`` units a
+        second per action, what its units of one action need at that rate if longer (a
+        scenario making 21 subscriptions takes a second of them whatever the machine)."""
+        if not rate:
+            return self.own_seconds
+        return max(self.own_seconds, max(self.sent.values(), default=0) / rate)
 
     @property
     def waits(self) -> bool:
@@ -101,11 +112,12 @@ def history(config: pytest.Config) -> dict[str, Past]:
     return out
 
 
-def order(items: list[Any], past: dict[str, Past]) -> list[Any]:
-    """``items`` in the order to hand them out (see the module's docstring)."""
+def order(items: list[Any], past: dict[str, Past], rate: float | None = None) -> list[Any]:
+    """``items`` in the order to hand them out (see the module's docstring); ``rate``: the
+    target's rate limit, units a second per action (None: none declared)."""
     if past:
-        typical = sum(p.own_seconds for p in past.values()) / len(past)
-        items = sorted(items, key=lambda item: -(past[item.nodeid].own_seconds
+        typical = sum(p.needs(rate) for p in past.values()) / len(past)
+        items = sorted(items, key=lambda item: -(past[item.nodeid].needs(rate)
                                                 if item.nodeid in past else typical))
     keys, weights = [], []
     for item in items:
@@ -194,26 +206,34 @@ class Slots:
 
 
 def pick(pending: list[int], waiting: list[int], held: int, lanes: int,
-         wait: Callable[[int], float] | None = None) -> int:
+         wait: Callable[[int], float] | None = None,
+         passed: Counter[int] | None = None) -> int:
     """The next of ``pending`` to hand a worker: the first of ``waiting`` (the waiting cases
     not yet handed out, the longest first) while fewer than ``lanes`` workers hold one
     (``held``) or nothing else is left, else the first pending case that does not wait; with
     ``wait`` (a case's wait for rate-limit slots now), the first of the next few whose wait
-    is negligible, else the one that would wait least."""
+    is negligible, else the one that would wait least. ``passed`` counts how often each case
+    was passed over at the head of the order: after :data:`MAX_PASSES` it goes (a case
+    heavy on one action would never find its slots free while others trickle on it)."""
     others = set(waiting)
     working = list(islice((i for i in pending if i not in others), LOOKAHEAD))
     if waiting and (not working or held < lanes):
         return waiting[0]
     assert working, "nothing pending"
-    if wait is None:
-        return working[0]
+    head = working[0]
+    if wait is None or (passed is not None and passed[head] >= MAX_PASSES):
+        return head
     waits = []
     for index in working:
         seconds = wait(index)
         if seconds <= SLACK_SECONDS:
-            return index
+            break
         waits.append((seconds, index))
-    return min(waits)[1]
+    else:
+        index = min(waits)[1]
+    if passed is not None and index != head:
+        passed[head] += 1
+    return index
 
 
 class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
@@ -234,6 +254,8 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
         self.past = past or {}
         self.cores = cores
         self.slots = slots
+        #: How often each case was passed over for one with free slots (:func:`pick`).
+        self.passed: Counter[int] = Counter()
         #: Collection indexes of the waiting cases not handed out, the longest first (None:
         #: the collection is not known yet).
         self.waiting: list[int] | None = None
@@ -256,7 +278,8 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
         for _ in range(min(num, len(self.pending))):
             held = sum(1 for other, queue in self.node2pending.items()
                        if self.waits.intersection([*queue, *(chosen if other is node else ())]))
-            index = pick(self.pending, self.waiting, held, self.lanes, self._slot_wait)
+            index = pick(self.pending, self.waiting, held, self.lanes, self._slot_wait,
+                         self.passed)
             if self.waiting and index == self.waiting[0]:
                 self.waiting.pop(0)
             self.pending.remove(index)

@@ -228,7 +228,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
     if run.active:
-        items[:] = schedule.order(items, schedule.history(config))
+        items[:] = schedule.order(items, schedule.history(config),
+                                  run.session.target.rate_limit)
     entries = run.expectations()
     if not entries:
         return

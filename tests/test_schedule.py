@@ -12,6 +12,7 @@ import pytest
 
 from cmqconform.plugin_schedule import (
     CACHE_KEY,
+    MAX_PASSES,
     Past,
     Slots,
     history,
@@ -85,6 +86,17 @@ def test_the_longest_case_of_each_key_goes_first() -> None:
     assert _ids(order(items, past)) == ["long", "middle", "short"]
 
 
+def test_against_a_rate_limit_a_case_heavy_on_one_action_counts_as_long() -> None:
+    # 21 subscriptions take a second at 20 a second, however fast the machine: started last,
+    # that second would be the run's tail.
+    items = [Item("quick"), Item("heavy")]
+    past = {"quick": Past(0.6, "x Subscribe", 1, 0.5, sent={"x Subscribe": 1}),
+            "heavy": Past(0.2, "x Subscribe", 21, 0.1, sent={"x Subscribe": 21, "x B": 2})}
+    assert _ids(order(items, past)) == ["quick", "heavy"]
+    assert _ids(order(items, past, rate=20)) == ["heavy", "quick"]
+    assert past["heavy"].needs(20) == pytest.approx(1.05)
+
+
 def test_scenarios_busy_on_one_action_are_spread_apart() -> None:
     # Two scenarios that sent batches of 16 last time: one early, one late, never side by side
     # (every worker would queue behind that action's slots).
@@ -142,6 +154,14 @@ def test_a_worker_gets_the_next_case_whose_slots_are_free() -> None:
     assert pick([0, 1, 2], [], held=0, lanes=0, wait=waits.__getitem__) == 1
     assert pick([0, 3], [], held=0, lanes=0, wait=waits.__getitem__) == 3
     assert pick([0, 1], [], held=0, lanes=0) == 0  # no limiter: the order
+
+
+def test_a_case_passed_over_too_often_for_free_slots_goes_anyway() -> None:
+    # 21 subscriptions never find an empty window while other cases trickle on Subscribe.
+    waits = {0: 1.0, 1: 0.0}
+    passed: Counter[int] = Counter()
+    chosen = [pick([0, 1], [], 0, 0, waits.__getitem__, passed) for _ in range(MAX_PASSES + 1)]
+    assert chosen == [1] * MAX_PASSES + [0]
 
 
 def test_waiting_cases_go_to_the_workers_beyond_the_cores() -> None:
