@@ -9,6 +9,7 @@ In one invocation:
   (the busiest action's units / 20 per second), the span from the first request to the last and
   its ratio to the bound, creations per case (requests of the create actions product.yaml names,
   per case run), throttled answers, and the cases that failed or errored because of throttling;
+  from the history the run leaves, the seconds its cases waited for the client limiter's slots;
 * the same run unthrottled (no ``--rate-limit``, no declared rate): the span the machine's own
   speed sets, the floor no schedule can beat;
 * the default run's wall time against the embedded emulator with ``-n 1`` and ``-n 2``, and the
@@ -113,6 +114,10 @@ def throttled_run(rate: int | None, workers: int, work: Path,
                   and line["outcome"] == "ok")
     create_requests = sum(1 for line in lines if (line["api"], line["action"]) in creates)
     cases = read_cases(report)
+    # The history this run left (plugin_schedule): each case's seconds waiting for slots.
+    past = report / ".cache" / "v" / "cmqconform" / "history"
+    entries = json.loads(past.read_text(encoding="utf-8")) if past.is_file() else {}
+    slot_waits = sum(float(e[4]) for e in entries.values() if len(e) > 4)
     throttled_cases = [c for c in cases if c.get("verdict") in ("fail", "error")
                        and any(w in json.dumps(c) for w in THROTTLE_WORDS)]
     times = [float(line["t"]) for line in lines]
@@ -121,7 +126,7 @@ def throttled_run(rate: int | None, workers: int, work: Path,
     span = max(times) - min(times)
     return {"wall": wall, "requests": requests, "units": units, "busiest": busiest,
             "bound": bound, "span": span, "cases": len(cases), "created": created,
-            "create_requests": create_requests,
+            "create_requests": create_requests, "slot_waits": slot_waits,
             "throttled_answers": sum(1 for line in lines if line["outcome"] == "rate_limited"),
             "throttled_cases": throttled_cases,
             "failed": sum(1 for c in cases if c.get("verdict") in ("fail", "error"))}
@@ -158,6 +163,8 @@ def report_throttled(args: argparse.Namespace, workers: int, root: Path,
           f"{last['created'] / max(1, last['cases']):.2f} per case; requests to create "
           f"actions: {last['create_requests']} = "
           f"{last['create_requests'] / max(1, last['cases']):.2f} per case")
+    print(f"  waits for rate-limit slots inside cases: "
+          f"{statistics.median(r['slot_waits'] for r in runs):.1f} s (all workers)")
     print(f"  throttled answers: {last['throttled_answers']}; cases failed/errored "
           f"from throttling: {len(last['throttled_cases'])} "
           f"(of {last['failed']} failed/errored)")
