@@ -124,9 +124,17 @@ def throttled_run(rate: int | None, workers: int, work: Path,
     busiest = max(units, key=lambda k: units[k])
     bound = units[busiest] / (rate or 20)
     span = max(times) - min(times)
+    # The cases' own stretch, from Allure's start and stop of each (milliseconds): what the
+    # span holds before the first case (the preflight, the workers starting) and after the
+    # last (the pools' drain, the sweep).
+    marks = [json.loads(f.read_text(encoding="utf-8"))
+             for f in (report / "allure").glob("*-result.json")]
+    first = min((m["start"] / 1000 for m in marks), default=min(times))
+    last = max((m["stop"] / 1000 for m in marks), default=max(times))
+    phases = (first - min(times), last - first, max(times) - last)
     return {"wall": wall, "requests": requests, "units": units, "busiest": busiest,
             "bound": bound, "span": span, "cases": len(cases), "created": created,
-            "create_requests": create_requests, "slot_waits": slot_waits,
+            "create_requests": create_requests, "slot_waits": slot_waits, "phases": phases,
             "throttled_answers": sum(1 for line in lines if line["outcome"] == "rate_limited"),
             "throttled_cases": throttled_cases,
             "failed": sum(1 for c in cases if c.get("verdict") in ("fail", "error"))}
@@ -163,6 +171,9 @@ def report_throttled(args: argparse.Namespace, workers: int, root: Path,
           f"{last['created'] / max(1, last['cases']):.2f} per case; requests to create "
           f"actions: {last['create_requests']} = "
           f"{last['create_requests'] / max(1, last['cases']):.2f} per case")
+    start, cases, end = (statistics.median(r["phases"][i] for r in runs) for i in range(3))
+    print(f"  of the span: {start:.1f} s before the first case (preflight, workers starting), "
+          f"{cases:.1f} s of cases, {end:.1f} s after the last (drain, sweep)")
     print(f"  waits for rate-limit slots inside cases: "
           f"{statistics.median(r['slot_waits'] for r in runs):.1f} s (all workers)")
     print(f"  throttled answers: {last['throttled_answers']}; cases failed/errored "
@@ -175,11 +186,12 @@ def report_throttled(args: argparse.Namespace, workers: int, root: Path,
         for i in range(args.repeat):
             work = root / f"floor-{workers}-{i}"
             work.mkdir()
-            floors.append(throttled_run(None, workers, work, history)["span"])
-        floor = statistics.median(floors)
+            floors.append(throttled_run(None, workers, work, history))
+        floor = statistics.median(r["span"] for r in floors)
+        start, cases, end = (statistics.median(r["phases"][i] for r in floors) for i in range(3))
         print(f"  floor: the same run unthrottled spans {floor:.1f} s (this machine's "
-              f"speed); throttled span / max(bound, floor) = "
-              f"{span / max(bound, floor):.2f}")
+              f"speed: {start:.1f} s before the first case, {cases:.1f} s of cases, {end:.1f} s "
+              f"after); throttled span / max(bound, floor) = {span / max(bound, floor):.2f}")
 
 
 def main() -> int:
