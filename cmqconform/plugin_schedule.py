@@ -7,8 +7,8 @@ of each action. The next run in that folder:
 * spreads the cases that mostly wait (timers, long polls: their CPU time a small part of their
   duration less their slot waits) evenly through the order, the longest first, so that they
   do not all start together and no long one starts near the end (under xdist with more
-  workers than cores,
-  :class:`WaitAwareScheduling` hands them to the workers beyond the cores instead);
+  workers than cores, :class:`WaitAwareScheduling` hands them to the workers beyond the cores
+  instead);
 * spreads the other cases of each busiest action evenly through the order, each weighed by
   its units, so that against a rate-limited target the busiest action keeps sending from
   start to end and no action's slots hold several workers at once (a scenario sending batches
@@ -104,9 +104,9 @@ def history(config: pytest.Config) -> dict[str, Past]:
         try:
             seconds, busiest, units, cpu, *rest = entry
             waited = float(rest[0]) if rest else 0.0
-            sent = {str(k): int(v) for k, v in rest[1].items()} if len(rest) > 1 else {}
+            per_action = {str(k): int(v) for k, v in rest[1].items()} if len(rest) > 1 else {}
             out[nodeid] = Past(float(seconds), str(busiest) if busiest else None, int(units),
-                               float(cpu), waited, sent)
+                               float(cpu), waited, per_action)
         except (TypeError, ValueError):
             continue
     return out
@@ -278,8 +278,8 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
         for _ in range(min(num, len(self.pending))):
             held = sum(1 for other, queue in self.node2pending.items()
                        if self.waits.intersection([*queue, *(chosen if other is node else ())]))
-            index = pick(self.pending, self.waiting, held, self.lanes, self._slot_wait,
-                         self.passed)
+            index = pick(self.pending, self.waiting, held, self.lanes,
+                         self._slot_wait if self.slots is not None else None, self.passed)
             if self.waiting and index == self.waiting[0]:
                 self.waiting.pop(0)
             self.pending.remove(index)
@@ -289,6 +289,7 @@ class WaitAwareScheduling(LoadScheduling):  # type: ignore[misc]
             node.send_runtest_some(chosen)
 
     def _slot_wait(self, index: int) -> float:
-        """How long case ``index`` would wait for rate-limit slots now (0: no limiter)."""
-        past = self.past.get(self.collection[index]) if self.slots is not None else None
-        return self.slots.wait(past.sent) if self.slots is not None and past else 0.0
+        """How long case ``index`` would wait for rate-limit slots now (no history: none)."""
+        assert self.slots is not None
+        past = self.past.get(self.collection[index])
+        return self.slots.wait(past.sent) if past else 0.0
