@@ -45,6 +45,7 @@ from typing import Any
 
 from benchlib import SID, SKEY, serve
 
+from cmqconform.plugin_schedule import CACHE_KEY
 from cmqconform.results import read_cases
 from cmqconform.spec import load_specs
 from cmqconform.targets import default_region
@@ -115,7 +116,7 @@ def throttled_run(rate: int | None, workers: int, work: Path,
     create_requests = sum(1 for line in lines if (line["api"], line["action"]) in creates)
     cases = read_cases(report)
     # The history this run left (plugin_schedule): each case's seconds waiting for slots.
-    past = report / ".cache" / "v" / "cmqconform" / "history"
+    past = report / ".cache" / "v" / CACHE_KEY
     entries = json.loads(past.read_text(encoding="utf-8")) if past.is_file() else {}
     slot_waits = sum(float(e[4]) for e in entries.values() if len(e) > 4)
     throttled_cases = [c for c in cases if c.get("verdict") in ("fail", "error")

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from cmqconform.netutil import free_port
+from cmqconform.plugin_schedule import CACHE_KEY
 from tests.processes import run, spawn, stop, wait_serving
 
 SECRET_ID, SECRET_KEY = "AKIDcmqcthrottledrun", "throttled-run-key"
@@ -47,7 +48,7 @@ def test_a_rate_limited_run_is_never_throttled_and_keeps_what_each_case_sent(
     assert summary["collected"] >= 20 and summary["fail"] == summary["error"] == 0, summary
     outcomes = [json.loads(line)["outcome"] for line in requests.read_text().splitlines()]
     assert len(outcomes) > 100 and "rate_limited" not in outcomes
-    past = json.loads((report / ".cache" / "v" / "cmqconform" / "history").read_text())
+    past = json.loads((report / ".cache" / "v" / CACHE_KEY).read_text())
     batches = past["behaviour/test_messages.py::test_batches_of_16_and_17"]
     assert batches[5]["cmq.legacy BatchSendMessage"] >= 33, batches
     assert all(len(entry) == 6 and entry[4] >= 0 for entry in past.values())

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from cmqconform.dialects import Credentials
+from cmqconform.properties.steps import TooLate, in_time
 from cmqconform.ratelimit import FileRateLimiter
 from cmqconform.runner import SuiteFault
 from cmqconform.session import Session, url_target
@@ -37,15 +38,15 @@ def _breach() -> None:
     raise AssertionError("received success")
 
 
-def test_a_look_in_time_that_breaks_the_timer_fails(steps: Any) -> None:
+def test_a_look_in_time_that_breaks_the_timer_fails() -> None:
     with pytest.raises(AssertionError, match="received success"):
-        steps.inside(time.monotonic() + 60, _breach, "look")
+        in_time(_breach, time.monotonic() + 60, "look")
 
 
-def test_a_look_back_after_the_timer_could_fire_proves_nothing(steps: Any) -> None:
-    with pytest.raises(steps.TimerLate, match="proves nothing"):
-        steps.inside(time.monotonic() - 0.01, _breach, "look")
-    steps.inside(time.monotonic() - 0.01, lambda: None, "look")  # held: nothing to say
+def test_a_look_back_after_the_timer_could_fire_proves_nothing() -> None:
+    with pytest.raises(TooLate, match="proves nothing"):
+        in_time(_breach, time.monotonic() - 0.01, "look")
+    in_time(lambda: None, time.monotonic() - 0.01, "look")  # held: nothing to say
 
 
 def test_a_late_scenario_runs_again_and_an_always_late_one_is_an_error(steps: Any) -> None:
@@ -55,14 +56,14 @@ def test_a_late_scenario_runs_again_and_an_always_late_one_is_an_error(steps: An
     def late_twice(queue: str) -> None:
         runs.append(1)
         if len(runs) < 3:
-            raise steps.TimerLate("late")
+            raise TooLate("late")
 
     late_twice("q")
     assert len(runs) == 3
 
     @steps.timed
     def always_late() -> None:
-        raise steps.TimerLate("late")
+        raise TooLate("late")
 
     with pytest.raises(SuiteFault, match="3 attempts"):
         always_late()

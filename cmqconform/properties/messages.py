@@ -16,7 +16,15 @@ from typing import Any
 
 from cmqconform.cases.build import baseline
 from cmqconform.models import ActionSpec, Now, ParamSpec, Ref, array_item
-from cmqconform.properties.steps import Broken, Steps, Unjudged, in_time, poll, wait_until
+from cmqconform.properties.steps import (
+    Broken,
+    Steps,
+    Unjudged,
+    in_time,
+    poll,
+    tried_in_time,
+    wait_until,
+)
 from cmqconform.verdicts import Exchange
 
 #: The fraction of a timer after which the "not early" probe is sent.
@@ -156,31 +164,11 @@ def _first_difference(a: str, b: str) -> int:
                 min(len(a), len(b)))
 
 
-#: How many times a timer is tried when its early look came back too late to judge.
-TIMER_ATTEMPTS = 3
-
-
-class _Late(Unjudged):
-    """An early look came back after the timer could have fired: it proves nothing."""
-
-
 def timer(steps: Steps) -> None:
     """The declared timer neither fires before its seconds nor fails to fire after them."""
     assert steps.prop is not None
     body = steps.prop.body
-    for attempt in range(1, TIMER_ATTEMPTS + 1):
-        try:
-            TIMERS[body["timer"]](steps, body)
-            return
-        except _Late as late:
-            if attempt == TIMER_ATTEMPTS:
-                raise Unjudged(f"{late} ({TIMER_ATTEMPTS} attempts)") from None
-            steps.afresh()
-
-
-def _early(check: Callable[[], object], timer_ends: float, what: str) -> None:
-    """:func:`in_time` for an early look: a late one has the timer tried again."""
-    in_time(check, timer_ends, what, _Late)
+    tried_in_time(lambda: TIMERS[body["timer"]](steps, body), Unjudged, steps.afresh)
 
 
 def _queue(steps: Steps, api: str, action: ActionSpec,
@@ -223,7 +211,7 @@ def _retention(steps: Steps, body: Mapping[str, Any]) -> None:
     wait_until(start + EARLY * seconds)
     kept = _probe(steps, api, action, queue)
     what = f"{action.name} {EARLY * seconds:.0f} s into a {seconds} s retention"
-    _early(lambda: steps.ok(kept, what), start + seconds, what)
+    in_time(lambda: steps.ok(kept, what), start + seconds, what)
     wait_until(answered + seconds + SETTLE)
     steps.error(api, body["empty"], _probe(steps, api, action, queue),
                 f"{action.name} {SETTLE:.0f} s after a {seconds} s retention ended")
@@ -238,7 +226,7 @@ def _hidden_then_back(steps: Steps, body: Mapping[str, Any], action: ActionSpec,
     wait_until(sent + EARLY * seconds)
     early = _probe(steps, api, action, queue)
     what = f"{action.name} {EARLY * seconds:.1f} s into a {seconds} s {timer}"
-    _early(lambda: steps.error(api, body["empty"], early, what), sent + seconds, what)
+    in_time(lambda: steps.error(api, body["empty"], early, what), sent + seconds, what)
     _fires(steps, api, action, queue, answered + seconds, timer)
 
 

@@ -141,20 +141,43 @@ class Steps:
             pool.cleanup()
 
 
-def in_time(check: Callable[[], object], ends: float, what: str,
-            late: type[Exception]) -> None:
+#: How many times a timer is tried when a look meant to land inside it came back too late.
+TIMER_ATTEMPTS = 3
+
+
+class TooLate(Exception):
+    """A look meant to land inside a timer came back after the timer could have fired."""
+
+
+def in_time(check: Callable[[], object], ends: float, what: str) -> None:
     """Run ``check`` on a look meant to land inside a timer that may end at ``ends``
     (``time.monotonic()``): one that broke it but came back at or after ``ends`` may have been
     read after the timer fired (a slow target, a wait for a rate-limit slot, a busy machine)
-    and proves nothing, so ``late`` is raised instead of the breach."""
+    and proves nothing: :class:`TooLate` instead of the breach."""
     came_late = time.monotonic() >= ends
     try:
         check()
     except AssertionError:
         if came_late:
-            raise late(f"{what}: the answer came back after the timer could have fired, "
-                       f"so it proves nothing") from None
+            raise TooLate(f"{what}: the answer came back after the timer could have fired, "
+                          f"so it proves nothing") from None
         raise
+
+
+def tried_in_time(attempt: Callable[[], None], fault: Callable[[str], Exception],
+                  again: Callable[[], None] | None = None) -> None:
+    """Run ``attempt`` again (after ``again``: resources of its own) while a look comes back
+    too late to judge (:class:`TooLate`); after :data:`TIMER_ATTEMPTS`, ``fault`` (an error
+    verdict, never a fail). A breach in time is raised at once."""
+    for tried in range(1, TIMER_ATTEMPTS + 1):
+        try:
+            attempt()
+            return
+        except TooLate as late:
+            if tried == TIMER_ATTEMPTS:
+                raise fault(f"{late} ({TIMER_ATTEMPTS} attempts)") from None
+            if again is not None:
+                again()
 
 
 def wait_until(moment: float) -> None:

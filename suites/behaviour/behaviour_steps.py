@@ -16,16 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from cmqconform.checks.rules import listing_total_failure
-from cmqconform.properties.steps import in_time
+from cmqconform.properties.steps import tried_in_time
 from cmqconform.provision import Pool, Resources, named
 from cmqconform.runner import SuiteFault
 from cmqconform.session import Session
 from cmqconform.verdicts import Exchange
 
 T = TypeVar("T")
-#: How many times a timer scenario runs when a look meant to land inside its timer came back
-#: too late to judge.
-TIMER_ATTEMPTS = 3
 
 #: CMQ's surfaces, as specs/cmq/product.yaml names them.
 V3 = "cmq.v3"
@@ -237,26 +234,11 @@ def queue_legacy(session: Session, queue: str) -> Mapping[str, Any]:
     return expect_ok(session, LEGACY, "GetQueueAttributes", queuename=queue).data
 
 
-class TimerLate(Exception):
-    """A look meant to land inside a timer came back after the timer could have fired."""
-
-
-def inside(ends: float, check: Callable[[], object], what: str) -> None:
-    """Run ``check`` on a look meant to land before ``ends`` (``time.monotonic()``); one back
-    too late to judge is :class:`TimerLate` (:func:`in_time`)."""
-    in_time(check, ends, what, TimerLate)
-
-
 def timed(scenario: Callable[..., None]) -> Callable[..., None]:
-    """Run a timer scenario again (with resources of its own) when a look came back too late
-    to judge (:func:`inside`); after :data:`TIMER_ATTEMPTS`, an error, never a fail."""
+    """Run a timer scenario again (with resources of its own) when a look meant to land inside
+    its timer came back too late to judge (:func:`in_time`); an error after the last attempt,
+    never a fail (:func:`tried_in_time`)."""
     @functools.wraps(scenario)
     def attempts(*args: Any, **kwargs: Any) -> None:
-        for attempt in range(1, TIMER_ATTEMPTS + 1):
-            try:
-                scenario(*args, **kwargs)
-                return
-            except TimerLate as late:
-                if attempt == TIMER_ATTEMPTS:
-                    raise SuiteFault(f"{late} ({TIMER_ATTEMPTS} attempts)") from None
+        tried_in_time(lambda: scenario(*args, **kwargs), SuiteFault)
     return attempts

@@ -18,7 +18,6 @@ from behaviour_steps import (
     check_error,
     expect_error,
     expect_ok,
-    inside,
     limit,
     long_wait,
     param,
@@ -31,6 +30,8 @@ from behaviour_steps import (
     timed,
     wait_for,
 )
+
+from cmqconform.properties.steps import in_time
 
 #: Upper bound on any wait for a 1 s timer to fire on the target (generous for a real service).
 SETTLE = 5.0
@@ -92,10 +93,10 @@ def test_visibility_then_new_handle_and_only_latest_deletes(cmq_session: Any,
     ends = cmq_session.sent_at + _smallest_visibility(cmq_session)
     assert first.data["nextVisibleTime"] >= first.data["firstDequeueTime"]
     hidden = receive(cmq_session, queue)
-    inside(ends, lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
-                                     "ReceiveMessage inside the visibility timeout",
-                                     "cmq.legacy.ReceiveMessage.visibility_timeout"),
-           "ReceiveMessage inside the visibility timeout")
+    in_time(lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
+                                "ReceiveMessage inside the visibility timeout",
+                                "cmq.legacy.ReceiveMessage.visibility_timeout"),
+            ends, "ReceiveMessage inside the visibility timeout")
     second = _receive_when_visible(cmq_session, queue)
     assert second is not None, f"message {msg_id} not visible again within {SETTLE} s"
     assert second.data["msgId"] == msg_id
@@ -132,16 +133,16 @@ def test_handle_expires_with_visibility(cmq_session: Any, cmq_resources: Any) ->
 @timed
 def test_delay_hides_message(cmq_session: Any, cmq_resources: Any) -> None:
     """delaySeconds=1 hides a message (and a batch) and counts it as delayed, then releases it."""
-    queue = _queue(cmq_resources(LEGACY), cmq_session)
-    send(cmq_session, queue, "delayed", delayseconds=1)
-    ends = cmq_session.sent_at + 1
+    queue, delay = _queue(cmq_resources(LEGACY), cmq_session), 1
+    send(cmq_session, queue, "delayed", delayseconds=delay)
+    ends = cmq_session.sent_at + delay
     expect_ok(cmq_session, LEGACY, "BatchSendMessage", queuename=queue, msgbody=["b1", "b2"],
-              delayseconds=1)
+              delayseconds=delay)
     hidden = receive(cmq_session, queue)
-    inside(ends, lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
-                                     "ReceiveMessage right after SendMessage delaySeconds=1",
-                                     "cmq.legacy.ReceiveMessage.delayed_not_received"),
-           "ReceiveMessage right after SendMessage delaySeconds=1")
+    in_time(lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
+                                "ReceiveMessage right after SendMessage delaySeconds=1",
+                                "cmq.legacy.ReceiveMessage.delayed_not_received"),
+            ends, "ReceiveMessage right after SendMessage delaySeconds=1")
     stats = queue_legacy(cmq_session, queue)
 
     def all_delayed() -> None:
@@ -149,7 +150,7 @@ def test_delay_hides_message(cmq_session: Any, cmq_resources: Any) -> None:
             f"after 3 delayed sends: delayMsgNum={stats['delayMsgNum']} "
             f"activeMsgNum={stats['activeMsgNum']} (cmq.legacy.GetQueueAttributes.stats_delay)")
 
-    inside(ends, all_delayed, "GetQueueAttributes right after the delayed sends")
+    in_time(all_delayed, ends, "GetQueueAttributes right after the delayed sends")
     got = []
     for _ in range(3):
         msg = _receive_when_visible(cmq_session, queue)
@@ -344,10 +345,10 @@ def test_batch_receive_hides_until_visibility_timeout(cmq_session: Any,
         seen += [item["msgBody"] for item in got.data["msgInfoList"]]
     hidden = call(cmq_session, LEGACY, "BatchReceiveMessage", queuename=queue, numofmsg=2,
                   pollingwaitseconds=0)
-    inside(ends, lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
-                                     "BatchReceiveMessage inside the visibility timeout",
-                                     "cmq.legacy.BatchReceiveMessage.visibility_timeout"),
-           "BatchReceiveMessage inside the visibility timeout")
+    in_time(lambda: check_error(cmq_session, LEGACY, "no_message", hidden,
+                                "BatchReceiveMessage inside the visibility timeout",
+                                "cmq.legacy.BatchReceiveMessage.visibility_timeout"),
+            ends, "BatchReceiveMessage inside the visibility timeout")
 
     def both_back() -> list[str] | None:
         wait = long_wait(cmq_session, LEGACY, "BatchReceiveMessage", deadline)

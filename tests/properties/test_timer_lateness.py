@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cmqconform.properties import messages
-from cmqconform.properties.steps import Broken, Unjudged
+from cmqconform.properties.steps import Broken, TooLate, Unjudged, in_time
 
 
 def _broken() -> None:
@@ -18,13 +18,13 @@ def _broken() -> None:
 
 def test_an_early_look_in_time_that_breaks_the_timer_is_a_fail() -> None:
     with pytest.raises(Broken):
-        messages._early(_broken, time.monotonic() + 60, "look")
+        in_time(_broken, time.monotonic() + 60, "look")
 
 
 def test_an_early_look_back_after_the_timer_could_fire_is_not_judged() -> None:
-    with pytest.raises(messages._Late):
-        messages._early(_broken, time.monotonic() - 0.01, "look")
-    messages._early(lambda: None, time.monotonic() - 0.01, "look")  # held: nothing to say
+    with pytest.raises(TooLate):
+        in_time(_broken, time.monotonic() - 0.01, "look")
+    in_time(lambda: None, time.monotonic() - 0.01, "look")  # held: nothing to say
 
 
 class _Steps:
@@ -45,7 +45,7 @@ def test_a_late_timer_is_tried_again_and_an_always_late_one_is_an_error(
     def late_twice(steps: Any, body: Any) -> None:
         tries.append(1)
         if len(tries) < 3:
-            raise messages._Late("late")
+            raise TooLate("late")
 
     monkeypatch.setitem(messages.TIMERS, "visibility", late_twice)
     steps = _Steps()
@@ -55,9 +55,9 @@ def test_a_late_timer_is_tried_again_and_an_always_late_one_is_an_error(
     assert len(tries) == 3 and steps.fresh_starts == 2
 
     def always_late(steps: Any, body: Any) -> None:
-        raise messages._Late("late")
+        raise TooLate("late")
 
     monkeypatch.setitem(messages.TIMERS, "visibility", always_late)
     with pytest.raises(Unjudged, match="3 attempts") as raised:
         messages.timer(_Steps())  # type: ignore[arg-type]
-    assert not isinstance(raised.value, messages._Late)
+    assert not isinstance(raised.value, TooLate)
