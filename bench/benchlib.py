@@ -134,3 +134,47 @@ def by_case(times: Iterable[float], spans: list[tuple[float, float, str]]) -> Co
         inside = i >= 0 and spans[i][0] <= t <= spans[i][1] + SLACK
         counted[spans[i][2] if inside else "(outside any case)"] += 1
     return counted
+
+
+class CoresBusy:
+    """How busy this machine's cores were, sampled from ``/proc/stat`` every ``every`` seconds
+    in a thread while the ``with`` block runs (Linux; elsewhere nothing is sampled)."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        self.every = every
+        self.samples: list[tuple[float, float]] = []  # (end of the interval, busy share)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    @staticmethod
+    def _ticks() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as stat:
+                fields = [int(v) for v in stat.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
+
+    def _sample(self) -> None:
+        last = self._ticks()
+        while last is not None and not self._stop.wait(self.every):
+            now = self._ticks()
+            if now is None:
+                return
+            total, idle = now[0] - last[0], now[1] - last[1]
+            if total > 0:
+                self.samples.append((time.time(), 1 - idle / total))
+            last = now
+
+    def __enter__(self) -> CoresBusy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def share(self, start: float, end: float) -> float | None:
+        """The mean busy share of the samples ending inside ``start..end`` (None: none)."""
+        inside = [busy for t, busy in self.samples if start < t <= end]
+        return sum(inside) / len(inside) if inside else None

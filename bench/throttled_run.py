@@ -43,7 +43,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchlib import SID, SKEY, serve
+from benchlib import SID, SKEY, CoresBusy, serve
 
 from cmqconform.plugin_schedule import CACHE_KEY
 from cmqconform.results import read_cases
@@ -98,7 +98,8 @@ def throttled_run(rate: int | None, workers: int, work: Path,
         env = {**os.environ, "TENCENTCLOUD_SECRET_ID": SID, "TENCENTCLOUD_SECRET_KEY": SKEY}
         # The span counts the run's requests only, not the probe that waited for the server.
         started = time.time()
-        wall = run(["--target", str(target), "-n", str(workers)], report, env)
+        with CoresBusy() as cores:
+            wall = run(["--target", str(target), "-n", str(workers)], report, env)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -133,12 +134,27 @@ def throttled_run(rate: int | None, workers: int, work: Path,
     first = min((m["start"] / 1000 for m in marks), default=min(times))
     last = max((m["stop"] / 1000 for m in marks), default=max(times))
     phases = (first - min(times), last - first, max(times) - last)
+    busy = (cores.share(min(times), first), cores.share(first, last))
+    longest = max(((m["stop"] - m["start"]) / 1000, str(m["name"])) for m in marks) \
+        if marks else (0.0, "")
     return {"wall": wall, "requests": requests, "units": units, "busiest": busiest,
             "bound": bound, "span": span, "cases": len(cases), "created": created,
             "create_requests": create_requests, "slot_waits": slot_waits, "phases": phases,
+            "busy": busy, "longest": longest,
             "throttled_answers": sum(1 for line in lines if line["outcome"] == "rate_limited"),
             "throttled_cases": throttled_cases,
             "failed": sum(1 for c in cases if c.get("verdict") in ("fail", "error"))}
+
+
+def busy(runs: list[dict[str, Any]]) -> str:
+    """``; cores busy N% before the first case, M% during the cases`` (medians), or nothing
+    where the machine's load could not be sampled."""
+    before = [r["busy"][0] for r in runs if r["busy"][0] is not None]
+    during = [r["busy"][1] for r in runs if r["busy"][1] is not None]
+    if not during:
+        return ""
+    first = f"{statistics.median(before):.0%} before the first case, " if before else ""
+    return f"; both cores busy {first}{statistics.median(during):.0%} during the cases"
 
 
 def report_throttled(args: argparse.Namespace, workers: int, root: Path,
@@ -174,7 +190,14 @@ def report_throttled(args: argparse.Namespace, workers: int, root: Path,
           f"{last['create_requests'] / max(1, last['cases']):.2f} per case")
     start, cases, end = (statistics.median(r["phases"][i] for r in runs) for i in range(3))
     print(f"  of the span: {start:.1f} s before the first case (preflight, workers starting), "
-          f"{cases:.1f} s of cases, {end:.1f} s after the last (drain, sweep)")
+          f"{cases:.1f} s of cases, {end:.1f} s after the last (drain, sweep){busy(runs)}")
+    print(f"  before the first case and after the last: {start + end:.1f} s = "
+          f"{(start + end) / bound:.0%} of the bound (1.15x the bound leaves 15% over it, "
+          f"with the cases' stretch no longer than the bound: it is {cases / bound:.2f}x)")
+    seconds, name = last["longest"]
+    print(f"  the longest case: {seconds:.1f} s ({name}); no schedule spans less than the "
+          f"time before the first case and the longest case: {start + seconds:.1f} s = "
+          f"{(start + seconds) / bound:.2f}x the bound")
     print(f"  waits for rate-limit slots inside cases: "
           f"{statistics.median(r['slot_waits'] for r in runs):.1f} s (all workers)")
     print(f"  throttled answers: {last['throttled_answers']}; cases failed/errored "
@@ -192,7 +215,8 @@ def report_throttled(args: argparse.Namespace, workers: int, root: Path,
         start, cases, end = (statistics.median(r["phases"][i] for r in floors) for i in range(3))
         print(f"  floor: the same run unthrottled spans {floor:.1f} s (this machine's "
               f"speed: {start:.1f} s before the first case, {cases:.1f} s of cases, {end:.1f} s "
-              f"after); throttled span / max(bound, floor) = {span / max(bound, floor):.2f}")
+              f"after{busy(floors)}); throttled span / max(bound, floor) = "
+              f"{span / max(bound, floor):.2f}")
 
 
 def main() -> int:
