@@ -10,6 +10,10 @@ In one invocation:
   its ratio to the bound, creations per case (requests of the create actions product.yaml names,
   per case run), throttled answers, and the cases that failed or errored because of throttling;
   from the history the run leaves, the seconds its cases waited for the client limiter's slots;
+  the span's parts (before the first case, the cases, after the last) and how busy the cores
+  were in the first two; and the least span any schedule could reach: the time before the
+  first case, then the longest of the cases' own bound, the longest case and the waiting
+  cases' seconds per worker;
 * the same run unthrottled (no ``--rate-limit``, no declared rate): the span the machine's own
   speed sets, the floor no schedule can beat;
 * the default run's wall time against the embedded emulator with ``-n 1`` and ``-n 2``, and the
@@ -159,8 +163,8 @@ def throttled_run(rate: int | None, workers: int, work: Path,
 
 
 def busy(runs: list[dict[str, Any]]) -> str:
-    """``; cores busy N% before the first case, M% during the cases`` (medians), or nothing
-    where the machine's load could not be sampled."""
+    """``; both cores busy N% before the first case, M% during the cases`` (medians), or
+    nothing where the machine's load could not be sampled."""
     before = [r["busy"][0] for r in runs if r["busy"][0] is not None]
     during = [r["busy"][1] for r in runs if r["busy"][1] is not None]
     if not during:
