@@ -49,7 +49,7 @@ from typing import Any
 
 from benchlib import SID, SKEY, CoresBusy, serve
 
-from cmqconform.plugin_schedule import CACHE_KEY, Past
+from cmqconform.plugin_schedule import CACHE_KEY, read_history
 from cmqconform.results import read_cases
 from cmqconform.spec import load_specs
 from cmqconform.targets import default_region
@@ -122,12 +122,11 @@ def throttled_run(rate: int | None, workers: int, work: Path,
     cases = read_cases(report)
     # The history this run left (plugin_schedule): each case's seconds waiting for slots.
     past = report / ".cache" / "v" / CACHE_KEY
-    entries = json.loads(past.read_text(encoding="utf-8")) if past.is_file() else {}
-    slot_waits = sum(float(e[4]) for e in entries.values() if len(e) > 4)
+    pasts = read_history(json.loads(past.read_text(encoding="utf-8"))
+                         if past.is_file() else {}).values()
+    slot_waits = sum(p.waited for p in pasts)
     # The waiting cases' own seconds (timers, long polls: plugin_schedule.Past.waits): however
     # they are spread, the workers spend them one case at a time.
-    pasts = [Past(float(e[0]), e[1], int(e[2]), float(e[3]), float(e[4]), dict(e[5]))
-             for e in entries.values() if len(e) == 6]
     waiting = sum(p.own_seconds for p in pasts if p.waits)
     throttled_cases = [c for c in cases if c.get("verdict") in ("fail", "error")
                        and any(w in json.dumps(c) for w in THROTTLE_WORDS)]

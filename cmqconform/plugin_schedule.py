@@ -95,10 +95,14 @@ class Past(NamedTuple):
 
 
 def history(config: pytest.Config) -> dict[str, Past]:
-    """Each case's :class:`Past` in the last run that used this cache (none: no cache; an
-    entry that does not read as one is ignored)."""
+    """Each case's :class:`Past` in the last run that used this cache (none: no cache)."""
     cache = getattr(config, "cache", None)
-    known = cache.get(CACHE_KEY, {}) if cache is not None else {}
+    return read_history(cache.get(CACHE_KEY, {}) if cache is not None else {})
+
+
+def read_history(known: object) -> dict[str, Past]:
+    """Each case's :class:`Past` from a :data:`CACHE_KEY` entry's value (node id -> its list);
+    an entry that does not read as one is ignored."""
     out: dict[str, Past] = {}
     for nodeid, entry in (known.items() if isinstance(known, dict) else ()):
         try:
@@ -107,7 +111,7 @@ def history(config: pytest.Config) -> dict[str, Past]:
             per_action = {str(k): int(v) for k, v in rest[1].items()} if len(rest) > 1 else {}
             out[nodeid] = Past(float(seconds), str(busiest) if busiest else None, int(units),
                                float(cpu), waited, per_action)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, AttributeError):
             continue
     return out
 

@@ -128,7 +128,8 @@ def test_a_case_that_only_waited_for_rate_limit_slots_is_not_a_waiting_case() ->
 def test_history_reads_entries_of_every_age() -> None:
     config = _Config({"old": [2.0, "x A", 3, 0.05], "waits": [2.0, "x A", 3, 0.05, 1.9],
                       "new": [2.0, "x A", 3, 0.05, 1.9, {"x A": 3, "x B": 1}],
-                      "bad": ["x"], "worse": [1, 2, 3, 4, 5, {"x A": "many"}]})
+                      "bad": ["x"], "worse": [1, 2, 3, 4, 5, {"x A": "many"}],
+                      "no map": [1, 2, 3, 4, 5, ["x A"]]})
     assert history(config) == {"old": Past(2.0, "x A", 3, 0.05),
                                "waits": Past(2.0, "x A", 3, 0.05, 1.9),
                                "new": Past(2.0, "x A", 3, 0.05, 1.9, {"x A": 3, "x B": 1})}
